@@ -1,0 +1,63 @@
+import ky, { type KyInstance, type Options } from 'ky';
+import { createAuthorizedFetch, originPrefix, toTokenManager, type Auth } from './authorized-fetch.js';
+import { isTokenkeeperError } from './errors.js';
+
+/** Options of {@link createClient}: ky's options, plus who authenticates and where tokens may go. */
+export interface ClientOptions extends Omit<Options, 'prefixUrl'> {
+	/** The API's base URL; its origin receives the token. */
+	readonly prefixUrl: string | URL;
+	/** A provider (tokenkeeper makes its manager) or a TokenManager. */
+	readonly auth: Auth;
+	/** More origins allowed to receive the token. Every other origin never sees it. */
+	readonly allowedOrigins?: readonly (string | URL)[] | undefined;
+}
+
+type RetryOption = Exclude<Options['retry'], undefined>;
+
+/** ky retries errors thrown by fetch; a token error (login required, refused credentials) must not be retried. */
+function withoutTokenErrorRetries(retry: RetryOption | undefined): Exclude<RetryOption, number> {
+	const expanded = typeof retry === 'number' ? { limit: retry } : { ...retry };
+	const userShouldRetry = expanded.shouldRetry;
+	return {
+		...expanded,
+		shouldRetry: (state) => (isTokenkeeperError(state.error) ? false : userShouldRetry?.(state)),
+	};
+}
+
+/**
+ * A ky instance whose requests to `prefixUrl`'s origin carry the session's access token, and that gets a new
+ * token and retries once when the API rejects one.
+ * @example
+ * const api = createClient({
+ *   prefixUrl: 'https://cloud.squidex.io/api/',
+ *   auth: squidex({ clientId, clientSecret }),
+ * });
+ * const schemas = await api.get('apps/food-crunch/schemas').json();
+ */
+export function createClient(options: ClientOptions): KyInstance {
+	const { auth, allowedOrigins = [], prefixUrl, ...kyOptions } = options;
+	const manager = toTokenManager(auth, kyOptions.fetch);
+	const streamed = new WeakSet<Request>();
+	const authorizedFetch = createAuthorizedFetch({
+		manager,
+		allowed: [prefixUrl, ...allowedOrigins].map((url) => originPrefix(url, 'prefixUrl and allowedOrigins')),
+		fetch: kyOptions.fetch ?? ((input, init) => globalThis.fetch(input, init)),
+		isReplayable: (request) => !streamed.has(request),
+	});
+	return ky.create({
+		...kyOptions,
+		prefixUrl,
+		fetch: (input, init) => authorizedFetch(input instanceof Request ? input : new Request(input, init), init),
+		retry: withoutTokenErrorRetries(kyOptions.retry),
+		hooks: {
+			...kyOptions.hooks,
+			beforeRequest: [
+				(request, normalized) => {
+					// A stream body can be sent once: remember it, so a rejection is not retried with an empty body.
+					if (normalized.body instanceof ReadableStream) streamed.add(request);
+				},
+				...(kyOptions.hooks?.beforeRequest ?? []),
+			],
+		},
+	});
+}

@@ -1,0 +1,64 @@
+import ky from 'ky';
+import * as z from 'zod/mini';
+import { TokenResponseError } from './errors.js';
+import type { Provider, ProviderEndpoints } from './provider.js';
+import type { Transport } from './transport.js';
+
+/** The fields of an OpenID Provider Configuration document that tokenkeeper uses. */
+const DiscoveryDocumentSchema = z.object({
+	issuer: z.string(),
+	token_endpoint: z.string().check(z.url()),
+	authorization_endpoint: z.optional(z.string().check(z.url())),
+	revocation_endpoint: z.optional(z.string().check(z.url())),
+});
+
+const discovered = new WeakMap<Provider, Promise<ProviderEndpoints>>();
+
+async function discover(issuer: string, transport: Transport, signal: AbortSignal | undefined): Promise<ProviderEndpoints> {
+	const url = `${issuer}/.well-known/openid-configuration`;
+	const response = await ky.get(url, {
+		fetch: transport.fetch,
+		timeout: transport.timeout || false,
+		retry: 0,
+		throwHttpErrors: false,
+		signal,
+	});
+	const body: unknown = await response.json().catch(() => undefined);
+	const parsed = DiscoveryDocumentSchema.safeParse(body);
+	if (!response.ok || !parsed.success) {
+		throw new TokenResponseError(
+			`OpenID discovery at ${url} answered ${response.status} without a usable configuration. Check \`issuer\`, or pass \`tokenEndpoint\`.`,
+			{ status: response.status },
+		);
+	}
+	// OpenID Connect Discovery 1.0 section 4.3: the document must name the issuer it was fetched for.
+	if (parsed.data.issuer.replace(/\/+$/, '') !== issuer) {
+		throw new TokenResponseError(
+			`OpenID discovery at ${url} names another issuer ("${parsed.data.issuer}"). Check \`issuer\`.`,
+			{ status: response.status },
+		);
+	}
+	return {
+		token: parsed.data.token_endpoint,
+		authorization: parsed.data.authorization_endpoint,
+		revocation: parsed.data.revocation_endpoint,
+	};
+}
+
+/**
+ * The provider's endpoints: as configured, or discovered once from `issuer` and cached.
+ * A failed discovery is not cached, so the next call tries again.
+ * @see https://openid.net/specs/openid-connect-discovery-1_0.html#ProviderConfig
+ */
+export function resolveEndpoints(provider: Provider, transport: Transport, signal?: AbortSignal): Promise<ProviderEndpoints> {
+	if (provider.endpoints) return Promise.resolve(provider.endpoints);
+	const issuer = provider.issuer;
+	if (!issuer) return Promise.reject(new TypeError(`Provider ${provider.name} has neither endpoints nor an issuer`));
+	let pending = discovered.get(provider);
+	if (!pending) {
+		pending = discover(issuer, transport, signal);
+		discovered.set(provider, pending);
+		pending.catch(() => discovered.delete(provider));
+	}
+	return pending;
+}

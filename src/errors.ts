@@ -1,0 +1,173 @@
+/**
+ * Stable machine-readable codes carried by every tokenkeeper error.
+ * Match on these (or on the guards below), not on messages.
+ */
+export const ErrorCode = {
+	/** The token endpoint refused the request with an OAuth error (RFC 6749 5.2). */
+	OAuth: 'ERR_OAUTH',
+	/** The token endpoint answered "yes" in a broken way: not JSON, HTML, no `access_token`… */
+	TokenResponse: 'ERR_TOKEN_RESPONSE',
+	/** The token endpoint issued a token type tokenkeeper cannot use (DPoP, MAC…). */
+	UnsupportedTokenType: 'ERR_UNSUPPORTED_TOKEN_TYPE',
+	/** The token endpoint could not be reached, even after retries. */
+	Network: 'ERR_NETWORK',
+	/** The token endpoint did not answer within the timeout, even after retries. */
+	Timeout: 'ERR_TIMEOUT',
+	/** No token can be had without a person logging in (again). */
+	LoginRequired: 'ERR_LOGIN_REQUIRED',
+	/** The authorization response (the redirect back from the provider) is not acceptable. */
+	AuthorizationResponse: 'ERR_AUTHORIZATION_RESPONSE',
+	/** The API rejected the token and the request could not be sent again (its body was a stream). */
+	NotReplayable: 'ERR_NOT_REPLAYABLE',
+} as const;
+
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+const brand = Symbol.for('tokenkeeper.error');
+
+/** Options common to every tokenkeeper error. */
+export interface TokenkeeperErrorOptions {
+	readonly cause?: unknown;
+	/** The HTTP response behind the error; kept non-enumerable so it never lands in logs or JSON. */
+	readonly response?: Response;
+}
+
+/**
+ * Base class of every error tokenkeeper throws on purpose.
+ * Use {@link isTokenkeeperError} rather than `instanceof`: an ESM and a CJS copy of the package can coexist.
+ */
+export class TokenkeeperError extends Error {
+	override readonly name: string = 'TokenkeeperError';
+	readonly code: ErrorCode;
+	declare readonly response?: Response;
+
+	constructor(code: ErrorCode, message: string, options: TokenkeeperErrorOptions = {}) {
+		super(message, options.cause === undefined ? undefined : { cause: options.cause });
+		this.code = code;
+		Object.defineProperty(this, 'response', { value: options.response, enumerable: false });
+		Object.defineProperty(this, brand, { value: true, enumerable: false });
+	}
+
+	/** A JSON view with what helps a log reader: name, code, message. Never a token or a secret. */
+	toJSON(): Record<string, unknown> {
+		return { name: this.name, code: this.code, message: this.message };
+	}
+}
+
+/** Fields of an OAuth 2.0 error response (RFC 6749 5.2), plus provider extras such as Dotkernel's `hint`. */
+export interface OAuthErrorFields {
+	readonly error: string;
+	readonly errorDescription?: string | undefined;
+	readonly errorUri?: string | undefined;
+	readonly status: number;
+	readonly extras?: Readonly<Record<string, unknown>> | undefined;
+}
+
+/**
+ * The server said no: an OAuth error response such as `invalid_client` or `invalid_grant`.
+ * Not retried: sending the same request again gets the same answer.
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-5.2
+ */
+export class OAuthError extends TokenkeeperError {
+	override readonly name: string = 'OAuthError';
+	readonly error: string;
+	readonly errorDescription: string | undefined;
+	readonly errorUri: string | undefined;
+	readonly status: number;
+	readonly extras: Readonly<Record<string, unknown>>;
+
+	constructor(fields: OAuthErrorFields, message: string, options: TokenkeeperErrorOptions = {}) {
+		super(ErrorCode.OAuth, message, options);
+		this.error = fields.error;
+		this.errorDescription = fields.errorDescription;
+		this.errorUri = fields.errorUri;
+		this.status = fields.status;
+		this.extras = Object.freeze({ ...fields.extras });
+	}
+
+	override toJSON(): Record<string, unknown> {
+		return {
+			...super.toJSON(),
+			error: this.error,
+			errorDescription: this.errorDescription,
+			errorUri: this.errorUri,
+			status: this.status,
+		};
+	}
+}
+
+/** The server said yes in a broken way: not JSON, an HTML page, no `access_token`, a bad `expires_in`… */
+export class TokenResponseError extends TokenkeeperError {
+	override readonly name: string = 'TokenResponseError';
+	readonly status: number | undefined;
+
+	constructor(message: string, options: TokenkeeperErrorOptions & { status?: number; code?: ErrorCode } = {}) {
+		super(options.code ?? ErrorCode.TokenResponse, message, options);
+		this.status = options.status;
+	}
+
+	override toJSON(): Record<string, unknown> {
+		return { ...super.toJSON(), status: this.status };
+	}
+}
+
+/** The token endpoint could not be reached (network failure or timeout), even after retries. */
+export class NetworkError extends TokenkeeperError {
+	override readonly name: string = 'NetworkError';
+	readonly attempts: number;
+
+	constructor(message: string, options: TokenkeeperErrorOptions & { timeout?: boolean; attempts: number }) {
+		super(options.timeout ? ErrorCode.Timeout : ErrorCode.Network, message, options);
+		this.attempts = options.attempts;
+	}
+}
+
+/** No token can be had without a person: the session was cleared, or its refresh token is dead. */
+export class LoginRequiredError extends TokenkeeperError {
+	override readonly name: string = 'LoginRequiredError';
+
+	constructor(message: string, options: TokenkeeperErrorOptions = {}) {
+		super(ErrorCode.LoginRequired, message, options);
+	}
+}
+
+/**
+ * The authorization response is not acceptable: state mismatch, `error=access_denied`, missing code, `iss` mismatch.
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2.1
+ */
+export class AuthorizationResponseError extends TokenkeeperError {
+	override readonly name: string = 'AuthorizationResponseError';
+	/** The `error` parameter of the response when the provider sent one (e.g. `access_denied`). */
+	readonly error: string | undefined;
+
+	constructor(message: string, options: TokenkeeperErrorOptions & { error?: string } = {}) {
+		super(ErrorCode.AuthorizationResponse, message, options);
+		this.error = options.error;
+	}
+}
+
+/** The API rejected the token, and the request could not be retried because its body cannot be sent twice. */
+export class RequestNotReplayableError extends TokenkeeperError {
+	override readonly name: string = 'RequestNotReplayableError';
+	readonly status: number;
+
+	constructor(message: string, options: TokenkeeperErrorOptions & { status: number }) {
+		super(ErrorCode.NotReplayable, message, options);
+		this.status = options.status;
+	}
+}
+
+/** True for any error thrown by any copy (ESM or CJS) of tokenkeeper. */
+export function isTokenkeeperError(value: unknown): value is TokenkeeperError {
+	return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[brand] === true;
+}
+
+/** True for an {@link OAuthError} from any copy of tokenkeeper. */
+export function isOAuthError(value: unknown): value is OAuthError {
+	return isTokenkeeperError(value) && value.code === ErrorCode.OAuth;
+}
+
+/** True for a {@link LoginRequiredError} from any copy of tokenkeeper. */
+export function isLoginRequiredError(value: unknown): value is LoginRequiredError {
+	return isTokenkeeperError(value) && value.code === ErrorCode.LoginRequired;
+}

@@ -1,0 +1,43 @@
+export { createTokenManager, isTokenManager } from './manager.js';
+export { createClient } from './client.js';
+export { authFetch } from './auth-fetch.js';
+export { squidex } from './providers/squidex.js';
+export { oauth2 } from './providers/oauth2.js';
+export { defineProvider } from './provider.js';
+export { createTokenSet } from './token-set.js';
+export { createMemoryStore } from './stores/memory.js';
+export {
+	AuthorizationResponseError,
+	ErrorCode,
+	isLoginRequiredError,
+	isOAuthError,
+	isTokenkeeperError,
+	LoginRequiredError,
+	NetworkError,
+	OAuthError,
+	RequestNotReplayableError,
+	TokenkeeperError,
+	TokenResponseError,
+} from './errors.js';
+
+export type { TokenManager, TokenManagerOptions, GetTokenOptions } from './manager.js';
+export type { ClientOptions } from './client.js';
+export type { AuthFetchOptions } from './auth-fetch.js';
+export type { Auth } from './authorized-fetch.js';
+export type { SquidexOptions } from './providers/squidex.js';
+export type { OAuth2Options } from './providers/oauth2.js';
+export type {
+	BodyEncoding,
+	ClientAuthentication,
+	PasswordCredentials,
+	PrimaryGrant,
+	Provider,
+	ProviderDefinition,
+	ProviderEndpoints,
+} from './provider.js';
+export type { TokenSet, TokenSetInit } from './token-set.js';
+export type { TokenStore, TokenStoreLockOptions, TokenStoreSetOptions } from './stores/store.js';
+export type { MemoryStoreOptions } from './stores/memory.js';
+export type { TokenManagerEventName, TokenManagerEvents, TokenManagerListener } from './events.js';
+export type { RetryOptions, TransportOptions } from './transport.js';
+export type { OAuthErrorFields, TokenkeeperErrorOptions } from './errors.js';

@@ -1,0 +1,111 @@
+import type { OAuthError } from './errors.js';
+
+/** How the token request body is encoded: RFC 6749's form encoding, or JSON (Dotkernel). */
+export type BodyEncoding = 'form' | 'json';
+
+/**
+ * How the client proves who it is: `body` puts `client_id` and `client_secret` in the request body
+ * (`client_secret_post`), `basic` sends them in an `Authorization: Basic` header (`client_secret_basic`),
+ * `none` sends only `client_id` (public clients, e.g. SPAs with PKCE).
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-2.3.1
+ */
+export type ClientAuthentication = 'body' | 'basic' | 'none';
+
+/** A username and password for the resource owner password grant. Never stored by tokenkeeper. */
+export interface PasswordCredentials {
+	readonly username: string;
+	readonly password: string;
+}
+
+/** The grant that gets tokens when there is no usable refresh token. */
+export type PrimaryGrant =
+	| { readonly type: 'client_credentials' }
+	| { readonly type: 'password'; readonly credentials?: (() => Promise<PasswordCredentials>) | undefined }
+	| { readonly type: 'authorization_code' };
+
+/** Where the provider's endpoints are. `refresh` defaults to `token`. */
+export interface ProviderEndpoints {
+	readonly token: string;
+	readonly refresh?: string | undefined;
+	readonly authorization?: string | undefined;
+	readonly revocation?: string | undefined;
+}
+
+/**
+ * A provider: plain data plus small functions. Made by `squidex()`, `dotkernel()`, `sqowey()` or `oauth2()`.
+ * The client secret is not a property: it is held privately and read only when a request is built.
+ */
+export interface Provider {
+	/** Short name, used in the default store key and in messages. */
+	readonly name: string;
+	readonly clientId: string;
+	/** The provider's base URL or issuer; checked against `iss` in authorization responses. */
+	readonly issuer: string | undefined;
+	/** Known endpoints, or `undefined` when they are discovered from `issuer`. */
+	readonly endpoints: ProviderEndpoints | undefined;
+	readonly bodyEncoding: BodyEncoding;
+	readonly clientAuth: ClientAuthentication;
+	/** Space-separated scopes sent with token requests, when the provider wants them. */
+	readonly scope: string | undefined;
+	readonly primaryGrant: PrimaryGrant;
+	/** API response statuses that mean "this access token was rejected": `[401]`, Dotkernel `[401, 403]`. */
+	readonly rejectionStatuses: readonly number[];
+	/** Whether a refresh answered with this error means the refresh token is dead. */
+	isRefreshRejected(error: OAuthError): boolean;
+}
+
+const secrets = new WeakMap<Provider, string>();
+
+/** What {@link defineProvider} takes: a {@link Provider} without the defaults, plus the secret. */
+export interface ProviderDefinition extends Omit<Provider, 'isRefreshRejected' | 'clientAuth' | 'bodyEncoding' | 'rejectionStatuses'> {
+	readonly clientSecret?: string | undefined;
+	readonly clientAuth?: ClientAuthentication | undefined;
+	readonly bodyEncoding?: BodyEncoding | undefined;
+	readonly rejectionStatuses?: readonly number[] | undefined;
+	readonly isRefreshRejected?: ((error: OAuthError) => boolean) | undefined;
+}
+
+/** RFC 6749 5.2: a dead refresh token is `invalid_grant`. */
+export function isInvalidGrant(error: OAuthError): boolean {
+	return error.error === 'invalid_grant';
+}
+
+/** Build a frozen {@link Provider}, keeping the client secret out of its properties. */
+export function defineProvider(definition: ProviderDefinition): Provider {
+	const { clientSecret, ...data } = definition;
+	const clientAuth = data.clientAuth ?? (clientSecret === undefined ? 'none' : 'body');
+	if (clientAuth !== 'none' && !clientSecret) {
+		throw new TypeError(`Expected \`clientSecret\` for ${data.name}: client authentication "${clientAuth}" needs one`);
+	}
+	const provider: Provider = Object.freeze({
+		...data,
+		clientAuth,
+		bodyEncoding: data.bodyEncoding ?? 'form',
+		rejectionStatuses: Object.freeze([...(data.rejectionStatuses ?? [401])]),
+		isRefreshRejected: data.isRefreshRejected ?? isInvalidGrant,
+	});
+	if (clientSecret !== undefined) secrets.set(provider, clientSecret);
+	return provider;
+}
+
+/** The provider's client secret, for building a request. Internal: never log what it returns. */
+export function clientSecretOf(provider: Provider): string | undefined {
+	return secrets.get(provider);
+}
+
+/** Validate a required string option with a uniform message. */
+export function requireString(value: unknown, name: string): string {
+	if (typeof value !== 'string' || value === '') throw new TypeError(`Expected \`${name}\` to be a non-empty string`);
+	return value;
+}
+
+/** Validate a base URL option and drop trailing slashes, so paths can be appended. */
+export function requireBaseUrl(value: unknown, name: string): string {
+	const url = requireString(value, name);
+	try {
+		new URL(url);
+	} catch {
+		throw new TypeError(`Expected \`${name}\` to be an absolute URL, got "${url}"`);
+	}
+	return url.replace(/\/+$/, '');
+}

@@ -1,0 +1,58 @@
+import {
+	defineProvider,
+	requireBaseUrl,
+	requireString,
+	type BodyEncoding,
+	type ClientAuthentication,
+	type PasswordCredentials,
+	type Provider,
+} from '../provider.js';
+
+/** Options of {@link oauth2}: a `tokenEndpoint`, or an `issuer` to discover it from. */
+export interface OAuth2Options {
+	/** The token endpoint. Either this or `issuer`. */
+	readonly tokenEndpoint?: string | undefined;
+	/** The issuer; endpoints are discovered from `{issuer}/.well-known/openid-configuration` once. */
+	readonly issuer?: string | undefined;
+	readonly clientId: string;
+	readonly clientSecret?: string | undefined;
+	/** Default `client_credentials`. */
+	readonly grant?: 'client_credentials' | 'password' | 'authorization_code' | undefined;
+	/** For the password grant: called when a password grant is needed; its result is never stored. */
+	readonly credentials?: (() => Promise<PasswordCredentials>) | undefined;
+	/** Space-separated, or an array. */
+	readonly scope?: string | readonly string[] | undefined;
+	/** Default `basic` with a secret (RFC 6749 2.3.1's preference), `none` without. */
+	readonly clientAuth?: ClientAuthentication | undefined;
+	/** Default `form`. */
+	readonly bodyEncoding?: BodyEncoding | undefined;
+	/** API statuses that mean "token rejected". Default `[401]`. */
+	readonly rejectionStatuses?: readonly number[] | undefined;
+}
+
+/**
+ * Any RFC 6749 server.
+ * @see https://www.rfc-editor.org/rfc/rfc6749
+ * @example
+ * const auth = oauth2({ issuer: 'https://login.example.com', clientId, clientSecret, scope: 'api' });
+ */
+export function oauth2(options: OAuth2Options): Provider {
+	if (!options?.tokenEndpoint === !options?.issuer) {
+		throw new TypeError('Expected exactly one of `tokenEndpoint` and `issuer`');
+	}
+	const grant = options.grant ?? 'client_credentials';
+	const tokenEndpoint = options.tokenEndpoint === undefined ? undefined : requireBaseUrl(options.tokenEndpoint, 'tokenEndpoint');
+	const scope = Array.isArray(options.scope) ? options.scope.join(' ') : (options.scope as string | undefined);
+	return defineProvider({
+		name: 'oauth2',
+		clientId: requireString(options.clientId, 'clientId'),
+		clientSecret: options.clientSecret,
+		clientAuth: options.clientAuth ?? (options.clientSecret === undefined ? 'none' : 'basic'),
+		issuer: options.issuer === undefined ? undefined : requireBaseUrl(options.issuer, 'issuer'),
+		endpoints: tokenEndpoint === undefined ? undefined : { token: tokenEndpoint },
+		bodyEncoding: options.bodyEncoding ?? 'form',
+		scope: scope || undefined,
+		primaryGrant: grant === 'password' ? { type: 'password', credentials: options.credentials } : { type: grant },
+		rejectionStatuses: options.rejectionStatuses ?? [401],
+	});
+}

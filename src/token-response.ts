@@ -1,0 +1,144 @@
+import * as z from 'zod/mini';
+import { ErrorCode, OAuthError, TokenResponseError } from './errors.js';
+import { createTokenSet, normaliseTokenType, type TokenSet } from './token-set.js';
+
+/**
+ * The token endpoint's successful answer, as sent on the wire (snake_case).
+ * `expires_in` as a string of digits is accepted: some servers send `"3600"`.
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-5.1
+ */
+const TokenResponseSchema = z.object({
+	access_token: z.string().check(z.minLength(1)),
+	token_type: z.optional(z.string()),
+	expires_in: z.optional(z.union([z.number().check(z.gte(0)), z.string().check(z.regex(/^\d+$/))])),
+	refresh_token: z.optional(z.string().check(z.minLength(1))),
+	scope: z.optional(z.string()),
+	id_token: z.optional(z.string()),
+});
+
+/**
+ * An error answer: RFC 6749's `{error, error_description, error_uri}`, Dotkernel's sentence in `error`,
+ * or Dotkernel's `{"error":{"messages":[…]}}`. Extra fields (`hint`, `message`) are kept.
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-5.2
+ */
+const ErrorResponseSchema = z.looseObject({
+	error: z.union([z.string().check(z.minLength(1)), z.object({ messages: z.array(z.string()) })]),
+	error_description: z.optional(z.string()),
+	error_uri: z.optional(z.string()),
+});
+
+/** Token types tokenkeeper can attach as `Authorization: <type> <token>`. */
+const SUPPORTED_TOKEN_TYPES = new Set(['Bearer']);
+
+/** What the endpoint hands over to be processed: nothing here does I/O. */
+export interface RawTokenResponse {
+	readonly status: number;
+	readonly contentType: string;
+	readonly bodyText: string;
+	readonly receivedAt: number;
+	readonly response?: Response;
+}
+
+/** Turn a 2xx token response into a {@link TokenSet}, or throw {@link TokenResponseError}. */
+export function processTokenResponse(raw: RawTokenResponse): TokenSet {
+	const body = parseJson(raw);
+	const parsed = TokenResponseSchema.safeParse(body);
+	if (!parsed.success) {
+		const fields = [...new Set(parsed.error.issues.map((issue) => issue.path.join('.') || '(body)'))];
+		throw new TokenResponseError(
+			`The token endpoint answered ${raw.status} but the token response is invalid (bad or missing: ${fields.join(', ')}). ` +
+				'Check that the token endpoint URL is right and that the server speaks OAuth 2.0.',
+			{ status: raw.status, response: raw.response },
+		);
+	}
+	const wire = parsed.data;
+	const tokenType = normaliseTokenType(wire.token_type);
+	if (!SUPPORTED_TOKEN_TYPES.has(tokenType)) {
+		throw new TokenResponseError(
+			`The token endpoint issued a "${tokenType}" token, which is unsupported: tokenkeeper sends Bearer tokens only. ` +
+				'Configure the client at the provider to issue Bearer tokens.',
+			{ status: raw.status, code: ErrorCode.UnsupportedTokenType, response: raw.response },
+		);
+	}
+	return createTokenSet(
+		{
+			accessToken: wire.access_token,
+			tokenType,
+			expiresIn: wire.expires_in === undefined ? undefined : Number(wire.expires_in),
+			refreshToken: wire.refresh_token,
+			scope: wire.scope,
+			idToken: wire.id_token,
+			receivedAt: raw.receivedAt,
+		},
+		raw.receivedAt,
+	);
+}
+
+/**
+ * Turn a non-2xx answer into the error to throw: an {@link OAuthError} when the body is an OAuth error,
+ * a {@link TokenResponseError} otherwise (HTML error page, empty body…).
+ */
+export function processErrorResponse(raw: RawTokenResponse, what = 'token endpoint'): OAuthError | TokenResponseError {
+	let body: unknown;
+	try {
+		body = JSON.parse(raw.bodyText);
+	} catch {
+		body = undefined;
+	}
+	const parsed = ErrorResponseSchema.safeParse(body);
+	if (!parsed.success) {
+		return new TokenResponseError(
+			`The ${what} answered ${raw.status} with ${describeContentType(raw.contentType)} instead of an OAuth error. ` +
+				'Check the endpoint URL and the provider\'s status.',
+			{ status: raw.status, response: raw.response },
+		);
+	}
+	const { error, error_description: errorDescription, error_uri: errorUri, ...extras } = parsed.data;
+	const code = typeof error === 'string' ? error : 'access_denied';
+	const description = errorDescription ?? (typeof error === 'string' ? undefined : error.messages.join(' '));
+	return new OAuthError(
+		{ error: code, errorDescription: description, errorUri, status: raw.status, extras },
+		oauthErrorMessage(what, raw.status, code, description),
+		{ response: raw.response },
+	);
+}
+
+function oauthErrorMessage(what: string, status: number, error: string, description: string | undefined): string {
+	const said = description && description !== error ? `${error}: ${description}` : error;
+	return `The ${what} refused the request (${status} ${said}). ${adviceFor(error)}`;
+}
+
+function adviceFor(error: string): string {
+	switch (error) {
+		case 'invalid_client':
+			return 'Check the client id and client secret, and how the client authenticates (body or Basic).';
+		case 'invalid_grant':
+			return 'The grant (refresh token, code or password) is invalid, expired or was already used: get a new one.';
+		case 'invalid_scope':
+			return 'Ask only for scopes this client is allowed.';
+		case 'unauthorized_client':
+		case 'unsupported_grant_type':
+			return 'The client is not allowed this grant type: check its configuration at the provider.';
+		case 'Invalid credentials.':
+			return 'The username or password was refused.';
+		default:
+			return 'See errorDescription and the provider\'s documentation.';
+	}
+}
+
+function parseJson(raw: RawTokenResponse): unknown {
+	try {
+		return JSON.parse(raw.bodyText);
+	} catch {
+		throw new TokenResponseError(
+			`The token endpoint answered ${raw.status} with ${describeContentType(raw.contentType)} that is not valid JSON. ` +
+				'Check that the token endpoint URL points at the OAuth server, not at a web page or a proxy.',
+			{ status: raw.status, response: raw.response },
+		);
+	}
+}
+
+function describeContentType(contentType: string): string {
+	const type = contentType.split(';')[0]?.trim();
+	return type ? `a ${type} body` : 'a body without content type';
+}

@@ -1,0 +1,159 @@
+/**
+ * A set of tokens from one token response: immutable, camelCase, absolute expiry in epoch ms.
+ * It never prints a token: `toJSON`, `toString` and Node's `util.inspect` show `[redacted]`.
+ */
+export interface TokenSet {
+	readonly accessToken: string;
+	/** Normalised: `bearer` becomes `Bearer`. */
+	readonly tokenType: string;
+	/** Epoch ms when the access token expires; `undefined` when the server gave no `expires_in`. */
+	readonly expiresAt: number | undefined;
+	readonly refreshToken?: string | undefined;
+	readonly scope?: string | undefined;
+	readonly idToken?: string | undefined;
+}
+
+/** What {@link createTokenSet} accepts: `expiresAt` (epoch ms) or `expiresIn` (seconds from now). */
+export interface TokenSetInit {
+	readonly accessToken: string;
+	readonly tokenType?: string | undefined;
+	readonly expiresAt?: number | undefined;
+	readonly expiresIn?: number | undefined;
+	readonly refreshToken?: string | undefined;
+	readonly scope?: string | undefined;
+	readonly idToken?: string | undefined;
+	/** Epoch ms when the tokens were received; lets freshness scale the leeway for short-lived tokens. */
+	readonly receivedAt?: number | undefined;
+}
+
+const inspectSymbol = Symbol.for('nodejs.util.inspect.custom');
+const REDACTED = '[redacted]';
+
+class ImmutableTokenSet implements TokenSet {
+	// Private fields keep the secrets out of Object.keys, spreads and structured loggers.
+	readonly #accessToken: string;
+	readonly #refreshToken: string | undefined;
+	readonly #idToken: string | undefined;
+	readonly tokenType: string;
+	readonly expiresAt: number | undefined;
+	readonly scope: string | undefined;
+	readonly receivedAt: number | undefined;
+
+	constructor(init: TokenSetInit, now: number) {
+		this.#accessToken = init.accessToken;
+		this.#refreshToken = init.refreshToken;
+		this.#idToken = init.idToken;
+		this.tokenType = normaliseTokenType(init.tokenType);
+		this.expiresAt = init.expiresAt ?? (init.expiresIn === undefined ? undefined : now + init.expiresIn * 1000);
+		this.scope = init.scope;
+		this.receivedAt = init.receivedAt ?? now;
+		Object.freeze(this);
+	}
+
+	get accessToken(): string {
+		return this.#accessToken;
+	}
+
+	get refreshToken(): string | undefined {
+		return this.#refreshToken;
+	}
+
+	get idToken(): string | undefined {
+		return this.#idToken;
+	}
+
+	toJSON(): Record<string, unknown> {
+		return {
+			accessToken: REDACTED,
+			tokenType: this.tokenType,
+			expiresAt: this.expiresAt,
+			...(this.#refreshToken === undefined ? {} : { refreshToken: REDACTED }),
+			...(this.scope === undefined ? {} : { scope: this.scope }),
+			...(this.#idToken === undefined ? {} : { idToken: REDACTED }),
+		};
+	}
+
+	toString(): string {
+		const expiry = this.expiresAt === undefined ? 'no expiry' : `expires ${new Date(this.expiresAt).toISOString()}`;
+		return `TokenSet(${this.tokenType}, ${expiry}${this.#refreshToken === undefined ? '' : ', with refresh token'})`;
+	}
+
+	[inspectSymbol](): string {
+		return this.toString();
+	}
+}
+
+/** `bearer` -> `Bearer`; other types keep their spelling. */
+export function normaliseTokenType(tokenType: string | undefined): string {
+	if (tokenType === undefined || tokenType.toLowerCase() === 'bearer') return 'Bearer';
+	return tokenType;
+}
+
+/**
+ * Make an immutable {@link TokenSet}.
+ * @example
+ * createTokenSet({ accessToken, refreshToken, expiresIn: 3600 })
+ */
+export function createTokenSet(init: TokenSetInit, now: number = Date.now()): TokenSet {
+	if (typeof init?.accessToken !== 'string' || init.accessToken === '') {
+		throw new TypeError('Expected `accessToken` to be a non-empty string');
+	}
+	return new ImmutableTokenSet(init, now);
+}
+
+/** A new token set with some fields replaced. */
+export function withTokenSetChanges(tokenSet: TokenSet, changes: Partial<TokenSetInit>, now: number): TokenSet {
+	return createTokenSet({ ...toTokenSetRecord(tokenSet), ...changes }, now);
+}
+
+/**
+ * Fresh = more than `leeway` ms before `expiresAt`. A token without expiry is fresh until it is rejected.
+ * For tokens that live less than twice the leeway, half their lifetime is the leeway, so a 20 s token
+ * is reused for 10 s instead of being fetched on every call.
+ */
+export function isFresh(tokenSet: TokenSet, now: number, leeway: number): boolean {
+	if (tokenSet.expiresAt === undefined) return true;
+	const receivedAt = (tokenSet as { receivedAt?: number }).receivedAt;
+	const lifetime = receivedAt === undefined ? Number.POSITIVE_INFINITY : tokenSet.expiresAt - receivedAt;
+	return now < tokenSet.expiresAt - Math.min(leeway, Math.max(0, lifetime / 2));
+}
+
+/** A plain record of every field, tokens included: for stores that serialise. Never log it. */
+export interface TokenSetRecord {
+	accessToken: string;
+	tokenType: string;
+	expiresAt?: number | undefined;
+	refreshToken?: string | undefined;
+	scope?: string | undefined;
+	idToken?: string | undefined;
+	receivedAt?: number | undefined;
+}
+
+/** Every field of a token set as a plain object (tokens included), for a store to serialise. */
+export function toTokenSetRecord(tokenSet: TokenSet): TokenSetRecord {
+	return {
+		accessToken: tokenSet.accessToken,
+		tokenType: tokenSet.tokenType,
+		expiresAt: tokenSet.expiresAt,
+		refreshToken: tokenSet.refreshToken,
+		scope: tokenSet.scope,
+		idToken: tokenSet.idToken,
+		receivedAt: (tokenSet as { receivedAt?: number }).receivedAt,
+	};
+}
+
+/** The inverse of {@link toTokenSetRecord}; `undefined` when the record is not a token set. */
+export function fromTokenSetRecord(record: unknown): TokenSet | undefined {
+	if (typeof record !== 'object' || record === null) return undefined;
+	const r = record as Partial<TokenSetRecord>;
+	if (typeof r.accessToken !== 'string' || r.accessToken === '') return undefined;
+	return createTokenSet({
+		accessToken: r.accessToken,
+		tokenType: typeof r.tokenType === 'string' ? r.tokenType : undefined,
+		expiresAt: typeof r.expiresAt === 'number' ? r.expiresAt : undefined,
+		refreshToken: typeof r.refreshToken === 'string' ? r.refreshToken : undefined,
+		scope: typeof r.scope === 'string' ? r.scope : undefined,
+		idToken: typeof r.idToken === 'string' ? r.idToken : undefined,
+		receivedAt: typeof r.receivedAt === 'number' ? r.receivedAt : undefined,
+	});
+}

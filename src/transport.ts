@@ -1,0 +1,58 @@
+/** How token requests are retried (rule 6). Only network failures, timeouts, 5xx and 429 are retried. */
+export interface RetryOptions {
+	/** Retries after the first attempt. Default 3. */
+	readonly retries?: number;
+	/** Delay before the first retry, in ms. Default 250. */
+	readonly minTimeout?: number;
+	/** Largest delay between two attempts, in ms. Default 5 000. */
+	readonly maxTimeout?: number;
+	/** Largest `Retry-After` honoured, in ms; a longer one ends the retries at once. Default 60 000. */
+	readonly maxRetryAfter?: number;
+}
+
+/** Options shared by everything that talks to a token endpoint. */
+export interface TransportOptions {
+	/** The `fetch` to use. Default: the global one. */
+	readonly fetch?: typeof fetch | undefined;
+	/** Timeout of each token request attempt, in ms. Default 10 000. */
+	readonly timeout?: number | undefined;
+	/** Retries of transient failures: a number of retries, or the full options. */
+	readonly retry?: number | RetryOptions | undefined;
+	/** The clock, in epoch ms. Default `Date.now`; inject one for tests. */
+	readonly now?: (() => number) | undefined;
+}
+
+/** {@link TransportOptions} expanded once, validated, with every default filled in. */
+export interface Transport {
+	readonly fetch: typeof fetch;
+	readonly timeout: number;
+	readonly retry: Required<RetryOptions>;
+	readonly now: () => number;
+}
+
+/** Validate a numeric option with a uniform message. */
+export function requireNonNegative(value: number, name: string): number {
+	if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+		throw new TypeError(`Expected \`${name}\` to be a non-negative number`);
+	}
+	return value;
+}
+
+/** Expand and validate transport options once, at construction. */
+export function normaliseTransport(options: TransportOptions = {}): Transport {
+	const retry: RetryOptions = typeof options.retry === 'number' ? { retries: options.retry } : (options.retry ?? {});
+	const fetchFunction = options.fetch ?? globalThis.fetch;
+	if (typeof fetchFunction !== 'function') throw new TypeError('Expected `fetch` to be a function; no global fetch was found');
+	return {
+		// Unbound global fetch throws "Illegal invocation" in browsers.
+		fetch: options.fetch ?? ((input, init) => globalThis.fetch(input, init)),
+		timeout: requireNonNegative(options.timeout ?? 10_000, 'timeout'),
+		retry: {
+			retries: requireNonNegative(retry.retries ?? 3, 'retry.retries'),
+			minTimeout: requireNonNegative(retry.minTimeout ?? 250, 'retry.minTimeout'),
+			maxTimeout: requireNonNegative(retry.maxTimeout ?? 5_000, 'retry.maxTimeout'),
+			maxRetryAfter: requireNonNegative(retry.maxRetryAfter ?? 60_000, 'retry.maxRetryAfter'),
+		},
+		now: options.now ?? Date.now,
+	};
+}
