@@ -177,15 +177,17 @@ export function createTokenManager(provider: Provider, options: TokenManagerOpti
 	}
 
 	/** One token request for the session, inside the store's lock when it has one (rule 8). */
-	async function runFlight(seen: TokenSet | undefined, force: boolean): Promise<TokenSet> {
-		const startedIn = generation;
+	async function runFlight(seen: TokenSet | undefined, force: boolean, startedIn: number): Promise<TokenSet> {
 		const locked = async () => {
 			// Inside the lock, re-read: another process or tab may have done the work already.
 			const current = await store.get(key);
 			if (current && fresh(current) && !(force && sameTokenSet(current, seen))) return current;
 			const { tokenSet, source } = await obtain(current);
 			if (generation !== startedIn) {
-				throw loginRequired('The session was cleared or replaced while a token request was in flight.');
+				// clear() or setTokens() ran meanwhile: their outcome wins over this request's.
+				const replaced = await store.get(key);
+				if (!cleared && replaced && fresh(replaced)) return replaced;
+				throw loginRequired('The session was cleared while a token request was in flight: log in again.');
 			}
 			await store.set(key, tokenSet, { ttl: storeTtl(tokenSet) });
 			emitter.emit('token', { tokenSet, source });
@@ -205,11 +207,12 @@ export function createTokenManager(provider: Provider, options: TokenManagerOpti
 		async getToken({ signal, forceRefresh = false }: GetTokenOptions = {}) {
 			signal?.throwIfAborted();
 			if (cleared) throw loginRequired('The session was cleared: log in again, or call setTokens().');
+			const startedIn = generation;
 			const cached = await store.get(key);
 			// Rule 1: a fresh cached token costs no I/O.
 			if (!forceRefresh && cached && fresh(cached)) return cached;
 			// Rule 2: single flight; every concurrent caller shares this one promise.
-			inflight ??= runFlight(cached, forceRefresh).finally(() => {
+			inflight ??= runFlight(cached, forceRefresh, startedIn).finally(() => {
 				inflight = undefined;
 			});
 			return abortable(inflight, signal);

@@ -30,19 +30,22 @@ const inspectSymbol = Symbol.for('nodejs.util.inspect.custom');
 const REDACTED = '[redacted]';
 
 class ImmutableTokenSet implements TokenSet {
-	// Private fields keep the secrets out of Object.keys, spreads and structured loggers.
-	readonly #accessToken: string;
-	readonly #refreshToken: string | undefined;
-	readonly #idToken: string | undefined;
+	// Declared here, defined non-enumerable in the constructor: out of Object.keys, spreads and
+	// structured loggers, yet readable through proxies (private #fields would throw there).
+	declare readonly accessToken: string;
+	declare readonly refreshToken: string | undefined;
+	declare readonly idToken: string | undefined;
 	readonly tokenType: string;
 	readonly expiresAt: number | undefined;
 	readonly scope: string | undefined;
 	readonly receivedAt: number | undefined;
 
 	constructor(init: TokenSetInit, now: number) {
-		this.#accessToken = init.accessToken;
-		this.#refreshToken = init.refreshToken;
-		this.#idToken = init.idToken;
+		Object.defineProperties(this, {
+			accessToken: { value: init.accessToken, enumerable: false },
+			refreshToken: { value: init.refreshToken, enumerable: false },
+			idToken: { value: init.idToken, enumerable: false },
+		});
 		this.tokenType = normaliseTokenType(init.tokenType);
 		this.expiresAt = init.expiresAt ?? (init.expiresIn === undefined ? undefined : now + init.expiresIn * 1000);
 		this.scope = init.scope;
@@ -50,32 +53,20 @@ class ImmutableTokenSet implements TokenSet {
 		Object.freeze(this);
 	}
 
-	get accessToken(): string {
-		return this.#accessToken;
-	}
-
-	get refreshToken(): string | undefined {
-		return this.#refreshToken;
-	}
-
-	get idToken(): string | undefined {
-		return this.#idToken;
-	}
-
 	toJSON(): Record<string, unknown> {
 		return {
 			accessToken: REDACTED,
 			tokenType: this.tokenType,
 			expiresAt: this.expiresAt,
-			...(this.#refreshToken === undefined ? {} : { refreshToken: REDACTED }),
+			...(this.refreshToken === undefined ? {} : { refreshToken: REDACTED }),
 			...(this.scope === undefined ? {} : { scope: this.scope }),
-			...(this.#idToken === undefined ? {} : { idToken: REDACTED }),
+			...(this.idToken === undefined ? {} : { idToken: REDACTED }),
 		};
 	}
 
 	toString(): string {
 		const expiry = this.expiresAt === undefined ? 'no expiry' : `expires ${new Date(this.expiresAt).toISOString()}`;
-		return `TokenSet(${this.tokenType}, ${expiry}${this.#refreshToken === undefined ? '' : ', with refresh token'})`;
+		return `TokenSet(${this.tokenType}, ${expiry}${this.refreshToken === undefined ? '' : ', with refresh token'})`;
 	}
 
 	[inspectSymbol](): string {

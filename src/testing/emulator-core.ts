@@ -1,0 +1,132 @@
+import { isPreflight, preflightResponse, withCors } from './cors.js';
+import { Counters, type EmulatorCounters } from './counters.js';
+import { createDotkernelProvider } from './dotkernel.js';
+import { faultResponse } from './fault-response.js';
+import { FaultQueue, type Fault, type InjectFaultOptions } from './faults.js';
+import { HangingRequests } from './hangs.js';
+import { normalizeOptions, type EmulatorOptions, type NormalizedOptions, type ProviderName } from './options.js';
+import type { EmulatorState, ProviderFactory, ProviderModule } from './provider-module.js';
+import { json } from './responses.js';
+import { createSquidexProvider } from './squidex.js';
+import { TokenStore } from './token-store.js';
+
+/** Ready-made credentials for each emulated provider, pointing at the emulator. */
+export interface EmulatorCredentials {
+  readonly squidex: { readonly url: string; readonly clientId: string; readonly clientSecret: string };
+  readonly dotkernel: {
+    readonly url: string;
+    readonly clientId: string;
+    readonly clientSecret: string;
+    readonly username: string;
+    readonly password: string;
+  };
+}
+
+/** The switches and counters of a running emulator, shared by the node server and the msw handlers. */
+export interface EmulatorControls {
+  /** Base URL without a trailing slash, e.g. `http://127.0.0.1:43123`. */
+  readonly url: string;
+  readonly credentials: EmulatorCredentials;
+  /** A fresh snapshot of the counters. */
+  counters(): EmulatorCounters;
+  resetCounters(): void;
+  /** Every access and refresh token stops working (server-side revocation, certificate change). */
+  revokeAllTokens(): void;
+  /** Every access token expires now; refresh tokens keep working. */
+  expireAllTokens(): void;
+  /** Serves `fault` instead of the normal answer, `times` times (default Infinity) to `target` (default 'token'). */
+  injectFault(fault: Fault, options?: InjectFaultOptions): void;
+  clearFaults(): void;
+}
+
+/** The emulator without a transport: one Fetch-API handler plus its controls. */
+export interface EmulatorCore {
+  readonly controls: EmulatorControls;
+  /** Answers one request. May settle as `Response.error()` (drop the connection) for faults. */
+  handle(request: Request): Promise<Response>;
+  /** Ends hanging requests; later hangs end at once. */
+  close(): void;
+}
+
+const PROVIDERS: Readonly<Record<ProviderName, ProviderFactory>> = {
+  squidex: createSquidexProvider,
+  dotkernel: createDotkernelProvider,
+};
+
+/** Builds the emulator's state and request handler; `url` is where the transport serves it. */
+export function createEmulatorCore(options: EmulatorOptions | undefined, url: string): EmulatorCore {
+  const normalized = normalizeOptions(options);
+  const baseUrl = url.replace(/\/+$/, '');
+  const state: EmulatorState = {
+    now: normalized.now,
+    tokens: new TokenStore(normalized.now),
+    counters: new Counters(),
+  };
+  const providers: ProviderModule[] = [...normalized.providers].map((name) => PROVIDERS[name](state, normalized));
+  const faults = new FaultQueue();
+  const hangs = new HangingRequests();
+
+  async function answer(request: Request): Promise<Response> {
+    if (isPreflight(request)) return preflightResponse(request);
+    const url = new URL(request.url);
+    const route = findRoute(providers, request.method, url);
+    if (!route) return json({ error: 'not_found', message: `The emulator has no route for ${request.method} ${url.pathname}.` }, 404);
+    const fault = route.target === undefined ? undefined : faults.take(route.target);
+    if (fault) {
+      state.counters.faultServed();
+      return faultResponse(fault, request.signal, hangs);
+    }
+    if (route.target === 'token') state.counters.tokenRequest();
+    const response = await route.handle(request, url);
+    if (route.target === 'api') state.counters.apiRequest(response.status);
+    return response;
+  }
+
+  return {
+    controls: Object.freeze({
+      url: baseUrl,
+      credentials: credentialsFor(baseUrl, normalized),
+      counters: () => state.counters.snapshot(),
+      resetCounters: () => state.counters.reset(),
+      revokeAllTokens: () => state.tokens.revokeAll(),
+      expireAllTokens: () => state.tokens.expireAll(),
+      injectFault: (fault: Fault, faultOptions?: InjectFaultOptions) => faults.add(fault, faultOptions),
+      clearFaults: () => faults.clear(),
+    }),
+    async handle(request) {
+      try {
+        return withCors(await answer(request));
+      } catch {
+        // A bug in a route must look like a server error to the client, never crash the transport.
+        return withCors(json({ error: 'server_error', message: 'The emulator failed to answer.' }, 500));
+      }
+    },
+    close: () => hangs.close(),
+  };
+}
+
+function findRoute(providers: readonly ProviderModule[], method: string, url: URL) {
+  for (const provider of providers) {
+    const route = provider.route(method, url);
+    if (route) return route;
+  }
+  return undefined;
+}
+
+function credentialsFor(url: string, options: NormalizedOptions): EmulatorCredentials {
+  const squidex = options.squidex.clients[0]!;
+  const dotkernel = options.dotkernel;
+  // Prefer the user-role pair: it is the one that can log in together.
+  const client = dotkernel.clients.find((candidate) => candidate.role === 'user') ?? dotkernel.clients[0]!;
+  const user = dotkernel.users.find((candidate) => candidate.role === client.role) ?? dotkernel.users[0];
+  return Object.freeze({
+    squidex: Object.freeze({ url, clientId: squidex.clientId, clientSecret: squidex.clientSecret }),
+    dotkernel: Object.freeze({
+      url,
+      clientId: client.clientId,
+      clientSecret: client.clientSecret,
+      username: user?.username ?? '',
+      password: user?.password ?? '',
+    }),
+  });
+}

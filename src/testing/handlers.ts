@@ -1,0 +1,29 @@
+import { http, type HttpHandler } from 'msw';
+import { createEmulatorCore, type EmulatorControls } from './emulator-core.js';
+import type { EmulatorOptions } from './options.js';
+
+/** Where the msw handlers answer, on top of the emulator options. */
+export interface ProviderHandlersOptions extends EmulatorOptions {
+  /** Base URL the handlers intercept. Default `http://emulator.test`. */
+  url?: string;
+}
+
+/** The emulator's controls plus msw request handlers that serve it. */
+export interface ProviderHandlers extends EmulatorControls {
+  readonly handlers: HttpHandler[];
+}
+
+/**
+ * The provider emulator as msw handlers, for unit tests without a socket. The same logic as
+ * {@link createEmulator}; a `reset` fault becomes a network error, a `hang` lasts until the client aborts.
+ * @example
+ * const emulator = providerHandlers();
+ * const server = setupServer(...emulator.handlers);
+ * server.listen({ onUnhandledRequest: 'error' });
+ */
+export function providerHandlers(options: ProviderHandlersOptions = {}): ProviderHandlers {
+  const { url = 'http://emulator.test', ...emulatorOptions } = options;
+  const core = createEmulatorCore(emulatorOptions, url);
+  const handlers = [http.all(`${core.controls.url}/*`, ({ request }) => core.handle(request))];
+  return Object.freeze({ ...core.controls, handlers });
+}

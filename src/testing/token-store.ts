@@ -1,0 +1,93 @@
+/** Who a token was issued to, shared by an access token and the refresh token issued with it. */
+export interface Grant {
+  /** The provider that issued the token; a token is only valid at its own provider. */
+  readonly provider: string;
+  readonly clientId: string;
+  /** The end user (password or authorization code grants). */
+  readonly subject?: string;
+  readonly roles: readonly string[];
+  readonly scope: string;
+}
+
+/** An issued access token. */
+export interface AccessTokenRecord extends Grant {
+  readonly expiresAt: number;
+  readonly revoked: boolean;
+}
+
+/** Why a refresh token was refused. */
+export type RefreshRefusal = 'unknown' | 'wrong-client' | 'used' | 'revoked';
+
+/** The outcome of presenting a refresh token. */
+export type RefreshOutcome = { readonly ok: true; readonly grant: Grant } | { readonly ok: false; readonly reason: RefreshRefusal };
+
+interface MutableAccess extends Grant {
+  expiresAt: number;
+  revoked: boolean;
+}
+
+interface MutableRefresh {
+  readonly grant: Grant;
+  /** The access token issued together with it: rotation revokes it, as league/oauth2-server does. */
+  readonly accessToken: string;
+  state: 'active' | 'used' | 'revoked';
+}
+
+/**
+ * Every token the emulator has issued, for every provider. Validity is decided here and nowhere
+ * else, so the expire/revoke switches act the same on all providers.
+ */
+export class TokenStore {
+  readonly #now: () => number;
+  readonly #access = new Map<string, MutableAccess>();
+  readonly #refresh = new Map<string, MutableRefresh>();
+
+  constructor(now: () => number) {
+    this.#now = now;
+  }
+
+  /** Records an access token that lives `expiresIn` seconds from now. */
+  addAccess(token: string, grant: Grant, expiresIn: number): void {
+    this.#access.set(token, { ...grant, expiresAt: this.#now() + expiresIn * 1000, revoked: false });
+  }
+
+  /** Records a refresh token; `accessToken` is the access token issued in the same response. */
+  addRefresh(token: string, grant: Grant, accessToken: string): void {
+    this.#refresh.set(token, { grant, accessToken, state: 'active' });
+  }
+
+  /** The record of a live (known, unrevoked, unexpired) access token of `provider`, else undefined. */
+  validAccess(token: string | undefined, provider: string): AccessTokenRecord | undefined {
+    const record = token === undefined ? undefined : this.#access.get(token);
+    if (!record || record.provider !== provider || record.revoked) return undefined;
+    return this.#now() < record.expiresAt ? record : undefined;
+  }
+
+  /**
+   * Spends a refresh token: it works once. On success the access token issued with it is revoked too.
+   * Synchronous on purpose, so two concurrent refreshes cannot both win.
+   */
+  useRefresh(token: string, provider: string, clientId: string): RefreshOutcome {
+    const record = this.#refresh.get(token);
+    if (!record || record.grant.provider !== provider) return { ok: false, reason: 'unknown' };
+    if (record.grant.clientId !== clientId) return { ok: false, reason: 'wrong-client' };
+    if (record.state !== 'active') return { ok: false, reason: record.state };
+    record.state = 'used';
+    const access = this.#access.get(record.accessToken);
+    if (access) access.revoked = true;
+    return { ok: true, grant: record.grant };
+  }
+
+  /** Every access and refresh token stops working, like a server-side revocation or key change. */
+  revokeAll(): void {
+    for (const record of this.#access.values()) record.revoked = true;
+    // A used token stays `used`, so presenting it later still counts as reuse.
+    for (const record of this.#refresh.values()) if (record.state === 'active') record.state = 'revoked';
+  }
+
+  /** Every access token expires now; refresh tokens keep working. */
+  expireAll(): void {
+    const now = this.#now();
+    for (const record of this.#access.values()) record.expiresAt = Math.min(record.expiresAt, now);
+  }
+}
