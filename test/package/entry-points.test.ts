@@ -1,0 +1,44 @@
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+
+/** Run a snippet in a fresh Node process that resolves `tokenkeeper` through package.json's exports. */
+function runNode(args: string[], code: string): string {
+	return execFileSync(process.execPath, [...args, code], { cwd: root, encoding: 'utf8', timeout: 30_000 }).trim();
+}
+
+const expectedNames = ['createTokenManager', 'createClient', 'authFetch', 'squidex', 'oauth2', 'isTokenkeeperError'];
+
+describe('the built package', () => {
+	it('imports as ESM', () => {
+		const out = runNode(['--input-type=module', '-e'], `
+			const tk = await import('tokenkeeper');
+			const pkce = await import('tokenkeeper/pkce');
+			const testing = await import('tokenkeeper/testing');
+			console.log(JSON.stringify({ names: ${JSON.stringify(expectedNames)}.filter((n) => typeof tk[n] === 'function'),
+				pkce: typeof pkce.computeCodeChallenge, emulator: typeof testing.createEmulator }));`);
+		expect(JSON.parse(out)).toEqual({ names: expectedNames, pkce: 'function', emulator: 'function' });
+	});
+
+	it('requires as CJS on Node 20 (ky and p-retry are bundled into the CJS build)', () => {
+		const out = runNode(['-e'], `
+			const tk = require('tokenkeeper');
+			const pkce = require('tokenkeeper/pkce');
+			const testing = require('tokenkeeper/testing');
+			console.log(JSON.stringify({ names: ${JSON.stringify(expectedNames)}.filter((n) => typeof tk[n] === 'function'),
+				pkce: typeof pkce.generateState, emulator: typeof testing.createEmulator }));`);
+		expect(JSON.parse(out)).toEqual({ names: expectedNames, pkce: 'function', emulator: 'function' });
+	});
+
+	it('an ESM error and a CJS error are both recognised by either copy\'s guard', () => {
+		const out = runNode(['--input-type=module', '-e'], `
+			import { createRequire } from 'node:module';
+			const esm = await import('tokenkeeper');
+			const cjs = createRequire(import.meta.url)('tokenkeeper');
+			const error = new cjs.LoginRequiredError('x');
+			console.log(JSON.stringify([esm.isTokenkeeperError(error), esm.isLoginRequiredError(error), error instanceof esm.TokenkeeperError]));`);
+		expect(JSON.parse(out)).toEqual([true, true, false]);
+	});
+});
