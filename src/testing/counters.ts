@@ -45,10 +45,12 @@ export class Counters {
     else if (status === 401 || status === 403) api.rejected += 1;
   }
 
+  /** Counts a refresh token presented again after it was used. */
   refreshTokenReuse(): void {
     this.#value.refreshTokenReuse += 1;
   }
 
+  /** Counts an injected fault served instead of a normal answer. */
   faultServed(): void {
     this.#value.faultsServed += 1;
   }
@@ -59,6 +61,7 @@ export class Counters {
     return { ...value, tokenRequests: { ...value.tokenRequests }, apiRequests: { ...value.apiRequests } };
   }
 
+  /** Back to zero, as after start. */
   reset(): void {
     this.#value = zero();
   }

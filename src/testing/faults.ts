@@ -34,6 +34,7 @@ interface QueuedFault {
 export class FaultQueue {
   #queue: QueuedFault[] = [];
 
+  /** Validates and queues a fault; throws a TypeError naming the bad field. */
   add(fault: Fault, options: InjectFaultOptions = {}): void {
     validateFault(fault);
     const { times = Infinity, target = 'token' } = options;
@@ -55,6 +56,7 @@ export class FaultQueue {
     return entry.fault;
   }
 
+  /** Drops every queued fault; requests already hanging keep hanging. */
   clear(): void {
     this.#queue = [];
   }

@@ -23,7 +23,21 @@ export interface ProviderHandlers extends EmulatorControls {
  */
 export function providerHandlers(options: ProviderHandlersOptions = {}): ProviderHandlers {
   const { url = 'http://emulator.test', ...emulatorOptions } = options;
-  const core = createEmulatorCore(emulatorOptions, url);
+  const core = createEmulatorCore(emulatorOptions, checkOrigin(url));
   const handlers = [http.all(`${core.controls.url}/*`, ({ request }) => core.handle(request))];
   return Object.freeze({ ...core.controls, handlers });
+}
+
+// Providers mount their routes at the root, as the real servers do, so a path prefix would never match.
+function checkOrigin(url: string): string {
+  let parsed: URL | undefined;
+  try {
+    parsed = new URL(url);
+  } catch {
+    parsed = undefined;
+  }
+  if (!parsed || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') || parsed.pathname !== '/' || parsed.search || parsed.hash) {
+    throw new TypeError(`Expected \`url\` to be an http(s) origin such as http://emulator.test, got \`${url}\``);
+  }
+  return parsed.origin;
 }
