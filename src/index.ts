@@ -3,6 +3,7 @@ export { createClient } from './client.js';
 export { authFetch } from './auth-fetch.js';
 export { squidex } from './providers/squidex.js';
 export { oauth2 } from './providers/oauth2.js';
+export { dotkernel } from './providers/dotkernel.js';
 export { defineProvider } from './provider.js';
 export { createTokenSet } from './token-set.js';
 export { createMemoryStore } from './stores/memory.js';
@@ -26,6 +27,7 @@ export type { AuthFetchOptions } from './auth-fetch.js';
 export type { Auth } from './authorized-fetch.js';
 export type { SquidexOptions } from './providers/squidex.js';
 export type { OAuth2Options } from './providers/oauth2.js';
+export type { DotkernelOptions } from './providers/dotkernel.js';
 export type {
 	BodyEncoding,
 	ClientAuthentication,
