@@ -19,7 +19,7 @@ try {
 		),
 	);
 	const { accessToken, expiresAt } = await tokens.getToken();
-	console.error(`token valid until ${new Date(expiresAt ?? Number.NaN).toISOString()}`);
+	console.error(expiresAt === undefined ? 'token without expiry' : `token valid until ${new Date(expiresAt).toISOString()}`);
 	console.log(accessToken);
 } catch (error) {
 	console.error(String(error));
