@@ -1,6 +1,7 @@
-import ky from 'ky';
 import * as z from 'zod/mini';
-import { TokenResponseError } from './errors.js';
+import { abortable } from './abortable.js';
+import { boundedRequest } from './bounded-request.js';
+import { NetworkError, TokenResponseError } from './errors.js';
 import type { Provider, ProviderEndpoints } from './provider.js';
 import type { Transport } from './transport.js';
 
@@ -16,14 +17,20 @@ const discovered = new WeakMap<Provider, Promise<ProviderEndpoints>>();
 
 async function discover(issuer: string, transport: Transport, signal: AbortSignal | undefined): Promise<ProviderEndpoints> {
 	const url = `${issuer}/.well-known/openid-configuration`;
-	const response = await ky.get(url, {
-		fetch: transport.fetch,
-		timeout: transport.timeout || false,
-		retry: 0,
-		throwHttpErrors: false,
-		signal,
-	});
-	const body: unknown = await response.json().catch(() => undefined);
+	const outcome = await boundedRequest(url, { headers: { accept: 'application/json' } }, transport, signal);
+	if (outcome.kind !== 'response') {
+		throw new NetworkError(`OpenID discovery at ${url} failed (${outcome.kind}). Check \`issuer\` and the network.`, {
+			attempts: 1,
+			timeout: outcome.kind === 'timeout',
+		});
+	}
+	const { response } = outcome;
+	let body: unknown;
+	try {
+		body = JSON.parse(outcome.bodyText);
+	} catch {
+		body = undefined;
+	}
 	const parsed = DiscoveryDocumentSchema.safeParse(body);
 	if (!response.ok || !parsed.success) {
 		throw new TokenResponseError(
@@ -56,9 +63,10 @@ export function resolveEndpoints(provider: Provider, transport: Transport, signa
 	if (!issuer) return Promise.reject(new TypeError(`Provider ${provider.name} has neither endpoints nor an issuer`));
 	let pending = discovered.get(provider);
 	if (!pending) {
-		pending = discover(issuer, transport, signal);
+		// Shared by every caller, so no caller's signal: the transport's timeout bounds it.
+		pending = discover(issuer, transport, undefined);
 		discovered.set(provider, pending);
 		pending.catch(() => discovered.delete(provider));
 	}
-	return pending;
+	return abortable(pending, signal);
 }

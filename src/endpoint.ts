@@ -1,5 +1,5 @@
-import ky, { TimeoutError } from 'ky';
 import pRetry from 'p-retry';
+import { boundedRequest, isRedirect } from './bounded-request.js';
 import { NetworkError, OAuthError, TokenResponseError, type TokenkeeperError } from './errors.js';
 import { clientSecretOf, type Provider } from './provider.js';
 import { processErrorResponse, processTokenResponse } from './token-response.js';
@@ -81,27 +81,21 @@ function abortableDelay(ms: number, signal: AbortSignal | undefined): Promise<vo
 }
 
 async function attempt(request: TokenHttpRequest, transport: Transport, signal: AbortSignal | undefined): Promise<TokenSet> {
-	let response: Response;
-	try {
-		response = await ky.post(request.url, {
-			headers: request.headers,
-			body: request.body,
-			fetch: transport.fetch,
-			timeout: transport.timeout || false,
-			retry: 0,
-			throwHttpErrors: false,
-			signal,
-		});
-	} catch (error) {
-		if (signal?.aborted) throw signal.reason;
-		// ky's TimeoutError holds the Request (and so the client secret): keep none of it.
-		if (error instanceof TimeoutError) throw new TransientFailure('timeout', undefined);
-		throw new TransientFailure('network', undefined, (error as { cause?: unknown })?.cause ?? error);
+	const outcome = await boundedRequest(request.url, { method: 'POST', headers: request.headers, body: request.body }, transport, signal);
+	if (outcome.kind === 'timeout') throw new TransientFailure('timeout', undefined);
+	if (outcome.kind === 'network') throw new TransientFailure('network', undefined, (outcome.error as { cause?: unknown })?.cause ?? outcome.error);
+	const { response, bodyText } = outcome;
+	if (isRedirect(response)) {
+		throw new TokenResponseError(
+			`The token endpoint answered ${response.status} (a redirect), which tokenkeeper does not follow: it would send the ` +
+				'client credentials on to another address. Configure the final token endpoint URL.',
+			{ status: response.status, response },
+		);
 	}
 	const raw = {
 		status: response.status,
 		contentType: response.headers.get('content-type') ?? '',
-		bodyText: await response.text(),
+		bodyText,
 		receivedAt: transport.now(),
 		response,
 	};

@@ -1,3 +1,4 @@
+import { abortable } from './abortable.js';
 import { resolveEndpoints } from './discovery.js';
 import { requestToken, type GrantParameters } from './endpoint.js';
 import { isOAuthError, LoginRequiredError } from './errors.js';
@@ -64,17 +65,6 @@ function requireProvider(provider: Provider): Provider {
 		throw new TypeError('Expected a provider, such as `squidex({ clientId, clientSecret })` or `oauth2({ … })`');
 	}
 	return provider;
-}
-
-/** Settle with `promise`, or reject with the signal's reason as soon as it aborts; leaves no listener behind. */
-function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-	if (!signal) return promise;
-	if (signal.aborted) return Promise.reject(signal.reason);
-	return new Promise<T>((resolve, reject) => {
-		const onAbort = () => reject(signal.reason);
-		signal.addEventListener('abort', onAbort, { once: true });
-		promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
-	});
 }
 
 /**

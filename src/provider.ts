@@ -99,13 +99,14 @@ export function requireString(value: unknown, name: string): string {
 	return value;
 }
 
+/** Validate an absolute URL option, kept exactly as given (an endpoint's trailing slash can matter). */
+export function requireUrl(value: unknown, name: string): string {
+	const url = requireString(value, name);
+	if (!URL.canParse(url)) throw new TypeError(`Expected \`${name}\` to be an absolute URL, got "${url}"`);
+	return url;
+}
+
 /** Validate a base URL option and drop trailing slashes, so paths can be appended. */
 export function requireBaseUrl(value: unknown, name: string): string {
-	const url = requireString(value, name);
-	try {
-		new URL(url);
-	} catch {
-		throw new TypeError(`Expected \`${name}\` to be an absolute URL, got "${url}"`);
-	}
-	return url.replace(/\/+$/, '');
+	return requireUrl(value, name).replace(/\/+$/, '');
 }

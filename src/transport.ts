@@ -38,6 +38,15 @@ export function requireNonNegative(value: number, name: string): number {
 	return value;
 }
 
+/** The longest delay a timer can hold: a longer `setTimeout` fires at once (rule 9). */
+const MAX_TIMER = 2 ** 31 - 1;
+
+function requireTimerDelay(value: number, name: string): number {
+	requireNonNegative(value, name);
+	if (value > MAX_TIMER) throw new TypeError(`Expected \`${name}\` to be at most 2^31-1 ms (about 24.8 days)`);
+	return value;
+}
+
 /** Expand and validate transport options once, at construction. */
 export function normaliseTransport(options: TransportOptions = {}): Transport {
 	const retry: RetryOptions = typeof options.retry === 'number' ? { retries: options.retry } : (options.retry ?? {});
@@ -46,12 +55,12 @@ export function normaliseTransport(options: TransportOptions = {}): Transport {
 	return {
 		// Unbound global fetch throws "Illegal invocation" in browsers.
 		fetch: options.fetch ?? ((input, init) => globalThis.fetch(input, init)),
-		timeout: requireNonNegative(options.timeout ?? 10_000, 'timeout'),
+		timeout: requireTimerDelay(options.timeout ?? 10_000, 'timeout'),
 		retry: {
 			retries: requireNonNegative(retry.retries ?? 3, 'retry.retries'),
-			minTimeout: requireNonNegative(retry.minTimeout ?? 250, 'retry.minTimeout'),
-			maxTimeout: requireNonNegative(retry.maxTimeout ?? 5_000, 'retry.maxTimeout'),
-			maxRetryAfter: requireNonNegative(retry.maxRetryAfter ?? 60_000, 'retry.maxRetryAfter'),
+			minTimeout: requireTimerDelay(retry.minTimeout ?? 250, 'retry.minTimeout'),
+			maxTimeout: requireTimerDelay(retry.maxTimeout ?? 5_000, 'retry.maxTimeout'),
+			maxRetryAfter: requireTimerDelay(retry.maxRetryAfter ?? 60_000, 'retry.maxRetryAfter'),
 		},
 		now: options.now ?? Date.now,
 	};

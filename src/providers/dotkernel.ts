@@ -39,8 +39,9 @@ function isDotkernelRefreshRejected(error: OAuthError): boolean {
  *   url: 'https://api.example.net', clientId: 'frontend', clientSecret: 'frontend',
  *   credentials: async () => ({ username, password }) }) });
  */
-export function dotkernel(options: DotkernelOptions): Provider {
-	const url = requireBaseUrl(options?.url, 'url');
+export function dotkernel(given: DotkernelOptions): Provider {
+	const options: Partial<DotkernelOptions> = given ?? {};
+	const url = requireBaseUrl(options.url, 'url');
 	const path = (value: string | undefined, fallback: string, name: string) =>
 		`${url}${value === undefined ? fallback : `/${requireString(value, name).replace(/^\/+/, '')}`}`;
 	if (options.credentials !== undefined && typeof options.credentials !== 'function') {

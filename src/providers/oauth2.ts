@@ -1,6 +1,7 @@
 import {
 	defineProvider,
 	requireBaseUrl,
+	requireUrl,
 	requireString,
 	type BodyEncoding,
 	type ClientAuthentication,
@@ -36,12 +37,13 @@ export interface OAuth2Options {
  * @example
  * const auth = oauth2({ issuer: 'https://login.example.com', clientId, clientSecret, scope: 'api' });
  */
-export function oauth2(options: OAuth2Options): Provider {
-	if (!options?.tokenEndpoint === !options?.issuer) {
+export function oauth2(given: OAuth2Options): Provider {
+	const options: Partial<OAuth2Options> = given ?? {};
+	if (!options.tokenEndpoint === !options.issuer) {
 		throw new TypeError('Expected exactly one of `tokenEndpoint` and `issuer`');
 	}
 	const grant = options.grant ?? 'client_credentials';
-	const tokenEndpoint = options.tokenEndpoint === undefined ? undefined : requireBaseUrl(options.tokenEndpoint, 'tokenEndpoint');
+	const tokenEndpoint = options.tokenEndpoint === undefined ? undefined : requireUrl(options.tokenEndpoint, 'tokenEndpoint');
 	const scope = Array.isArray(options.scope) ? options.scope.join(' ') : (options.scope as string | undefined);
 	return defineProvider({
 		name: 'oauth2',

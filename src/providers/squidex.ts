@@ -20,8 +20,9 @@ export interface SquidexOptions {
  * @example
  * const api = createClient({ prefixUrl: 'https://cloud.squidex.io/api/', auth: squidex({ clientId, clientSecret }) });
  */
-export function squidex(options: SquidexOptions): Provider {
-	const url = requireBaseUrl(options?.url ?? 'https://cloud.squidex.io', 'url');
+export function squidex(given: SquidexOptions): Provider {
+	const options: Partial<SquidexOptions> = given ?? {};
+	const url = requireBaseUrl(options.url ?? 'https://cloud.squidex.io', 'url');
 	return defineProvider({
 		name: 'squidex',
 		clientId: requireString(options.clientId, 'clientId'),
