@@ -14,6 +14,17 @@ export interface TokenHttpRequest {
 	readonly url: string;
 	readonly headers: Readonly<Record<string, string>>;
 	readonly body: string;
+	/** The secret values this request carries, to be cut out of anything the server echoes back. */
+	readonly secrets: readonly string[];
+}
+
+/** Parameters whose values are secrets: a server that echoes them into an error must not put them in our messages. */
+const SECRET_PARAMETERS = ['client_secret', 'password', 'refresh_token', 'code', 'code_verifier', 'assertion'];
+
+function redact(text: string, secrets: readonly string[]): string {
+	let redacted = text;
+	for (const secret of secrets) if (secret.length >= 4) redacted = redacted.split(secret).join('[redacted]');
+	return redacted;
 }
 
 /** RFC 6749 2.3.1: id and secret are form-encoded before Basic encoding (Squidex ids contain `:`). */
@@ -32,6 +43,8 @@ export function buildTokenRequest(provider: Provider, url: string, grant: GrantP
 	for (const [name, value] of Object.entries(grant)) if (value !== undefined) params[name] = value;
 	const headers: Record<string, string> = { accept: 'application/json' };
 	const secret = clientSecretOf(provider);
+	const secrets = SECRET_PARAMETERS.map((name) => params[name]).filter((value): value is string => value !== undefined);
+	if (secret !== undefined) secrets.push(secret, JSON.stringify(secret).slice(1, -1));
 	if (provider.clientAuth === 'basic' && secret !== undefined) {
 		headers.authorization = basicCredentials(provider.clientId, secret);
 	} else {
@@ -40,10 +53,10 @@ export function buildTokenRequest(provider: Provider, url: string, grant: GrantP
 	}
 	if (provider.bodyEncoding === 'json') {
 		headers['content-type'] = 'application/json';
-		return { url, headers, body: JSON.stringify(params) };
+		return { url, headers, body: JSON.stringify(params), secrets };
 	}
 	headers['content-type'] = 'application/x-www-form-urlencoded';
-	return { url, headers, body: new URLSearchParams(params).toString() };
+	return { url, headers, body: new URLSearchParams(params).toString(), secrets };
 }
 
 /** A failure worth another attempt; carries the error to throw if the attempts run out. */
@@ -100,7 +113,7 @@ async function attempt(request: TokenHttpRequest, transport: Transport, signal: 
 		response,
 	};
 	if (response.ok) return processTokenResponse(raw);
-	const error = processErrorResponse(raw);
+	const error = processErrorResponse({ ...raw, bodyText: redact(bodyText, request.secrets) });
 	if (response.status === 429 || response.status >= 500) {
 		throw new TransientFailure(error, parseRetryAfter(response.headers.get('retry-after'), transport.now()));
 	}

@@ -588,3 +588,25 @@ describe('secret hygiene: the client secret is in no failure', () => {
 		});
 	}
 });
+
+describe('a server that echoes secrets back', () => {
+	it('the client secret and the grant\'s secrets are cut out of the error it causes', async () => {
+		server.use(
+			http.post(TOKEN_URL, async ({ request }) => {
+				const params = new URLSearchParams(await request.text());
+				return HttpResponse.json(
+					{ error: 'invalid_grant', error_description: `bad ${params.get('client_secret')} / ${params.get('refresh_token')}` },
+					{ status: 400 },
+				);
+			}),
+		);
+		const refreshToken = 'RT-echoed-7a1c9e';
+		const { error } = await rejectionOf(
+			requestToken(provider('body'), TOKEN_URL, { grant_type: 'refresh_token', refresh_token: refreshToken }, transport()),
+		);
+		const printed = [String(error), JSON.stringify(error), (error as { errorDescription?: string }).errorDescription].join('\n');
+		expect(printed).toContain('[redacted]');
+		expect(printed).not.toContain(SECRET);
+		expect(printed).not.toContain(refreshToken);
+	});
+});
