@@ -4,6 +4,7 @@ export { authFetch } from './auth-fetch.js';
 export { squidex } from './providers/squidex.js';
 export { oauth2 } from './providers/oauth2.js';
 export { dotkernel } from './providers/dotkernel.js';
+export { sqowey } from './providers/sqowey.js';
 export { defineProvider } from './provider.js';
 export { createTokenSet } from './token-set.js';
 export { createMemoryStore } from './stores/memory.js';
@@ -28,6 +29,7 @@ export type { Auth } from './authorized-fetch.js';
 export type { SquidexOptions } from './providers/squidex.js';
 export type { OAuth2Options } from './providers/oauth2.js';
 export type { DotkernelOptions } from './providers/dotkernel.js';
+export type { SqoweyOptions } from './providers/sqowey.js';
 export type {
 	BodyEncoding,
 	ClientAuthentication,

@@ -50,6 +50,8 @@ export interface Provider {
 	readonly primaryGrant: PrimaryGrant;
 	/** API response statuses that mean "this access token was rejected": `[401]`, Dotkernel `[401, 403]`. */
 	readonly rejectionStatuses: readonly number[];
+	/** Where the provider sends the browser back after login (authorization code grant). */
+	readonly redirectUri?: string | undefined;
 	/** Whether a refresh answered with this error means the refresh token is dead. */
 	isRefreshRejected(error: OAuthError): boolean;
 }

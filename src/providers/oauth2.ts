@@ -13,6 +13,12 @@ import {
 export interface OAuth2Options {
 	/** The token endpoint. Either this or `issuer`. */
 	readonly tokenEndpoint?: string | undefined;
+	/** For the authorization code flow, when not discovered from `issuer`. */
+	readonly authorizationEndpoint?: string | undefined;
+	/** Where `logout()` revokes tokens (RFC 7009), when not discovered from `issuer`. */
+	readonly revocationEndpoint?: string | undefined;
+	/** For the authorization code flow: where the provider sends the browser back. */
+	readonly redirectUri?: string | undefined;
 	/** The issuer; endpoints are discovered from `{issuer}/.well-known/openid-configuration` once. */
 	readonly issuer?: string | undefined;
 	readonly clientId: string;
@@ -29,6 +35,10 @@ export interface OAuth2Options {
 	readonly bodyEncoding?: BodyEncoding | undefined;
 	/** API statuses that mean "token rejected". Default `[401]`. */
 	readonly rejectionStatuses?: readonly number[] | undefined;
+}
+
+function optionalUrl(value: string | undefined, name: string): string | undefined {
+	return value === undefined ? undefined : requireUrl(value, name);
 }
 
 /**
@@ -51,10 +61,18 @@ export function oauth2(given: OAuth2Options): Provider {
 		clientSecret: options.clientSecret,
 		clientAuth: options.clientAuth ?? (options.clientSecret === undefined ? 'none' : 'basic'),
 		issuer: options.issuer === undefined ? undefined : requireBaseUrl(options.issuer, 'issuer'),
-		endpoints: tokenEndpoint === undefined ? undefined : { token: tokenEndpoint },
+		endpoints:
+			tokenEndpoint === undefined
+				? undefined
+				: {
+						token: tokenEndpoint,
+						authorization: optionalUrl(options.authorizationEndpoint, 'authorizationEndpoint'),
+						revocation: optionalUrl(options.revocationEndpoint, 'revocationEndpoint'),
+					},
 		bodyEncoding: options.bodyEncoding ?? 'form',
 		scope: scope || undefined,
 		primaryGrant: grant === 'password' ? { type: 'password', credentials: options.credentials } : { type: grant },
 		rejectionStatuses: options.rejectionStatuses ?? [401],
+		redirectUri: optionalUrl(options.redirectUri, 'redirectUri'),
 	});
 }
