@@ -8,6 +8,8 @@ export { sqowey } from './providers/sqowey.js';
 export { defineProvider } from './provider.js';
 export { createTokenSet } from './token-set.js';
 export { createMemoryStore } from './stores/memory.js';
+export { createWebStorageStore } from './stores/web-storage.js';
+export { createAuthorizationCodeFlow } from './flow/authorization-code-flow.js';
 export {
 	AuthorizationResponseError,
 	ErrorCode,
@@ -42,6 +44,16 @@ export type {
 export type { TokenSet, TokenSetInit } from './token-set.js';
 export type { TokenStore, TokenStoreLockOptions, TokenStoreSetOptions } from './stores/store.js';
 export type { MemoryStoreOptions } from './stores/memory.js';
+export type { WebStorageStoreOptions } from './stores/web-storage.js';
+export type { LockManagerLike } from './stores/tab-lock.js';
+export type { KeyValueStorage } from './flow/attempts.js';
+export type {
+	AuthorizationCodeFlow,
+	AuthorizationCodeFlowOptions,
+	AuthorizationUrlOptions,
+	LogoutResult,
+	TokenStorageKind,
+} from './flow/authorization-code-flow.js';
 export type { TokenManagerEventName, TokenManagerEvents, TokenManagerListener } from './events.js';
 export type { RetryOptions, TransportOptions } from './transport.js';
 export type { OAuthErrorFields, TokenkeeperErrorOptions } from './errors.js';

@@ -55,7 +55,8 @@ export function isTokenManager(value: unknown): value is TokenManager {
 	return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[managerBrand] === true;
 }
 
-function defaultKey(provider: Provider): string {
+/** The store key of a provider's session when none is given: never derived from a secret. */
+export function defaultKey(provider: Provider): string {
 	const where = provider.issuer ?? provider.endpoints?.token ?? '';
 	return ['tokenkeeper', provider.name, where, provider.clientId, provider.scope ?? ''].join('|');
 }

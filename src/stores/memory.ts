@@ -1,5 +1,6 @@
 import { LRUCache } from 'lru-cache';
 import type { TokenSet } from '../token-set.js';
+import { createLocalLock } from './local-lock.js';
 import { sameTokenSet, type TokenStore, type TokenStoreSetOptions } from './store.js';
 
 /** Options of {@link createMemoryStore}. */
@@ -21,7 +22,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): TokenStore 
 	if (!Number.isInteger(max) || max < 1) throw new TypeError('Expected `max` to be a positive integer');
 	// No ttlAutopurge: expiry is checked lazily on read, so the store arms no timers.
 	const cache = new LRUCache<string, TokenSet>({ max });
-	const locks = new Map<string, Promise<unknown>>();
+	const withLocalLock = createLocalLock();
 
 	return {
 		async get(key) {
@@ -39,19 +40,6 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): TokenStore 
 			else cache.set(key, next);
 			return true;
 		},
-		async withLock(key, fn) {
-			const previous = locks.get(key) ?? Promise.resolve();
-			const run = previous.then(fn, fn);
-			const settled = run.then(
-				() => undefined,
-				() => undefined,
-			);
-			locks.set(key, settled);
-			try {
-				return await run;
-			} finally {
-				if (locks.get(key) === settled) locks.delete(key);
-			}
-		},
+		withLock: (key, fn) => withLocalLock(key, fn),
 	};
 }

@@ -1,0 +1,50 @@
+/** A Storage-like key/value store: `sessionStorage`, `localStorage`, or an in-memory stand-in. */
+export interface KeyValueStorage {
+	getItem(key: string): string | null;
+	setItem(key: string, value: string): void;
+	removeItem(key: string): void;
+}
+
+/** One login attempt: what `handleCallback` needs to finish it. Single use. */
+export interface LoginAttempt {
+	readonly state: string;
+	readonly codeVerifier: string;
+	readonly redirectUri: string;
+	readonly expiresAt: number;
+}
+
+/** A Map behind the Storage interface, for servers, CLIs and tests. */
+export function createMemoryStorage(): KeyValueStorage {
+	const items = new Map<string, string>();
+	return {
+		getItem: (key) => items.get(key) ?? null,
+		setItem: (key, value) => void items.set(key, String(value)),
+		removeItem: (key) => void items.delete(key),
+	};
+}
+
+/**
+ * Login attempts keyed by state. Each is taken (read and deleted) once: a replayed callback finds nothing.
+ * @see https://www.rfc-editor.org/rfc/rfc9700#section-4.7.1
+ */
+export function createAttemptStore(storage: KeyValueStorage, prefix: string) {
+	const keyOf = (state: string) => `${prefix}attempt:${state}`;
+	return {
+		save(attempt: LoginAttempt): void {
+			storage.setItem(keyOf(attempt.state), JSON.stringify(attempt));
+		},
+		/** The attempt for `state`, removed so it can be used only once; `undefined` if unknown or expired. */
+		take(state: string, now: number): LoginAttempt | undefined {
+			const key = keyOf(state);
+			const text = storage.getItem(key);
+			storage.removeItem(key);
+			if (text === null) return undefined;
+			try {
+				const attempt = JSON.parse(text) as LoginAttempt;
+				return attempt.expiresAt > now ? attempt : undefined;
+			} catch {
+				return undefined;
+			}
+		},
+	};
+}

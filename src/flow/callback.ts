@@ -1,0 +1,56 @@
+import { AuthorizationResponseError } from '../errors.js';
+
+/** What the authorization response said, once it has been checked. */
+export interface AuthorizationResponse {
+	readonly code: string;
+	readonly state: string;
+}
+
+/** RFC 6749 4.1.2.1 error codes, with what they mean for the person at the keyboard. */
+const AUTHORIZATION_ERRORS: Record<string, string> = {
+	access_denied: 'the login was refused or cancelled at the provider',
+	invalid_request: 'the provider found the authorization request malformed',
+	unauthorized_client: 'this client is not allowed to use the authorization code flow',
+	unsupported_response_type: 'the provider does not support response_type=code for this client',
+	invalid_scope: 'a requested scope is unknown or not allowed',
+	server_error: 'the provider failed while handling the login',
+	temporarily_unavailable: 'the provider is temporarily unavailable',
+};
+
+/** The callback's parameters: from the query, or from the fragment when the query has none. */
+export function readCallbackParameters(callbackUrl: string | URL): URLSearchParams {
+	const url = new URL(callbackUrl);
+	if (url.search.length > 1) return url.searchParams;
+	return new URLSearchParams(url.hash.replace(/^#/, ''));
+}
+
+/**
+ * Check an authorization response against what this attempt expects: the `iss` (RFC 9207) when the provider sends
+ * one and the issuer is known, an `error` turned into a typed error naming it, and a code.
+ * The state has already been matched to a stored attempt by the caller.
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2
+ * @see https://www.rfc-editor.org/rfc/rfc9207#section-2.4
+ */
+export function validateAuthorizationResponse(params: URLSearchParams, expected: { state: string; issuer: string | undefined }): AuthorizationResponse {
+	const iss = params.get('iss');
+	if (iss !== null && expected.issuer !== undefined && iss.replace(/\/+$/, '') !== expected.issuer.replace(/\/+$/, '')) {
+		throw new AuthorizationResponseError(
+			`The authorization response came from issuer "${iss}", not "${expected.issuer}": it may be a mix-up attack. Log in again.`,
+			{ error: 'iss_mismatch' },
+		);
+	}
+	const error = params.get('error');
+	if (error !== null) {
+		const meaning = AUTHORIZATION_ERRORS[error] ?? 'the provider refused the authorization request';
+		const description = params.get('error_description');
+		throw new AuthorizationResponseError(
+			`Login failed (${error}): ${meaning}${description ? ` ("${description}")` : ''}. Start the login again.`,
+			{ error },
+		);
+	}
+	const code = params.get('code');
+	if (!code) {
+		throw new AuthorizationResponseError('The authorization response has no code: start the login again.', { error: 'missing_code' });
+	}
+	return { code, state: expected.state };
+}

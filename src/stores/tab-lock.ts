@@ -1,0 +1,101 @@
+import type { KeyValueStorage } from '../flow/attempts.js';
+import { createLocalLock } from './local-lock.js';
+
+/** The part of the Web Locks API (`navigator.locks`) tokenkeeper uses. */
+export interface LockManagerLike {
+	request<T>(name: string, options: { signal?: AbortSignal }, callback: () => Promise<T>): Promise<T>;
+}
+
+/** Options of a cross-tab lock. */
+export interface TabLockOptions {
+	/** Web Locks; `null` forces the storage-lease fallback. Default `navigator.locks` when present. */
+	readonly locks?: LockManagerLike | null | undefined;
+	/** Where the fallback keeps its lease (shared by the tabs: `localStorage`). */
+	readonly storage: KeyValueStorage;
+	/** How long a dead tab's lease blocks the others, in ms. Default 5 000 (renewed while the holder works). */
+	readonly leaseTtl?: number | undefined;
+	readonly now?: (() => number) | undefined;
+}
+
+function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+	return new Promise((resolve, reject) => {
+		if (signal?.aborted) return reject(signal.reason);
+		const onAbort = () => {
+			clearTimeout(timer);
+			reject(signal?.reason);
+		};
+		const timer = setTimeout(() => {
+			signal?.removeEventListener('abort', onAbort);
+			resolve();
+		}, ms);
+		signal?.addEventListener('abort', onAbort, { once: true });
+	});
+}
+
+function defaultLocks(): LockManagerLike | undefined {
+	const locks = (globalThis as { navigator?: { locks?: LockManagerLike } }).navigator?.locks;
+	return locks && typeof locks.request === 'function' ? locks : undefined;
+}
+
+/**
+ * One holder at a time per name, across the tabs of an origin (rule 8). Web Locks when the browser has them:
+ * the browser releases a closed tab's lock at once, and grants a released lock to exactly one waiter.
+ * Elsewhere a lease in storage, renewed while held, so a closed tab blocks the others for at most `leaseTtl`.
+ * Within one tab, a local lock comes first, so two managers of the same tab queue without touching storage.
+ */
+export function createTabLock(options: TabLockOptions) {
+	const locks = options.locks === undefined ? defaultLocks() : (options.locks ?? undefined);
+	const leaseTtl = options.leaseTtl ?? 5_000;
+	const now = options.now ?? Date.now;
+	const local = createLocalLock();
+	const owner = `${now().toString(36)}-${Math.random().toString(36).slice(2)}`;
+
+	function readLease(name: string): { owner: string; expiresAt: number } | undefined {
+		try {
+			const lease = JSON.parse(options.storage.getItem(name) ?? 'null') as { owner: string; expiresAt: number } | null;
+			return lease ?? undefined;
+		} catch {
+			return undefined;
+		}
+	}
+
+	function writeLease(name: string): boolean {
+		try {
+			options.storage.setItem(name, JSON.stringify({ owner, expiresAt: now() + leaseTtl }));
+			return true;
+		} catch {
+			// A full storage must not break the lock: fall back to this tab's local lock alone.
+			return false;
+		}
+	}
+
+	async function withLease<T>(name: string, fn: () => Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+		let delay = 20;
+		// Bounded: a live holder renews its lease, a dead one's lease runs out within leaseTtl.
+		for (let attempt = 0; ; attempt++) {
+			const lease = readLease(name);
+			if (!lease || lease.expiresAt <= now() || lease.owner === owner) {
+				if (!writeLease(name)) return fn();
+				// Two tabs may write at the same moment: the one whose write survived a short pause wins.
+				await sleep(15, signal);
+				if (readLease(name)?.owner === owner) break;
+			}
+			if (attempt > 10_000) throw new Error('tokenkeeper: could not acquire the cross-tab lease');
+			await sleep(delay + Math.random() * delay, signal);
+			delay = Math.min(delay * 2, 250);
+		}
+		const renew = setInterval(() => {
+			if (readLease(name)?.owner === owner) writeLease(name);
+		}, Math.max(50, leaseTtl / 3));
+		try {
+			return await fn();
+		} finally {
+			clearInterval(renew);
+			if (readLease(name)?.owner === owner) options.storage.removeItem(name);
+		}
+	}
+
+	return function withTabLock<T>(name: string, fn: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+		return local(name, () => (locks ? locks.request(name, signal ? { signal } : {}, fn) : withLease(name, fn, signal)));
+	};
+}

@@ -1,0 +1,108 @@
+import { createMemoryStorage, type KeyValueStorage } from '../flow/attempts.js';
+import { fromTokenSetRecord, toTokenSetRecord, type TokenSet } from '../token-set.js';
+import { sameTokenSet, type TokenStore } from './store.js';
+import { createTabLock, type LockManagerLike } from './tab-lock.js';
+
+/** Options of {@link createWebStorageStore}. */
+export interface WebStorageStoreOptions {
+	/** `sessionStorage` (one tab), `localStorage` (every tab of the origin), or any Storage-like object. */
+	readonly storage: KeyValueStorage;
+	/** Prefix of every key this store writes. Default `tokenkeeper:`. */
+	readonly prefix?: string | undefined;
+	/** Web Locks for the cross-tab lock; `null` forces the storage-lease fallback. Default `navigator.locks`. */
+	readonly locks?: LockManagerLike | null | undefined;
+	/** Where the lock's fallback lease lives. Default: `storage`. */
+	readonly lockStorage?: KeyValueStorage | undefined;
+}
+
+/**
+ * A {@link TokenStore} in browser storage. Trade-offs: `sessionStorage` keeps tokens to one tab and dies with it;
+ * `localStorage` shares one session between tabs (refreshes are serialised by the cross-tab lock) and survives
+ * restarts; both are readable by any script on the origin (XSS), which memory is not.
+ * A full storage (`QuotaExceededError`) does not break the session: the set is then kept in memory for this tab.
+ * @example
+ * createAuthorizationCodeFlow(sqowey({ clientId, redirectUri }), { store: createWebStorageStore({ storage: localStorage }) });
+ */
+export function createWebStorageStore(options: WebStorageStoreOptions): TokenStore {
+	const { storage } = options;
+	const prefix = options.prefix ?? 'tokenkeeper:';
+	const overflow = new Map<string, TokenSet>();
+	// Parsing on every read would put JSON.parse on the hot path; reuse the set while the text is unchanged.
+	const parsed = new Map<string, { text: string; tokenSet: TokenSet | undefined }>();
+	const withTabLock = createTabLock({ storage: options.lockStorage ?? storage, locks: options.locks });
+	const itemKey = (key: string) => `${prefix}tokens:${key}`;
+
+	function read(key: string): TokenSet | undefined {
+		const kept = overflow.get(key);
+		if (kept) return kept;
+		let text: string | null;
+		try {
+			text = storage.getItem(itemKey(key));
+		} catch {
+			return undefined;
+		}
+		if (text === null) return undefined;
+		const cached = parsed.get(key);
+		if (cached?.text === text) return cached.tokenSet;
+		let tokenSet: TokenSet | undefined;
+		try {
+			tokenSet = fromTokenSetRecord(JSON.parse(text));
+		} catch {
+			tokenSet = undefined;
+		}
+		parsed.set(key, { text, tokenSet });
+		return tokenSet;
+	}
+
+	function write(key: string, tokenSet: TokenSet | undefined): void {
+		parsed.delete(key);
+		if (tokenSet === undefined) {
+			overflow.delete(key);
+			storage.removeItem(itemKey(key));
+			return;
+		}
+		try {
+			storage.setItem(itemKey(key), JSON.stringify(toTokenSetRecord(tokenSet)));
+			overflow.delete(key);
+		} catch {
+			// Quota exceeded (or storage disabled): keep the session in memory rather than lose it.
+			overflow.set(key, tokenSet);
+			storage.removeItem(itemKey(key));
+		}
+	}
+
+	return {
+		async get(key) {
+			return read(key);
+		},
+		async set(key, tokenSet) {
+			write(key, tokenSet);
+		},
+		async delete(key) {
+			write(key, undefined);
+		},
+		async compareAndSet(key, expected, next) {
+			if (!sameTokenSet(read(key), expected)) return false;
+			write(key, next);
+			return true;
+		},
+		withLock(key, fn, lockOptions) {
+			return withTabLock(`${prefix}lock:${key}`, fn, lockOptions?.signal);
+		},
+	};
+}
+
+/** The storage a browser offers under `name`, or `undefined` (Node, workers, sandboxed frames that throw). */
+export function browserStorage(name: 'sessionStorage' | 'localStorage'): KeyValueStorage | undefined {
+	try {
+		const storage = (globalThis as Record<string, unknown>)[name] as KeyValueStorage | undefined;
+		return storage && typeof storage.getItem === 'function' ? storage : undefined;
+	} catch {
+		return undefined;
+	}
+}
+
+/** `sessionStorage` in browsers, a Map elsewhere. */
+export function sessionStorageOrMemory(): KeyValueStorage {
+	return browserStorage('sessionStorage') ?? createMemoryStorage();
+}

@@ -1,0 +1,227 @@
+import { http, HttpResponse } from 'msw';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import {
+	createAuthorizationCodeFlow,
+	ErrorCode,
+	isTokenkeeperError,
+	oauth2,
+	sqowey,
+	type AuthorizationCodeFlow,
+} from '../../src/index.js';
+import { createMemoryStorage } from '../../src/flow/attempts.js';
+import { buildAuthorizationUrl, normaliseScope } from '../../src/flow/authorization-url.js';
+import { computeCodeChallenge } from '../../src/pkce.js';
+import { createClock } from '../_helpers/manager.js';
+import { startMockServer } from '../_helpers/token-server.js';
+
+const SQOWEY = 'https://sqowey.test';
+const REDIRECT = 'https://spa.test/callback';
+const tokenRequests: Array<Record<string, string>> = [];
+const revocations: Array<Record<string, string>> = [];
+let codeAnswer: () => Response = () =>
+	HttpResponse.json({ access_token: 'AT-1', token_type: 'Bearer', expires_in: 3600, refresh_token: 'RT-1' });
+let revocationAnswer: () => Response = () => new HttpResponse(null, { status: 200 });
+
+const server = startMockServer(
+	http.post(`${SQOWEY}/oauth2/token`, async ({ request }) => {
+		tokenRequests.push(Object.fromEntries(new URLSearchParams(await request.text())));
+		return codeAnswer();
+	}),
+	http.post(`${SQOWEY}/oauth2/token/revoke`, async ({ request }) => {
+		revocations.push(Object.fromEntries(new URLSearchParams(await request.text())));
+		return revocationAnswer();
+	}),
+);
+afterAll(() => server.close());
+beforeEach(() => {
+	tokenRequests.length = 0;
+	revocations.length = 0;
+	codeAnswer = () => HttpResponse.json({ access_token: 'AT-1', token_type: 'Bearer', expires_in: 3600, refresh_token: 'RT-1' });
+	revocationAnswer = () => new HttpResponse(null, { status: 200 });
+});
+
+function flowWith(clock = createClock()): AuthorizationCodeFlow {
+	return createAuthorizationCodeFlow(sqowey({ url: SQOWEY, clientId: 'spa', redirectUri: REDIRECT }), {
+		attemptStorage: createMemoryStorage(),
+		storage: 'memory',
+		now: clock.now,
+		retry: 0,
+	});
+}
+
+/** Start a login and build the redirect back as the provider would. */
+async function loginRedirect(flow: AuthorizationCodeFlow, params: Record<string, string> = {}) {
+	const url = new URL(await flow.createAuthorizationUrl({ scope: ['identity'] }));
+	const back = new URL(REDIRECT);
+	back.searchParams.set('code', 'CODE-1');
+	back.searchParams.set('state', url.searchParams.get('state')!);
+	back.searchParams.set('iss', SQOWEY);
+	for (const [name, value] of Object.entries(params)) {
+		if (value === '') back.searchParams.delete(name);
+		else back.searchParams.set(name, value);
+	}
+	return { authorizationUrl: url, callbackUrl: back.toString() };
+}
+
+async function codeOf(promise: Promise<unknown>): Promise<string | undefined> {
+	const error = await promise.then(
+		() => undefined,
+		(e: unknown) => e,
+	);
+	return isTokenkeeperError(error) ? `${error.code}:${(error as { error?: string }).error ?? ''}` : String(error);
+}
+
+describe('the authorization URL', () => {
+	it('has response_type=code, PKCE S256, state, and space-separated scopes encoded properly', async () => {
+		const flow = flowWith();
+		const url = new URL(await flow.createAuthorizationUrl({ scope: ['identity', 'bot'], prompt: 'login' }));
+		expect(url.origin + url.pathname).toBe(`${SQOWEY}/oauth2/auth`);
+		expect(url.searchParams.get('response_type')).toBe('code');
+		expect(url.searchParams.get('client_id')).toBe('spa');
+		expect(url.searchParams.get('redirect_uri')).toBe(REDIRECT);
+		expect(url.searchParams.get('code_challenge_method')).toBe('S256');
+		expect(url.searchParams.get('code_challenge')).toMatch(/^[A-Za-z0-9_-]{43}$/);
+		expect(url.searchParams.get('state')).toMatch(/^[A-Za-z0-9_-]{43}$/);
+		expect(url.searchParams.get('prompt')).toBe('login');
+		expect(url.search).toContain('scope=identity+bot');
+		expect(url.search).not.toMatch(/%(?![0-9A-F]{2})/);
+	});
+
+	it('normalises scopes: arrays or strings, deduplicated; refuses spaces inside a scope', () => {
+		expect(normaliseScope(['identity', 'bot', 'identity'])).toBe('identity bot');
+		expect(normaliseScope(' identity  bot ')).toBe('identity bot');
+		expect(normaliseScope([])).toBeUndefined();
+		expect(() => normaliseScope(['identity bot'])).toThrow(TypeError);
+	});
+
+	it('extra parameters cannot override the protocol ones', () => {
+		const url = new URL(
+			buildAuthorizationUrl({
+				authorizationEndpoint: `${SQOWEY}/oauth2/auth`,
+				clientId: 'spa',
+				redirectUri: REDIRECT,
+				scope: undefined,
+				state: 's',
+				codeChallenge: 'c',
+				extra: { state: 'forged', code_challenge_method: 'plain', audience: 'api' },
+			}),
+		);
+		expect(url.searchParams.get('state')).toBe('s');
+		expect(url.searchParams.get('code_challenge_method')).toBe('S256');
+		expect(url.searchParams.get('audience')).toBe('api');
+		expect(url.searchParams.has('scope')).toBe(false);
+	});
+});
+
+describe('handleCallback', () => {
+	it('exchanges the code at once with the verifier whose S256 is the challenge, and stores the tokens', async () => {
+		const flow = flowWith();
+		const { authorizationUrl, callbackUrl } = await loginRedirect(flow);
+		const tokenSet = await flow.handleCallback(callbackUrl);
+		expect(tokenSet.accessToken).toBe('AT-1');
+		expect((await flow.tokens.getToken()).accessToken).toBe('AT-1');
+		expect(tokenRequests).toHaveLength(1);
+		const sent = tokenRequests[0]!;
+		expect(sent).toMatchObject({ grant_type: 'authorization_code', code: 'CODE-1', redirect_uri: REDIRECT, client_id: 'spa' });
+		expect(sent.client_secret).toBeUndefined();
+		expect(await computeCodeChallenge(sent.code_verifier!)).toBe(authorizationUrl.searchParams.get('code_challenge'));
+	});
+
+	it('state is single use: a replayed callback is refused without a token request', async () => {
+		const flow = flowWith();
+		const { callbackUrl } = await loginRedirect(flow);
+		await flow.handleCallback(callbackUrl);
+		expect(await codeOf(flow.handleCallback(callbackUrl))).toBe(`${ErrorCode.AuthorizationResponse}:state_mismatch`);
+		expect(tokenRequests).toHaveLength(1);
+	});
+
+	it('a forged state, or none, is refused', async () => {
+		const flow = flowWith();
+		const { callbackUrl: forged } = await loginRedirect(flow, { state: 'forged-state' });
+		expect(await codeOf(flow.handleCallback(forged))).toBe(`${ErrorCode.AuthorizationResponse}:state_mismatch`);
+		const { callbackUrl: missing } = await loginRedirect(flow, { state: '' });
+		expect(await codeOf(flow.handleCallback(missing))).toBe(`${ErrorCode.AuthorizationResponse}:missing_state`);
+		expect(tokenRequests).toHaveLength(0);
+	});
+
+	it('an attempt older than attemptTtl is refused', async () => {
+		const clock = createClock();
+		const flow = flowWith(clock);
+		const { callbackUrl } = await loginRedirect(flow);
+		clock.advance(10 * 60_000 + 1);
+		expect(await codeOf(flow.handleCallback(callbackUrl))).toBe(`${ErrorCode.AuthorizationResponse}:state_mismatch`);
+	});
+
+	for (const error of ['access_denied', 'invalid_request', 'unauthorized_client', 'unsupported_response_type', 'invalid_scope', 'server_error', 'temporarily_unavailable']) {
+		it(`error=${error} becomes a typed error naming it`, async () => {
+			const flow = flowWith();
+			const { callbackUrl } = await loginRedirect(flow, { error, error_description: 'said the server', code: '' });
+			const failure = await flow.handleCallback(callbackUrl).catch((e: unknown) => e);
+			expect(failure).toMatchObject({ code: ErrorCode.AuthorizationResponse, error });
+			expect((failure as Error).message).toContain(error);
+			expect(tokenRequests).toHaveLength(0);
+		});
+	}
+
+	it('an iss that is not the provider\'s is refused (RFC 9207); a missing iss is accepted', async () => {
+		const flow = flowWith();
+		const { callbackUrl } = await loginRedirect(flow, { iss: 'https://evil.test' });
+		expect(await codeOf(flow.handleCallback(callbackUrl))).toBe(`${ErrorCode.AuthorizationResponse}:iss_mismatch`);
+		const { callbackUrl: withoutIss } = await loginRedirect(flow, { iss: '' });
+		await expect(flow.handleCallback(withoutIss)).resolves.toMatchObject({ accessToken: 'AT-1' });
+	});
+
+	it('a missing code is refused', async () => {
+		const flow = flowWith();
+		const { callbackUrl } = await loginRedirect(flow, { code: '' });
+		expect(await codeOf(flow.handleCallback(callbackUrl))).toBe(`${ErrorCode.AuthorizationResponse}:missing_code`);
+	});
+
+	it('invalid_grant on exchange -> "the code expired or was already used: log in again"', async () => {
+		codeAnswer = () => HttpResponse.json({ error: 'invalid_grant' }, { status: 400 });
+		const flow = flowWith();
+		const { callbackUrl } = await loginRedirect(flow);
+		const failure = await flow.handleCallback(callbackUrl).catch((e: unknown) => e);
+		expect(failure).toMatchObject({ code: ErrorCode.LoginRequired });
+		expect((failure as Error).message).toMatch(/expired or was already used: log in again/);
+	});
+
+	it('works with a generic oauth2() provider too', async () => {
+		const flow = createAuthorizationCodeFlow(
+			oauth2({
+				tokenEndpoint: `${SQOWEY}/oauth2/token`,
+				authorizationEndpoint: `${SQOWEY}/oauth2/auth`,
+				clientId: 'spa',
+				grant: 'authorization_code',
+				redirectUri: REDIRECT,
+			}),
+			{ attemptStorage: createMemoryStorage(), storage: 'memory' },
+		);
+		const url = new URL(await flow.createAuthorizationUrl({ scope: 'identity' }));
+		const back = `${REDIRECT}?code=C&state=${url.searchParams.get('state')}`;
+		await expect(flow.handleCallback(back)).resolves.toMatchObject({ accessToken: 'AT-1' });
+	});
+});
+
+describe('logout', () => {
+	it('revokes the refresh token and the access token, then clears', async () => {
+		const flow = flowWith();
+		await flow.handleCallback((await loginRedirect(flow)).callbackUrl);
+		expect(await flow.logout()).toEqual({ revoked: true, errors: [] });
+		expect(revocations).toEqual([
+			{ token: 'RT-1', token_type_hint: 'refresh_token', client_id: 'spa' },
+			{ token: 'AT-1', token_type_hint: 'access_token', client_id: 'spa' },
+		]);
+		await expect(flow.tokens.getToken()).rejects.toMatchObject({ code: ErrorCode.LoginRequired });
+	});
+
+	it('a failed revocation still clears local state, and says so', async () => {
+		revocationAnswer = () => HttpResponse.json({ error: 'server_error' }, { status: 503 });
+		const flow = flowWith();
+		await flow.handleCallback((await loginRedirect(flow)).callbackUrl);
+		const result = await flow.logout();
+		expect(result.revoked).toBe(false);
+		expect(result.errors.length).toBeGreaterThan(0);
+		await expect(flow.tokens.getToken()).rejects.toMatchObject({ code: ErrorCode.LoginRequired });
+	});
+});
