@@ -22,4 +22,17 @@ export default defineConfig([
 	{ ...shared, format: 'esm', clean: true },
 	// CJS: ky and p-retry are ESM-only; bundle them so require('tokenkeeper') works on Node 20.
 	{ ...shared, format: 'cjs', noExternal: ['ky', 'p-retry', 'is-network-error'] },
+	// Browser: the "browser" export condition. A compile-time flag swaps the default store for a plain Map,
+	// so lru-cache never reaches a browser bundle.
+	{
+		entry: { 'index.browser': 'src/index.ts' },
+		format: 'esm',
+		platform: 'browser',
+		target: 'es2022',
+		dts: false,
+		sourcemap: true,
+		treeshake: true,
+		splitting: false,
+		define: { __TOKENKEEPER_BROWSER__: 'true' },
+	},
 ]);

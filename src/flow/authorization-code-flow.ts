@@ -5,7 +5,7 @@ import { authorizationCodeGrant } from '../grants/authorization-code.js';
 import { createTokenManager, defaultKey, type TokenManager, type TokenManagerOptions } from '../manager.js';
 import { computeCodeChallenge, generateCodeVerifier, generateState } from '../pkce.js';
 import type { Provider } from '../provider.js';
-import { createMemoryStore } from '../stores/memory.js';
+import { defaultStore } from '../stores/default-store.js';
 import type { TokenStore } from '../stores/store.js';
 import { browserStorage, createWebStorageStore, sessionStorageOrMemory } from '../stores/web-storage.js';
 import type { TokenSet } from '../token-set.js';
@@ -63,7 +63,7 @@ function tokenStore(kind: TokenStorageKind | undefined): TokenStore {
 		kind === 'local' ? browserStorage('localStorage') : kind === 'memory' ? undefined : browserStorage('sessionStorage');
 	if (kind === 'local' && !storage) throw new TypeError('`storage: "local"` needs localStorage, which this runtime lacks');
 	// The lease fallback of the cross-tab lock must live where every tab sees it.
-	return storage ? createWebStorageStore({ storage, lockStorage: browserStorage('localStorage') ?? storage }) : createMemoryStore();
+	return storage ? createWebStorageStore({ storage, lockStorage: browserStorage('localStorage') ?? storage }) : defaultStore();
 }
 
 /**
