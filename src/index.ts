@@ -9,6 +9,7 @@ export { defineProvider } from './provider.js';
 export { createTokenSet } from './token-set.js';
 export { createMemoryStore } from './stores/memory.js';
 export { createWebStorageStore } from './stores/web-storage.js';
+export { createIndexedDbStore } from './stores/indexed-db.js';
 export { createAuthorizationCodeFlow } from './flow/authorization-code-flow.js';
 export {
 	AuthorizationResponseError,
@@ -45,6 +46,7 @@ export type { TokenSet, TokenSetInit } from './token-set.js';
 export type { TokenStore, TokenStoreLockOptions, TokenStoreSetOptions } from './stores/store.js';
 export type { MemoryStoreOptions } from './stores/memory.js';
 export type { WebStorageStoreOptions } from './stores/web-storage.js';
+export type { IndexedDbStoreOptions } from './stores/indexed-db.js';
 export type { LockManagerLike } from './stores/tab-lock.js';
 export type { KeyValueStorage } from './flow/attempts.js';
 export type {

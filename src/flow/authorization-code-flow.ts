@@ -7,6 +7,7 @@ import { computeCodeChallenge, generateCodeVerifier, generateState } from '../pk
 import type { Provider } from '../provider.js';
 import { defaultStore } from '../stores/default-store.js';
 import type { TokenStore } from '../stores/store.js';
+import { createIndexedDbStore } from '../stores/indexed-db.js';
 import { browserStorage, createWebStorageStore, sessionStorageOrMemory } from '../stores/web-storage.js';
 import type { TokenSet } from '../token-set.js';
 import { normaliseTransport } from '../transport.js';
@@ -15,7 +16,11 @@ import { buildAuthorizationUrl, normaliseScope } from './authorization-url.js';
 import { readCallbackParameters, validateAuthorizationResponse } from './callback.js';
 import { revokeToken } from './revocation.js';
 
-/** Where the flow keeps tokens: `session` (default in browsers), `local` (shared by tabs), `memory` (default elsewhere). */
+/**
+ * Where the flow keeps tokens: `session` (sessionStorage: this tab only; the default in browsers),
+ * `local` (IndexedDB: shared by every tab of the origin, rotation-safe across them, survives restarts),
+ * `memory` (this page only; the default outside browsers).
+ */
 export type TokenStorageKind = 'session' | 'local' | 'memory';
 
 /** Options of {@link createAuthorizationCodeFlow}. */
@@ -59,11 +64,17 @@ export interface AuthorizationCodeFlow {
 }
 
 function tokenStore(kind: TokenStorageKind | undefined): TokenStore {
-	const storage =
-		kind === 'local' ? browserStorage('localStorage') : kind === 'memory' ? undefined : browserStorage('sessionStorage');
-	if (kind === 'local' && !storage) throw new TypeError('`storage: "local"` needs localStorage, which this runtime lacks');
-	// The lease fallback of the cross-tab lock must live where every tab sees it.
-	return storage ? createWebStorageStore({ storage, lockStorage: browserStorage('localStorage') ?? storage }) : defaultStore();
+	if (kind === 'memory') return defaultStore();
+	if (kind === 'local') {
+		// Shared by tabs: IndexedDB, whose reads after a lock hand-off see the other tab's rotation
+		// (localStorage's cross-process copies may lag behind, which would reuse a rotated refresh token).
+		if (typeof indexedDB !== 'undefined') return createIndexedDbStore();
+		const local = browserStorage('localStorage');
+		if (!local) throw new TypeError('`storage: "local"` needs IndexedDB or localStorage, which this runtime lacks');
+		return createWebStorageStore({ storage: local });
+	}
+	const session = browserStorage('sessionStorage');
+	return session ? createWebStorageStore({ storage: session, lockStorage: browserStorage('localStorage') ?? session }) : defaultStore();
 }
 
 /**

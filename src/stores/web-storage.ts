@@ -17,8 +17,9 @@ export interface WebStorageStoreOptions {
 
 /**
  * A {@link TokenStore} in browser storage. Trade-offs: `sessionStorage` keeps tokens to one tab and dies with it;
- * `localStorage` shares one session between tabs (refreshes are serialised by the cross-tab lock) and survives
- * restarts; both are readable by any script on the origin (XSS), which memory is not.
+ * `localStorage` survives restarts and is seen by every tab, but its copy in another tab's process may lag behind
+ * a write, so for a session with rotating refresh tokens shared by tabs use {@link createIndexedDbStore}.
+ * Both are readable by any script on the origin (XSS), which memory is not.
  * A full storage (`QuotaExceededError`) does not break the session: the set is then kept in memory for this tab.
  * @example
  * createAuthorizationCodeFlow(sqowey({ clientId, redirectUri }), { store: createWebStorageStore({ storage: localStorage }) });

@@ -15,6 +15,8 @@ export interface EmulatorCounters {
   apiRequests: { total: number; ok: number; rejected: number };
   /** Refresh tokens presented again after they had been used (rotation). */
   refreshTokenReuse: number;
+  /** Every request that reached a revocation endpoint (RFC 7009), rejected ones included. */
+  revocations: number;
   /** Injected faults served instead of a normal answer; such requests count nowhere else. */
   faultsServed: number;
 }
@@ -50,6 +52,11 @@ export class Counters {
     this.#value.refreshTokenReuse += 1;
   }
 
+  /** Counts a request that reached a revocation endpoint (called by the core, before the body is read). */
+  revocation(): void {
+    this.#value.revocations += 1;
+  }
+
   /** Counts an injected fault served instead of a normal answer. */
   faultServed(): void {
     this.#value.faultsServed += 1;
@@ -72,6 +79,7 @@ function zero(): EmulatorCounters {
     tokenRequests: { total: 0, client_credentials: 0, password: 0, refresh_token: 0, authorization_code: 0 },
     apiRequests: { total: 0, ok: 0, rejected: 0 },
     refreshTokenReuse: 0,
+    revocations: 0,
     faultsServed: 0,
   };
 }

@@ -1,12 +1,13 @@
-import { isPreflight, preflightResponse, withCors } from './cors.js';
+import { CorsPolicy, isPreflight } from './cors.js';
 import { Counters, type EmulatorCounters } from './counters.js';
 import { createDotkernelProvider } from './dotkernel.js';
 import { faultResponse } from './fault-response.js';
 import { FaultQueue, type Fault, type InjectFaultOptions } from './faults.js';
 import { HangingRequests } from './hangs.js';
 import { normalizeOptions, type EmulatorOptions, type NormalizedOptions, type ProviderName } from './options.js';
-import type { EmulatorState, ProviderFactory, ProviderModule } from './provider-module.js';
+import type { ConsentMode, EmulatorState, ProviderFactory, ProviderModule } from './provider-module.js';
 import { json } from './responses.js';
+import { createSqoweyProvider } from './sqowey.js';
 import { createSquidexProvider } from './squidex.js';
 import { TokenStore } from './token-store.js';
 
@@ -20,6 +21,8 @@ export interface EmulatorCredentials {
     readonly username: string;
     readonly password: string;
   };
+  /** The first Sqowey client; `clientSecret` only when it is confidential. */
+  readonly sqowey: { readonly url: string; readonly clientId: string; readonly clientSecret?: string };
 }
 
 /** The switches and counters of a running emulator, shared by the node server and the msw handlers. */
@@ -37,6 +40,10 @@ export interface EmulatorControls {
   /** Serves `fault` instead of the normal answer, `times` times (default Infinity) to `target` (default 'token'). */
   injectFault(fault: Fault, options?: InjectFaultOptions): void;
   clearFaults(): void;
+  /** How the emulated user answers Sqowey's consent: `'deny'` redirects with `error=access_denied`. Default `'allow'`. */
+  setConsent(mode: ConsentMode): void;
+  /** Replaces the origins allowed by CORS; `undefined` goes back to any loopback origin. */
+  setCorsOrigins(origins: ReadonlyArray<string> | undefined): void;
 }
 
 /** The emulator without a transport: one Fetch-API handler plus its controls. */
@@ -51,32 +58,43 @@ export interface EmulatorCore {
 const PROVIDERS: Readonly<Record<ProviderName, ProviderFactory>> = {
   squidex: createSquidexProvider,
   dotkernel: createDotkernelProvider,
+  sqowey: createSqoweyProvider,
 };
+
+// The order providers are asked in: Sqowey's `/api/users/@me` sits inside Squidex's `/api/` prefix.
+const ROUTING_ORDER: readonly ProviderName[] = ['sqowey', 'squidex', 'dotkernel'];
 
 /** Builds the emulator's state and request handler; `url` is where the transport serves it. */
 export function createEmulatorCore(options: EmulatorOptions | undefined, url: string): EmulatorCore {
   const normalized = normalizeOptions(options);
   const baseUrl = url.replace(/\/+$/, '');
   const state: EmulatorState = {
+    url: baseUrl,
     now: normalized.now,
     tokens: new TokenStore(normalized.now),
     counters: new Counters(),
+    consent: 'allow',
   };
-  const providers: ProviderModule[] = [...normalized.providers].map((name) => PROVIDERS[name](state, normalized));
+  const providers: ProviderModule[] = ROUTING_ORDER
+    .filter((name) => normalized.providers.has(name))
+    .map((name) => PROVIDERS[name](state, normalized));
+  const cors = new CorsPolicy(normalized.corsOrigins);
   const faults = new FaultQueue();
   const hangs = new HangingRequests();
 
   async function answer(request: Request): Promise<Response> {
-    if (isPreflight(request)) return preflightResponse(request);
     const url = new URL(request.url);
     const route = findRoute(providers, request.method, url);
     if (!route) return json({ error: 'not_found', message: `The emulator has no route for ${request.method} ${url.pathname}.` }, 404);
-    const fault = route.target === undefined ? undefined : faults.take(route.target);
+    // A revocation endpoint belongs to the authorization server: token faults hit it too.
+    const faultTarget = route.target === 'revocation' ? 'token' : route.target;
+    const fault = faultTarget === undefined ? undefined : faults.take(faultTarget);
     if (fault) {
       state.counters.faultServed();
       return faultResponse(fault, request.signal, hangs);
     }
     if (route.target === 'token') state.counters.tokenRequest();
+    if (route.target === 'revocation') state.counters.revocation();
     const response = await route.handle(request, url);
     if (route.target === 'api') state.counters.apiRequest(response.status);
     return response;
@@ -92,13 +110,20 @@ export function createEmulatorCore(options: EmulatorOptions | undefined, url: st
       expireAllTokens: () => state.tokens.expireAll(),
       injectFault: (fault: Fault, faultOptions?: InjectFaultOptions) => faults.add(fault, faultOptions),
       clearFaults: () => faults.clear(),
+      setConsent: (mode: ConsentMode) => {
+        if (mode !== 'allow' && mode !== 'deny') throw new TypeError(`Expected \`mode\` to be 'allow' or 'deny', got \`${String(mode)}\``);
+        state.consent = mode;
+      },
+      setCorsOrigins: (origins: ReadonlyArray<string> | undefined) => cors.setOrigins(origins),
     }),
     async handle(request) {
+      // Preflights are answered before routing, counters and faults, and carry their own CORS headers.
+      if (isPreflight(request)) return cors.preflight(request);
       try {
-        return withCors(await answer(request));
+        return cors.apply(request, await answer(request));
       } catch {
         // A bug in a route must look like a server error to the client, never crash the transport.
-        return withCors(json({ error: 'server_error', message: 'The emulator failed to answer.' }, 500));
+        return cors.apply(request, json({ error: 'server_error', message: 'The emulator failed to answer.' }, 500));
       }
     },
     close: () => hangs.close(),
@@ -119,6 +144,7 @@ function credentialsFor(url: string, options: NormalizedOptions): EmulatorCreden
   // Prefer the user-role pair: it is the one that can log in together.
   const client = dotkernel.clients.find((candidate) => candidate.role === 'user') ?? dotkernel.clients[0]!;
   const user = dotkernel.users.find((candidate) => candidate.role === client.role) ?? dotkernel.users[0];
+  const sqowey = options.sqowey.clients[0]!;
   return Object.freeze({
     squidex: Object.freeze({ url, clientId: squidex.clientId, clientSecret: squidex.clientSecret }),
     dotkernel: Object.freeze({
@@ -127,6 +153,11 @@ function credentialsFor(url: string, options: NormalizedOptions): EmulatorCreden
       clientSecret: client.clientSecret,
       username: user?.username ?? '',
       password: user?.password ?? '',
+    }),
+    sqowey: Object.freeze({
+      url,
+      clientId: sqowey.clientId,
+      ...(sqowey.clientSecret === undefined ? {} : { clientSecret: sqowey.clientSecret }),
     }),
   });
 }

@@ -13,7 +13,7 @@ export type Fault =
   /** The connection is dropped without an answer (a network error for the client). */
   | { kind: 'reset' };
 
-/** Which requests a fault hits: every token endpoint of every provider, or every protected resource. */
+/** Which requests a fault hits: every token (and revocation) endpoint of every provider, or every protected resource. */
 export type FaultTarget = 'token' | 'api';
 
 /** How often and where an injected fault is served. */

@@ -1,5 +1,9 @@
+import { checkCorsOrigins } from './cors.js';
+import { checkLifetime, isNonEmptyString } from './option-checks.js';
+import { normalizeSqoweyOptions, type NormalizedSqoweyOptions, type SqoweyOptions } from './sqowey-options.js';
+
 /** Names of the providers the emulator can serve. */
-export type ProviderName = 'squidex' | 'dotkernel';
+export type ProviderName = 'squidex' | 'dotkernel' | 'sqowey';
 
 /** A registered OAuth2 client. */
 export interface ClientCredentials {
@@ -45,6 +49,12 @@ export interface EmulatorOptions {
     /** Access token lifetime in seconds. Default 86400. */
     expiresIn?: number;
   };
+  sqowey?: SqoweyOptions;
+  /**
+   * Origins a browser may call the emulator from (CORS), e.g. `['http://app.test']`.
+   * Default: any loopback origin (`http://localhost:<port>`, `http://127.0.0.1:<port>`, `http://[::1]:<port>`).
+   */
+  corsOrigins?: ReadonlyArray<string>;
   /** The emulator's clock in epoch milliseconds. Default `Date.now`. */
   now?: () => number;
 }
@@ -58,10 +68,13 @@ export interface NormalizedOptions {
     readonly users: readonly Required<DotkernelUser>[];
     readonly expiresIn: number;
   };
+  readonly sqowey: NormalizedSqoweyOptions;
+  /** Undefined: any loopback origin. */
+  readonly corsOrigins: ReadonlySet<string> | undefined;
   readonly now: () => number;
 }
 
-const PROVIDER_NAMES: readonly ProviderName[] = ['squidex', 'dotkernel'];
+const PROVIDER_NAMES: readonly ProviderName[] = ['squidex', 'dotkernel', 'sqowey'];
 
 const SQUIDEX_CLIENTS: readonly ClientCredentials[] = [
   // Real Squidex client ids are `app:client`; the colon is what breaks naive Basic encoders.
@@ -104,6 +117,8 @@ export function normalizeOptions(options: EmulatorOptions = {}): NormalizedOptio
       users: checkUsers(options.dotkernel?.users ?? DOTKERNEL_USERS),
       expiresIn: checkLifetime('dotkernel.expiresIn', options.dotkernel?.expiresIn ?? 86_400),
     },
+    sqowey: normalizeSqoweyOptions(options.sqowey),
+    corsOrigins: options.corsOrigins === undefined ? undefined : checkCorsOrigins('corsOrigins', options.corsOrigins),
     now,
   };
 }
@@ -136,16 +151,4 @@ function checkRole(name: string, role: DotkernelRole | undefined): DotkernelRole
     throw new TypeError(`Expected \`role\` in \`${name}\` to be 'user' or 'admin', got \`${String(role)}\``);
   }
   return role;
-}
-
-function checkLifetime(name: string, value: number): number {
-  // Zero is allowed on purpose: tokens that are born expired are a useful test case.
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
-    throw new TypeError(`Expected \`${name}\` to be a non-negative number of seconds, got \`${String(value)}\``);
-  }
-  return value;
-}
-
-function isNonEmptyString(value: unknown): value is string {
-  return typeof value === 'string' && value.length > 0;
 }

@@ -3,26 +3,40 @@ import type { FaultTarget } from './faults.js';
 import type { NormalizedOptions } from './options.js';
 import type { TokenStore } from './token-store.js';
 
-/** What every provider module shares: one clock, one token store, one set of counters. */
+/** How the emulated user answers a consent screen; `setConsent()` switches it. */
+export type ConsentMode = 'allow' | 'deny';
+
+/** What every provider module shares: one clock, one token store, one set of counters, the switches. */
 export interface EmulatorState {
+  /** The emulator's base URL, no trailing slash: also the issuer it names in `iss` (RFC 9207). */
+  readonly url: string;
   readonly now: () => number;
   readonly tokens: TokenStore;
   readonly counters: Counters;
+  /** Read at each authorization request, so a switch applies to the next login. */
+  consent: ConsentMode;
 }
+
+/**
+ * What a route is for: `'token'` endpoints and `'revocation'` endpoints get token faults, `'api'`
+ * (protected resources) gets api faults; each is counted in its own counter.
+ */
+export type RouteTarget = FaultTarget | 'revocation';
 
 /** One matched route of a provider. */
 export interface Route {
   /**
-   * `'token'` for token endpoints, `'api'` for protected resources: such requests are counted and can
-   * be faulted. Undefined for anything else (not-found answers, login pages), which is neither.
+   * Such requests are counted and can be faulted. Undefined for anything else (not-found answers,
+   * the authorization endpoint a browser navigates to), which is neither.
    */
-  readonly target?: FaultTarget;
+  readonly target?: RouteTarget;
   handle(request: Request, url: URL): Promise<Response>;
 }
 
 /**
  * A provider the emulator can serve. Adding one means writing a module like this and registering
- * its factory in emulator-core.ts; providers share the root URL, so their paths must not collide.
+ * its factory in emulator-core.ts. Providers share the root URL and are asked in a fixed order, so
+ * a provider with a more specific path under a shared prefix (Sqowey's `/api/users/@me`) goes first.
  */
 export interface ProviderModule {
   readonly name: string;

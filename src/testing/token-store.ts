@@ -7,6 +7,11 @@ export interface Grant {
   readonly subject?: string;
   readonly roles: readonly string[];
   readonly scope: string;
+  /**
+   * The login the token belongs to (authorization code grant): every token issued from one code and
+   * its refreshes shares it, so a detected replay can revoke them all.
+   */
+  readonly session?: string;
 }
 
 /** An issued access token. */
@@ -18,8 +23,13 @@ export interface AccessTokenRecord extends Grant {
 /** Why a refresh token was refused. */
 export type RefreshRefusal = 'unknown' | 'wrong-client' | 'used' | 'revoked';
 
-/** The outcome of presenting a refresh token. */
-export type RefreshOutcome = { readonly ok: true; readonly grant: Grant } | { readonly ok: false; readonly reason: RefreshRefusal };
+/** The outcome of presenting a refresh token; a refusal of a known token carries its grant. */
+export type RefreshOutcome =
+  | { readonly ok: true; readonly grant: Grant }
+  | { readonly ok: false; readonly reason: RefreshRefusal; readonly grant?: Grant };
+
+/** The outcome of a revocation request (RFC 7009): an unknown token is not an error. */
+export type RevokeOutcome = 'revoked' | 'unknown' | 'wrong-client';
 
 interface MutableAccess extends Grant {
   expiresAt: number;
@@ -71,11 +81,45 @@ export class TokenStore {
     const record = this.#refresh.get(token);
     if (!record || record.grant.provider !== provider) return { ok: false, reason: 'unknown' };
     if (record.grant.clientId !== clientId) return { ok: false, reason: 'wrong-client' };
-    if (record.state !== 'active') return { ok: false, reason: record.state };
+    if (record.state !== 'active') return { ok: false, reason: record.state, grant: record.grant };
     record.state = 'used';
     const access = this.#access.get(record.accessToken);
     if (access) access.revoked = true;
     return { ok: true, grant: record.grant };
+  }
+
+  /**
+   * Revokes one token of `provider` for `clientId`: an access token alone, a refresh token with its
+   * whole session (or, without a session, with the access token issued beside it).
+   * @see https://www.rfc-editor.org/rfc/rfc7009#section-2.1
+   */
+  revoke(token: string, provider: string, clientId: string): RevokeOutcome {
+    const access = this.#access.get(token);
+    if (access && access.provider === provider) {
+      if (access.clientId !== clientId) return 'wrong-client';
+      access.revoked = true;
+      return 'revoked';
+    }
+    const refresh = this.#refresh.get(token);
+    if (!refresh || refresh.grant.provider !== provider) return 'unknown';
+    if (refresh.grant.clientId !== clientId) return 'wrong-client';
+    if (refresh.grant.session !== undefined) {
+      this.revokeSession(refresh.grant.session);
+    } else {
+      if (refresh.state === 'active') refresh.state = 'revoked';
+      const paired = this.#access.get(refresh.accessToken);
+      if (paired) paired.revoked = true;
+    }
+    return 'revoked';
+  }
+
+  /** Every access and refresh token of one login stops working (replay detected, or logout). */
+  revokeSession(session: string): void {
+    for (const record of this.#access.values()) if (record.session === session) record.revoked = true;
+    for (const record of this.#refresh.values()) {
+      // A used token stays `used`, so presenting it later still counts as reuse.
+      if (record.grant.session === session && record.state === 'active') record.state = 'revoked';
+    }
   }
 
   /** Every access and refresh token stops working, like a server-side revocation or key change. */

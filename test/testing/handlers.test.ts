@@ -3,10 +3,11 @@ import { describe, expect, it } from 'vitest';
 import { providerHandlers } from '../../src/testing/index.js';
 
 describe('providerHandlers (msw)', () => {
-  it('defaults to http://emulator.test and serves both providers there', async () => {
+  it('defaults to http://emulator.test and serves every provider there', async () => {
     const emulator = providerHandlers();
     expect(emulator.url).toBe('http://emulator.test');
     expect(emulator.credentials.squidex.url).toBe('http://emulator.test');
+    expect(emulator.credentials.sqowey).toEqual({ url: 'http://emulator.test', clientId: 'sqowey-spa' });
     const server = setupServer(...emulator.handlers);
     server.listen({ onUnhandledRequest: 'error' });
     try {

@@ -10,6 +10,7 @@ describe('createEmulator (node server)', () => {
       expect(emulator.credentials.dotkernel).toEqual({
         url: emulator.url, clientId: 'frontend', clientSecret: 'frontend', username: 'test@dotkernel.com', password: 'dotkernel',
       });
+      expect(emulator.credentials.sqowey).toEqual({ url: emulator.url, clientId: 'sqowey-spa' });
     } finally {
       await emulator.close();
     }
@@ -39,13 +40,18 @@ describe('createEmulator (node server)', () => {
       const missing = await fetch(`${emulator.url}/nowhere`, { signal: AbortSignal.timeout(1000) });
       expect(missing.status).toBe(404);
       expect(missing.headers.get('content-type')).toBe('application/json');
-      const preflight = await fetch(`${emulator.url}/identity-server/connect/token`, {
+      const preflight = (origin: string) => fetch(`${emulator.url}/identity-server/connect/token`, {
         method: 'OPTIONS',
-        headers: { origin: 'http://app.test', 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' },
+        headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' },
         signal: AbortSignal.timeout(1000),
       });
-      expect(preflight.status).toBe(204);
-      expect(preflight.headers.get('access-control-allow-origin')).toBe('*');
+      // Strict CORS: by default any loopback origin, echoed back, never `*`.
+      const allowed = await preflight('http://localhost:5173');
+      expect(allowed.status).toBe(204);
+      expect(allowed.headers.get('access-control-allow-origin')).toBe('http://localhost:5173');
+      const refused = await preflight('http://app.test');
+      expect(refused.status).toBe(403);
+      expect(refused.headers.get('access-control-allow-origin')).toBeNull();
       expect(emulator.counters().tokenRequests.total).toBe(0);
     } finally {
       await emulator.close();
@@ -65,6 +71,11 @@ describe('createEmulator (node server)', () => {
   it('validates options up front', async () => {
     await expect(createEmulator({ squidex: { expiresIn: -1 } })).rejects.toThrow(/`squidex.expiresIn`/);
     await expect(createEmulator({ providers: ['nope' as never] })).rejects.toThrow(/`providers`/);
+    await expect(createEmulator({ sqowey: { codeLifetime: Number.NaN } })).rejects.toThrow(/`sqowey.codeLifetime`/);
+    await expect(createEmulator({ sqowey: { clients: [{ clientId: 'a', redirectUris: ['/relative'] }] } })).rejects.toThrow(/`redirectUris`/);
+    await expect(createEmulator({ sqowey: { clients: [{ clientId: 'a', clientSecret: '' }] } })).rejects.toThrow(/`clientSecret`/);
+    await expect(createEmulator({ sqowey: { users: [] } })).rejects.toThrow(/`sqowey.users`/);
+    await expect(createEmulator({ corsOrigins: ['*'] })).rejects.toThrow(/`corsOrigins`/);
   });
 
   it('providers: a disabled provider has no routes', async () => {

@@ -1,0 +1,82 @@
+/**
+ * A single-page app logging in against Sqowey (here: the local emulator, on another origin) with the
+ * authorization code flow and PKCE, calling the API, refreshing, and logging out.
+ */
+import { createAuthorizationCodeFlow, createClient, isTokenkeeperError, sqowey } from 'tokenkeeper';
+
+declare global {
+	interface Window {
+		/** Set by the example's server: where the provider (the emulator) is. */
+		SQOWEY_URL: string;
+		/** What the page can do, for people (buttons) and for the browser tests. */
+		demo: {
+			callApi(): Promise<unknown>;
+			refresh(): Promise<void>;
+			logout(): Promise<unknown>;
+			loggedIn(): Promise<boolean>;
+		};
+	}
+}
+
+const storage = new URLSearchParams(location.search).get('storage') === 'session' ? 'session' : 'local';
+const flow = createAuthorizationCodeFlow(
+	sqowey({ url: window.SQOWEY_URL, clientId: 'sqowey-spa', redirectUri: `${location.origin}/callback` }),
+	{ storage },
+);
+const api = createClient({ prefixUrl: `${window.SQOWEY_URL}/api/`, auth: flow.tokens });
+
+const output = document.querySelector('#output')!;
+const status = document.querySelector('#status')!;
+const show = (value: unknown) => {
+	output.textContent = typeof value === 'string' ? value : JSON.stringify(value, null, 2);
+};
+
+async function loggedIn(): Promise<boolean> {
+	try {
+		await flow.tokens.getToken();
+		return true;
+	} catch {
+		return false;
+	}
+}
+
+async function render() {
+	status.textContent = (await loggedIn()) ? 'Logged in (tokens are in this origin\'s storage, never printed).' : 'Logged out.';
+}
+
+window.demo = {
+	callApi: () => api.get('users/@me').json(),
+	refresh: async () => {
+		await flow.tokens.getToken({ forceRefresh: true });
+	},
+	logout: () => flow.logout(),
+	loggedIn,
+};
+
+const act = (name: string, action: () => Promise<unknown>) =>
+	document.querySelector(name)!.addEventListener('click', async () => {
+		try {
+			show((await action()) ?? 'done');
+		} catch (error) {
+			show(isTokenkeeperError(error) ? `${error.code}: ${error.message}` : String(error));
+		}
+		await render();
+	});
+
+act('#login', async () => location.assign(await flow.createAuthorizationUrl({ scope: ['identity'] })));
+act('#call', window.demo.callApi);
+act('#refresh', window.demo.refresh);
+act('#logout', window.demo.logout);
+
+if (location.pathname === '/callback') {
+	try {
+		await flow.handleCallback(location.href);
+		show('Logged in.');
+	} catch (error) {
+		show(isTokenkeeperError(error) ? `${error.code}: ${error.message}` : String(error));
+	}
+	// Drop the code and state from the address bar and the history.
+	history.replaceState(null, '', '/');
+}
+await render();
+document.body.dataset.ready = 'true';

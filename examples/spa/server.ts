@@ -1,0 +1,77 @@
+/**
+ * `npm run example:spa`: serves the SPA on one loopback origin and the Sqowey emulator on another, so the
+ * browser makes real cross-origin calls (the emulator answers CORS like a strict API).
+ */
+import { readFile } from 'node:fs/promises';
+import http from 'node:http';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { build } from 'esbuild';
+import { createEmulator, type Emulator } from 'tokenkeeper/testing';
+
+const here = fileURLToPath(new URL('.', import.meta.url));
+const root = fileURLToPath(new URL('../..', import.meta.url));
+
+/** Bundle app.ts for the browser as a user's bundler would: the package's "browser" build. */
+async function bundle(): Promise<string> {
+	const result = await build({
+		entryPoints: [`${here}app.ts`],
+		bundle: true,
+		format: 'esm',
+		platform: 'browser',
+		target: 'es2022',
+		write: false,
+		minify: true,
+		// Resolve 'tokenkeeper' to its source, with the browser build's flag, so no build step is needed first.
+		alias: { tokenkeeper: `${root}src/index.ts` },
+		define: { __TOKENKEEPER_BROWSER__: 'true' },
+		tsconfigRaw: '{}',
+	});
+	return result.outputFiles[0]!.text;
+}
+
+export interface SpaExample {
+	readonly spaUrl: string;
+	readonly emulator: Emulator;
+	close(): Promise<void>;
+}
+
+/** Start the SPA server and the emulator on two loopback origins. */
+export async function startSpaExample(options: { port?: number } = {}): Promise<SpaExample> {
+	const [script, page] = await Promise.all([bundle(), readFile(`${here}index.html`, 'utf8')]);
+	let html = page;
+	const server = http.createServer((request, response) => {
+		const path = new URL(request.url ?? '/', 'http://x').pathname;
+		if (path === '/app.js') {
+			response.writeHead(200, { 'content-type': 'text/javascript; charset=utf-8' }).end(script);
+			return;
+		}
+		if (path === '/' || path === '/callback') {
+			response.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' }).end(html);
+			return;
+		}
+		response.writeHead(404).end();
+	});
+	await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
+	const spaUrl = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+	const emulator = await createEmulator({ providers: ['sqowey'], corsOrigins: [spaUrl] });
+	html = page.replace('<script type="module"', `<script>window.SQOWEY_URL = ${JSON.stringify(emulator.url)};</script>\n\t\t<script type="module"`);
+	return {
+		spaUrl,
+		emulator,
+		async close() {
+			server.closeAllConnections();
+			await new Promise<void>((resolve) => server.close(() => resolve()));
+			await emulator.close();
+		},
+	};
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+	const example = await startSpaExample({ port: Number(process.env.PORT ?? 5173) });
+	console.log(`SPA:      ${example.spaUrl}   (open it in a browser)`);
+	console.log(`provider: ${example.emulator.url}   (the Sqowey emulator, another origin)`);
+	console.log('Ctrl-C to stop.');
+	const stop = () => void example.close().then(() => process.exit(0));
+	process.on('SIGINT', stop);
+	process.on('SIGTERM', stop);
+}

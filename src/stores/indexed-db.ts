@@ -1,0 +1,101 @@
+import { fromTokenSetRecord, toTokenSetRecord, type TokenSet } from '../token-set.js';
+import { createMemoryStorage, type KeyValueStorage } from '../flow/attempts.js';
+import { sameTokenSet, type TokenStore } from './store.js';
+import { createTabLock, type LockManagerLike } from './tab-lock.js';
+
+/** Options of {@link createIndexedDbStore}. */
+export interface IndexedDbStoreOptions {
+	/** The database name. Default `tokenkeeper`. */
+	readonly databaseName?: string | undefined;
+	/** Default: the global `indexedDB`. */
+	readonly indexedDB?: IDBFactory | undefined;
+	/** Web Locks for the cross-tab lock; `null` forces the storage-lease fallback. Default `navigator.locks`. */
+	readonly locks?: LockManagerLike | null | undefined;
+	/** Where the lock's fallback lease lives when Web Locks are missing. Default `localStorage`. */
+	readonly lockStorage?: KeyValueStorage | undefined;
+}
+
+const STORE = 'tokens';
+
+function promised<T>(request: IDBRequest<T>): Promise<T> {
+	return new Promise((resolve, reject) => {
+		request.onsuccess = () => resolve(request.result);
+		request.onerror = () => reject(request.error);
+	});
+}
+
+function committed(transaction: IDBTransaction): Promise<void> {
+	return new Promise((resolve, reject) => {
+		transaction.oncomplete = () => resolve();
+		transaction.onerror = () => reject(transaction.error);
+		transaction.onabort = () => reject(transaction.error ?? new Error('IndexedDB transaction aborted'));
+	});
+}
+
+/**
+ * A {@link TokenStore} in IndexedDB, shared by every tab of the origin: the store to use when tabs share a
+ * session with rotating refresh tokens. Unlike `localStorage`, whose copies in other tabs' processes are
+ * updated asynchronously (a tab that takes the lock right after another can still read the old refresh
+ * token, and reuse it), an IndexedDB read after the lock hand-off sees the committed rotation.
+ * @example
+ * createAuthorizationCodeFlow(sqowey({ clientId, redirectUri }), { store: createIndexedDbStore() });
+ */
+export function createIndexedDbStore(options: IndexedDbStoreOptions = {}): TokenStore {
+	const factory = options.indexedDB ?? (globalThis as { indexedDB?: IDBFactory }).indexedDB;
+	if (!factory) throw new TypeError('createIndexedDbStore needs IndexedDB, which this runtime lacks');
+	const lockStorage = options.lockStorage ?? (globalThis as { localStorage?: KeyValueStorage }).localStorage;
+	const withTabLock = createTabLock({ storage: lockStorage ?? createMemoryStorage(), locks: options.locks });
+	let database: Promise<IDBDatabase> | undefined;
+
+	function open(): Promise<IDBDatabase> {
+		database ??= new Promise<IDBDatabase>((resolve, reject) => {
+			const request = factory!.open(options.databaseName ?? 'tokenkeeper', 1);
+			request.onupgradeneeded = () => request.result.createObjectStore(STORE);
+			request.onsuccess = () => resolve(request.result);
+			request.onerror = () => reject(request.error);
+			request.onblocked = () => reject(new Error('IndexedDB is blocked by another tab holding an older version open'));
+		}).catch((error: unknown) => {
+			database = undefined;
+			throw error;
+		});
+		return database;
+	}
+
+	async function transaction<T>(mode: IDBTransactionMode, work: (store: IDBObjectStore) => Promise<T>): Promise<T> {
+		const tx = (await open()).transaction(STORE, mode);
+		const done = committed(tx);
+		const result = await work(tx.objectStore(STORE));
+		await done;
+		return result;
+	}
+
+	const read = async (store: IDBObjectStore, key: string): Promise<TokenSet | undefined> =>
+		fromTokenSetRecord(await promised(store.get(key)));
+	// A full disk (QuotaExceededError) must not lose the session: it is then kept in memory for this tab.
+	const overflow = new Map<string, TokenSet>();
+
+	return {
+		get: async (key) => overflow.get(key) ?? transaction('readonly', (store) => read(store, key)),
+		async set(key, tokenSet) {
+			try {
+				await transaction('readwrite', async (store) => void (await promised(store.put(toTokenSetRecord(tokenSet), key))));
+				overflow.delete(key);
+			} catch {
+				overflow.set(key, tokenSet);
+			}
+		},
+		async delete(key) {
+			overflow.delete(key);
+			await transaction('readwrite', async (store) => void (await promised(store.delete(key))));
+		},
+		// One readwrite transaction: the compare and the write cannot interleave with another tab's.
+		compareAndSet: (key, expected, next) =>
+			transaction('readwrite', async (store) => {
+				if (!sameTokenSet(await read(store, key), expected)) return false;
+				if (next === undefined) await promised(store.delete(key));
+				else await promised(store.put(toTokenSetRecord(next), key));
+				return true;
+			}),
+		withLock: (key, fn, lockOptions) => withTabLock(`tokenkeeper:lock:${key}`, fn, lockOptions?.signal),
+	};
+}

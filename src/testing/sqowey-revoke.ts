@@ -1,0 +1,28 @@
+import type { EmulatorState } from './provider-module.js';
+import { NO_STORE } from './responses.js';
+import type { NormalizedSqoweyOptions } from './sqowey-options.js';
+import { authenticateClient, oauthError, readOAuthForm } from './sqowey-request.js';
+import { SQOWEY } from './sqowey-token.js';
+
+/**
+ * Sqowey's `POST /oauth2/token/revoke`: revoking a refresh token ends its whole login, revoking an
+ * access token ends that token; an unknown token is answered 200 all the same.
+ * @see https://www.rfc-editor.org/rfc/rfc7009#section-2
+ */
+export function createSqoweyRevokeEndpoint(state: EmulatorState, options: NormalizedSqoweyOptions) {
+  const { clients } = options;
+
+  return async function revoke(request: Request): Promise<Response> {
+    const form = await readOAuthForm(request);
+    if (form instanceof Response) return form;
+    const client = authenticateClient(request, form, clients);
+    if (client instanceof Response) return client;
+    const token = form.get('token');
+    if (!token) return oauthError('invalid_request', 'The token parameter is missing.');
+    // `token_type_hint` only speeds up a lookup (RFC 7009 2.1); both kinds are searched anyway.
+    if (state.tokens.revoke(token, SQOWEY, client.clientId) === 'wrong-client') {
+      return oauthError('invalid_request', 'The token was not issued to this client.');
+    }
+    return new Response(null, { status: 200, headers: NO_STORE });
+  };
+}
