@@ -29,14 +29,22 @@ export function createMemoryStorage(): KeyValueStorage {
  */
 export function createAttemptStore(storage: KeyValueStorage, prefix: string) {
 	const keyOf = (state: string) => `${prefix}attempt:${state}`;
+	// A full storage (QuotaExceededError) must not break the login: the attempt then lives in this page's memory,
+	// which still serves a callback handled without a reload (popup, CLI, tests).
+	const overflow = createMemoryStorage();
 	return {
 		save(attempt: LoginAttempt): void {
-			storage.setItem(keyOf(attempt.state), JSON.stringify(attempt));
+			try {
+				storage.setItem(keyOf(attempt.state), JSON.stringify(attempt));
+			} catch {
+				overflow.setItem(keyOf(attempt.state), JSON.stringify(attempt));
+			}
 		},
 		/** The attempt for `state`, removed so it can be used only once; `undefined` if unknown or expired. */
 		take(state: string, now: number): LoginAttempt | undefined {
 			const key = keyOf(state);
-			const text = storage.getItem(key);
+			const text = overflow.getItem(key) ?? storage.getItem(key);
+			overflow.removeItem(key);
 			storage.removeItem(key);
 			if (text === null) return undefined;
 			try {

@@ -225,3 +225,21 @@ describe('logout', () => {
 		await expect(flow.tokens.getToken()).rejects.toMatchObject({ code: ErrorCode.LoginRequired });
 	});
 });
+
+describe('a full sessionStorage', () => {
+	it('QuotaExceededError while saving the attempt does not break the login', async () => {
+		const full = {
+			getItem: () => null,
+			setItem() {
+				throw new DOMException('The quota has been exceeded.', 'QuotaExceededError');
+			},
+			removeItem() {},
+		};
+		const flow = createAuthorizationCodeFlow(sqowey({ url: SQOWEY, clientId: 'spa', redirectUri: REDIRECT }), {
+			attemptStorage: full,
+			storage: 'memory',
+		});
+		const url = new URL(await flow.createAuthorizationUrl({ scope: 'identity' }));
+		await expect(flow.handleCallback(`${REDIRECT}?code=C&state=${url.searchParams.get('state')}`)).resolves.toMatchObject({ accessToken: 'AT-1' });
+	});
+});
