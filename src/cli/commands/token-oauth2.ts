@@ -1,0 +1,77 @@
+import { oauth2 } from '../../index.js';
+import { parseCommandArgs, requireOption, withFlagNames } from '../args.js';
+import { UsageError } from '../cli-error.js';
+import type { Command } from '../command.js';
+import { EXIT_CODES_HELP } from '../exit-codes.js';
+import { CLIENT_SECRET, readSecret } from '../secrets.js';
+import { printToken, scopeOption, TOKEN_OPTIONS, TOKEN_OPTIONS_HELP, tokenRequestOptions } from './token-request.js';
+
+const NAME = 'token oauth2';
+
+const OPTIONS = {
+	...TOKEN_OPTIONS,
+	'token-endpoint': { type: 'string' },
+	issuer: { type: 'string' },
+	'client-auth': { type: 'string' },
+} as const;
+
+const CLIENT_AUTH = ['basic', 'body'] as const;
+
+/** `tokenkeeper token oauth2`: one access token from any RFC 6749 server (client credentials). */
+export const tokenOAuth2: Command = {
+	name: NAME,
+	summary: 'print an access token from any OAuth2 server (client credentials)',
+	help: `\
+Usage: tokenkeeper token oauth2 (--token-endpoint <url> | --issuer <url>) --client-id <id> [--scope <scope>] [--json]
+
+Prints one access token and a newline on stdout (client credentials grant, RFC 6749 4.4).
+The client secret comes from TOKENKEEPER_CLIENT_SECRET, or from stdin with --client-secret-stdin.
+
+Options:
+  --token-endpoint <url>    the token endpoint
+  --issuer <url>            or the issuer: the token endpoint is found by OpenID discovery
+  --client-id <id>          the client's id (required)
+  --scope <scope>           scope to ask for (default: none, the server's default); repeat for more
+  --client-auth <how>       basic (Authorization header, the default) or body (client_secret in the form)
+${TOKEN_OPTIONS_HELP}
+
+Examples:
+  export TOKENKEEPER_CLIENT_SECRET=…
+  TOKEN=$(tokenkeeper token oauth2 --issuer https://login.example.com --client-id my-service --scope api.read)
+
+${EXIT_CODES_HELP}`,
+
+	async run(args, context) {
+		const values = parseCommandArgs(args, OPTIONS, NAME);
+		const request = tokenRequestOptions(values, NAME);
+		const tokenEndpoint = values['token-endpoint'];
+		const issuer = values.issuer;
+		if ((tokenEndpoint === undefined) === (issuer === undefined)) {
+			throw new UsageError('Pass exactly one of --token-endpoint and --issuer', NAME);
+		}
+		const clientId = requireOption(values['client-id'], 'client-id', NAME);
+		const clientAuth = values['client-auth'] ?? 'basic';
+		if (!(CLIENT_AUTH as readonly string[]).includes(clientAuth)) {
+			throw new UsageError(`Expected --client-auth to be basic or body, got "${clientAuth}"`, NAME);
+		}
+		const clientSecret = await readSecret(
+			context,
+			CLIENT_SECRET,
+			{ argv: values['client-secret'], stdin: values['client-secret-stdin'] },
+			NAME,
+		);
+		const provider = withFlagNames(
+			() =>
+				oauth2({
+					tokenEndpoint,
+					issuer,
+					clientId,
+					clientSecret,
+					clientAuth: clientAuth as (typeof CLIENT_AUTH)[number],
+					scope: scopeOption(values.scope),
+				}),
+			NAME,
+		);
+		return printToken(context, provider, request);
+	},
+};

@@ -1,0 +1,29 @@
+import { ErrorCode, isTokenkeeperError } from '../index.js';
+
+/** The CLI's exit codes: stable, documented in `--help` and the README. */
+export const ExitCode = {
+	Ok: 0,
+	/** The server refused: an OAuth error, a broken token response, a login that did not complete. */
+	Refused: 1,
+	/** Bad or missing arguments, or no secret to send. */
+	Usage: 2,
+	/** The server could not be reached or did not answer in time (or `emulate` could not listen). */
+	Network: 3,
+} as const;
+
+export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
+
+/** One line for every `--help`. */
+export const EXIT_CODES_HELP = 'Exit codes: 0 ok, 1 the server refused, 2 usage error, 3 network.';
+
+/** The exit code an error ends the process with. */
+export function exitCodeFor(error: unknown): ExitCode {
+	if (typeof error === 'object' && error !== null && 'exitCode' in error) {
+		return (error as { exitCode: ExitCode }).exitCode;
+	}
+	if (isTokenkeeperError(error) && (error.code === ErrorCode.Network || error.code === ErrorCode.Timeout)) {
+		return ExitCode.Network;
+	}
+	// Every other failure, typed or not, means no token: scripts only need to tell usage and network apart.
+	return ExitCode.Refused;
+}

@@ -1,0 +1,29 @@
+const REDACTED = '[redacted]';
+
+/** `text` with every known secret replaced by `[redacted]`, longest first so overlaps leave no tail. */
+export function redact(text: string, secrets: ReadonlySet<string>): string {
+	let result = text;
+	for (const secret of [...secrets].filter(Boolean).sort((a, b) => b.length - a.length)) {
+		result = result.split(secret).join(REDACTED);
+	}
+	return result;
+}
+
+/**
+ * One line of text that is safe for a terminal: text from a server (an `error_description`) must not move
+ * the cursor, recolour the screen or hide itself with escape sequences.
+ */
+export function oneLine(text: string): string {
+	return text
+		.replace(/\s*[\r\n]+\s*|\t/g, ' ')
+		.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?')
+		.trim();
+}
+
+/** Several lines, each made safe as in {@link oneLine}. */
+export function safeLines(text: string): string {
+	return text
+		.split(/\r?\n/)
+		.map((line) => line.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, '?'))
+		.join('\n');
+}

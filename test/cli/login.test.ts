@@ -1,0 +1,86 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createEmulator, type Emulator } from '../../src/testing/server.js';
+import { startCli, type RunningCli } from '../_helpers/cli.js';
+
+let emulator: Emulator;
+beforeAll(async () => {
+	emulator = await createEmulator();
+});
+afterAll(() => emulator.close());
+
+const running: RunningCli[] = [];
+afterEach(() => {
+	emulator.setConsent('allow');
+	for (const cli of running.splice(0)) cli.child.kill('SIGKILL');
+});
+
+function login(args: string[] = []): RunningCli {
+	const { url, clientId } = emulator.credentials.sqowey;
+	const cli = startCli(['login', 'sqowey', '--url', url, '--client-id', clientId, '--no-open', ...args]);
+	running.push(cli);
+	return cli;
+}
+
+/** What a browser does: follow the printed URL to the provider, then its redirect to the loopback server. */
+async function followPrintedUrl(cli: RunningCli): Promise<Response> {
+	const [printed] = await cli.waitFor('stderr', /^http\S+$/m);
+	const consent = await fetch(printed, { redirect: 'manual' });
+	expect(consent.status).toBe(302);
+	const callback = consent.headers.get('location')!;
+	expect(callback).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/callback\?/);
+	return fetch(callback);
+}
+
+describe('tokenkeeper login sqowey', () => {
+	it('completes against the emulator when the browser follows the printed URL; the token works', async () => {
+		const cli = login();
+		const page = await followPrintedUrl(cli);
+		expect(page.status).toBe(200);
+		expect(await page.text()).toContain('Logged in');
+		const result = await cli.exited;
+		expect(result.code).toBe(0);
+		expect(result.stdout).toMatch(/^\S+\n$/);
+		const me = await fetch(`${emulator.url}/api/users/@me`, { headers: { authorization: `Bearer ${result.stdout.trim()}` } });
+		expect(me.status).toBe(200);
+	});
+
+	it('--json prints the token set with the refresh token', async () => {
+		const cli = login(['--json']);
+		await followPrintedUrl(cli);
+		const result = await cli.exited;
+		expect(result.code).toBe(0);
+		expect(JSON.parse(result.stdout)).toMatchObject({ accessToken: expect.any(String), refreshToken: expect.any(String), tokenType: 'Bearer' });
+	});
+
+	it('a refused consent exits 1 with access_denied, and the browser is told too', async () => {
+		emulator.setConsent('deny');
+		const cli = login();
+		const page = await followPrintedUrl(cli);
+		expect(page.status).toBe(400);
+		expect(await page.text()).toContain('access_denied');
+		const result = await cli.exited;
+		expect(result.code).toBe(1);
+		expect(result.stdout).toBe('');
+		expect(result.stderr).toMatch(/ERR_AUTHORIZATION_RESPONSE: .*access_denied/);
+	});
+
+	it('a forged callback (another state) exits 1 without a token request', async () => {
+		const cli = login();
+		const [printed] = await cli.waitFor('stderr', /^http\S+$/m);
+		const redirectUri = new URL(printed).searchParams.get('redirect_uri')!;
+		emulator.resetCounters();
+		const page = await fetch(`${redirectUri}?code=stolen&state=forged`);
+		expect(page.status).toBe(400);
+		const result = await cli.exited;
+		expect(result.code).toBe(1);
+		expect(result.stderr).toContain('state');
+		expect(emulator.counters().tokenRequests.total).toBe(0);
+	});
+
+	it('gives up after --wait seconds with exit 1', async () => {
+		const cli = login(['--wait', '1']);
+		const result = await cli.exited;
+		expect(result.code).toBe(1);
+		expect(result.stderr).toMatch(/No login within 1 s/);
+	});
+});

@@ -1,0 +1,240 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createEmulator, type Emulator } from '../../src/testing/server.js';
+import { runCli } from '../_helpers/cli.js';
+
+let emulator: Emulator;
+beforeAll(async () => {
+	emulator = await createEmulator();
+});
+afterAll(() => emulator.close());
+beforeEach(() => emulator.resetCounters());
+
+const squidexArgs = () => ['token', 'squidex', '--url', emulator.url, '--client-id', emulator.credentials.squidex.clientId];
+const squidexSecret = () => emulator.credentials.squidex.clientSecret;
+
+function dotkernelArgs(): string[] {
+	const { url, clientId, username } = emulator.credentials.dotkernel;
+	return ['token', 'dotkernel', '--url', url, '--client-id', clientId, '--username', username];
+}
+
+async function squidexApiStatus(token: string): Promise<number> {
+	const response = await fetch(`${emulator.url}/api/apps/food-crunch/schemas`, { headers: { authorization: `Bearer ${token}` } });
+	return response.status;
+}
+
+describe('tokenkeeper token squidex', () => {
+	it('prints exactly one access token and a newline, which the emulator\'s API accepts', async () => {
+		const result = await runCli(squidexArgs(), { env: { TOKENKEEPER_CLIENT_SECRET: squidexSecret() } });
+		expect(result).toMatchObject({ code: 0, stderr: '' });
+		expect(result.stdout).toMatch(/^[A-Za-z0-9_-]+\n$/);
+		expect(await squidexApiStatus(result.stdout.trim())).toBe(200);
+		expect(emulator.counters().tokenRequests.client_credentials).toBe(1);
+	});
+
+	it('--json prints the whole token set, which parses, access token included', async () => {
+		const result = await runCli([...squidexArgs(), '--json'], { env: { TOKENKEEPER_CLIENT_SECRET: squidexSecret() } });
+		expect(result.code).toBe(0);
+		const tokenSet = JSON.parse(result.stdout) as Record<string, unknown>;
+		expect(tokenSet).toMatchObject({ tokenType: 'Bearer', scope: 'squidex-api' });
+		expect(tokenSet.expiresAt).toBeGreaterThan(Date.now() + 29 * 24 * 3600_000);
+		expect(await squidexApiStatus(tokenSet.accessToken as string)).toBe(200);
+	});
+
+	it('a wrong secret exits 1 with the OAuth error on one stderr line, and the secret appears nowhere', async () => {
+		const wrong = 'WRONG-secret-5d0c1e';
+		const result = await runCli(squidexArgs(), { env: { TOKENKEEPER_CLIENT_SECRET: wrong } });
+		expect(result.code).toBe(1);
+		expect(result.stdout).toBe('');
+		expect(result.stderr).toMatch(/^tokenkeeper: ERR_OAUTH: .*invalid_client.*\n$/);
+		expect(result.stderr).not.toContain(wrong);
+	});
+
+	it('--verbose adds the stack, still without the secret', async () => {
+		const wrong = 'WRONG-secret-verbose-77aa';
+		const result = await runCli([...squidexArgs(), '--verbose'], { env: { TOKENKEEPER_CLIENT_SECRET: wrong } });
+		expect(result.code).toBe(1);
+		expect(result.stderr).toContain('invalid_client');
+		expect(result.stderr).toMatch(/\n\s+at /);
+		expect(result.stderr).not.toContain(wrong);
+	});
+
+	it('a missing secret exits 2, says how to pass one, and sends no token request', async () => {
+		const result = await runCli(squidexArgs());
+		expect(result.code).toBe(2);
+		expect(result.stdout).toBe('');
+		expect(result.stderr).toContain('TOKENKEEPER_CLIENT_SECRET');
+		expect(result.stderr).toContain('--client-secret-stdin');
+		expect(result.stderr.trim().split('\n')).toHaveLength(1);
+		expect(emulator.counters().tokenRequests.total).toBe(0);
+	});
+
+	it('--client-secret-stdin reads the secret from stdin, trimming one trailing newline', async () => {
+		const result = await runCli([...squidexArgs(), '--client-secret-stdin'], { input: `${squidexSecret()}\n` });
+		expect(result).toMatchObject({ code: 0, stderr: '' });
+		expect(await squidexApiStatus(result.stdout.trim())).toBe(200);
+	});
+
+	it('--client-secret-stdin beats the environment variable: explicit wins', async () => {
+		const result = await runCli([...squidexArgs(), '--client-secret-stdin'], {
+			input: squidexSecret(),
+			env: { TOKENKEEPER_CLIENT_SECRET: 'stale-env-secret' },
+		});
+		expect(result.code).toBe(0);
+	});
+
+	it('--client-secret-stdin with an empty stdin exits 2', async () => {
+		const result = await runCli([...squidexArgs(), '--client-secret-stdin'], { input: '' });
+		expect(result.code).toBe(2);
+		expect(result.stderr).toContain('stdin');
+	});
+
+	it('--client-secret in argv works, with a warning that argv is visible, which does not repeat the secret', async () => {
+		const result = await runCli([...squidexArgs(), '--client-secret', squidexSecret()]);
+		expect(result.code).toBe(0);
+		expect(result.stderr).toMatch(/^tokenkeeper: warning: .*argv.*other users/);
+		expect(result.stderr).not.toContain(squidexSecret());
+		expect(await squidexApiStatus(result.stdout.trim())).toBe(200);
+	});
+
+	it('usage errors exit 2 without a token request: unknown option, missing --client-id, bad --url, bad --timeout', async () => {
+		const env = { TOKENKEEPER_CLIENT_SECRET: squidexSecret() };
+		const cases = [
+			[...squidexArgs(), '--frobnicate'],
+			['token', 'squidex', '--url', emulator.url],
+			['token', 'squidex', '--url', 'not a url', '--client-id', 'a:b'],
+			[...squidexArgs(), '--timeout', 'soon'],
+			['token', 'nosuchprovider'],
+			['nosuchcommand'],
+		];
+		for (const args of cases) {
+			const result = await runCli(args, { env });
+			expect({ args, code: result.code, lines: result.stderr.trim().split('\n').length }).toEqual({ args, code: 2, lines: 1 });
+			expect(result.stderr).toMatch(/--help/);
+		}
+		expect(emulator.counters().tokenRequests.total).toBe(0);
+	});
+
+	it('a stray argument is refused without being echoed: it may be a secret typed in the wrong place', async () => {
+		const stray = 'looks-like-a-secret-91b2';
+		const result = await runCli([...squidexArgs(), '--client-secret-stdin', stray], { input: squidexSecret() });
+		expect(result.code).toBe(2);
+		expect(result.stderr).not.toContain(stray);
+	});
+
+	it('an unreachable token endpoint exits 3 with ERR_NETWORK', async () => {
+		const closed = createServer();
+		await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+		const { port } = closed.address() as AddressInfo;
+		await new Promise((resolve) => closed.close(resolve));
+		const result = await runCli(['token', 'squidex', '--url', `http://127.0.0.1:${port}`, '--client-id', 'a:b', '--retries', '0'], {
+			env: { TOKENKEEPER_CLIENT_SECRET: 'x' },
+		});
+		expect(result.code).toBe(3);
+		expect(result.stderr).toMatch(/^tokenkeeper: ERR_NETWORK: /);
+	});
+
+	it('a timeout exits 3 with ERR_TIMEOUT', async () => {
+		emulator.injectFault({ kind: 'hang' }, { times: 1 });
+		const result = await runCli([...squidexArgs(), '--timeout', '200', '--retries', '0'], { env: { TOKENKEEPER_CLIENT_SECRET: squidexSecret() } });
+		emulator.clearFaults();
+		expect(result.code).toBe(3);
+		expect(result.stderr).toMatch(/^tokenkeeper: ERR_TIMEOUT: /);
+	});
+
+	it('--help prints the options and the exit codes on stdout, exit 0', async () => {
+		const result = await runCli(['token', 'squidex', '--help']);
+		expect(result.code).toBe(0);
+		expect(result.stdout).toContain('--client-secret-stdin');
+		expect(result.stdout).toContain('Exit codes: 0 ok, 1 the server refused, 2 usage error, 3 network.');
+	});
+});
+
+describe('tokenkeeper token dotkernel', () => {
+	const env = () => ({
+		TOKENKEEPER_CLIENT_SECRET: emulator.credentials.dotkernel.clientSecret,
+		TOKENKEEPER_PASSWORD: emulator.credentials.dotkernel.password,
+	});
+
+	it('prints an access token the Dotkernel API accepts; --json includes the refresh token', async () => {
+		const plain = await runCli(dotkernelArgs(), { env: env() });
+		expect(plain).toMatchObject({ code: 0, stderr: '' });
+		const account = await fetch(`${emulator.url}/user/my-account`, { headers: { authorization: `Bearer ${plain.stdout.trim()}` } });
+		expect(account.status).toBe(200);
+
+		const json = await runCli([...dotkernelArgs(), '--json'], { env: env() });
+		expect(JSON.parse(json.stdout)).toMatchObject({ tokenType: 'Bearer', refreshToken: expect.any(String), accessToken: expect.any(String) });
+	});
+
+	it('reads the password from stdin with --password-stdin', async () => {
+		const { TOKENKEEPER_CLIENT_SECRET } = env();
+		const result = await runCli([...dotkernelArgs(), '--password-stdin'], { env: { TOKENKEEPER_CLIENT_SECRET }, input: `${emulator.credentials.dotkernel.password}\n` });
+		expect(result.code).toBe(0);
+	});
+
+	it('a wrong password exits 1 without showing the password', async () => {
+		const wrong = 'WRONG-password-3c9d';
+		const result = await runCli(dotkernelArgs(), { env: { ...env(), TOKENKEEPER_PASSWORD: wrong } });
+		expect(result.code).toBe(1);
+		expect(result.stderr).toMatch(/^tokenkeeper: ERR_OAUTH: /);
+		expect(result.stderr).not.toContain(wrong);
+	});
+
+	it('a missing password exits 2 and names TOKENKEEPER_PASSWORD; both secrets on stdin exits 2', async () => {
+		const { TOKENKEEPER_CLIENT_SECRET } = env();
+		const missing = await runCli(dotkernelArgs(), { env: { TOKENKEEPER_CLIENT_SECRET } });
+		expect(missing.code).toBe(2);
+		expect(missing.stderr).toContain('TOKENKEEPER_PASSWORD');
+		const both = await runCli([...dotkernelArgs(), '--password-stdin', '--client-secret-stdin'], { input: 'x' });
+		expect(both.code).toBe(2);
+	});
+});
+
+describe('tokenkeeper token oauth2', () => {
+	const tokenEndpoint = () => `${emulator.url}/identity-server/connect/token`;
+
+	it('--token-endpoint: client credentials with Basic authentication', async () => {
+		const result = await runCli(
+			['token', 'oauth2', '--token-endpoint', tokenEndpoint(), '--client-id', emulator.credentials.squidex.clientId, '--scope', 'squidex-api'],
+			{ env: { TOKENKEEPER_CLIENT_SECRET: squidexSecret() } },
+		);
+		expect(result).toMatchObject({ code: 0, stderr: '' });
+		expect(await squidexApiStatus(result.stdout.trim())).toBe(200);
+	});
+
+	it('needs exactly one of --token-endpoint and --issuer (exit 2)', async () => {
+		const env = { TOKENKEEPER_CLIENT_SECRET: 'x' };
+		expect((await runCli(['token', 'oauth2', '--client-id', 'a'], { env })).code).toBe(2);
+		expect((await runCli(['token', 'oauth2', '--client-id', 'a', '--issuer', emulator.url, '--token-endpoint', tokenEndpoint()], { env })).code).toBe(2);
+	});
+
+	describe('against a server that echoes the secret back in its error', () => {
+		let echo: Server;
+		let echoUrl: string;
+		beforeAll(async () => {
+			echo = createServer((request, response) => {
+				let body = '';
+				request.on('data', (chunk: Buffer) => (body += chunk.toString()));
+				request.on('end', () => {
+					const secret = new URLSearchParams(body).get('client_secret') ?? '';
+					response.writeHead(401, { 'content-type': 'application/json' });
+					response.end(JSON.stringify({ error: 'invalid_client', error_description: `bad secret ${secret}`, hint: secret }));
+				});
+			});
+			await new Promise<void>((resolve) => echo.listen(0, '127.0.0.1', resolve));
+			echoUrl = `http://127.0.0.1:${(echo.address() as AddressInfo).port}/token`;
+		});
+		afterAll(() => new Promise((resolve) => echo.close(resolve)));
+
+		it('exits 1 and stderr, even --verbose, never shows the secret', async () => {
+			const secret = 'echoed-secret-6f0a2b';
+			const result = await runCli(['token', 'oauth2', '--token-endpoint', echoUrl, '--client-id', 'a', '--client-auth', 'body', '--verbose'], {
+				env: { TOKENKEEPER_CLIENT_SECRET: secret },
+			});
+			expect(result.code).toBe(1);
+			expect(result.stderr).toContain('invalid_client');
+			expect(result.stderr).not.toContain(secret);
+		});
+	});
+});
