@@ -1,9 +1,24 @@
+import path from 'node:path';
+import type { Plugin } from 'esbuild';
 import { defineConfig, type Options } from 'tsup';
 
 const entry = {
 	index: 'src/index.ts',
 	pkce: 'src/pkce.ts',
 	testing: 'src/testing/index.ts',
+	redis: 'src/redis.ts',
+};
+
+/** Resolve `stores/memory.js` to `stores/memory.browser.ts` in the browser build. */
+const browserMemoryStore: Plugin = {
+	name: 'tokenkeeper-browser-memory-store',
+	setup(build) {
+		build.onResolve({ filter: /\/memory\.js$/ }, (args) =>
+			args.importer.includes(`${path.sep}stores${path.sep}`) || args.importer.endsWith(`${path.sep}index.ts`)
+				? { path: path.join(args.resolveDir, args.path.replace(/memory\.js$/, 'memory.browser.ts')) }
+				: undefined,
+		);
+	},
 };
 
 const shared: Options = {
@@ -14,7 +29,8 @@ const shared: Options = {
 	clean: false,
 	treeshake: true,
 	splitting: false,
-	external: ['msw'],
+	// Optional peer dependencies: loaded from the user's node_modules, never bundled.
+	external: ['msw', 'redis'],
 };
 
 export default defineConfig([
@@ -22,8 +38,8 @@ export default defineConfig([
 	{ ...shared, format: 'esm', clean: true },
 	// CJS: ky and p-retry are ESM-only; bundle them so require('tokenkeeper') works on Node 20.
 	{ ...shared, format: 'cjs', noExternal: ['ky', 'p-retry', 'is-network-error'] },
-	// Browser: the "browser" export condition. A compile-time flag swaps the default store for a plain Map,
-	// so lru-cache never reaches a browser bundle.
+	// Browser: the "browser" export condition. The memory store module is swapped for its Map-based twin,
+	// so lru-cache is not even imported by browser bundles.
 	{
 		entry: { 'index.browser': 'src/index.ts' },
 		format: 'esm',
@@ -33,6 +49,18 @@ export default defineConfig([
 		sourcemap: true,
 		treeshake: true,
 		splitting: false,
-		define: { __TOKENKEEPER_BROWSER__: 'true' },
+		esbuildPlugins: [browserMemoryStore],
+	},
+	// The `tokenkeeper` command: ESM with its shebang kept (tsup also makes it executable), no types. It
+	// imports the emulator's server, not `testing/index.ts`, so it runs with msw absent.
+	{
+		entry: { cli: 'src/cli/index.ts' },
+		format: 'esm',
+		platform: 'node',
+		target: 'node20',
+		dts: false,
+		sourcemap: true,
+		treeshake: true,
+		splitting: false,
 	},
 ]);

@@ -33,6 +33,15 @@ export interface AuthorizedFetchConfig {
 	readonly isReplayable: (request: Request) => boolean;
 }
 
+/**
+ * Whether `response` came from the origin the token was sent to. After a redirect to another origin, fetch has
+ * dropped the token (and so does rule 7): that origin's 401 or 403 says nothing about the token, so it must not
+ * cost a new token and a retry.
+ */
+function answeredBy(response: Response, requestUrl: string): boolean {
+	return !response.redirected || new URL(response.url).origin === new URL(requestUrl).origin;
+}
+
 function authorization(tokenSet: { tokenType: string; accessToken: string }): string {
 	return `${tokenSet.tokenType} ${tokenSet.accessToken}`;
 }
@@ -58,7 +67,7 @@ export function createAuthorizedFetch(config: AuthorizedFetchConfig) {
 		const spare = request.body === null ? request : isReplayable(request) ? request.clone() : undefined;
 		request.headers.set('authorization', authorization(tokenSet));
 		const response = await send(request, extra);
-		if (!rejection.has(response.status)) return response;
+		if (!rejection.has(response.status) || !answeredBy(response, request.url)) return response;
 
 		// Rule 5: one new token and one retry, never more; the second answer is returned as is.
 		await manager.invalidate(tokenSet);

@@ -11,7 +11,9 @@ export interface TokenManagerEvents {
 	error: { readonly error: unknown };
 }
 
+/** `token`, `login-required` or `error`. */
 export type TokenManagerEventName = keyof TokenManagerEvents;
+/** A listener of one event: gets one frozen object. */
 export type TokenManagerListener<E extends TokenManagerEventName> = (event: Readonly<TokenManagerEvents[E]>) => void;
 
 /** A tiny typed emitter: `on` returns the function that unsubscribes. */

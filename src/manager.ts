@@ -55,10 +55,14 @@ export function isTokenManager(value: unknown): value is TokenManager {
 	return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[managerBrand] === true;
 }
 
-/** The store key of a provider's session when none is given: never derived from a secret. */
+/**
+ * The store key of a provider's session when none is given: endpoint, client id, scope and, where the preset
+ * knows the user, the username. Never derived from a secret.
+ */
 export function defaultKey(provider: Provider): string {
 	const where = provider.issuer ?? provider.endpoints?.token ?? '';
-	return ['tokenkeeper', provider.name, where, provider.clientId, provider.scope ?? ''].join('|');
+	const user = provider.username === undefined ? [] : [provider.username];
+	return ['tokenkeeper', provider.name, where, provider.clientId, provider.scope ?? '', ...user].join('|');
 }
 
 function requireProvider(provider: Provider): Provider {

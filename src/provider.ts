@@ -20,7 +20,11 @@ export interface PasswordCredentials {
 /** The grant that gets tokens when there is no usable refresh token. */
 export type PrimaryGrant =
 	| { readonly type: 'client_credentials' }
-	| { readonly type: 'password'; readonly credentials?: (() => Promise<PasswordCredentials>) | undefined }
+	| {
+			readonly type: 'password';
+			/** Asked for the username and password when a password grant is needed; the result is never kept. */
+			readonly credentials?: (() => Promise<PasswordCredentials>) | undefined;
+	  }
 	| { readonly type: 'authorization_code' };
 
 /** Where the provider's endpoints are. `refresh` defaults to `token`. */
@@ -52,6 +56,8 @@ export interface Provider {
 	readonly rejectionStatuses: readonly number[];
 	/** Where the provider sends the browser back after login (authorization code grant). */
 	readonly redirectUri?: string | undefined;
+	/** The resource owner's username, when the preset was given one: only used to tell sessions apart in a shared store. */
+	readonly username?: string | undefined;
 	/** Whether a refresh answered with this error means the refresh token is dead. */
 	isRefreshRejected(error: OAuthError): boolean;
 }
@@ -64,6 +70,7 @@ export interface ProviderDefinition extends Omit<Provider, 'isRefreshRejected' |
 	readonly clientAuth?: ClientAuthentication | undefined;
 	readonly bodyEncoding?: BodyEncoding | undefined;
 	readonly rejectionStatuses?: readonly number[] | undefined;
+	/** Whether a refused refresh means the refresh token is dead. Default: `invalid_grant`. */
 	readonly isRefreshRejected?: ((error: OAuthError) => boolean) | undefined;
 }
 

@@ -30,6 +30,9 @@ const ErrorResponseSchema = z.looseObject({
 /** Token types tokenkeeper can attach as `Authorization: <type> <token>`. */
 const SUPPORTED_TOKEN_TYPES = new Set(['Bearer']);
 
+/** The largest epoch ms a `Date` can hold (ECMA-262 21.4.1.1). */
+const MAX_DATE_MS = 8.64e15;
+
 /** What the endpoint hands over to be processed: nothing here does I/O. */
 export interface RawTokenResponse {
 	readonly status: number;
@@ -44,14 +47,12 @@ export function processTokenResponse(raw: RawTokenResponse): TokenSet {
 	const body = parseJson(raw);
 	const parsed = TokenResponseSchema.safeParse(body);
 	if (!parsed.success) {
-		const fields = [...new Set(parsed.error.issues.map((issue) => issue.path.join('.') || '(body)'))];
-		throw new TokenResponseError(
-			`The token endpoint answered ${raw.status} but the token response is invalid (bad or missing: ${fields.join(', ')}). ` +
-				'Check that the token endpoint URL is right and that the server speaks OAuth 2.0.',
-			{ status: raw.status, response: raw.response },
-		);
+		throw invalidTokenResponse(raw, [...new Set(parsed.error.issues.map((issue) => issue.path.join('.') || '(body)'))]);
 	}
 	const wire = parsed.data;
+	const expiresIn = wire.expires_in === undefined ? undefined : Number(wire.expires_in);
+	// An expiry past the last date JavaScript can represent is no time at all (`new Date(expiresAt)` is invalid).
+	if (expiresIn !== undefined && !(raw.receivedAt + expiresIn * 1000 <= MAX_DATE_MS)) throw invalidTokenResponse(raw, ['expires_in']);
 	const tokenType = normaliseTokenType(wire.token_type);
 	if (!SUPPORTED_TOKEN_TYPES.has(tokenType)) {
 		throw new TokenResponseError(
@@ -64,13 +65,21 @@ export function processTokenResponse(raw: RawTokenResponse): TokenSet {
 		{
 			accessToken: wire.access_token,
 			tokenType,
-			expiresIn: wire.expires_in === undefined ? undefined : Number(wire.expires_in),
+			expiresIn,
 			refreshToken: wire.refresh_token,
 			scope: wire.scope,
 			idToken: wire.id_token,
 			receivedAt: raw.receivedAt,
 		},
 		raw.receivedAt,
+	);
+}
+
+function invalidTokenResponse(raw: RawTokenResponse, fields: readonly string[]): TokenResponseError {
+	return new TokenResponseError(
+		`The token endpoint answered ${raw.status} but the token response is invalid (bad or missing: ${fields.join(', ')}). ` +
+			'Check that the token endpoint URL is right and that the server speaks OAuth 2.0.',
+		{ status: raw.status, response: raw.response },
 	);
 }
 

@@ -65,7 +65,9 @@ class ImmutableTokenSet implements TokenSet {
 	}
 
 	toString(): string {
-		const expiry = this.expiresAt === undefined ? 'no expiry' : `expires ${new Date(this.expiresAt).toISOString()}`;
+		const date = new Date(this.expiresAt ?? Number.NaN);
+		// Printing must never throw (it is what loggers call): an expiry beyond any date prints as its number.
+		const expiry = this.expiresAt === undefined ? 'no expiry' : `expires ${Number.isNaN(date.getTime()) ? this.expiresAt : date.toISOString()}`;
 		return `TokenSet(${this.tokenType}, ${expiry}${this.refreshToken === undefined ? '' : ', with refresh token'})`;
 	}
 

@@ -21,9 +21,8 @@ async function bundle(): Promise<string> {
 		target: 'es2022',
 		write: false,
 		minify: true,
-		// Resolve 'tokenkeeper' to its source, with the browser build's flag, so no build step is needed first.
+		// Resolve 'tokenkeeper' to its source, so no build step is needed first.
 		alias: { tokenkeeper: `${root}src/index.ts` },
-		define: { __TOKENKEEPER_BROWSER__: 'true' },
 		tsconfigRaw: '{}',
 	});
 	return result.outputFiles[0]!.text;

@@ -1,7 +1,10 @@
 /** A Storage-like key/value store: `sessionStorage`, `localStorage`, or an in-memory stand-in. */
 export interface KeyValueStorage {
+	/** The value, or `null` when there is none. */
 	getItem(key: string): string | null;
+	/** Store a value; may throw `QuotaExceededError`. */
 	setItem(key: string, value: string): void;
+	/** Remove a value, if any. */
 	removeItem(key: string): void;
 }
 

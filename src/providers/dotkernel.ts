@@ -15,6 +15,12 @@ export interface DotkernelOptions {
 	 * for that one request and never stored, cached or logged. Without it, a dead session needs `setTokens()`.
 	 */
 	readonly credentials?: (() => Promise<PasswordCredentials>) | undefined;
+	/**
+	 * The user this session belongs to: only used to tell sessions apart in a shared store (the default store
+	 * key includes it). Give it when several users of one client share a store such as Redis, or give the
+	 * manager a `key`. Never sent anywhere; `credentials()` still supplies the username that logs in.
+	 */
+	readonly username?: string | undefined;
 	/** Default `/security/generate-token`. */
 	readonly tokenPath?: string | undefined;
 	/** Default `/security/refresh-token`. */
@@ -60,6 +66,7 @@ export function dotkernel(given: DotkernelOptions): Provider {
 		bodyEncoding: 'json',
 		scope: options.scope ?? 'api',
 		primaryGrant: { type: 'password', credentials: options.credentials },
+		...(options.username === undefined ? {} : { username: requireString(options.username, 'username') }),
 		rejectionStatuses: [401, 403],
 		isRefreshRejected: isDotkernelRefreshRejected,
 	});

@@ -96,6 +96,6 @@ export function createIndexedDbStore(options: IndexedDbStoreOptions = {}): Token
 				else await promised(store.put(toTokenSetRecord(next), key));
 				return true;
 			}),
-		withLock: (key, fn, lockOptions) => withTabLock(`tokenkeeper:lock:${key}`, fn, lockOptions?.signal),
+		withLock: (key, fn, lockOptions) => withTabLock(`tokenkeeper:lock:${key}`, fn, lockOptions?.signal, lockOptions?.ttl),
 	};
 }

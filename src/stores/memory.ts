@@ -40,6 +40,6 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): TokenStore 
 			else cache.set(key, next);
 			return true;
 		},
-		withLock: (key, fn) => withLocalLock(key, fn),
+		withLock: (key, fn, lockOptions) => withLocalLock(key, fn, lockOptions),
 	};
 }

@@ -19,8 +19,11 @@ export interface TokenStoreLockOptions {
  * Keys are opaque strings derived from the endpoint, client id and user, never from a secret.
  */
 export interface TokenStore {
+	/** The session's token set, or `undefined`. Called on every `getToken()`: keep it cheap. */
 	get(key: string): Promise<TokenSet | undefined>;
+	/** Store a token set, losslessly (tokens included), for `options.ttl` ms when given. */
 	set(key: string, tokenSet: TokenSet, options?: TokenStoreSetOptions): Promise<void>;
+	/** Forget the session. */
 	delete(key: string): Promise<void>;
 	/**
 	 * Replace the entry only if it still holds `expected` (matched by access token; `undefined` = no entry).

@@ -3,6 +3,7 @@ import { createLocalLock } from './local-lock.js';
 
 /** The part of the Web Locks API (`navigator.locks`) tokenkeeper uses. */
 export interface LockManagerLike {
+	/** Run `callback` while holding the lock `name`; `options.signal` aborts the wait. */
 	request<T>(name: string, options: { signal?: AbortSignal }, callback: () => Promise<T>): Promise<T>;
 }
 
@@ -59,9 +60,9 @@ export function createTabLock(options: TabLockOptions) {
 		}
 	}
 
-	function writeLease(name: string): boolean {
+	function writeLease(name: string, deadline: number): boolean {
 		try {
-			options.storage.setItem(name, JSON.stringify({ owner, expiresAt: now() + leaseTtl }));
+			options.storage.setItem(name, JSON.stringify({ owner, expiresAt: Math.min(now() + leaseTtl, deadline) }));
 			return true;
 		} catch {
 			// A full storage must not break the lock: fall back to this tab's local lock alone.
@@ -69,13 +70,16 @@ export function createTabLock(options: TabLockOptions) {
 		}
 	}
 
-	async function withLease<T>(name: string, fn: () => Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+	async function withLease<T>(name: string, fn: () => Promise<T>, signal: AbortSignal | undefined, ttl: number | undefined): Promise<T> {
 		let delay = 20;
+		// A holder that never settles keeps its lease no longer than its ttl: renewals stop at the deadline.
+		let deadline = Number.POSITIVE_INFINITY;
 		// Bounded: a live holder renews its lease, a dead one's lease runs out within leaseTtl.
 		for (let attempt = 0; ; attempt++) {
 			const lease = readLease(name);
 			if (!lease || lease.expiresAt <= now() || lease.owner === owner) {
-				if (!writeLease(name)) return fn();
+				deadline = ttl ? now() + ttl : Number.POSITIVE_INFINITY;
+				if (!writeLease(name, deadline)) return fn();
 				// Two tabs may write at the same moment: the one whose write survived a short pause wins.
 				await sleep(15, signal);
 				if (readLease(name)?.owner === owner) break;
@@ -85,7 +89,7 @@ export function createTabLock(options: TabLockOptions) {
 			delay = Math.min(delay * 2, 250);
 		}
 		const renew = setInterval(() => {
-			if (readLease(name)?.owner === owner) writeLease(name);
+			if (readLease(name)?.owner === owner && now() < deadline) writeLease(name, deadline);
 		}, Math.max(50, leaseTtl / 3));
 		try {
 			return await fn();
@@ -95,7 +99,8 @@ export function createTabLock(options: TabLockOptions) {
 		}
 	}
 
-	return function withTabLock<T>(name: string, fn: () => Promise<T>, signal?: AbortSignal): Promise<T> {
-		return local(name, () => (locks ? locks.request(name, signal ? { signal } : {}, fn) : withLease(name, fn, signal)));
+	return function withTabLock<T>(name: string, fn: () => Promise<T>, signal?: AbortSignal, ttl?: number): Promise<T> {
+		const crossTab = () => (locks ? locks.request(name, signal ? { signal } : {}, fn) : withLease(name, fn, signal, ttl));
+		return local(name, crossTab, { signal, ttl });
 	};
 }

@@ -29,7 +29,7 @@ export function createWebStorageStore(options: WebStorageStoreOptions): TokenSto
 	const prefix = options.prefix ?? 'tokenkeeper:';
 	const overflow = new Map<string, TokenSet>();
 	// Parsing on every read would put JSON.parse on the hot path; reuse the set while the text is unchanged.
-	const parsed = new Map<string, { text: string; tokenSet: TokenSet | undefined }>();
+	const parsed = new Map<string, { text: string; tokenSet: TokenSet | undefined; until: number | undefined }>();
 	const withTabLock = createTabLock({ storage: options.lockStorage ?? storage, locks: options.locks });
 	const itemKey = (key: string) => `${prefix}tokens:${key}`;
 
@@ -43,19 +43,25 @@ export function createWebStorageStore(options: WebStorageStoreOptions): TokenSto
 			return undefined;
 		}
 		if (text === null) return undefined;
-		const cached = parsed.get(key);
-		if (cached?.text === text) return cached.tokenSet;
-		let tokenSet: TokenSet | undefined;
-		try {
-			tokenSet = fromTokenSetRecord(JSON.parse(text));
-		} catch {
-			tokenSet = undefined;
+		let entry = parsed.get(key);
+		if (entry?.text !== text) {
+			let record: { until?: unknown } | undefined;
+			try {
+				record = JSON.parse(text) as { until?: unknown };
+			} catch {
+				record = undefined;
+			}
+			entry = { text, tokenSet: fromTokenSetRecord(record), until: typeof record?.until === 'number' ? record.until : undefined };
+			parsed.set(key, entry);
 		}
-		parsed.set(key, { text, tokenSet });
-		return tokenSet;
+		if (entry.until !== undefined && entry.until <= Date.now()) {
+			write(key, undefined);
+			return undefined;
+		}
+		return entry.tokenSet;
 	}
 
-	function write(key: string, tokenSet: TokenSet | undefined): void {
+	function write(key: string, tokenSet: TokenSet | undefined, ttl?: number): void {
 		parsed.delete(key);
 		if (tokenSet === undefined) {
 			overflow.delete(key);
@@ -63,7 +69,8 @@ export function createWebStorageStore(options: WebStorageStoreOptions): TokenSto
 			return;
 		}
 		try {
-			storage.setItem(itemKey(key), JSON.stringify(toTokenSetRecord(tokenSet)));
+			const until = ttl ? Date.now() + ttl : undefined;
+			storage.setItem(itemKey(key), JSON.stringify({ ...toTokenSetRecord(tokenSet), until }));
 			overflow.delete(key);
 		} catch {
 			// Quota exceeded (or storage disabled): keep the session in memory rather than lose it.
@@ -76,8 +83,8 @@ export function createWebStorageStore(options: WebStorageStoreOptions): TokenSto
 		async get(key) {
 			return read(key);
 		},
-		async set(key, tokenSet) {
-			write(key, tokenSet);
+		async set(key, tokenSet, setOptions) {
+			write(key, tokenSet, setOptions?.ttl);
 		},
 		async delete(key) {
 			write(key, undefined);
@@ -88,7 +95,7 @@ export function createWebStorageStore(options: WebStorageStoreOptions): TokenSto
 			return true;
 		},
 		withLock(key, fn, lockOptions) {
-			return withTabLock(`${prefix}lock:${key}`, fn, lockOptions?.signal);
+			return withTabLock(`${prefix}lock:${key}`, fn, lockOptions?.signal, lockOptions?.ttl);
 		},
 	};
 }

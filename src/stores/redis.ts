@@ -1,0 +1,180 @@
+import { requireNonNegative } from '../transport.js';
+import { fromTokenSetRecord, toTokenSetRecord, type TokenSet } from '../token-set.js';
+import { createRedisLink, replyText, type RedisConnection, type RedisLink } from './redis-connection.js';
+import { withRedisLock } from './redis-lock.js';
+import type { TokenStore, TokenStoreLockOptions, TokenStoreSetOptions } from './store.js';
+
+/** Options of {@link RedisTokenStore}. */
+export interface RedisTokenStoreOptions {
+	/** Prefix of every key the store writes. Default `tokenkeeper:`. */
+	readonly keyPrefix?: string | undefined;
+	/**
+	 * Lease of a session's lock, in ms. The holder renews it while it runs, so a crashed holder blocks the
+	 * session at most this long. Default 10 000.
+	 */
+	readonly lockTtl?: number | undefined;
+	/** Longest wait for a session's lock, in ms; then `withLock` rejects with a `TimeoutError`. Default 60 000. */
+	readonly lockWaitTimeout?: number | undefined;
+	/**
+	 * How long the server accepts a refresh token, in ms, when you know it (Dotkernel: its refresh-token lifetime).
+	 * Entries with a refresh token then expire that long after they are written; without it they stay until
+	 * replaced or deleted, since dropping a live refresh token would end a session.
+	 */
+	readonly refreshTokenTtl?: number | undefined;
+	/** Timeout of each Redis command, in ms. Default 5 000. */
+	readonly commandTimeout?: number | undefined;
+	/** The clock, in epoch ms. Default `Date.now`. */
+	readonly now?: (() => number) | undefined;
+}
+
+/** An entry without a refresh token is kept this long past its access token's expiry. */
+const EXPIRY_MARGIN = 60_000;
+/** Bumped when the stored shape changes; entries of another version read as absent. */
+const FORMAT = 1;
+const MAX_TIMER = 2 ** 31 - 1;
+
+// Compare by access token (as sameTokenSet does), atomically; an entry `get` would not read counts as none.
+// ARGV = expected access token or '' for "no entry", next entry or '' to delete, its PX in ms or '' for none.
+const COMPARE_AND_SET = `
+local current = redis.call('GET', KEYS[1])
+local currentToken = ''
+if current then
+	local ok, entry = pcall(cjson.decode, current)
+	if ok and type(entry) == 'table' and entry.v == ${FORMAT} and type(entry.accessToken) == 'string' then
+		currentToken = entry.accessToken
+	end
+end
+if currentToken ~= ARGV[1] then return 0 end
+if ARGV[2] == '' then redis.call('DEL', KEYS[1])
+elseif ARGV[3] == '' then redis.call('SET', KEYS[1], ARGV[2])
+else redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3]) end
+return 1`;
+
+interface NormalisedOptions {
+	readonly keyPrefix: string;
+	readonly lockTtl: number;
+	readonly lockWaitTimeout: number;
+	readonly refreshTokenTtl: number | undefined;
+	readonly commandTimeout: number;
+	readonly now: () => number;
+}
+
+function requireDelay(value: number, name: string, { positive = true } = {}): number {
+	requireNonNegative(value, name);
+	if (positive && value === 0) throw new TypeError(`Expected \`${name}\` to be a positive number`);
+	if (value > MAX_TIMER) throw new TypeError(`Expected \`${name}\` to be at most 2^31-1 ms (about 24.8 days)`);
+	return value;
+}
+
+function normaliseOptions(options: RedisTokenStoreOptions): NormalisedOptions {
+	const keyPrefix = options.keyPrefix ?? 'tokenkeeper:';
+	if (typeof keyPrefix !== 'string') throw new TypeError('Expected `keyPrefix` to be a string');
+	const now = options.now ?? Date.now;
+	if (typeof now !== 'function') throw new TypeError('Expected `now` to be a function returning epoch ms');
+	const refreshTokenTtl = options.refreshTokenTtl;
+	if (refreshTokenTtl !== undefined) requireDelay(refreshTokenTtl, 'refreshTokenTtl');
+	return {
+		keyPrefix,
+		lockTtl: requireDelay(options.lockTtl ?? 10_000, 'lockTtl'),
+		lockWaitTimeout: requireDelay(options.lockWaitTimeout ?? 60_000, 'lockWaitTimeout', { positive: false }),
+		refreshTokenTtl,
+		commandTimeout: requireDelay(options.commandTimeout ?? 5_000, 'commandTimeout'),
+		now,
+	};
+}
+
+/**
+ * A {@link TokenStore} in Redis, for many processes sharing sessions: token sets stored without loss,
+ * with a TTL a little past their expiry, and a per-session lock so that one process at a time asks the token
+ * endpoint (DESIGN rule 8: rotating refresh tokens survive a cluster). Node only.
+ * Token sets are written to Redis in full (that is the point) and never to a log.
+ * @example
+ * const store = new RedisTokenStore({ url: process.env.REDIS_URL });
+ * const tokens = createTokenManager(dotkernel({ url, clientId, clientSecret, credentials, username }), { store });
+ * // ... on shutdown:
+ * await store.close();
+ */
+export class RedisTokenStore implements TokenStore {
+	readonly #options: NormalisedOptions;
+	readonly #redis: RedisLink;
+
+	constructor(connection: RedisConnection, options: RedisTokenStoreOptions = {}) {
+		this.#options = normaliseOptions(options ?? {});
+		this.#redis = createRedisLink(connection, this.#options.commandTimeout);
+	}
+
+	async get(key: string): Promise<TokenSet | undefined> {
+		const reply = replyText(await this.#redis.send(['GET', this.#tokensKey(key)]));
+		if (reply === undefined) return undefined;
+		try {
+			const entry = JSON.parse(reply) as { v?: unknown };
+			return entry.v === FORMAT ? fromTokenSetRecord(entry) : undefined;
+		} catch {
+			// Not ours, or damaged: as good as absent. The next token request overwrites it.
+			return undefined;
+		}
+	}
+
+	async set(key: string, tokenSet: TokenSet, options: TokenStoreSetOptions = {}): Promise<void> {
+		const ttl = options.ttl === undefined ? this.#ttlFor(tokenSet) : requireDelay(options.ttl, 'ttl');
+		const args = ['SET', this.#tokensKey(key), serialise(tokenSet)];
+		await this.#redis.send(ttl === undefined ? args : [...args, 'PX', String(Math.ceil(ttl))]);
+	}
+
+	async delete(key: string): Promise<void> {
+		await this.#redis.send(['DEL', this.#tokensKey(key)]);
+	}
+
+	async compareAndSet(key: string, expected: TokenSet | undefined, next: TokenSet | undefined): Promise<boolean> {
+		const ttl = next === undefined ? undefined : this.#ttlFor(next);
+		const reply = await this.#redis.send([
+			'EVAL',
+			COMPARE_AND_SET,
+			'1',
+			this.#tokensKey(key),
+			expected?.accessToken ?? '',
+			next === undefined ? '' : serialise(next),
+			ttl === undefined ? '' : String(Math.ceil(ttl)),
+		]);
+		return Number(reply) === 1;
+	}
+
+	/**
+	 * Run `fn` holding this session's lock across every process on this Redis. A crashed holder blocks the
+	 * session at most `lockTtl`; a live one keeps renewing up to `options.ttl`. Waiters back off and honour `signal`.
+	 */
+	async withLock<T>(key: string, fn: () => Promise<T>, options: TokenStoreLockOptions = {}): Promise<T> {
+		const maxHold = options.ttl === undefined ? undefined : requireDelay(options.ttl, 'ttl');
+		return withRedisLock((args) => this.#redis.send(args), this.#lockKey(key), fn, {
+			lease: this.#options.lockTtl,
+			maxHold,
+			waitTimeout: this.#options.lockWaitTimeout,
+			signal: options.signal,
+		});
+	}
+
+	/** Close the client the store opened from `{ url }`; a client you passed stays open. Later calls reject. */
+	close(): Promise<void> {
+		return this.#redis.close();
+	}
+
+	#tokensKey(key: string): string {
+		return `${this.#options.keyPrefix}tokens:${key}`;
+	}
+
+	#lockKey(key: string): string {
+		return `${this.#options.keyPrefix}lock:${key}`;
+	}
+
+	/** With a refresh token: its lifetime when known, else no TTL. Without: a little past the access token's expiry. */
+	#ttlFor(tokenSet: TokenSet): number | undefined {
+		if (tokenSet.refreshToken !== undefined) return this.#options.refreshTokenTtl;
+		if (tokenSet.expiresAt === undefined) return undefined;
+		return Math.max(1, tokenSet.expiresAt - this.#options.now()) + EXPIRY_MARGIN;
+	}
+}
+
+/** Every field, tokens included, as JSON: the only place a token set is turned into text. Never log it. */
+function serialise(tokenSet: TokenSet): string {
+	return JSON.stringify({ v: FORMAT, ...toTokenSetRecord(tokenSet) });
+}

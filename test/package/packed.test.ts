@@ -1,0 +1,76 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+/**
+ * The package the way a user gets it: `npm pack`, installed into a scratch project (with the optional peers that
+ * `tokenkeeper/testing` and `tokenkeeper/redis` need), then every entry imported in ESM, in CJS, and type-checked
+ * as TypeScript with `moduleResolution: node16` and `bundler`.
+ */
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const entries = ['tokenkeeper', 'tokenkeeper/pkce', 'tokenkeeper/testing', 'tokenkeeper/redis'];
+let project = '';
+
+function run(command: string, args: string[], cwd = project): string {
+	return execFileSync(command, args, { cwd, encoding: 'utf8', timeout: 180_000, stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+beforeAll(() => {
+	project = mkdtempSync(join(tmpdir(), 'tokenkeeper-packed-'));
+	const packed = JSON.parse(run('npm', ['pack', '--json', '--pack-destination', project], root)) as Array<{ filename: string }>;
+	const tarball = join(project, packed[0]!.filename);
+	writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'scratch', private: true, type: 'module' }));
+	const version = (name: string) => (JSON.parse(run('node', ['-p', `JSON.stringify(require('./package.json').devDependencies)`], root)) as Record<string, string>)[name]!;
+	run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', tarball, `msw@${version('msw')}`, `redis@${version('redis')}`]);
+}, 240_000);
+
+afterAll(() => {
+	if (project) rmSync(project, { recursive: true, force: true });
+});
+
+describe('the packed package, installed in a scratch project', () => {
+	it('imports every entry as ESM', () => {
+		writeFileSync(join(project, 'esm.mjs'), `${entries.map((e, i) => `import * as m${i} from '${e}';`).join('\n')}\nconsole.log(JSON.stringify([${entries.map((_, i) => `Object.keys(m${i}).length`).join(',')}]));`);
+		const counts = JSON.parse(run('node', ['esm.mjs'])) as number[];
+		expect(counts.every((count) => count > 0)).toBe(true);
+	});
+
+	it('requires every entry as CJS', () => {
+		writeFileSync(join(project, 'cjs.cjs'), `console.log(JSON.stringify([${entries.map((e) => `Object.keys(require('${e}')).length`).join(',')}]));`);
+		const counts = JSON.parse(run('node', ['cjs.cjs'])) as number[];
+		expect(counts.every((count) => count > 0)).toBe(true);
+	});
+
+	for (const moduleResolution of ['node16', 'bundler'] as const) {
+		it(`type-checks as TypeScript with moduleResolution: ${moduleResolution}`, () => {
+			const module = moduleResolution === 'node16' ? 'node16' : 'esnext';
+			writeFileSync(
+				join(project, `tsconfig.${moduleResolution}.json`),
+				JSON.stringify({
+					compilerOptions: { strict: true, noEmit: true, module, moduleResolution, target: 'es2022', lib: ['es2023', 'dom'], skipLibCheck: false, types: [] },
+					files: ['check.ts'],
+				}),
+			);
+			writeFileSync(
+				join(project, 'check.ts'),
+				[
+					"import { createClient, createTokenManager, squidex, isTokenkeeperError, type TokenSet } from 'tokenkeeper';",
+					"import { computeCodeChallenge } from 'tokenkeeper/pkce';",
+					"import type { Emulator } from 'tokenkeeper/testing';",
+					"import type { RedisTokenStore } from 'tokenkeeper/redis';",
+					"const tokens = createTokenManager(squidex({ clientId: 'a:b', clientSecret: 's' }));",
+					'const api = createClient({ prefixUrl: "https://example.com/api/", auth: tokens });',
+					'export async function check(emulator: Emulator, store: RedisTokenStore): Promise<string> {',
+					'  const set: TokenSet = await tokens.getToken();',
+					'  void api; void store; void isTokenkeeperError(set);',
+					'  return `${emulator.url} ${await computeCodeChallenge("x")}`;',
+					'}',
+				].join('\n'),
+			);
+			run(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', `tsconfig.${moduleResolution}.json`]);
+		});
+	}
+});
