@@ -9,6 +9,7 @@ export interface RedisCommandOptions {
  * fits as is, whatever its modules, RESP version or type mapping.
  */
 export interface RedisClientLike {
+	/** Send one raw command (`['SET', key, value, 'NX', 'PX', '10000']`) and resolve with its reply. */
 	sendCommand(args: readonly string[], options?: RedisCommandOptions): Promise<unknown>;
 }
 

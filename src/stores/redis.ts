@@ -103,6 +103,7 @@ export class RedisTokenStore implements TokenStore {
 		this.#redis = createRedisLink(connection, this.#options.commandTimeout);
 	}
 
+	/** The session's token set, or `undefined` (a damaged or foreign entry reads as absent). */
 	async get(key: string): Promise<TokenSet | undefined> {
 		const reply = replyText(await this.#redis.send(['GET', this.#tokensKey(key)]));
 		if (reply === undefined) return undefined;
@@ -115,12 +116,14 @@ export class RedisTokenStore implements TokenStore {
 		}
 	}
 
+	/** Store a token set losslessly, with a TTL a little past its expiry (see the class notes). */
 	async set(key: string, tokenSet: TokenSet, options: TokenStoreSetOptions = {}): Promise<void> {
 		const ttl = options.ttl === undefined ? this.#ttlFor(tokenSet) : requireDelay(options.ttl, 'ttl');
 		const args = ['SET', this.#tokensKey(key), serialise(tokenSet)];
 		await this.#redis.send(ttl === undefined ? args : [...args, 'PX', String(Math.ceil(ttl))]);
 	}
 
+	/** Forget the session. */
 	async delete(key: string): Promise<void> {
 		await this.#redis.send(['DEL', this.#tokensKey(key)]);
 	}

@@ -32,6 +32,7 @@ export interface EmulatorControls {
   readonly credentials: EmulatorCredentials;
   /** A fresh snapshot of the counters. */
   counters(): EmulatorCounters;
+  /** Set every counter back to zero. */
   resetCounters(): void;
   /** Every access and refresh token stops working (server-side revocation, certificate change). */
   revokeAllTokens(): void;
@@ -39,6 +40,7 @@ export interface EmulatorControls {
   expireAllTokens(): void;
   /** Serves `fault` instead of the normal answer, `times` times (default Infinity) to `target` (default 'token'). */
   injectFault(fault: Fault, options?: InjectFaultOptions): void;
+  /** Remove every injected fault. */
   clearFaults(): void;
   /** How the emulated user answers Sqowey's consent: `'deny'` redirects with `error=access_denied`. Default `'allow'`. */
   setConsent(mode: ConsentMode): void;
