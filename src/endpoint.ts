@@ -18,10 +18,14 @@ export interface TokenHttpRequest {
 	readonly secrets: readonly string[];
 }
 
-/** Parameters whose values are secrets: a server that echoes them into an error must not put them in our messages. */
-const SECRET_PARAMETERS = ['client_secret', 'password', 'refresh_token', 'code', 'code_verifier', 'assertion'];
+/**
+ * Parameters whose values are secrets: a server that echoes them into an error must not put them in our messages.
+ * `token` is what a revocation request (RFC 7009) carries.
+ */
+const SECRET_PARAMETERS = ['client_secret', 'password', 'refresh_token', 'code', 'code_verifier', 'assertion', 'token'];
 
-function redact(text: string, secrets: readonly string[]): string {
+/** `text` with each of a request's `secrets` replaced by `[redacted]`. */
+export function redact(text: string, secrets: readonly string[]): string {
 	let redacted = text;
 	for (const secret of secrets) if (secret.length >= 4) redacted = redacted.split(secret).join('[redacted]');
 	return redacted;

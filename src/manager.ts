@@ -10,7 +10,7 @@ import type { Provider } from './provider.js';
 import { defaultStore } from './stores/default-store.js';
 import { sameTokenSet, type TokenStore } from './stores/store.js';
 import { createTokenSet, isFresh, withTokenSetChanges, type TokenSet, type TokenSetInit } from './token-set.js';
-import { normaliseTransport, requireNonNegative, type TransportOptions } from './transport.js';
+import { normaliseTransport, requireNonNegative, requireTimerDelay, type TransportOptions } from './transport.js';
 
 /** Options of {@link createTokenManager}. */
 export interface TokenManagerOptions extends TransportOptions {
@@ -46,6 +46,13 @@ export interface TokenManager {
 	clear(): Promise<void>;
 	/** Listen to `token`, `login-required` and `error`; returns the function that unsubscribes. */
 	on<E extends TokenManagerEventName>(event: E, listener: TokenManagerListener<E>): () => void;
+}
+
+/** A token request's answer, and the stored token set it takes the place of (`undefined`: none). */
+interface Obtained {
+	readonly tokenSet: TokenSet;
+	readonly source: 'grant' | 'refresh';
+	readonly replaces: TokenSet | undefined;
 }
 
 const managerBrand = Symbol.for('tokenkeeper.manager');
@@ -84,7 +91,8 @@ export function createTokenManager(provider: Provider, options: TokenManagerOpti
 	const store = options.store ?? defaultStore();
 	const key = options.key ?? defaultKey(provider);
 	const leeway = requireNonNegative(options.leeway ?? 30_000, 'leeway');
-	const lockTtl = requireNonNegative(options.lockTtl ?? 60_000, 'lockTtl');
+	// It becomes the lock's timer (a longer one would fire at once and let a second token request in).
+	const lockTtl = requireTimerDelay(options.lockTtl ?? 60_000, 'lockTtl');
 	const emitter = createEmitter();
 	const fresh = (tokenSet: TokenSet) => isFresh(tokenSet, transport.now(), leeway);
 
@@ -129,17 +137,17 @@ export function createTokenManager(provider: Provider, options: TokenManagerOpti
 	}
 
 	/** Rule 3 (refresh before re-login) and rule 8 (re-read before declaring the session dead). */
-	async function obtain(current: TokenSet | undefined, retriesAfterRotation = 1): Promise<{ tokenSet: TokenSet; source: 'grant' | 'refresh' }> {
+	async function obtain(current: TokenSet | undefined, retriesAfterRotation = 1): Promise<Obtained> {
 		if (current?.refreshToken !== undefined) {
 			try {
-				return { tokenSet: await refreshGrant(current as TokenSet & { refreshToken: string }), source: 'refresh' };
+				return { tokenSet: await refreshGrant(current as TokenSet & { refreshToken: string }), source: 'refresh', replaces: current };
 			} catch (error) {
 				// Network errors, timeouts and 5xx never cost the session its refresh token.
 				if (!isOAuthError(error) || !provider.isRefreshRejected(error)) throw error;
 				const latest = await store.get(key);
 				if (latest && !sameTokenSet(latest, current) && retriesAfterRotation > 0) {
 					// Another tab or process rotated the refresh token while we used the old one.
-					if (fresh(latest)) return { tokenSet: latest, source: 'refresh' };
+					if (fresh(latest)) return { tokenSet: latest, source: 'refresh', replaces: latest };
 					return obtain(latest, retriesAfterRotation - 1);
 				}
 				await dropSession(current);
@@ -149,6 +157,7 @@ export function createTokenManager(provider: Provider, options: TokenManagerOpti
 						error,
 					);
 				}
+				return { tokenSet: await primaryGrant(), source: 'grant', replaces: undefined };
 			}
 		} else if (!canGrantUnattended) {
 			throw loginRequired(
@@ -157,7 +166,7 @@ export function createTokenManager(provider: Provider, options: TokenManagerOpti
 					: 'No tokens yet: log in first (or call setTokens()).',
 			);
 		}
-		return { tokenSet: await primaryGrant(), source: 'grant' };
+		return { tokenSet: await primaryGrant(), source: 'grant', replaces: current };
 	}
 
 	async function dropSession(current: TokenSet): Promise<void> {
@@ -173,20 +182,24 @@ export function createTokenManager(provider: Provider, options: TokenManagerOpti
 
 	/** One token request for the session, inside the store's lock when it has one (rule 8). */
 	async function runFlight(seen: TokenSet | undefined, force: boolean, startedIn: number): Promise<TokenSet> {
-		const locked = async () => {
-			// Inside the lock, re-read: another process or tab may have done the work already.
-			const current = await store.get(key);
-			if (current && fresh(current) && !(force && sameTokenSet(current, seen))) return current;
-			const { tokenSet, source } = await obtain(current);
-			if (generation !== startedIn) {
-				// clear() or setTokens() ran meanwhile: their outcome wins over this request's.
-				const replaced = await store.get(key);
-				if (!cleared && replaced && fresh(replaced)) return replaced;
-				throw loginRequired('The session was cleared while a token request was in flight: log in again.');
+		const locked = async (): Promise<TokenSet> => {
+			for (;;) {
+				// Inside the lock, re-read: another process or tab may have done the work already.
+				const current = await store.get(key);
+				if (current && fresh(current) && !(force && sameTokenSet(current, seen))) return current;
+				const { tokenSet, source, replaces } = await obtain(current);
+				if (generation !== startedIn) {
+					// clear() or setTokens() ran meanwhile: their outcome wins over this request's.
+					if (cleared) throw loginRequired('The session was cleared while a token request was in flight: log in again.');
+					startedIn = generation;
+					// Unless the answer continues the session now stored (a refused refresh adopts what setTokens() stored),
+					// it is dropped, and everyone waiting gets the new session: as it is if fresh, else refreshed.
+					if (!sameTokenSet(await store.get(key), replaces)) continue;
+				}
+				await store.set(key, tokenSet, { ttl: storeTtl(tokenSet) });
+				emitter.emit('token', { tokenSet, source });
+				return tokenSet;
 			}
-			await store.set(key, tokenSet, { ttl: storeTtl(tokenSet) });
-			emitter.emit('token', { tokenSet, source });
-			return tokenSet;
 		};
 		try {
 			return store.withLock ? await store.withLock(key, locked, { ttl: lockTtl }) : await locked();
@@ -218,7 +231,8 @@ export function createTokenManager(provider: Provider, options: TokenManagerOpti
 			const current = await store.get(key);
 			// Rule 4: a late rejection of an older token must not drop the newer one.
 			if (!current || current.accessToken !== accessToken) return false;
-			const expired = withTokenSetChanges(current, { expiresAt: transport.now() - 1 }, transport.now());
+			// Expired at the epoch, not "now": a clock set back later must not bring a rejected token back to life.
+			const expired = withTokenSetChanges(current, { expiresAt: 0 }, transport.now());
 			if (store.compareAndSet) return store.compareAndSet(key, current, expired);
 			await store.set(key, expired);
 			return true;

@@ -41,7 +41,8 @@ export function requireNonNegative(value: number, name: string): number {
 /** The longest delay a timer can hold: a longer `setTimeout` fires at once (rule 9). */
 const MAX_TIMER = 2 ** 31 - 1;
 
-function requireTimerDelay(value: number, name: string): number {
+/** Validate an option that becomes a timer's delay: non-negative and at most 2^31-1 ms (rule 9). */
+export function requireTimerDelay(value: number, name: string): number {
 	requireNonNegative(value, name);
 	if (value > MAX_TIMER) throw new TypeError(`Expected \`${name}\` to be at most 2^31-1 ms (about 24.8 days)`);
 	return value;

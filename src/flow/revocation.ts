@@ -1,5 +1,5 @@
 import { boundedRequest } from '../bounded-request.js';
-import { buildTokenRequest } from '../endpoint.js';
+import { buildTokenRequest, redact } from '../endpoint.js';
 import { NetworkError, type TokenkeeperError } from '../errors.js';
 import type { Provider } from '../provider.js';
 import { processErrorResponse } from '../token-response.js';
@@ -30,7 +30,8 @@ export async function revokeToken(
 		{
 			status: outcome.response.status,
 			contentType: outcome.response.headers.get('content-type') ?? '',
-			bodyText: outcome.bodyText.split(token).join('[redacted]'),
+			// The token and the client secret, as a server may echo them back.
+			bodyText: redact(outcome.bodyText, request.secrets),
 			receivedAt: transport.now(),
 			response: outcome.response,
 		},

@@ -34,6 +34,8 @@ export interface ModelServer {
 	mintSession(): { accessToken: string; refreshToken: string };
 	/** Queue a fault for the next token request. */
 	fail(fault: ModelFault): void;
+	/** Forget the faults not served yet. */
+	clearFaults(): void;
 	/** Every active refresh token is revoked (the session ended at the server). */
 	revokeAll(): void;
 	/** Number of a token (`AT-7` -> 7); -1 for anything else. */
@@ -48,6 +50,8 @@ export interface ModelServer {
 		reuse: number;
 		/** A refresh token the server never issued: must stay 0. */
 		unknown: number;
+		/** Refresh tokens refused (revoked, or a `refuse` fault): the session is over for the person. */
+		refused: number;
 		/** Number of the newest token issued or minted. */
 		newest: number;
 	};
@@ -57,7 +61,7 @@ export function createModelServer(options: ModelServerOptions = {}): ModelServer
 	const { schedule = (task) => task, expiresIn = 3600, rotate = true, refreshTokenWithGrant = true } = options;
 	const refreshTokens = new Map<string, RefreshState>();
 	const faults: ModelFault[] = [];
-	const stats = { requests: 0, grants: 0, refreshes: 0, inFlight: 0, maxInFlight: 0, reuse: 0, unknown: 0, newest: 0 };
+	const stats = { requests: 0, grants: 0, refreshes: 0, inFlight: 0, maxInFlight: 0, reuse: 0, unknown: 0, refused: 0, newest: 0 };
 
 	function mint(): number {
 		stats.newest += 1;
@@ -101,6 +105,7 @@ export function createModelServer(options: ModelServerOptions = {}): ModelServer
 		if (fault === 'unavailable') return new Response('unavailable', { status: 503 });
 		if (state === 'revoked' || fault === 'refuse') {
 			refreshTokens.set(presented, 'refused');
+			stats.refused += 1;
 			return json({ error: 'invalid_grant', error_description: 'refresh token revoked' }, 400);
 		}
 		if (!rotate) {
@@ -139,6 +144,9 @@ export function createModelServer(options: ModelServerOptions = {}): ModelServer
 		},
 		fail(fault) {
 			faults.push(fault);
+		},
+		clearFaults() {
+			faults.length = 0;
 		},
 		revokeAll() {
 			for (const [token, state] of refreshTokens) if (state === 'active') refreshTokens.set(token, 'revoked');

@@ -38,7 +38,7 @@ describe('the redirect back is checked before any code is exchanged', () => {
 		const outcome = await settle(flow.handleCallback(forged), 1_000);
 
 		expect(described(rejection(outcome))).toBe(`${ErrorCode.AuthorizationResponse}:state_mismatch`);
-		expect(outcome.ms).toBeLessThan(200);
+		expect(outcome.ms).toBeLessThan(500);
 		expect(codeExchanges()).toBe(0);
 		await expect(flow.handleCallback(genuine)).resolves.toMatchObject({ tokenType: 'Bearer' });
 		expect(codeExchanges()).toBe(1);
@@ -63,7 +63,7 @@ describe('the redirect back is checked before any code is exchanged', () => {
 
 		expect(described(rejection(outcome))).toBe(`${ErrorCode.AuthorizationResponse}:iss_mismatch`);
 		expect(rejection(outcome).message).toContain('mix-up');
-		expect(outcome.ms).toBeLessThan(200);
+		expect(outcome.ms).toBeLessThan(500);
 		// The state was taken: the code that came with the attack cannot be redeemed through this attempt any more.
 		await expect(flow.handleCallback(genuine)).rejects.toMatchObject({ code: ErrorCode.AuthorizationResponse, error: 'state_mismatch' });
 		expect(codeExchanges()).toBe(0);
@@ -149,7 +149,7 @@ describe('the code exchange meets a faulty token endpoint', () => {
 		emulator.injectFault({ kind: 'hang' });
 		const outcome = await settle(flow.handleCallback(callback, { signal: AbortSignal.timeout(50) }), 2_000);
 		expect(outcomeName(outcome)).toBe('TimeoutError');
-		expect(outcome.ms).toBeLessThan(300);
+		expect(outcome.ms).toBeLessThan(500);
 		expect(emulator.counters().faultsServed).toBe(1);
 	});
 

@@ -138,7 +138,13 @@ describe('the clock during a login', () => {
 	});
 });
 
-describe('an expiry beyond any date', () => {
+describe('times beyond what a date or a timer can hold', () => {
+	it('a lockTtl beyond 2^31-1 ms is refused at construction, not turned into a lock that frees itself at once', () => {
+		const provider = squidex({ clientId: 'app:client', clientSecret: 'never-sent' });
+		expect(() => createTokenManager(provider, { lockTtl: 2 ** 31 })).toThrow('Expected `lockTtl` to be at most 2^31-1 ms');
+		expect(() => createTokenManager(provider, { lockTtl: 2 ** 31 - 1 })).not.toThrow();
+	});
+
 	it('a token set given one by setTokens() still prints (String, inspect, JSON) without throwing, and stays fresh', async () => {
 		const manager = createTokenManager(squidex({ clientId: 'app:client', clientSecret: 'never-sent' }), { fetch: () => Promise.reject(new Error('no I/O expected')) });
 		const tokenSet = await manager.setTokens({ accessToken: 'AT-forever', expiresIn: 1e300 });

@@ -1,0 +1,312 @@
+import { existsSync } from 'node:fs';
+import { inspect } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import {
+	authFetch,
+	createAuthorizationCodeFlow,
+	createClient,
+	createTokenManager,
+	dotkernel,
+	NetworkError,
+	sqowey,
+	squidex,
+	type AuthorizationCodeFlow,
+	type TokenManager,
+} from '../../src/index.js';
+import { createEmulator, type Emulator, type Fault } from '../../src/testing/index.js';
+import { CLI, runCli } from '../_helpers/cli.js';
+import { settle } from '../_helpers/outcome.js';
+import { findSecrets, renderings } from '../_helpers/secrets.js';
+import { createRecordingStorage, REDIRECT_URI, visit } from '../_helpers/sqowey-flow.js';
+import { expectNoLeftoverResourcesAfterEachTest } from '../_helpers/resources.js';
+
+/**
+ * Secret hygiene (DESIGN.md, Errors: "never contain a secret"): one run through every error path with
+ * recognisable secrets, then one search for each secret in everything a log could get: every error (message,
+ * `cause` chain, stack, `toJSON`, a deep inspect with hidden fields), every event payload, every console line and
+ * process warning, and the CLI's stdout and stderr. Tokens, codes and verifiers the emulator issues are learnt
+ * during the run and searched for too.
+ */
+const CLIENT_SECRET = 'tk-CLIENT-SECRET-3c9e71f04a';
+const WRONG_SECRET = 'tk-WRONG-SECRET-b81d2f6e93';
+const PASSWORD = 'tk-PASSWORD-5a0f9e2c18';
+const WRONG_PASSWORD = 'tk-WRONG-PASSWORD-77e1c0d4b2';
+const FAULT_ACCESS_TOKEN = 'tk-ACCESS-TOKEN-in-a-broken-answer-91f3';
+
+const FAST = { retry: { retries: 1, minTimeout: 5, maxTimeout: 10 }, timeout: 150 } as const;
+
+let emulator: Emulator;
+beforeAll(async () => {
+	emulator = await createEmulator({
+		squidex: { clients: [{ clientId: 'food-crunch:hygiene', clientSecret: CLIENT_SECRET }] },
+		dotkernel: {
+			clients: [{ clientId: 'frontend', clientSecret: CLIENT_SECRET, role: 'user' }],
+			users: [{ username: 'hygiene@example.net', password: PASSWORD, role: 'user' }],
+		},
+		sqowey: { clients: [{ clientId: 'sqowey-server', clientSecret: CLIENT_SECRET }] },
+	});
+});
+afterAll(() => emulator.close());
+
+/** Everything the run produced that someone could print. */
+const evidence: Array<readonly [where: string, text: string]> = [];
+/** Secret name -> value; tokens, codes and verifiers are added as the run learns them. */
+const secrets = new Map<string, string>([
+	['client secret', CLIENT_SECRET],
+	['wrong client secret', WRONG_SECRET],
+	['password', PASSWORD],
+	['wrong password', WRONG_PASSWORD],
+	['access token in a broken answer', FAULT_ACCESS_TOKEN],
+]);
+let learnt = 0;
+function learn(kind: string, value: string | undefined): void {
+	if (value) secrets.set(`${kind} #${++learnt}`, value);
+}
+
+function recordError(where: string, error: unknown): void {
+	for (const text of renderings(error)) evidence.push([where, text]);
+}
+
+/** Await a call that must fail, and keep its error. */
+async function failing(where: string, promise: Promise<unknown>): Promise<unknown> {
+	const outcome = await settle(promise, 5_000);
+	expect(outcome.state, `${where} should fail`).toBe('rejected');
+	if (outcome.state === 'rejected') recordError(where, outcome.error);
+	return outcome.state === 'rejected' ? outcome.error : undefined;
+}
+
+/** Keep every event a manager emits, and every token it hands out (as a secret to look for). */
+function watch(name: string, manager: TokenManager): TokenManager {
+	manager.on('token', (event) => {
+		learn('access token', event.tokenSet.accessToken);
+		learn('refresh token', event.tokenSet.refreshToken);
+		for (const text of renderings(event)) evidence.push([`${name} token event`, text]);
+		evidence.push([`${name} token event`, inspect(event, { showHidden: true, depth: 10 })]);
+	});
+	manager.on('login-required', (event) => {
+		for (const text of renderings(event)) evidence.push([`${name} login-required event`, text]);
+		recordError(`${name} login-required event error`, event.error);
+	});
+	manager.on('error', (event) => {
+		for (const text of renderings(event)) evidence.push([`${name} error event`, text]);
+		recordError(`${name} error event error`, event.error);
+	});
+	return manager;
+}
+
+/** A 400 whose body repeats what it was sent, as some servers and proxies do. */
+function echo(status: number, error: string, ...values: string[]): Fault {
+	return {
+		kind: 'status',
+		status,
+		contentType: 'application/json',
+		body: JSON.stringify({ error, error_description: `received ${values.join(' and ')}`, hint: values.join(','), message: values.join(' ') }),
+	};
+}
+
+/** Every broken answer a token endpoint can give, each with what it would leak if printed. */
+const brokenAnswers = (): Fault[] => [
+	echo(400, 'invalid_request', CLIENT_SECRET, `client_secret=${CLIENT_SECRET}`),
+	{ kind: 'status', status: 502, contentType: 'text/html', body: `<pre>client_secret=${CLIENT_SECRET}&password=${PASSWORD}</pre>` },
+	{ kind: 'status', status: 200, contentType: 'text/html', body: `<html>client_secret=${encodeURIComponent(CLIENT_SECRET)}</html>` },
+	{ kind: 'token-response', body: { access_token: FAULT_ACCESS_TOKEN, token_type: 'DPoP', expires_in: 60 } },
+	{ kind: 'token-response', body: { access_token: FAULT_ACCESS_TOKEN, token_type: 'Bearer', expires_in: 'soon' } },
+	{ kind: 'token-response', body: { token_type: 'Bearer', refresh_token: FAULT_ACCESS_TOKEN } },
+	{ kind: 'invalid-json' },
+	{ kind: 'hang' },
+	{ kind: 'reset' },
+];
+
+async function squidexPaths(): Promise<void> {
+	const { url } = emulator.credentials.squidex;
+	const wrong = watch('squidex (wrong secret)', createTokenManager(squidex({ url, clientId: 'food-crunch:hygiene', clientSecret: WRONG_SECRET }), FAST));
+	await failing('squidex: wrong secret', wrong.getToken());
+
+	const tokens = watch('squidex', createTokenManager(squidex({ url, clientId: 'food-crunch:hygiene', clientSecret: CLIENT_SECRET }), FAST));
+	await tokens.getToken();
+	for (const fault of brokenAnswers()) {
+		emulator.injectFault(fault);
+		await failing(`squidex: token endpoint ${fault.kind} ${'status' in fault ? fault.status : ''}`, tokens.getToken({ forceRefresh: true }));
+		emulator.clearFaults();
+	}
+
+	// The API side: a rejected stream body, and 401 twice (returned as is, with no error at all).
+	const api = createClient({ prefixUrl: `${url}/api/`, auth: tokens, retry: 0 });
+	emulator.revokeAllTokens();
+	const body = new ReadableStream({
+		start(controller) {
+			controller.enqueue(new TextEncoder().encode(`{"password":"${PASSWORD}"}`));
+			controller.close();
+		},
+	});
+	await failing('squidex: stream body rejected', api.post('upload', { body }));
+	emulator.injectFault({ kind: 'status', status: 401 }, { target: 'api', times: 2 });
+	await failing('squidex: 401 twice (ky HTTPError)', api.get('apps/food-crunch/schemas'));
+	const fetchWithToken = authFetch({ auth: tokens, allowedOrigins: [url] });
+	emulator.injectFault({ kind: 'reset' }, { target: 'api', times: 1 });
+	await failing('squidex: API connection reset (authFetch)', fetchWithToken(`${url}/api/apps/food-crunch/schemas`));
+}
+
+async function dotkernelPaths(): Promise<void> {
+	const { url } = emulator.credentials.dotkernel;
+	const provider = (password: string | undefined) =>
+		dotkernel({ url, clientId: 'frontend', clientSecret: CLIENT_SECRET, credentials: password === undefined ? undefined : async () => ({ username: 'hygiene@example.net', password }) });
+
+	await failing('dotkernel: wrong password', watch('dotkernel (wrong password)', createTokenManager(provider(WRONG_PASSWORD), FAST)).getToken());
+
+	const first = watch('dotkernel', createTokenManager(provider(PASSWORD), FAST));
+	const tokenSet = await first.getToken();
+	// A second holder without credentials reuses the refresh token the first one rotates: LoginRequiredError.
+	const second = watch('dotkernel (second holder)', createTokenManager(provider(undefined), FAST));
+	await second.setTokens(tokenSet);
+	await first.getToken({ forceRefresh: true });
+	await failing('dotkernel: refresh token reused', second.getToken({ forceRefresh: true }));
+
+	// The refresh and then the password grant both meet a server that echoes what it got.
+	const { refreshToken } = await first.getToken();
+	emulator.injectFault(echo(401, 'invalid_request', refreshToken!, CLIENT_SECRET), { times: 1 });
+	emulator.injectFault(echo(400, 'Invalid credentials.', PASSWORD, CLIENT_SECRET), { times: 1 });
+	await failing('dotkernel: refresh and password grant echoed back', first.getToken({ forceRefresh: true }));
+	emulator.clearFaults();
+	for (const fault of brokenAnswers()) {
+		emulator.injectFault(fault);
+		await failing(`dotkernel: token endpoint ${fault.kind}`, first.getToken({ forceRefresh: true }));
+		emulator.clearFaults();
+	}
+}
+
+async function sqoweyPaths(): Promise<void> {
+	const { url } = emulator.credentials.sqowey;
+	const attempts = createRecordingStorage();
+	const flow: AuthorizationCodeFlow = createAuthorizationCodeFlow(sqowey({ url, clientId: 'sqowey-server', clientSecret: CLIENT_SECRET, redirectUri: REDIRECT_URI }), {
+		attemptStorage: attempts,
+		storage: 'memory',
+		...FAST,
+	});
+	watch('sqowey', flow.tokens);
+	const start = async () => {
+		const callback = await visit(await flow.createAuthorizationUrl({ scope: ['identity'] }));
+		learn('authorization code', callback.searchParams.get('code') ?? undefined);
+		learn('code verifier', (JSON.parse(attempts.written.at(-1)!) as { codeVerifier: string }).codeVerifier);
+		return callback;
+	};
+
+	const first = await start();
+	await flow.handleCallback(first);
+	// The same code again, through a new attempt: LoginRequiredError with the server's invalid_grant as cause.
+	const replay = await start();
+	replay.searchParams.set('code', first.searchParams.get('code')!);
+	await failing('sqowey: code reused', flow.handleCallback(replay));
+
+	// A mix-up: the callback (with its code) comes from another issuer.
+	const mixedUp = await start();
+	mixedUp.searchParams.set('iss', 'https://attacker.example');
+	await failing('sqowey: iss mismatch', flow.handleCallback(mixedUp));
+
+	// The code exchange meets a server that echoes the code, the verifier and the secret.
+	const echoed = await start();
+	const verifier = (JSON.parse(attempts.written.at(-1)!) as { codeVerifier: string }).codeVerifier;
+	emulator.injectFault(echo(400, 'invalid_request', echoed.searchParams.get('code')!, verifier, CLIENT_SECRET), { times: 1 });
+	await failing('sqowey: code exchange echoed back', flow.handleCallback(echoed));
+	for (const fault of brokenAnswers()) {
+		const callback = await start();
+		emulator.injectFault(fault);
+		await failing(`sqowey: code exchange ${fault.kind}`, flow.handleCallback(callback));
+		emulator.clearFaults();
+	}
+
+	// A refresh refused with an echo, then logouts whose revocation fails in every way.
+	const tokenSet = await flow.handleCallback(await start());
+	emulator.injectFault(echo(400, 'invalid_grant', tokenSet.refreshToken!, CLIENT_SECRET), { times: 1 });
+	await failing('sqowey: refresh echoed back', flow.tokens.getToken({ forceRefresh: true }));
+	// Revocation sends the refresh token, then the access token: an echo of each, then every broken answer.
+	const echoes = (session: { accessToken: string; refreshToken?: string | undefined }) => [
+		echo(400, 'invalid_request', session.refreshToken!, CLIENT_SECRET),
+		echo(400, 'invalid_request', session.accessToken, CLIENT_SECRET),
+	];
+	for (const fault of [undefined, ...brokenAnswers()]) {
+		const session = await flow.handleCallback(await start());
+		if (fault) emulator.injectFault(fault);
+		else for (const each of echoes(session)) emulator.injectFault(each, { times: 1 });
+		const result = await flow.logout();
+		emulator.clearFaults();
+		// A 200, whatever its body, is a successful revocation (RFC 7009 2.2); every other answer is reported.
+		const ok = fault !== undefined && (fault.kind === 'token-response' || fault.kind === 'invalid-json' || (fault.kind === 'status' && fault.status === 200));
+		const name = fault ? `${fault.kind} ${'status' in fault ? fault.status : ''}` : 'echoes';
+		expect(result.revoked, `logout against ${name}`).toBe(ok);
+		for (const error of result.errors) recordError(`sqowey: logout against ${name}`, error);
+		learn('access token', session.accessToken);
+	}
+	// Refresh token reuse (a copy in a second manager): the session is revoked, both end in LoginRequiredError.
+	const session = await flow.handleCallback(await start());
+	const copy = watch('sqowey (second holder)', createTokenManager(sqowey({ url, clientId: 'sqowey-server', clientSecret: CLIENT_SECRET, redirectUri: REDIRECT_URI }), FAST));
+	await copy.setTokens(session);
+	await flow.tokens.getToken({ forceRefresh: true });
+	await failing('sqowey: refresh token reused', copy.getToken({ forceRefresh: true }));
+	await failing('sqowey: revoked session', createClient({ prefixUrl: `${url}/api/`, auth: flow.tokens, retry: 0 }).get('users/@me'));
+}
+
+async function cliPaths(): Promise<void> {
+	const run = async (where: string, args: string[], env: Record<string, string>, expectedCode: number) => {
+		for (const verbose of [false, true]) {
+			const result = await runCli(verbose ? [...args, '--verbose'] : args, { env, timeout: 10_000 });
+			expect(result.code, `${where}: ${result.stderr}`).toBe(expectedCode);
+			evidence.push([`CLI ${where}${verbose ? ' --verbose' : ''} stderr`, result.stderr], [`CLI ${where}${verbose ? ' --verbose' : ''} stdout`, result.stdout]);
+		}
+	};
+	const squidexArgs = ['token', 'squidex', '--url', emulator.url, '--client-id', 'food-crunch:hygiene', '--timeout', '200', '--retries', '0'];
+	await run('squidex, wrong secret', squidexArgs, { TOKENKEEPER_CLIENT_SECRET: WRONG_SECRET }, 1);
+	emulator.injectFault(echo(400, 'invalid_client', CLIENT_SECRET));
+	await run('squidex, secret echoed back', squidexArgs, { TOKENKEEPER_CLIENT_SECRET: CLIENT_SECRET }, 1);
+	emulator.clearFaults();
+	emulator.injectFault({ kind: 'hang' });
+	await run('squidex, token endpoint hangs', squidexArgs, { TOKENKEEPER_CLIENT_SECRET: CLIENT_SECRET }, 3);
+	emulator.clearFaults();
+	const dotkernelArgs = ['token', 'dotkernel', '--url', emulator.url, '--client-id', 'frontend', '--username', 'hygiene@example.net', '--retries', '0'];
+	await run('dotkernel, wrong password', dotkernelArgs, { TOKENKEEPER_CLIENT_SECRET: CLIENT_SECRET, TOKENKEEPER_PASSWORD: WRONG_PASSWORD }, 1);
+	emulator.injectFault(echo(400, 'invalid_request', PASSWORD, CLIENT_SECRET));
+	await run('dotkernel, password echoed back', dotkernelArgs, { TOKENKEEPER_CLIENT_SECRET: CLIENT_SECRET, TOKENKEEPER_PASSWORD: PASSWORD }, 1);
+	emulator.clearFaults();
+}
+
+expectNoLeftoverResourcesAfterEachTest();
+
+describe('secret hygiene', () => {
+	it('the search finds a secret wherever it hides: a hidden field of a cause, a URL-encoded form, a prefix', () => {
+		const cause = new Error('socket hang up');
+		Object.defineProperty(cause, 'request', { value: { body: `client_secret=${encodeURIComponent('tk-a+b c')}` }, enumerable: false });
+		const planted = new NetworkError('could not be reached', { attempts: 1, cause });
+		const texts = renderings(planted).map((text) => ['planted', text] as const);
+		expect(findSecrets(texts, new Map([['secret', 'tk-a+b c']]))).not.toEqual([]);
+		expect(findSecrets([['log', 'token AbCdEfGhIjKl…']], new Map([['token', 'AbCdEfGhIjKlMnOpQrStUvWxYz012345']]))).toEqual(['token in log']);
+	});
+
+	it('every error path, with recognisable secrets -> no secret in any error, event payload, console line, warning or CLI output', { timeout: 60_000 }, async () => {
+		const consoleLines: string[] = [];
+		for (const method of ['log', 'info', 'warn', 'error', 'debug', 'trace'] as const) {
+			vi.spyOn(console, method).mockImplementation((...args: unknown[]) => {
+				consoleLines.push(args.map((arg) => (typeof arg === 'string' ? arg : inspect(arg, { depth: 10 }))).join(' '));
+			});
+		}
+		const warnings: string[] = [];
+		const onWarning = (warning: Error) => warnings.push(`${warning.name}: ${warning.message}`);
+		process.on('warning', onWarning);
+		try {
+			await squidexPaths();
+			await dotkernelPaths();
+			await sqoweyPaths();
+			if (!existsSync(CLI)) throw new Error(`${CLI} is missing: build the package (npm run build) so the CLI's output can be checked`);
+			await cliPaths();
+		} finally {
+			process.off('warning', onWarning);
+		}
+		for (const line of consoleLines) evidence.push(['console', line]);
+		for (const warning of warnings) evidence.push(['process warning', warning]);
+
+		// The run really went through the paths, and really learnt the secrets it searches for.
+		const paths = new Set(evidence.map(([where]) => where));
+		expect(paths.size).toBeGreaterThan(60);
+		expect([...secrets.keys()].filter((name) => /^(access token|refresh token|authorization code|code verifier)/.test(name)).length).toBeGreaterThan(20);
+		expect(findSecrets(evidence, secrets)).toEqual([]);
+	});
+});
