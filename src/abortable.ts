@@ -12,3 +12,19 @@ export function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefine
 		promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
 	});
 }
+
+/** Wait `ms`; an abort rejects at once with the signal's reason and leaves no timer or listener behind. */
+export function delay(ms: number, signal?: AbortSignal): Promise<void> {
+	return new Promise((resolve, reject) => {
+		if (signal?.aborted) return reject(signal.reason);
+		const onAbort = () => {
+			clearTimeout(timer);
+			reject(signal?.reason);
+		};
+		const timer = setTimeout(() => {
+			signal?.removeEventListener('abort', onAbort);
+			resolve();
+		}, ms);
+		signal?.addEventListener('abort', onAbort, { once: true });
+	});
+}

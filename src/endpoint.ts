@@ -1,4 +1,5 @@
 import pRetry from 'p-retry';
+import { delay } from './abortable.js';
 import { boundedRequest, isRedirect } from './bounded-request.js';
 import { NetworkError, OAuthError, TokenResponseError, type TokenkeeperError } from './errors.js';
 import { clientSecretOf, type Provider } from './provider.js';
@@ -80,21 +81,6 @@ function parseRetryAfter(value: string | null, now: number): number | undefined 
 	if (/^\d+$/.test(value.trim())) return Number(value.trim()) * 1000;
 	const date = Date.parse(value);
 	return Number.isNaN(date) ? undefined : Math.max(0, date - now);
-}
-
-function abortableDelay(ms: number, signal: AbortSignal | undefined): Promise<void> {
-	return new Promise((resolve, reject) => {
-		if (signal?.aborted) return reject(signal.reason);
-		const onAbort = () => {
-			clearTimeout(timer);
-			reject(signal?.reason);
-		};
-		const timer = setTimeout(() => {
-			signal?.removeEventListener('abort', onAbort);
-			resolve();
-		}, ms);
-		signal?.addEventListener('abort', onAbort, { once: true });
-	});
 }
 
 async function attempt(request: TokenHttpRequest, transport: Transport, signal: AbortSignal | undefined): Promise<TokenSet> {
@@ -190,7 +176,7 @@ export async function requestToken(
 					error instanceof TransientFailure && (error.retryAfterMs ?? 0) <= transport.retry.maxRetryAfter,
 				onFailedAttempt: async ({ error, retriesLeft }) => {
 					if (error instanceof TransientFailure && error.retryAfterMs && retriesLeft > 0) {
-						if (error.retryAfterMs <= transport.retry.maxRetryAfter) await abortableDelay(error.retryAfterMs, signal);
+						if (error.retryAfterMs <= transport.retry.maxRetryAfter) await delay(error.retryAfterMs, signal);
 					}
 				},
 			},

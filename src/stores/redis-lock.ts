@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { abortable } from '../abortable.js';
+import { abortable, delay } from '../abortable.js';
 import { replyText } from './redis-connection.js';
 
 /** Sends one Redis command and resolves with its reply. */
@@ -77,23 +77,8 @@ async function acquire(command: RedisCommand, lockKey: string, owner: string, le
 				'TimeoutError',
 			);
 		}
-		await sleep(Math.min(backoff(tries), left), signal);
+		await delay(Math.min(backoff(tries), left), signal);
 	}
-}
-
-/** Wait `ms`; an abort rejects at once with the signal's reason and leaves no timer or listener behind. */
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-	return new Promise((resolve, reject) => {
-		const onAbort = () => {
-			clearTimeout(timer);
-			reject(signal!.reason);
-		};
-		const timer = setTimeout(() => {
-			signal?.removeEventListener('abort', onAbort);
-			resolve();
-		}, ms);
-		signal?.addEventListener('abort', onAbort, { once: true });
-	});
 }
 
 /** Full jitter between half and all of an exponential step, so waiters do not retry in lockstep. */

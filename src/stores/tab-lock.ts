@@ -1,3 +1,4 @@
+import { delay } from '../abortable.js';
 import type { KeyValueStorage } from '../flow/attempts.js';
 import { createLocalLock } from './local-lock.js';
 
@@ -16,21 +17,6 @@ export interface TabLockOptions {
 	/** How long a dead tab's lease blocks the others, in ms. Default 5 000 (renewed while the holder works). */
 	readonly leaseTtl?: number | undefined;
 	readonly now?: (() => number) | undefined;
-}
-
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-	return new Promise((resolve, reject) => {
-		if (signal?.aborted) return reject(signal.reason);
-		const onAbort = () => {
-			clearTimeout(timer);
-			reject(signal?.reason);
-		};
-		const timer = setTimeout(() => {
-			signal?.removeEventListener('abort', onAbort);
-			resolve();
-		}, ms);
-		signal?.addEventListener('abort', onAbort, { once: true });
-	});
 }
 
 function defaultLocks(): LockManagerLike | undefined {
@@ -71,7 +57,7 @@ export function createTabLock(options: TabLockOptions) {
 	}
 
 	async function withLease<T>(name: string, fn: () => Promise<T>, signal: AbortSignal | undefined, ttl: number | undefined): Promise<T> {
-		let delay = 20;
+		let backoff = 20;
 		// A holder that never settles keeps its lease no longer than its ttl: renewals stop at the deadline.
 		let deadline = Number.POSITIVE_INFINITY;
 		// Bounded: a live holder renews its lease, a dead one's lease runs out within leaseTtl.
@@ -81,12 +67,12 @@ export function createTabLock(options: TabLockOptions) {
 				deadline = ttl ? now() + ttl : Number.POSITIVE_INFINITY;
 				if (!writeLease(name, deadline)) return fn();
 				// Two tabs may write at the same moment: the one whose write survived a short pause wins.
-				await sleep(15, signal);
+				await delay(15, signal);
 				if (readLease(name)?.owner === owner) break;
 			}
 			if (attempt > 10_000) throw new Error('tokenkeeper: could not acquire the cross-tab lease');
-			await sleep(delay + Math.random() * delay, signal);
-			delay = Math.min(delay * 2, 250);
+			await delay(backoff + Math.random() * backoff, signal);
+			backoff = Math.min(backoff * 2, 250);
 		}
 		const renew = setInterval(() => {
 			if (readLease(name)?.owner === owner && now() < deadline) writeLease(name, deadline);

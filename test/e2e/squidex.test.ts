@@ -1,28 +1,21 @@
 import http from 'node:http';
 import { inspect } from 'node:util';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient, createTokenManager, ErrorCode, isTokenkeeperError, squidex, type TokenManager } from '../../src/index.js';
-import { createEmulator, type Emulator } from '../../src/testing/index.js';
+import type { Emulator } from '../../src/testing/index.js';
+import { useEmulator } from '../_helpers/emulator.js';
 
-let emulator: Emulator;
-beforeAll(async () => {
-	emulator = await createEmulator();
-});
-afterAll(() => emulator.close());
-afterEach(() => {
-	emulator.clearFaults();
-	emulator.resetCounters();
-});
+const emulator = useEmulator();
 
 const fast = { retry: { retries: 2, minTimeout: 5, maxTimeout: 20 }, timeout: 300 };
 
 function manager(options: { clientSecret?: string } = {}): TokenManager {
-	const { url, clientId, clientSecret } = emulator.credentials.squidex;
+	const { url, clientId, clientSecret } = emulator().credentials.squidex;
 	return createTokenManager(squidex({ url, clientId, clientSecret: options.clientSecret ?? clientSecret }), fast);
 }
 
 function client(auth = manager()) {
-	return createClient({ prefixUrl: `${emulator.url}/api/`, auth });
+	return createClient({ prefixUrl: `${emulator().url}/api/`, auth });
 }
 
 const concurrently = <T>(n: number, fn: () => Promise<T>) => Promise.all(Array.from({ length: n }, fn));
@@ -32,16 +25,16 @@ describe('Squidex against the emulator', () => {
 		const api = client();
 		const results = await concurrently(200, () => api.get('apps/food-crunch/schemas').json<{ items: unknown[] }>());
 		expect(results.every((r) => r.items.length > 0)).toBe(true);
-		expect(emulator.counters().tokenRequests.client_credentials).toBe(1);
+		expect(emulator().counters().tokenRequests.client_credentials).toBe(1);
 	});
 
 	it('server-side revocation, then 200 concurrent calls -> exactly 1 more token request, every call succeeds', async () => {
 		const api = client();
 		await api.get('apps/food-crunch/schemas');
-		emulator.revokeAllTokens();
+		emulator().revokeAllTokens();
 		const results = await concurrently(200, () => api.get('apps/food-crunch/schemas').json());
 		expect(results).toHaveLength(200);
-		const { tokenRequests, apiRequests } = emulator.counters();
+		const { tokenRequests, apiRequests } = emulator().counters();
 		expect(tokenRequests.client_credentials).toBe(2);
 		expect(apiRequests.ok).toBe(201);
 	});
@@ -50,12 +43,12 @@ describe('Squidex against the emulator', () => {
 		const tokens = manager();
 		const api = client(tokens);
 		const old = await tokens.getToken();
-		emulator.revokeAllTokens();
+		emulator().revokeAllTokens();
 		await concurrently(5, () => api.get('apps/food-crunch/schemas').json());
 		// A late rejection of the old token arrives after the new one is in use.
 		expect(await tokens.invalidate(old)).toBe(false);
 		await api.get('apps/food-crunch/schemas').json();
-		expect(emulator.counters().tokenRequests.client_credentials).toBe(2);
+		expect(emulator().counters().tokenRequests.client_credentials).toBe(2);
 	});
 
 	it('a 30-day token: 1 request after 1000 reads and a 2 s idle, no background request', async () => {
@@ -63,7 +56,7 @@ describe('Squidex against the emulator', () => {
 		for (let i = 0; i < 1000; i++) await tokens.getToken();
 		await new Promise((resolve) => setTimeout(resolve, 2000));
 		await tokens.getToken();
-		expect(emulator.counters().tokenRequests.total).toBe(1);
+		expect(emulator().counters().tokenRequests.total).toBe(1);
 		expect((await tokens.getToken()).expiresAt! - Date.now()).toBeGreaterThan(29 * 24 * 3600_000);
 	});
 
@@ -74,7 +67,7 @@ describe('Squidex against the emulator', () => {
 		expect((error as { error: string }).error).toBe('invalid_client');
 		const printed = [String(error), (error as Error).stack, JSON.stringify(error), inspect(error, { showHidden: true, depth: 10 })].join('\n');
 		expect(printed).not.toContain(wrong);
-		expect(printed).not.toContain(emulator.credentials.squidex.clientSecret);
+		expect(printed).not.toContain(emulator().credentials.squidex.clientSecret);
 	});
 });
 
@@ -94,7 +87,7 @@ describe('faults at the token endpoint end in a typed error or a success, within
 
 	for (const [name, fault, outcome, bound] of cases) {
 		it(`${name} -> ${outcome}`, async () => {
-			emulator.injectFault(...fault);
+			emulator().injectFault(...fault);
 			const started = performance.now();
 			const result = await manager()
 				.getToken()
@@ -108,8 +101,8 @@ describe('faults at the token endpoint end in a typed error or a success, within
 	}
 
 	it('the caller\'s AbortSignal ends a hanging token request at once', async () => {
-		emulator.injectFault({ kind: 'hang' });
-		const tokens = createTokenManager(squidex(emulator.credentials.squidex), { timeout: 10_000 });
+		emulator().injectFault({ kind: 'hang' });
+		const tokens = createTokenManager(squidex(emulator().credentials.squidex), { timeout: 10_000 });
 		const started = performance.now();
 		await expect(tokens.getToken({ signal: AbortSignal.timeout(100) })).rejects.toMatchObject({ name: 'TimeoutError' });
 		expect(performance.now() - started).toBeLessThan(500);
@@ -124,7 +117,7 @@ describe('rule 7 on real sockets: a token never reaches a second loopback origin
 		other = http.createServer((request, response) => {
 			seenElsewhere.push(request.headers.authorization);
 			if (request.url === '/bounce') {
-				response.writeHead(302, { location: `${emulator.url}/api/apps/food-crunch/schemas` }).end();
+				response.writeHead(302, { location: `${emulator().url}/api/apps/food-crunch/schemas` }).end();
 				return;
 			}
 			response.writeHead(200, { 'content-type': 'application/json' }).end('{}');

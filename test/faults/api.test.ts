@@ -2,9 +2,9 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { authFetch, createClient, createTokenManager, dotkernel, ErrorCode, squidex, type TokenManager } from '../../src/index.js';
-import { createEmulator, type Emulator } from '../../src/testing/index.js';
 import { errorName, outcomeName, rejection, resolution, settle } from '../_helpers/outcome.js';
 import { expectNoLeftoverResourcesAfterEachTest } from '../_helpers/resources.js';
+import { useEmulator } from '../_helpers/emulator.js';
 
 /**
  * The API side under hostile conditions (rules 5, 7 and 10): what the API answers, and what the client does about
@@ -12,41 +12,33 @@ import { expectNoLeftoverResourcesAfterEachTest } from '../_helpers/resources.js
  */
 const FAST = { retry: { retries: 2, minTimeout: 5, maxTimeout: 20 }, timeout: 300 } as const;
 
-let emulator: Emulator;
-beforeAll(async () => {
-	emulator = await createEmulator();
-});
-afterAll(() => emulator.close());
-afterEach(() => {
-	emulator.clearFaults();
-	emulator.resetCounters();
-});
+const emulator = useEmulator();
 expectNoLeftoverResourcesAfterEachTest();
 
 const counts = () => {
-	const { faultsServed, apiRequests, tokenRequests } = emulator.counters();
+	const { faultsServed, apiRequests, tokenRequests } = emulator().counters();
 	return { api: faultsServed + apiRequests.total, token: tokenRequests.total };
 };
 
 function squidexManager(): TokenManager {
-	return createTokenManager(squidex(emulator.credentials.squidex), FAST);
+	return createTokenManager(squidex(emulator().credentials.squidex), FAST);
 }
 
 function dotkernelManager(): TokenManager {
-	const { url, clientId, clientSecret, username, password } = emulator.credentials.dotkernel;
+	const { url, clientId, clientSecret, username, password } = emulator().credentials.dotkernel;
 	return createTokenManager(dotkernel({ url, clientId, clientSecret, credentials: async () => ({ username, password }) }), FAST);
 }
 
 /** ky, with ky's own retries off so that every API request counted is one of ours. */
 const squidexApi = (auth: TokenManager = squidexManager(), throwHttpErrors = false) =>
-	createClient({ prefixUrl: `${emulator.url}/api/`, auth, retry: 0, throwHttpErrors });
+	createClient({ prefixUrl: `${emulator().url}/api/`, auth, retry: 0, throwHttpErrors });
 
 const SCHEMAS = 'apps/food-crunch/schemas';
 
 describe('rejections: one new token, one retry, then the answer as is', () => {
 	it('401 twice -> the second 401 is returned as is: 2 API requests, 2 token requests (ky)', async () => {
 		const api = squidexApi();
-		emulator.injectFault({ kind: 'status', status: 401 }, { target: 'api', times: 2 });
+		emulator().injectFault({ kind: 'status', status: 401 }, { target: 'api', times: 2 });
 		const outcome = await settle(api.get(SCHEMAS), 2_000);
 		expect(resolution(outcome).status).toBe(401);
 		expect(outcome.ms).toBeLessThan(500);
@@ -54,22 +46,22 @@ describe('rejections: one new token, one retry, then the answer as is', () => {
 	});
 
 	it('401 twice -> the second 401 is returned as is: 2 API requests, 2 token requests (authFetch)', async () => {
-		const fetchWithToken = authFetch({ auth: squidexManager(), allowedOrigins: [emulator.url] });
-		emulator.injectFault({ kind: 'status', status: 401 }, { target: 'api', times: 2 });
-		const response = resolution(await settle(fetchWithToken(`${emulator.url}/api/${SCHEMAS}`), 2_000));
+		const fetchWithToken = authFetch({ auth: squidexManager(), allowedOrigins: [emulator().url] });
+		emulator().injectFault({ kind: 'status', status: 401 }, { target: 'api', times: 2 });
+		const response = resolution(await settle(fetchWithToken(`${emulator().url}/api/${SCHEMAS}`), 2_000));
 		expect(response.status).toBe(401);
 		expect(counts()).toEqual({ api: 2, token: 2 });
 	});
 
 	it('401 twice with throwHttpErrors -> ky\'s HTTPError for 401, still 2 API requests', async () => {
-		emulator.injectFault({ kind: 'status', status: 401 }, { target: 'api', times: 2 });
+		emulator().injectFault({ kind: 'status', status: 401 }, { target: 'api', times: 2 });
 		const outcome = await settle(squidexApi(squidexManager(), true).get(SCHEMAS), 2_000);
 		expect(rejection(outcome)).toMatchObject({ name: 'HTTPError', response: { status: 401 } });
 		expect(counts()).toEqual({ api: 2, token: 2 });
 	});
 
 	it('401 once -> success after 2 API requests and 2 token requests', async () => {
-		emulator.injectFault({ kind: 'status', status: 401 }, { target: 'api', times: 1 });
+		emulator().injectFault({ kind: 'status', status: 401 }, { target: 'api', times: 1 });
 		const response = resolution(await settle(squidexApi().get(SCHEMAS), 2_000));
 		expect(response.status).toBe(200);
 		expect(counts()).toEqual({ api: 2, token: 2 });
@@ -77,7 +69,7 @@ describe('rejections: one new token, one retry, then the answer as is', () => {
 
 	it('401 on every request, 20 concurrent calls -> 40 API requests and 2 token requests: no storm', async () => {
 		const api = squidexApi();
-		emulator.injectFault({ kind: 'status', status: 401 }, { target: 'api' });
+		emulator().injectFault({ kind: 'status', status: 401 }, { target: 'api' });
 		const outcomes = await Promise.all(Array.from({ length: 20 }, () => settle(api.get(SCHEMAS), 3_000)));
 		expect(outcomes.map((outcome) => resolution(outcome).status)).toEqual(Array(20).fill(401));
 		expect(counts()).toEqual({ api: 40, token: 2 });
@@ -86,19 +78,19 @@ describe('rejections: one new token, one retry, then the answer as is', () => {
 	it('Dotkernel 403 twice -> one refresh, the second 403 returned as is', async () => {
 		const auth = dotkernelManager();
 		await auth.getToken();
-		emulator.resetCounters();
-		emulator.injectFault({ kind: 'status', status: 403, body: '{"error":{"messages":["You are not allowed to access this resource."]}}', contentType: 'application/json' }, { target: 'api', times: 2 });
-		const api = createClient({ prefixUrl: `${emulator.url}/`, auth, retry: 0, throwHttpErrors: false });
+		emulator().resetCounters();
+		emulator().injectFault({ kind: 'status', status: 403, body: '{"error":{"messages":["You are not allowed to access this resource."]}}', contentType: 'application/json' }, { target: 'api', times: 2 });
+		const api = createClient({ prefixUrl: `${emulator().url}/`, auth, retry: 0, throwHttpErrors: false });
 		const response = resolution(await settle(api.get('user/my-account'), 2_000));
 		expect(response.status).toBe(403);
-		expect(emulator.counters()).toMatchObject({ faultsServed: 2, tokenRequests: { refresh_token: 1, password: 0 } });
+		expect(emulator().counters()).toMatchObject({ faultsServed: 2, tokenRequests: { refresh_token: 1, password: 0 } });
 	});
 });
 
 describe('other failures of the API are not token rejections', () => {
 	it('503 -> returned as is, the token kept: 1 API request, 1 token request', async () => {
 		const api = squidexApi();
-		emulator.injectFault({ kind: 'status', status: 503 }, { target: 'api', times: 1 });
+		emulator().injectFault({ kind: 'status', status: 503 }, { target: 'api', times: 1 });
 		expect(resolution(await settle(api.get(SCHEMAS), 2_000)).status).toBe(503);
 		expect((await api.get(SCHEMAS)).status).toBe(200);
 		expect(counts()).toEqual({ api: 2, token: 1 });
@@ -106,7 +98,7 @@ describe('other failures of the API are not token rejections', () => {
 
 	it('connection reset -> the network error surfaces, the token is kept: 1 API request, 1 token request', async () => {
 		const api = squidexApi();
-		emulator.injectFault({ kind: 'reset' }, { target: 'api', times: 1 });
+		emulator().injectFault({ kind: 'reset' }, { target: 'api', times: 1 });
 		const outcome = await settle(api.get(SCHEMAS), 2_000);
 		expect(errorName(rejection(outcome))).toBe('TypeError');
 		expect((await api.get(SCHEMAS)).status).toBe(200);
@@ -115,7 +107,7 @@ describe('other failures of the API are not token rejections', () => {
 
 	it('a hang, and the caller aborts -> rejects with the caller\'s reason at once; the token is kept', async () => {
 		const api = squidexApi();
-		emulator.injectFault({ kind: 'hang' }, { target: 'api', times: 1 });
+		emulator().injectFault({ kind: 'hang' }, { target: 'api', times: 1 });
 		const outcome = await settle(api.get(SCHEMAS, { signal: AbortSignal.timeout(100), timeout: false }), 2_000);
 		expect(outcomeName(outcome)).toBe('TimeoutError');
 		expect(outcome.ms).toBeLessThan(600);
@@ -137,7 +129,7 @@ describe('a request body that is a stream', () => {
 		const auth = squidexManager();
 		const api = squidexApi(auth);
 		await api.get(SCHEMAS);
-		emulator.revokeAllTokens();
+		emulator().revokeAllTokens();
 		const outcome = await settle(api.post('upload', { body: stream(), headers: { 'content-type': 'application/json' } }), 2_000);
 		const error = rejection(outcome);
 		expect(errorName(error)).toBe(ErrorCode.NotReplayable);
@@ -148,10 +140,10 @@ describe('a request body that is a stream', () => {
 	});
 
 	it('rejected -> ERR_NOT_REPLAYABLE, 1 API request (authFetch)', async () => {
-		const fetchWithToken = authFetch({ auth: squidexManager(), allowedOrigins: [emulator.url] });
-		emulator.injectFault({ kind: 'status', status: 401 }, { target: 'api', times: 1 });
+		const fetchWithToken = authFetch({ auth: squidexManager(), allowedOrigins: [emulator().url] });
+		emulator().injectFault({ kind: 'status', status: 401 }, { target: 'api', times: 1 });
 		const outcome = await settle(
-			fetchWithToken(`${emulator.url}/api/upload`, { method: 'POST', body: stream(), duplex: 'half' } as RequestInit),
+			fetchWithToken(`${emulator().url}/api/upload`, { method: 'POST', body: stream(), duplex: 'half' } as RequestInit),
 			2_000,
 		);
 		expect(errorName(rejection(outcome))).toBe(ErrorCode.NotReplayable);
@@ -221,6 +213,6 @@ describe('a redirect from the API to another origin', () => {
 		for (let call = 0; call < 3; call++) expect((await fetchWithToken(`${redirectorUrl}/download`)).status).toBe(403);
 		expect(seenByForeign).toEqual([undefined, undefined, undefined]);
 		expect(redirects).toBe(3);
-		expect(emulator.counters().tokenRequests).toMatchObject({ password: 1, refresh_token: 0 });
+		expect(emulator().counters().tokenRequests).toMatchObject({ password: 1, refresh_token: 0 });
 	});
 });

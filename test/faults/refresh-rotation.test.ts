@@ -1,4 +1,4 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
 	createClient,
 	createMemoryStore,
@@ -10,10 +10,11 @@ import {
 	type TokenManagerOptions,
 	type TokenSet,
 } from '../../src/index.js';
-import { createEmulator, type Emulator, type Fault, type InjectFaultOptions } from '../../src/testing/index.js';
+import { type Fault, type InjectFaultOptions } from '../../src/testing/index.js';
 import { outcomeName, rejection, settle } from '../_helpers/outcome.js';
 import { expectNoLeftoverResourcesAfterEachTest } from '../_helpers/resources.js';
 import { createSqoweyFlow, login, REDIRECT_URI } from '../_helpers/sqowey-flow.js';
+import { useEmulator } from '../_helpers/emulator.js';
 
 /**
  * Rotation under hostile conditions (rules 3 and 8): a refresh token presented twice, and refresh requests that
@@ -22,26 +23,18 @@ import { createSqoweyFlow, login, REDIRECT_URI } from '../_helpers/sqowey-flow.j
  */
 const FAST = { retry: { retries: 2, minTimeout: 5, maxTimeout: 20 }, timeout: 200 } as const;
 
-let emulator: Emulator;
-beforeAll(async () => {
-	emulator = await createEmulator();
-});
-afterAll(() => emulator.close());
-afterEach(() => {
-	emulator.clearFaults();
-	emulator.resetCounters();
-});
+const emulator = useEmulator();
 expectNoLeftoverResourcesAfterEachTest();
 
 function dotkernelManager(options: { credentials?: boolean } & Partial<TokenManagerOptions> = {}): TokenManager {
 	const { credentials = true, ...managerOptions } = options;
-	const { url, clientId, clientSecret, username, password } = emulator.credentials.dotkernel;
+	const { url, clientId, clientSecret, username, password } = emulator().credentials.dotkernel;
 	const provider = dotkernel({ url, clientId, clientSecret, credentials: credentials ? async () => ({ username, password }) : undefined });
 	return createTokenManager(provider, { ...FAST, ...managerOptions });
 }
 
 function sqoweyManager(): TokenManager {
-	const { url, clientId } = emulator.credentials.sqowey;
+	const { url, clientId } = emulator().credentials.sqowey;
 	return createTokenManager(sqowey({ url, clientId, redirectUri: REDIRECT_URI }), FAST);
 }
 
@@ -50,8 +43,8 @@ async function copyInto(manager: TokenManager, tokenSet: TokenSet): Promise<void
 	await manager.setTokens(tokenSet);
 }
 
-const dotkernelApi = (auth: TokenManager) => createClient({ prefixUrl: `${emulator.url}/`, auth, retry: 0 });
-const sqoweyApi = (auth: TokenManager) => createClient({ prefixUrl: `${emulator.url}/api/`, auth, retry: 0 });
+const dotkernelApi = (auth: TokenManager) => createClient({ prefixUrl: `${emulator().url}/`, auth, retry: 0 });
+const sqoweyApi = (auth: TokenManager) => createClient({ prefixUrl: `${emulator().url}/api/`, auth, retry: 0 });
 
 function loginRequiredEvents(manager: TokenManager): string[] {
 	const events: string[] = [];
@@ -64,7 +57,7 @@ describe('a refresh token used twice', () => {
 		const first = dotkernelManager();
 		const second = dotkernelManager();
 		await copyInto(second, await first.getToken());
-		emulator.expireAllTokens();
+		emulator().expireAllTokens();
 
 		expect((await dotkernelApi(first).get('user/my-account').json<{ identity: string }>()).identity).toBe('test@dotkernel.com');
 		const started = performance.now();
@@ -72,7 +65,7 @@ describe('a refresh token used twice', () => {
 
 		expect(account.identity).toBe('test@dotkernel.com');
 		expect(performance.now() - started).toBeLessThan(1_000);
-		expect(emulator.counters()).toMatchObject({ refreshTokenReuse: 1, tokenRequests: { password: 2, refresh_token: 2 } });
+		expect(emulator().counters()).toMatchObject({ refreshTokenReuse: 1, tokenRequests: { password: 2, refresh_token: 2 } });
 		// The second process now has a session of its own; the first one's is untouched.
 		expect((await second.getToken()).accessToken).not.toBe((await first.getToken()).accessToken);
 		expect((await dotkernelApi(first).get('user/my-account')).status).toBe(200);
@@ -93,11 +86,11 @@ describe('a refresh token used twice', () => {
 		expect(outcome.ms).toBeLessThan(1_000);
 		expect(events).toEqual([ErrorCode.LoginRequired]);
 		await expect(second.getToken()).rejects.toMatchObject({ code: ErrorCode.LoginRequired });
-		expect(emulator.counters()).toMatchObject({ refreshTokenReuse: 1, tokenRequests: { refresh_token: 2, password: 1 } });
+		expect(emulator().counters()).toMatchObject({ refreshTokenReuse: 1, tokenRequests: { refresh_token: 2, password: 1 } });
 	});
 
 	it('Sqowey: reuse revokes the session; both holders end with LoginRequiredError, each after one refused refresh', async () => {
-		const flow = createSqoweyFlow(emulator, FAST);
+		const flow = createSqoweyFlow(emulator(), FAST);
 		const second = sqoweyManager();
 		await copyInto(second, await login(flow));
 		const firstEvents = loginRequiredEvents(flow.tokens);
@@ -107,14 +100,14 @@ describe('a refresh token used twice', () => {
 		await flow.tokens.getToken({ forceRefresh: true });
 		const second401 = await settle(second.getToken({ forceRefresh: true }), 2_000);
 		expect(outcomeName(second401)).toBe(ErrorCode.LoginRequired);
-		expect(emulator.counters().refreshTokenReuse).toBe(1);
+		expect(emulator().counters().refreshTokenReuse).toBe(1);
 
 		// The first holder's fresh access token is dead too: its next call gets 401, one refresh (refused), and stops.
 		const firstCall = await settle(sqoweyApi(flow.tokens).get('users/@me').json(), 2_000);
 		expect(outcomeName(firstCall)).toBe(ErrorCode.LoginRequired);
 		expect(firstCall.ms).toBeLessThan(1_000);
 		expect([firstEvents, secondEvents]).toEqual([[ErrorCode.LoginRequired], [ErrorCode.LoginRequired]]);
-		expect(emulator.counters()).toMatchObject({
+		expect(emulator().counters()).toMatchObject({
 			refreshTokenReuse: 1,
 			tokenRequests: { authorization_code: 1, refresh_token: 3 },
 			apiRequests: { total: 1, rejected: 1 },
@@ -126,13 +119,13 @@ describe('a refresh token used twice', () => {
 		const first = dotkernelManager({ store, key: 'shared' });
 		const second = dotkernelManager({ store, key: 'shared' });
 		await first.getToken();
-		emulator.expireAllTokens();
+		emulator().expireAllTokens();
 
 		const calls = Array.from({ length: 50 }, (_, i) => dotkernelApi(i % 2 ? first : second).get('user/my-account').json());
 		const outcomes = await Promise.all(calls.map((call) => settle(call, 3_000)));
 
 		expect(outcomes.map(outcomeName)).toEqual(Array(50).fill('success'));
-		expect(emulator.counters()).toMatchObject({ refreshTokenReuse: 0, tokenRequests: { password: 1, refresh_token: 1 } });
+		expect(emulator().counters()).toMatchObject({ refreshTokenReuse: 0, tokenRequests: { password: 1, refresh_token: 1 } });
 	});
 });
 
@@ -147,22 +140,22 @@ describe('a refresh request that fails on the way keeps the refresh token', () =
 	];
 
 	it.each(rows)('Sqowey refresh, $name -> $outcome after $requests request(s); then one refresh with the same token succeeds', async (row) => {
-		const flow = createSqoweyFlow(emulator, FAST);
+		const flow = createSqoweyFlow(emulator(), FAST);
 		await login(flow);
-		emulator.resetCounters();
-		emulator.injectFault(row.fault, row.options);
+		emulator().resetCounters();
+		emulator().injectFault(row.fault, row.options);
 
 		const outcome = await settle(flow.tokens.getToken({ forceRefresh: true }), row.within + 2_000);
 
 		expect(outcomeName(outcome)).toBe(row.outcome);
 		expect(outcome.ms).toBeLessThan(row.within);
-		const { faultsServed, tokenRequests } = emulator.counters();
+		const { faultsServed, tokenRequests } = emulator().counters();
 		expect(faultsServed + tokenRequests.total).toBe(row.requests);
-		emulator.clearFaults();
+		emulator().clearFaults();
 		if (row.outcome !== 'success') {
 			await expect(flow.tokens.getToken({ forceRefresh: true })).resolves.toMatchObject({ tokenType: 'Bearer' });
 		}
-		expect(emulator.counters()).toMatchObject({ refreshTokenReuse: 0, tokenRequests: { refresh_token: 1 } });
+		expect(emulator().counters()).toMatchObject({ refreshTokenReuse: 0, tokenRequests: { refresh_token: 1 } });
 		expect((await sqoweyApi(flow.tokens).get('users/@me')).status).toBe(200);
 	});
 });
