@@ -1,4 +1,4 @@
-import { createAuthorizedFetch, originPrefix, toTokenManager, type Auth } from './authorized-fetch.js';
+import { createAuthorizedFetch, originPrefix, outgoingFromRequest, outgoingFromUrl, toTokenManager, type Auth } from './authorized-fetch.js';
 
 /** Options of {@link authFetch}. */
 export interface AuthFetchOptions {
@@ -20,16 +20,15 @@ export interface AuthFetchOptions {
 export function authFetch(options: AuthFetchOptions): typeof fetch {
 	const { auth, allowedOrigins, fetch: fetchFunction } = options;
 	if (!Array.isArray(allowedOrigins)) throw new TypeError('Expected `allowedOrigins` to be an array of origins');
-	const streamed = new WeakSet<Request>();
+	const send: typeof fetch = fetchFunction ?? ((input, init) => globalThis.fetch(input, init));
 	const authorizedFetch = createAuthorizedFetch({
 		manager: toTokenManager(auth, fetchFunction),
 		allowed: allowedOrigins.map((url) => originPrefix(url, 'allowedOrigins')),
-		fetch: fetchFunction ?? ((input, init) => globalThis.fetch(input, init)),
-		isReplayable: (request) => !streamed.has(request),
 	});
 	return (input, init) => {
-		const request = new Request(input, init);
-		if (init?.body instanceof ReadableStream) streamed.add(request);
-		return authorizedFetch(request);
+		if (!(input instanceof Request)) return authorizedFetch(outgoingFromUrl(input, init, send));
+		// A Request's body cannot be told apart from a stream once inside it: it is teed, so it can be replayed.
+		const request = init === undefined ? input : new Request(input, init);
+		return authorizedFetch(outgoingFromRequest(request, undefined, send, !(init?.body instanceof ReadableStream)));
 	};
 }

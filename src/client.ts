@@ -1,5 +1,5 @@
 import ky, { type KyInstance, type Options } from 'ky';
-import { createAuthorizedFetch, originPrefix, toTokenManager, type Auth } from './authorized-fetch.js';
+import { createAuthorizedFetch, originPrefix, outgoingFromRequest, toTokenManager, type Auth } from './authorized-fetch.js';
 import { isTokenkeeperError } from './errors.js';
 
 /** Options of {@link createClient}: ky's options, plus who authenticates and where tokens may go. */
@@ -38,16 +38,18 @@ export function createClient(options: ClientOptions): KyInstance {
 	const { auth, allowedOrigins = [], prefixUrl, ...kyOptions } = options;
 	const manager = toTokenManager(auth, kyOptions.fetch);
 	const streamed = new WeakSet<Request>();
+	const send: typeof fetch = kyOptions.fetch ?? ((input, init) => globalThis.fetch(input, init));
 	const authorizedFetch = createAuthorizedFetch({
 		manager,
 		allowed: [prefixUrl, ...allowedOrigins].map((url) => originPrefix(url, 'prefixUrl and allowedOrigins')),
-		fetch: kyOptions.fetch ?? ((input, init) => globalThis.fetch(input, init)),
-		isReplayable: (request) => !streamed.has(request),
 	});
 	return ky.create({
 		...kyOptions,
 		prefixUrl,
-		fetch: (input, init) => authorizedFetch(input instanceof Request ? input : new Request(input, init), init),
+		fetch: (input, init) => {
+			const request = input instanceof Request ? input : new Request(input, init);
+			return authorizedFetch(outgoingFromRequest(request, init, send, !streamed.has(request)));
+		},
 		retry: withoutTokenErrorRetries(kyOptions.retry),
 		hooks: {
 			...kyOptions.hooks,

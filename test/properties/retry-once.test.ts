@@ -31,8 +31,9 @@ describe('retry once, under interleavings', () => {
 				);
 				const seen: Array<Array<string | null>> = answers.map(() => []);
 				const rejectedTokens = new Set<string>();
-				const api: typeof fetch = async (input) => {
-					const request = input as Request;
+				const api: typeof fetch = async (input, init) => {
+					// fetch's whole signature: authFetch passes (url, init) through, ky passes a Request.
+					const request = new Request(input, init);
 					const call = Number(new URL(request.url).pathname.slice(1));
 					const authorization = request.headers.get('authorization');
 					const attempt = seen[call]!.push(authorization) - 1;
