@@ -48,7 +48,7 @@ export type { MemoryStoreOptions } from './stores/memory.js';
 export type { WebStorageStoreOptions } from './stores/web-storage.js';
 export type { IndexedDbStoreOptions } from './stores/indexed-db.js';
 export type { LockManagerLike } from './stores/tab-lock.js';
-export type { KeyValueStorage } from './flow/attempts.js';
+export type { KeyValueStorage } from './stores/key-value-storage.js';
 export type {
 	AuthorizationCodeFlow,
 	AuthorizationCodeFlowOptions,

@@ -1,12 +1,4 @@
-/** A Storage-like key/value store: `sessionStorage`, `localStorage`, or an in-memory stand-in. */
-export interface KeyValueStorage {
-	/** The value, or `null` when there is none. */
-	getItem(key: string): string | null;
-	/** Store a value; may throw `QuotaExceededError`. */
-	setItem(key: string, value: string): void;
-	/** Remove a value, if any. */
-	removeItem(key: string): void;
-}
+import { createMemoryStorage, type KeyValueStorage } from '../stores/key-value-storage.js';
 
 /** One login attempt: what `handleCallback` needs to finish it. Single use. */
 export interface LoginAttempt {
@@ -14,16 +6,6 @@ export interface LoginAttempt {
 	readonly codeVerifier: string;
 	readonly redirectUri: string;
 	readonly expiresAt: number;
-}
-
-/** A Map behind the Storage interface, for servers, CLIs and tests. */
-export function createMemoryStorage(): KeyValueStorage {
-	const items = new Map<string, string>();
-	return {
-		getItem: (key) => items.get(key) ?? null,
-		setItem: (key, value) => void items.set(key, String(value)),
-		removeItem: (key) => void items.delete(key),
-	};
 }
 
 /**

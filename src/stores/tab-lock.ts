@@ -1,5 +1,5 @@
 import { delay } from '../abortable.js';
-import type { KeyValueStorage } from '../flow/attempts.js';
+import type { KeyValueStorage } from '../stores/key-value-storage.js';
 import { createLocalLock } from './local-lock.js';
 
 /** The part of the Web Locks API (`navigator.locks`) tokenkeeper uses. */

@@ -8,7 +8,7 @@ import {
 	sqowey,
 	type AuthorizationCodeFlow,
 } from '../../src/index.js';
-import { createMemoryStorage } from '../../src/flow/attempts.js';
+import { createMemoryStorage } from '../../src/stores/key-value-storage.js';
 import { buildAuthorizationUrl, normaliseScope } from '../../src/flow/authorization-url.js';
 import { computeCodeChallenge } from '../../src/pkce.js';
 import { createClock } from '../_helpers/manager.js';
