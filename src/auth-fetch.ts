@@ -1,4 +1,5 @@
 import { createAuthorizedFetch, originPrefix, outgoingFromRequest, outgoingFromUrl, toTokenManager, type Auth } from './authorized-fetch.js';
+import { defaultFetch } from './transport.js';
 
 /** Options of {@link authFetch}. */
 export interface AuthFetchOptions {
@@ -20,7 +21,7 @@ export interface AuthFetchOptions {
 export function authFetch(options: AuthFetchOptions): typeof fetch {
 	const { auth, allowedOrigins, fetch: fetchFunction } = options;
 	if (!Array.isArray(allowedOrigins)) throw new TypeError('Expected `allowedOrigins` to be an array of origins');
-	const send: typeof fetch = fetchFunction ?? ((input, init) => globalThis.fetch(input, init));
+	const send = fetchFunction ?? defaultFetch;
 	const authorizedFetch = createAuthorizedFetch({
 		manager: toTokenManager(auth, fetchFunction),
 		allowed: allowedOrigins.map((url) => originPrefix(url, 'allowedOrigins')),

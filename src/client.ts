@@ -1,6 +1,7 @@
 import ky, { type KyInstance, type Options } from 'ky';
 import { createAuthorizedFetch, originPrefix, outgoingFromRequest, toTokenManager, type Auth } from './authorized-fetch.js';
 import { isTokenkeeperError } from './errors.js';
+import { defaultFetch } from './transport.js';
 
 /** Options of {@link createClient}: ky's options, plus who authenticates and where tokens may go. */
 export interface ClientOptions extends Omit<Options, 'prefixUrl'> {
@@ -38,7 +39,7 @@ export function createClient(options: ClientOptions): KyInstance {
 	const { auth, allowedOrigins = [], prefixUrl, ...kyOptions } = options;
 	const manager = toTokenManager(auth, kyOptions.fetch);
 	const streamed = new WeakSet<Request>();
-	const send: typeof fetch = kyOptions.fetch ?? ((input, init) => globalThis.fetch(input, init));
+	const send = kyOptions.fetch ?? defaultFetch;
 	const authorizedFetch = createAuthorizedFetch({
 		manager,
 		allowed: [prefixUrl, ...allowedOrigins].map((url) => originPrefix(url, 'prefixUrl and allowedOrigins')),

@@ -4,6 +4,7 @@ import { boundedRequest } from './bounded-request.js';
 import { NetworkError, TokenResponseError } from './errors.js';
 import type { Provider, ProviderEndpoints } from './provider.js';
 import type { Transport } from './transport.js';
+import { tryParseJson } from './try-parse-json.js';
 
 /** The fields of an OpenID Provider Configuration document that tokenkeeper uses. */
 const DiscoveryDocumentSchema = z.object({
@@ -25,13 +26,7 @@ async function discover(issuer: string, transport: Transport, signal: AbortSigna
 		});
 	}
 	const { response } = outcome;
-	let body: unknown;
-	try {
-		body = JSON.parse(outcome.bodyText);
-	} catch {
-		body = undefined;
-	}
-	const parsed = DiscoveryDocumentSchema.safeParse(body);
+	const parsed = DiscoveryDocumentSchema.safeParse(tryParseJson(outcome.bodyText));
 	if (!response.ok || !parsed.success) {
 		throw new TokenResponseError(
 			`OpenID discovery at ${url} answered ${response.status} without a usable configuration. Check \`issuer\`, or pass \`tokenEndpoint\`.`,

@@ -1,6 +1,7 @@
 import * as z from 'zod/mini';
 import { ErrorCode, OAuthError, TokenResponseError } from './errors.js';
 import { createTokenSet, normaliseTokenType, type TokenSet } from './token-set.js';
+import { tryParseJson } from './try-parse-json.js';
 
 /**
  * The token endpoint's successful answer, as sent on the wire (snake_case).
@@ -88,13 +89,7 @@ function invalidTokenResponse(raw: RawTokenResponse, fields: readonly string[]):
  * a {@link TokenResponseError} otherwise (HTML error page, empty body…).
  */
 export function processErrorResponse(raw: RawTokenResponse, what = 'token endpoint'): OAuthError | TokenResponseError {
-	let body: unknown;
-	try {
-		body = JSON.parse(raw.bodyText);
-	} catch {
-		body = undefined;
-	}
-	const parsed = ErrorResponseSchema.safeParse(body);
+	const parsed = ErrorResponseSchema.safeParse(tryParseJson(raw.bodyText));
 	if (!parsed.success) {
 		return new TokenResponseError(
 			`The ${what} answered ${raw.status} with ${describeContentType(raw.contentType)} instead of an OAuth error. ` +

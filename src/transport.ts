@@ -48,14 +48,16 @@ export function requireTimerDelay(value: number, name: string): number {
 	return value;
 }
 
+/** The global fetch, called through the global object: unbound, it throws "Illegal invocation" in browsers. */
+export const defaultFetch: typeof fetch = (input, init) => globalThis.fetch(input, init);
+
 /** Expand and validate transport options once, at construction. */
 export function normaliseTransport(options: TransportOptions = {}): Transport {
 	const retry: RetryOptions = typeof options.retry === 'number' ? { retries: options.retry } : (options.retry ?? {});
 	const fetchFunction = options.fetch ?? globalThis.fetch;
 	if (typeof fetchFunction !== 'function') throw new TypeError('Expected `fetch` to be a function; no global fetch was found');
 	return {
-		// Unbound global fetch throws "Illegal invocation" in browsers.
-		fetch: options.fetch ?? ((input, init) => globalThis.fetch(input, init)),
+		fetch: options.fetch ?? defaultFetch,
 		timeout: requireTimerDelay(options.timeout ?? 10_000, 'timeout'),
 		retry: {
 			retries: requireNonNegative(retry.retries ?? 3, 'retry.retries'),

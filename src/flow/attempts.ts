@@ -1,4 +1,5 @@
 import { createMemoryStorage, type KeyValueStorage } from '../stores/key-value-storage.js';
+import { tryParseJson } from '../try-parse-json.js';
 
 /** One login attempt: what `handleCallback` needs to finish it. Single use. */
 export interface LoginAttempt {
@@ -31,13 +32,8 @@ export function createAttemptStore(storage: KeyValueStorage, prefix: string) {
 			const text = overflow.getItem(key) ?? storage.getItem(key);
 			overflow.removeItem(key);
 			storage.removeItem(key);
-			if (text === null) return undefined;
-			try {
-				const attempt = JSON.parse(text) as LoginAttempt;
-				return attempt.expiresAt > now ? attempt : undefined;
-			} catch {
-				return undefined;
-			}
+			const attempt = tryParseJson(text) as LoginAttempt | null | undefined;
+			return attempt && attempt.expiresAt > now ? attempt : undefined;
 		},
 	};
 }

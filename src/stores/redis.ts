@@ -1,8 +1,9 @@
-import { requireNonNegative } from '../transport.js';
-import { fromTokenSetRecord, toTokenSetRecord, type TokenSet } from '../token-set.js';
 import { createRedisLink, replyText, type RedisConnection, type RedisLink } from './redis-connection.js';
 import { withRedisLock } from './redis-lock.js';
 import type { TokenStore, TokenStoreLockOptions, TokenStoreSetOptions } from './store.js';
+import { fromTokenSetRecord, toTokenSetRecord, type TokenSet } from '../token-set.js';
+import { requireNonNegative } from '../transport.js';
+import { tryParseJson } from '../try-parse-json.js';
 
 /** Options of {@link RedisTokenStore}. */
 export interface RedisTokenStoreOptions {
@@ -107,13 +108,9 @@ export class RedisTokenStore implements TokenStore {
 	async get(key: string): Promise<TokenSet | undefined> {
 		const reply = replyText(await this.#redis.send(['GET', this.#tokensKey(key)]));
 		if (reply === undefined) return undefined;
-		try {
-			const entry = JSON.parse(reply) as { v?: unknown };
-			return entry.v === FORMAT ? fromTokenSetRecord(entry) : undefined;
-		} catch {
-			// Not ours, or damaged: as good as absent. The next token request overwrites it.
-			return undefined;
-		}
+		// Not ours, or damaged: as good as absent. The next token request overwrites it.
+		const entry = tryParseJson(reply) as { v?: unknown } | null | undefined;
+		return entry?.v === FORMAT ? fromTokenSetRecord(entry) : undefined;
 	}
 
 	/** Store a token set losslessly, with a TTL a little past its expiry (see the class notes). */

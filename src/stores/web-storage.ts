@@ -1,7 +1,8 @@
-import { createMemoryStorage, type KeyValueStorage } from '../stores/key-value-storage.js';
-import { fromTokenSetRecord, toTokenSetRecord, type TokenSet } from '../token-set.js';
 import { sameTokenSet, type TokenStore } from './store.js';
 import { createTabLock, type LockManagerLike } from './tab-lock.js';
+import { createMemoryStorage, type KeyValueStorage } from '../stores/key-value-storage.js';
+import { fromTokenSetRecord, toTokenSetRecord, type TokenSet } from '../token-set.js';
+import { tryParseJson } from '../try-parse-json.js';
 
 /** Options of {@link createWebStorageStore}. */
 export interface WebStorageStoreOptions {
@@ -45,12 +46,7 @@ export function createWebStorageStore(options: WebStorageStoreOptions): TokenSto
 		if (text === null) return undefined;
 		let entry = parsed.get(key);
 		if (entry?.text !== text) {
-			let record: { until?: unknown } | undefined;
-			try {
-				record = JSON.parse(text) as { until?: unknown };
-			} catch {
-				record = undefined;
-			}
+			const record = tryParseJson(text) as { until?: unknown } | null | undefined;
 			entry = { text, tokenSet: fromTokenSetRecord(record), until: typeof record?.until === 'number' ? record.until : undefined };
 			parsed.set(key, entry);
 		}
