@@ -19,6 +19,10 @@ export const ErrorCode = {
 	AuthorizationResponse: 'ERR_AUTHORIZATION_RESPONSE',
 	/** The API rejected the token and the request could not be sent again (its body was a stream). */
 	NotReplayable: 'ERR_NOT_REPLAYABLE',
+	/** `logout()` could not revoke: the provider has no revocation endpoint, so the tokens live until they expire. */
+	RevocationUnsupported: 'ERR_REVOCATION_UNSUPPORTED',
+	/** The session's lock could not be taken (another tab or process kept it too long). */
+	Lock: 'ERR_LOCK',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

@@ -1,6 +1,6 @@
 export { createTokenManager, isTokenManager } from './manager.js';
-export { createClient } from './client.js';
-export { authFetch } from './auth-fetch.js';
+export { createClient } from './client/create-client.js';
+export { authFetch } from './client/auth-fetch.js';
 export { squidex } from './providers/squidex.js';
 export { oauth2 } from './providers/oauth2.js';
 export { dotkernel } from './providers/dotkernel.js';
@@ -26,9 +26,9 @@ export {
 } from './errors.js';
 
 export type { TokenManager, TokenManagerOptions, GetTokenOptions } from './manager.js';
-export type { ClientOptions } from './client.js';
-export type { AuthFetchOptions } from './auth-fetch.js';
-export type { Auth } from './authorized-fetch.js';
+export type { ClientOptions } from './client/create-client.js';
+export type { AuthFetchOptions } from './client/auth-fetch.js';
+export type { Auth } from './client/client-options.js';
 export type { SquidexOptions } from './providers/squidex.js';
 export type { OAuth2Options } from './providers/oauth2.js';
 export type { DotkernelOptions } from './providers/dotkernel.js';
@@ -48,14 +48,14 @@ export type { MemoryStoreOptions } from './stores/memory.js';
 export type { WebStorageStoreOptions } from './stores/web-storage.js';
 export type { IndexedDbStoreOptions } from './stores/indexed-db.js';
 export type { LockManagerLike } from './stores/tab-lock.js';
-export type { KeyValueStorage } from './stores/key-value-storage.js';
+export type { KeyValueStorage } from './key-value-storage.js';
 export type {
 	AuthorizationCodeFlow,
 	AuthorizationCodeFlowOptions,
 	AuthorizationUrlOptions,
 	LogoutResult,
-	TokenStorageKind,
 } from './flow/authorization-code-flow.js';
+export type { TokenStorageKind } from './stores/storage-kind.js';
 export type { TokenManagerEventName, TokenManagerEvents, TokenManagerListener } from './events.js';
-export type { RetryOptions, TransportOptions } from './transport.js';
+export type { RetryOptions, TransportOptions } from './endpoint/index.js';
 export type { OAuthErrorFields, TokenkeeperErrorOptions } from './errors.js';

@@ -1,16 +1,14 @@
 import { abortable } from './abortable.js';
-import { resolveEndpoints } from './discovery.js';
-import { requestToken, type GrantParameters } from './endpoint.js';
-import { isOAuthError, LoginRequiredError } from './errors.js';
+import { createTokenEndpoint, type TokenEndpoint, type TransportOptions } from './endpoint/index.js';
+import { LoginRequiredError, type TokenkeeperError } from './errors.js';
 import { createEmitter, type TokenManagerEventName, type TokenManagerListener } from './events.js';
-import { clientCredentialsGrant } from './grants/client-credentials.js';
-import { passwordGrant } from './grants/password.js';
-import { refreshTokenGrant } from './grants/refresh-token.js';
-import type { Provider } from './provider.js';
+import type { GrantParameters } from './grants.js';
+import { requireNonNegative, requireTimerDelay } from './options.js';
+import type { Provider, ProviderEndpoints } from './provider.js';
 import { defaultStore } from './stores/default-store.js';
 import { sameTokenSet, type TokenStore } from './stores/store.js';
 import { createTokenSet, isFresh, withTokenSetChanges, type TokenSet, type TokenSetInit } from './token-set.js';
-import { normaliseTransport, requireNonNegative, requireTimerDelay, type TransportOptions } from './transport.js';
+import { createTokenSource } from './token-source.js';
 
 /** Options of {@link createTokenManager}. */
 export interface TokenManagerOptions extends TransportOptions {
@@ -48,11 +46,33 @@ export interface TokenManager {
 	on<E extends TokenManagerEventName>(event: E, listener: TokenManagerListener<E>): () => void;
 }
 
-/** A token request's answer, and the stored token set it takes the place of (`undefined`: none). */
-interface Obtained {
-	readonly tokenSet: TokenSet;
-	readonly source: 'grant' | 'refresh';
-	readonly replaces: TokenSet | undefined;
+/**
+ * What a login flow hands to the session's owner, and all it may do with the session: it never touches the
+ * store, the lock or the token endpoint itself. Internal: not exported from the package.
+ */
+export interface SessionSeam {
+	/** The clock every expiry is computed with. */
+	readonly now: () => number;
+	/** The provider's endpoints (the authorization endpoint, for the login URL). */
+	endpoints(signal?: AbortSignal): Promise<ProviderEndpoints>;
+	/**
+	 * Exchange a grant a person just gave (an authorization code) for the session's first tokens: one token request
+	 * inside the session's single flight and lock, stored and announced like any other (rule 8).
+	 */
+	login(grant: GrantParameters, signal?: AbortSignal): Promise<TokenSet>;
+	/**
+	 * Revoke the session's tokens at the provider (RFC 7009), then clear it, whatever the revocation said.
+	 * `revoked`: there were tokens, and every one was revoked.
+	 */
+	logout(): Promise<{ readonly revoked: boolean; readonly errors: readonly TokenkeeperError[] }>;
+}
+
+/** What a flight is for: a read that found no fresh token (maybe forced), or, with `grant`, a login's exchange. */
+interface FlightPlan {
+	readonly seen?: TokenSet | undefined;
+	readonly force?: boolean;
+	readonly grant?: GrantParameters;
+	readonly signal?: AbortSignal | undefined;
 }
 
 const managerBrand = Symbol.for('tokenkeeper.manager');
@@ -86,15 +106,20 @@ function requireProvider(provider: Provider): Provider {
  * const { accessToken, expiresAt } = await tokens.getToken();
  */
 export function createTokenManager(provider: Provider, options: TokenManagerOptions = {}): TokenManager {
+	return createManagedSession(provider, options).manager;
+}
+
+/** A session's manager and the seam through which a login flow hands it grants. */
+export function createManagedSession(provider: Provider, options: TokenManagerOptions = {}): { manager: TokenManager; seam: SessionSeam } {
 	requireProvider(provider);
-	const transport = normaliseTransport(options);
+	const endpoint: TokenEndpoint = createTokenEndpoint(provider, options);
 	const store = options.store ?? defaultStore();
 	const key = options.key ?? defaultKey(provider);
 	const leeway = requireNonNegative(options.leeway ?? 30_000, 'leeway');
 	// It becomes the lock's timer (a longer one would fire at once and let a second token request in).
 	const lockTtl = requireTimerDelay(options.lockTtl ?? 60_000, 'lockTtl');
 	const emitter = createEmitter();
-	const fresh = (tokenSet: TokenSet) => isFresh(tokenSet, transport.now(), leeway);
+	const fresh = (tokenSet: TokenSet) => isFresh(tokenSet, endpoint.now(), leeway);
 
 	let inflight: Promise<TokenSet> | undefined;
 	let cleared = false;
@@ -107,106 +132,52 @@ export function createTokenManager(provider: Provider, options: TokenManagerOpti
 		return error;
 	}
 
-	const canGrantUnattended =
-		provider.primaryGrant.type === 'client_credentials' ||
-		(provider.primaryGrant.type === 'password' && provider.primaryGrant.credentials !== undefined);
-
-	async function primaryGrant(): Promise<TokenSet> {
-		const endpoints = await resolveEndpoints(provider, transport);
-		const grant = provider.primaryGrant;
-		let parameters: GrantParameters;
-		if (grant.type === 'password' && grant.credentials) {
-			parameters = passwordGrant(await grant.credentials(), provider.scope);
-		} else {
-			parameters = clientCredentialsGrant(provider.scope);
-		}
-		return requestToken(provider, endpoints.token, parameters, transport);
-	}
-
-	async function refreshGrant(current: TokenSet & { refreshToken: string }): Promise<TokenSet> {
-		const endpoints = await resolveEndpoints(provider, transport);
-		const next = await requestToken(
-			provider,
-			endpoints.refresh ?? endpoints.token,
-			refreshTokenGrant(current.refreshToken, provider.scope),
-			transport,
-		);
-		// Rule 3: a server that does not rotate sends no refresh token; the old one stays valid.
-		if (next.refreshToken !== undefined) return next;
-		return withTokenSetChanges(next, { refreshToken: current.refreshToken }, transport.now());
-	}
-
-	/** Rule 3 (refresh before re-login) and rule 8 (re-read before declaring the session dead). */
-	async function obtain(current: TokenSet | undefined, retriesAfterRotation = 1): Promise<Obtained> {
-		if (current?.refreshToken !== undefined) {
-			try {
-				return { tokenSet: await refreshGrant(current as TokenSet & { refreshToken: string }), source: 'refresh', replaces: current };
-			} catch (error) {
-				// Network errors, timeouts and 5xx never cost the session its refresh token.
-				if (!isOAuthError(error) || !provider.isRefreshRejected(error)) throw error;
-				const latest = await store.get(key);
-				if (latest && !sameTokenSet(latest, current) && retriesAfterRotation > 0) {
-					// Another tab or process rotated the refresh token while we used the old one.
-					if (fresh(latest)) return { tokenSet: latest, source: 'refresh', replaces: latest };
-					return obtain(latest, retriesAfterRotation - 1);
-				}
-				await dropSession(current);
-				if (!canGrantUnattended) {
-					throw loginRequired(
-						`The refresh token was refused (${error.error}): the session has ended. Log in again.`,
-						error,
-					);
-				}
-				return { tokenSet: await primaryGrant(), source: 'grant', replaces: undefined };
-			}
-		} else if (!canGrantUnattended) {
-			throw loginRequired(
-				current
-					? 'The access token expired and there is no refresh token: log in again.'
-					: 'No tokens yet: log in first (or call setTokens()).',
-			);
-		}
-		return { tokenSet: await primaryGrant(), source: 'grant', replaces: current };
-	}
-
-	async function dropSession(current: TokenSet): Promise<void> {
-		if (store.compareAndSet) await store.compareAndSet(key, current, undefined);
-		else await store.delete(key);
-	}
+	const { obtain, exchange } = createTokenSource({ provider, endpoint, store, key, fresh, loginRequired });
 
 	function storeTtl(tokenSet: TokenSet): number | undefined {
 		// With a refresh token the entry outlives its access token; without one it is useless once expired.
 		if (tokenSet.refreshToken !== undefined || tokenSet.expiresAt === undefined) return undefined;
-		return Math.max(0, tokenSet.expiresAt - transport.now()) + 60_000;
+		return Math.max(0, tokenSet.expiresAt - endpoint.now()) + 60_000;
 	}
 
 	/** One token request for the session, inside the store's lock when it has one (rule 8). */
-	async function runFlight(seen: TokenSet | undefined, force: boolean, startedIn: number): Promise<TokenSet> {
+	async function runFlight(plan: FlightPlan, startedIn: number): Promise<TokenSet> {
 		const locked = async (): Promise<TokenSet> => {
 			for (;;) {
 				// Inside the lock, re-read: another process or tab may have done the work already.
 				const current = await store.get(key);
-				if (current && fresh(current) && !(force && sameTokenSet(current, seen))) return current;
-				const { tokenSet, source, replaces } = await obtain(current);
+				if (!plan.grant && current && fresh(current) && !(plan.force && sameTokenSet(current, plan.seen))) return current;
+				const { tokenSet, source, replaces } = plan.grant ? await exchange(plan.grant, current, plan.signal) : await obtain(current);
 				if (generation !== startedIn) {
 					// clear() or setTokens() ran meanwhile: their outcome wins over this request's.
 					if (cleared) throw loginRequired('The session was cleared while a token request was in flight: log in again.');
 					startedIn = generation;
 					// Unless the answer continues the session now stored (a refused refresh adopts what setTokens() stored),
 					// it is dropped, and everyone waiting gets the new session: as it is if fresh, else refreshed.
-					if (!sameTokenSet(await store.get(key), replaces)) continue;
+					// A login's code is spent, so its answer is never dropped.
+					if (!plan.grant && !sameTokenSet(await store.get(key), replaces)) continue;
 				}
+				cleared = false;
 				await store.set(key, tokenSet, { ttl: storeTtl(tokenSet) });
 				emitter.emit('token', { tokenSet, source });
 				return tokenSet;
 			}
 		};
 		try {
-			return store.withLock ? await store.withLock(key, locked, { ttl: lockTtl }) : await locked();
+			return store.withLock ? await store.withLock(key, locked, { ttl: lockTtl, signal: plan.signal }) : await locked();
 		} catch (error) {
 			emitter.emit('error', { error });
 			throw error;
 		}
+	}
+
+	/** Rule 2: every concurrent caller shares this one promise. */
+	function startFlight(plan: FlightPlan, startedIn: number): Promise<TokenSet> {
+		const flight: Promise<TokenSet> = runFlight(plan, startedIn).finally(() => {
+			if (inflight === flight) inflight = undefined;
+		});
+		inflight = flight;
+		return flight;
 	}
 
 	const manager: TokenManager = {
@@ -215,15 +186,12 @@ export function createTokenManager(provider: Provider, options: TokenManagerOpti
 		async getToken({ signal, forceRefresh = false }: GetTokenOptions = {}) {
 			signal?.throwIfAborted();
 			if (cleared) throw loginRequired('The session was cleared: log in again, or call setTokens().');
+			// Taken before the read: a clear() while it is awaited must still stop this caller's token request.
 			const startedIn = generation;
 			const cached = await store.get(key);
 			// Rule 1: a fresh cached token costs no I/O.
 			if (!forceRefresh && cached && fresh(cached)) return cached;
-			// Rule 2: single flight; every concurrent caller shares this one promise.
-			inflight ??= runFlight(cached, forceRefresh, startedIn).finally(() => {
-				inflight = undefined;
-			});
-			return abortable(inflight, signal);
+			return abortable(inflight ?? startFlight({ seen: cached, force: forceRefresh }, startedIn), signal);
 		},
 
 		async invalidate(token) {
@@ -232,7 +200,7 @@ export function createTokenManager(provider: Provider, options: TokenManagerOpti
 			// Rule 4: a late rejection of an older token must not drop the newer one.
 			if (!current || current.accessToken !== accessToken) return false;
 			// Expired at the epoch, not "now": a clock set back later must not bring a rejected token back to life.
-			const expired = withTokenSetChanges(current, { expiresAt: 0 }, transport.now());
+			const expired = withTokenSetChanges(current, { expiresAt: 0 }, endpoint.now());
 			if (store.compareAndSet) return store.compareAndSet(key, current, expired);
 			await store.set(key, expired);
 			return true;
@@ -241,7 +209,7 @@ export function createTokenManager(provider: Provider, options: TokenManagerOpti
 		async setTokens(tokens) {
 			// Token sets keep their secrets in getters, which a spread would miss: name them.
 			const init: TokenSetInit = { ...tokens, accessToken: tokens.accessToken, refreshToken: tokens.refreshToken, idToken: tokens.idToken };
-			const tokenSet = createTokenSet(init, transport.now());
+			const tokenSet = createTokenSet(init, endpoint.now());
 			generation += 1;
 			cleared = false;
 			await store.set(key, tokenSet, { ttl: storeTtl(tokenSet) });
@@ -258,5 +226,24 @@ export function createTokenManager(provider: Provider, options: TokenManagerOpti
 		on: emitter.on,
 	};
 	Object.defineProperty(manager, managerBrand, { value: true, enumerable: false });
-	return Object.freeze(manager);
+
+	const seam: SessionSeam = {
+		now: endpoint.now,
+		endpoints: endpoint.endpoints,
+		async login(grant, signal) {
+			signal?.throwIfAborted();
+			const startedIn = generation;
+			// A login replaces the session whatever is cached, so it never joins a read's flight: it waits for it.
+			// Bounded: every flight ends within its token request's timeouts and its lock's ttl.
+			while (inflight) await inflight.catch(() => undefined);
+			return abortable(startFlight({ grant, signal }, startedIn), signal);
+		},
+		async logout() {
+			const current = await store.get(key);
+			const errors = current ? await endpoint.revoke(current) : [];
+			await manager.clear();
+			return { revoked: current !== undefined && errors.length === 0, errors };
+		},
+	};
+	return { manager: Object.freeze(manager), seam };
 }

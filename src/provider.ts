@@ -101,21 +101,3 @@ export function defineProvider(definition: ProviderDefinition): Provider {
 export function clientSecretOf(provider: Provider): string | undefined {
 	return secrets.get(provider);
 }
-
-/** Validate a required string option with a uniform message. */
-export function requireString(value: unknown, name: string): string {
-	if (typeof value !== 'string' || value === '') throw new TypeError(`Expected \`${name}\` to be a non-empty string`);
-	return value;
-}
-
-/** Validate an absolute URL option, kept exactly as given (an endpoint's trailing slash can matter). */
-export function requireUrl(value: unknown, name: string): string {
-	const url = requireString(value, name);
-	if (!URL.canParse(url)) throw new TypeError(`Expected \`${name}\` to be an absolute URL, got "${url}"`);
-	return url;
-}
-
-/** Validate a base URL option and drop trailing slashes, so paths can be appended. */
-export function requireBaseUrl(value: unknown, name: string): string {
-	return requireUrl(value, name).replace(/\/+$/, '');
-}

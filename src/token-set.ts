@@ -4,13 +4,15 @@
  */
 export interface TokenSet {
 	readonly accessToken: string;
-	/** Normalised: `bearer` becomes `Bearer`. */
+	/** Normalized: `bearer` becomes `Bearer`. */
 	readonly tokenType: string;
 	/** Epoch ms when the access token expires; `undefined` when the server gave no `expires_in`. */
 	readonly expiresAt: number | undefined;
 	readonly refreshToken?: string | undefined;
 	readonly scope?: string | undefined;
 	readonly idToken?: string | undefined;
+	/** Epoch ms when the tokens were received: with `expiresAt`, the token's lifetime, which scales the leeway. */
+	readonly receivedAt?: number | undefined;
 }
 
 /** What {@link createTokenSet} accepts: `expiresAt` (epoch ms) or `expiresIn` (seconds from now). */
@@ -46,7 +48,7 @@ class ImmutableTokenSet implements TokenSet {
 			refreshToken: { value: init.refreshToken, enumerable: false },
 			idToken: { value: init.idToken, enumerable: false },
 		});
-		this.tokenType = normaliseTokenType(init.tokenType);
+		this.tokenType = normalizeTokenType(init.tokenType);
 		this.expiresAt = init.expiresAt ?? (init.expiresIn === undefined ? undefined : now + init.expiresIn * 1000);
 		this.scope = init.scope;
 		this.receivedAt = init.receivedAt ?? now;
@@ -77,7 +79,7 @@ class ImmutableTokenSet implements TokenSet {
 }
 
 /** `bearer` -> `Bearer`; other types keep their spelling. */
-export function normaliseTokenType(tokenType: string | undefined): string {
+export function normalizeTokenType(tokenType: string | undefined): string {
 	if (tokenType === undefined || tokenType.toLowerCase() === 'bearer') return 'Bearer';
 	return tokenType;
 }
@@ -106,7 +108,7 @@ export function withTokenSetChanges(tokenSet: TokenSet, changes: Partial<TokenSe
  */
 export function isFresh(tokenSet: TokenSet, now: number, leeway: number): boolean {
 	if (tokenSet.expiresAt === undefined) return true;
-	const receivedAt = (tokenSet as { receivedAt?: number }).receivedAt;
+	const { receivedAt } = tokenSet;
 	const lifetime = receivedAt === undefined ? Number.POSITIVE_INFINITY : tokenSet.expiresAt - receivedAt;
 	return now < tokenSet.expiresAt - Math.min(leeway, Math.max(0, lifetime / 2));
 }
@@ -131,7 +133,7 @@ export function toTokenSetRecord(tokenSet: TokenSet): TokenSetRecord {
 		refreshToken: tokenSet.refreshToken,
 		scope: tokenSet.scope,
 		idToken: tokenSet.idToken,
-		receivedAt: (tokenSet as { receivedAt?: number }).receivedAt,
+		receivedAt: tokenSet.receivedAt,
 	};
 }
 

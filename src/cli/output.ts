@@ -3,7 +3,8 @@ import { toTokenSetRecord } from '../token-set.js';
 import type { TokenSet } from '../token-set.js';
 import { CliError, UsageError } from './cli-error.js';
 import type { CliContext, TextSink } from './context.js';
-import { oneLine, redact, safeLines } from './redact.js';
+import { redact } from '../endpoint/index.js';
+import { oneLine, safeLines } from './terminal-text.js';
 
 /**
  * The token for a script: the access token and one newline, or with `json` the whole set, tokens included

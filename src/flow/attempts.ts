@@ -1,4 +1,4 @@
-import { createMemoryStorage, type KeyValueStorage } from '../stores/key-value-storage.js';
+import { createMemoryStorage, type KeyValueStorage } from '../key-value-storage.js';
 import { tryParseJson } from '../try-parse-json.js';
 
 /** One login attempt: what `handleCallback` needs to finish it. Single use. */

@@ -1,33 +1,17 @@
-import { resolveEndpoints } from '../discovery.js';
-import { requestToken } from '../endpoint.js';
-import { AuthorizationResponseError, isOAuthError, LoginRequiredError, type TokenkeeperError } from '../errors.js';
-import { authorizationCodeGrant } from '../grants/authorization-code.js';
-import { createTokenManager, defaultKey, type TokenManager, type TokenManagerOptions } from '../manager.js';
+import { AuthorizationResponseError, type TokenkeeperError } from '../errors.js';
+import { authorizationCodeGrant } from '../grants.js';
+import { sessionStorageOrMemory, type KeyValueStorage } from '../key-value-storage.js';
+import type { TokenManager } from '../manager.js';
 import { computeCodeChallenge, generateCodeVerifier, generateState } from '../pkce.js';
 import type { Provider } from '../provider.js';
-import { defaultStore } from '../stores/default-store.js';
-import type { TokenStore } from '../stores/store.js';
-import { createIndexedDbStore } from '../stores/indexed-db.js';
-import { browserStorage, createWebStorageStore, sessionStorageOrMemory } from '../stores/web-storage.js';
+import { openSession, type SessionOptions } from '../session.js';
 import type { TokenSet } from '../token-set.js';
-import { normaliseTransport } from '../transport.js';
-import type { KeyValueStorage } from '../stores/key-value-storage.js';
 import { createAttemptStore } from './attempts.js';
-import { buildAuthorizationUrl, normaliseScope } from './authorization-url.js';
+import { buildAuthorizationUrl, normalizeScope } from './authorization-url.js';
 import { readCallbackParameters, validateAuthorizationResponse } from './callback.js';
-import { revokeToken } from './revocation.js';
-
-/**
- * Where the flow keeps tokens: `session` (sessionStorage: this tab only; the default in browsers),
- * `local` (IndexedDB: shared by every tab of the origin, rotation-safe across them, survives restarts),
- * `memory` (this page only; the default outside browsers).
- */
-export type TokenStorageKind = 'session' | 'local' | 'memory';
 
 /** Options of {@link createAuthorizationCodeFlow}. */
-export interface AuthorizationCodeFlowOptions extends TokenManagerOptions {
-	/** Where tokens live, unless `store` is given. */
-	readonly storage?: TokenStorageKind | undefined;
+export interface AuthorizationCodeFlowOptions extends SessionOptions {
 	/** Where login attempts (state, PKCE verifier) live until the callback. Default `sessionStorage`, or memory. */
 	readonly attemptStorage?: KeyValueStorage | undefined;
 	/** How long a login attempt may take, from the redirect to the callback, in ms. Default 10 minutes. */
@@ -49,7 +33,7 @@ export interface LogoutResult {
 	/** True when every token was revoked at the provider. */
 	readonly revoked: boolean;
 	/** Why revocation failed or was skipped, if it did. */
-	readonly errors: readonly (TokenkeeperError | Error)[];
+	readonly errors: readonly TokenkeeperError[];
 }
 
 /** The authorization code + PKCE login, for browsers and servers. */
@@ -64,20 +48,6 @@ export interface AuthorizationCodeFlow {
 	logout(): Promise<LogoutResult>;
 }
 
-function tokenStore(kind: TokenStorageKind | undefined): TokenStore {
-	if (kind === 'memory') return defaultStore();
-	if (kind === 'local') {
-		// Shared by tabs: IndexedDB, whose reads after a lock hand-off see the other tab's rotation
-		// (localStorage's cross-process copies may lag behind, which would reuse a rotated refresh token).
-		if (typeof indexedDB !== 'undefined') return createIndexedDbStore();
-		const local = browserStorage('localStorage');
-		if (!local) throw new TypeError('`storage: "local"` needs IndexedDB or localStorage, which this runtime lacks');
-		return createWebStorageStore({ storage: local });
-	}
-	const session = browserStorage('sessionStorage');
-	return session ? createWebStorageStore({ storage: session, lockStorage: browserStorage('localStorage') ?? session }) : defaultStore();
-}
-
 /**
  * Log a person in with the authorization code grant and PKCE (S256), then keep their tokens.
  * @see https://www.rfc-editor.org/rfc/rfc9700#section-2.1.1
@@ -89,36 +59,21 @@ function tokenStore(kind: TokenStorageKind | undefined): TokenStore {
  * const api = createClient({ prefixUrl: 'https://api.sqowey.de/', auth: flow.tokens });
  */
 export function createAuthorizationCodeFlow(provider: Provider, options: AuthorizationCodeFlowOptions = {}): AuthorizationCodeFlow {
-	const transport = normaliseTransport(options);
-	const store = options.store ?? tokenStore(options.storage);
-	const key = options.key ?? defaultKey(provider);
-	const tokens = createTokenManager(provider, { ...options, store, key });
+	const { manager, seam } = openSession(provider, options);
 	const attempts = createAttemptStore(options.attemptStorage ?? sessionStorageOrMemory(), 'tokenkeeper:');
 	const attemptTtl = options.attemptTtl ?? 10 * 60_000;
 
-	async function exchange(code: string, attempt: { redirectUri: string; codeVerifier: string }, signal?: AbortSignal): Promise<TokenSet> {
-		const endpoints = await resolveEndpoints(provider, transport, signal);
-		try {
-			return await requestToken(provider, endpoints.token, authorizationCodeGrant(code, attempt.redirectUri, attempt.codeVerifier), transport, signal);
-		} catch (error) {
-			if (isOAuthError(error) && error.error === 'invalid_grant') {
-				throw new LoginRequiredError('The authorization code expired or was already used: log in again.', { cause: error });
-			}
-			throw error;
-		}
-	}
-
 	return {
-		tokens,
+		tokens: manager,
 
 		async createAuthorizationUrl({ scope, redirectUri, ...extra } = {}) {
-			const endpoints = await resolveEndpoints(provider, transport);
+			const endpoints = await seam.endpoints();
 			if (!endpoints.authorization) throw new TypeError(`Provider ${provider.name} has no authorization endpoint`);
 			const target = redirectUri ?? provider.redirectUri;
 			if (!target) throw new TypeError('Expected `redirectUri`, on the provider or in this call');
 			const state = generateState();
 			const codeVerifier = generateCodeVerifier();
-			attempts.save({ state, codeVerifier, redirectUri: target, expiresAt: transport.now() + attemptTtl });
+			attempts.save({ state, codeVerifier, redirectUri: target, expiresAt: seam.now() + attemptTtl });
 			const extraParameters = Object.fromEntries(
 				Object.entries(extra).map(([name, value]) => [name, Array.isArray(value) ? value.join(' ') : (value as string | undefined)]),
 			);
@@ -126,7 +81,7 @@ export function createAuthorizationCodeFlow(provider: Provider, options: Authori
 				authorizationEndpoint: endpoints.authorization,
 				clientId: provider.clientId,
 				redirectUri: target,
-				scope: normaliseScope(scope),
+				scope: normalizeScope(scope),
 				state,
 				codeChallenge: await computeCodeChallenge(codeVerifier),
 				extra: extraParameters,
@@ -141,40 +96,17 @@ export function createAuthorizationCodeFlow(provider: Provider, options: Authori
 					error: 'missing_state',
 				});
 			}
-			const attempt = attempts.take(state, transport.now());
+			const attempt = attempts.take(state, seam.now());
 			if (!attempt) {
 				throw new AuthorizationResponseError(
-					'The authorization response\'s state matches no login in progress: it is forged, replayed, or too old. Log in again.',
+					"The authorization response's state matches no login in progress: it is forged, replayed, or too old. Log in again.",
 					{ error: 'state_mismatch' },
 				);
 			}
 			const { code } = validateAuthorizationResponse(params, { state, issuer: provider.issuer });
-			// Rule 8: the first login is a token request of the session too, so it runs inside the session's lock.
-			const run = async () => tokens.setTokens(await exchange(code, attempt, signal));
-			return store.withLock ? store.withLock(key, run, { signal }) : run();
+			return seam.login(authorizationCodeGrant(code, attempt.redirectUri, attempt.codeVerifier), signal);
 		},
 
-		async logout() {
-			const current = await store.get(key);
-			const errors: Array<TokenkeeperError | Error> = [];
-			let revocation: string | undefined;
-			try {
-				revocation = (await resolveEndpoints(provider, transport)).revocation;
-			} catch (error) {
-				errors.push(error as Error);
-			}
-			if (current && revocation) {
-				if (current.refreshToken) {
-					const error = await revokeToken(provider, revocation, current.refreshToken, 'refresh_token', transport);
-					if (error) errors.push(error);
-				}
-				const error = await revokeToken(provider, revocation, current.accessToken, 'access_token', transport);
-				if (error) errors.push(error);
-			} else if (current && !errors.length) {
-				errors.push(new Error(`Provider ${provider.name} has no revocation endpoint: the tokens stay valid until they expire.`));
-			}
-			await tokens.clear();
-			return { revoked: current !== undefined && errors.length === 0, errors };
-		},
+		logout: seam.logout,
 	};
 }

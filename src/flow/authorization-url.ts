@@ -11,7 +11,7 @@ export interface AuthorizationUrlInput {
 }
 
 /** Scopes as the caller gives them (array or space-separated string) -> one space-separated string. */
-export function normaliseScope(scope: string | readonly string[] | undefined): string | undefined {
+export function normalizeScope(scope: string | readonly string[] | undefined): string | undefined {
 	const list = (Array.isArray(scope) ? scope : String(scope ?? '').split(' ')).map((s) => s.trim()).filter(Boolean);
 	for (const item of list) {
 		if (/[\s"\\]/.test(item)) throw new TypeError(`Expected each scope to be a token without spaces or quotes, got "${item}"`);

@@ -1,5 +1,6 @@
 import type { OAuthError } from '../errors.js';
-import { defineProvider, requireBaseUrl, requireString, type PasswordCredentials, type Provider } from '../provider.js';
+import { requireBaseUrl, requireString } from '../options.js';
+import { defineProvider, type PasswordCredentials, type Provider } from '../provider.js';
 
 /** Options of {@link dotkernel}. */
 export interface DotkernelOptions {

@@ -1,13 +1,5 @@
-import {
-	defineProvider,
-	requireBaseUrl,
-	requireUrl,
-	requireString,
-	type BodyEncoding,
-	type ClientAuthentication,
-	type PasswordCredentials,
-	type Provider,
-} from '../provider.js';
+import { requireBaseUrl, requireUrl, requireString } from '../options.js';
+import { defineProvider, type BodyEncoding, type ClientAuthentication, type PasswordCredentials, type Provider } from '../provider.js';
 
 /** Options of {@link oauth2}: a `tokenEndpoint`, or an `issuer` to discover it from. */
 export interface OAuth2Options {

@@ -1,4 +1,5 @@
-import { defineProvider, requireBaseUrl, requireString, requireUrl, type Provider } from '../provider.js';
+import { requireBaseUrl, requireString, requireUrl } from '../options.js';
+import { defineProvider, type Provider } from '../provider.js';
 
 /** Options of {@link sqowey}. */
 export interface SqoweyOptions {

@@ -1,4 +1,5 @@
-import { defineProvider, requireBaseUrl, requireString, type ClientAuthentication, type Provider } from '../provider.js';
+import { requireBaseUrl, requireString } from '../options.js';
+import { defineProvider, type ClientAuthentication, type Provider } from '../provider.js';
 
 /** Options of {@link squidex}. */
 export interface SquidexOptions {

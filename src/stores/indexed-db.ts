@@ -1,5 +1,5 @@
 import { fromTokenSetRecord, toTokenSetRecord, type TokenSet } from '../token-set.js';
-import { createMemoryStorage, type KeyValueStorage } from '../stores/key-value-storage.js';
+import { createMemoryStorage, type KeyValueStorage } from '../key-value-storage.js';
 import { sameTokenSet, type TokenStore } from './store.js';
 import { createTabLock, type LockManagerLike } from './tab-lock.js';
 

@@ -1,3 +1,4 @@
+import { requirePositiveInteger } from '../options.js';
 import type { TokenSet } from '../token-set.js';
 import { createLocalLock } from './local-lock.js';
 import type { MemoryStoreOptions } from './memory.js';
@@ -8,8 +9,7 @@ import { sameTokenSet, type TokenStore } from './store.js';
  * bundles never carry lru-cache (a tab holds a session or a few, not thousands of tenants).
  */
 export function createMemoryStore(options: MemoryStoreOptions = {}): TokenStore {
-	const max = options.max ?? 1_000;
-	if (!Number.isInteger(max) || max < 1) throw new TypeError('Expected `max` to be a positive integer');
+	const max = requirePositiveInteger(options.max ?? 1_000, 'max');
 	const items = new Map<string, { tokenSet: TokenSet; expiresAt: number | undefined }>();
 	const withLocalLock = createLocalLock();
 

@@ -1,4 +1,5 @@
 import { LRUCache } from 'lru-cache';
+import { requirePositiveInteger } from '../options.js';
 import type { TokenSet } from '../token-set.js';
 import { createLocalLock } from './local-lock.js';
 import { sameTokenSet, type TokenStore, type TokenStoreSetOptions } from './store.js';
@@ -18,8 +19,7 @@ export interface MemoryStoreOptions {
  * const managerFor = (tenant) => createTokenManager(squidex(tenant), { store });
  */
 export function createMemoryStore(options: MemoryStoreOptions = {}): TokenStore {
-	const max = options.max ?? 1_000;
-	if (!Number.isInteger(max) || max < 1) throw new TypeError('Expected `max` to be a positive integer');
+	const max = requirePositiveInteger(options.max ?? 1_000, 'max');
 	// No ttlAutopurge: expiry is checked lazily on read, so the store arms no timers.
 	const cache = new LRUCache<string, TokenSet>({ max });
 	const withLocalLock = createLocalLock();

@@ -2,7 +2,7 @@ import { createRedisLink, replyText, type RedisConnection, type RedisLink } from
 import { withRedisLock } from './redis-lock.js';
 import type { TokenStore, TokenStoreLockOptions, TokenStoreSetOptions } from './store.js';
 import { fromTokenSetRecord, toTokenSetRecord, type TokenSet } from '../token-set.js';
-import { requireNonNegative } from '../transport.js';
+import { requireFunction, requirePositiveTimerDelay, requireTimerDelay } from '../options.js';
 import { tryParseJson } from '../try-parse-json.js';
 
 /** Options of {@link RedisTokenStore}. */
@@ -32,7 +32,6 @@ export interface RedisTokenStoreOptions {
 const EXPIRY_MARGIN = 60_000;
 /** Bumped when the stored shape changes; entries of another version read as absent. */
 const FORMAT = 1;
-const MAX_TIMER = 2 ** 31 - 1;
 
 // Compare by access token (as sameTokenSet does), atomically; an entry `get` would not read counts as none.
 // ARGV = expected access token or '' for "no entry", next entry or '' to delete, its PX in ms or '' for none.
@@ -51,7 +50,7 @@ elseif ARGV[3] == '' then redis.call('SET', KEYS[1], ARGV[2])
 else redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3]) end
 return 1`;
 
-interface NormalisedOptions {
+interface NormalizedOptions {
 	readonly keyPrefix: string;
 	readonly lockTtl: number;
 	readonly lockWaitTimeout: number;
@@ -60,26 +59,18 @@ interface NormalisedOptions {
 	readonly now: () => number;
 }
 
-function requireDelay(value: number, name: string, { positive = true } = {}): number {
-	requireNonNegative(value, name);
-	if (positive && value === 0) throw new TypeError(`Expected \`${name}\` to be a positive number`);
-	if (value > MAX_TIMER) throw new TypeError(`Expected \`${name}\` to be at most 2^31-1 ms (about 24.8 days)`);
-	return value;
-}
-
-function normaliseOptions(options: RedisTokenStoreOptions): NormalisedOptions {
+function normalizeOptions(options: RedisTokenStoreOptions): NormalizedOptions {
 	const keyPrefix = options.keyPrefix ?? 'tokenkeeper:';
 	if (typeof keyPrefix !== 'string') throw new TypeError('Expected `keyPrefix` to be a string');
-	const now = options.now ?? Date.now;
-	if (typeof now !== 'function') throw new TypeError('Expected `now` to be a function returning epoch ms');
+	const now = requireFunction(options.now ?? Date.now, 'now', 'a function returning epoch ms');
 	const refreshTokenTtl = options.refreshTokenTtl;
-	if (refreshTokenTtl !== undefined) requireDelay(refreshTokenTtl, 'refreshTokenTtl');
+	if (refreshTokenTtl !== undefined) requirePositiveTimerDelay(refreshTokenTtl, 'refreshTokenTtl');
 	return {
 		keyPrefix,
-		lockTtl: requireDelay(options.lockTtl ?? 10_000, 'lockTtl'),
-		lockWaitTimeout: requireDelay(options.lockWaitTimeout ?? 60_000, 'lockWaitTimeout', { positive: false }),
+		lockTtl: requirePositiveTimerDelay(options.lockTtl ?? 10_000, 'lockTtl'),
+		lockWaitTimeout: requireTimerDelay(options.lockWaitTimeout ?? 60_000, 'lockWaitTimeout'),
 		refreshTokenTtl,
-		commandTimeout: requireDelay(options.commandTimeout ?? 5_000, 'commandTimeout'),
+		commandTimeout: requirePositiveTimerDelay(options.commandTimeout ?? 5_000, 'commandTimeout'),
 		now,
 	};
 }
@@ -96,11 +87,11 @@ function normaliseOptions(options: RedisTokenStoreOptions): NormalisedOptions {
  * await store.close();
  */
 export class RedisTokenStore implements TokenStore {
-	readonly #options: NormalisedOptions;
+	readonly #options: NormalizedOptions;
 	readonly #redis: RedisLink;
 
 	constructor(connection: RedisConnection, options: RedisTokenStoreOptions = {}) {
-		this.#options = normaliseOptions(options ?? {});
+		this.#options = normalizeOptions(options ?? {});
 		this.#redis = createRedisLink(connection, this.#options.commandTimeout);
 	}
 
@@ -115,7 +106,7 @@ export class RedisTokenStore implements TokenStore {
 
 	/** Store a token set losslessly, with a TTL a little past its expiry (see the class notes). */
 	async set(key: string, tokenSet: TokenSet, options: TokenStoreSetOptions = {}): Promise<void> {
-		const ttl = options.ttl === undefined ? this.#ttlFor(tokenSet) : requireDelay(options.ttl, 'ttl');
+		const ttl = options.ttl === undefined ? this.#ttlFor(tokenSet) : requirePositiveTimerDelay(options.ttl, 'ttl');
 		const args = ['SET', this.#tokensKey(key), serialise(tokenSet)];
 		await this.#redis.send(ttl === undefined ? args : [...args, 'PX', String(Math.ceil(ttl))]);
 	}
@@ -144,7 +135,7 @@ export class RedisTokenStore implements TokenStore {
 	 * session at most `lockTtl`; a live one keeps renewing up to `options.ttl`. Waiters back off and honour `signal`.
 	 */
 	async withLock<T>(key: string, fn: () => Promise<T>, options: TokenStoreLockOptions = {}): Promise<T> {
-		const maxHold = options.ttl === undefined ? undefined : requireDelay(options.ttl, 'ttl');
+		const maxHold = options.ttl === undefined ? undefined : requirePositiveTimerDelay(options.ttl, 'ttl');
 		return withRedisLock((args) => this.#redis.send(args), this.#lockKey(key), fn, {
 			lease: this.#options.lockTtl,
 			maxHold,

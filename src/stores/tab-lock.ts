@@ -1,6 +1,14 @@
 import { delay } from '../abortable.js';
-import type { KeyValueStorage } from '../stores/key-value-storage.js';
+import { ErrorCode, TokenkeeperError } from '../errors.js';
+import type { KeyValueStorage } from '../key-value-storage.js';
+import { tryParseJson } from '../try-parse-json.js';
 import { createLocalLock } from './local-lock.js';
+
+/** The fallback lock's lease, as kept in storage. */
+interface Lease {
+	readonly owner: string;
+	readonly expiresAt: number;
+}
 
 /** The part of the Web Locks API (`navigator.locks`) tokenkeeper uses. */
 export interface LockManagerLike {
@@ -37,13 +45,15 @@ export function createTabLock(options: TabLockOptions) {
 	const local = createLocalLock();
 	const owner = `${now().toString(36)}-${Math.random().toString(36).slice(2)}`;
 
-	function readLease(name: string): { owner: string; expiresAt: number } | undefined {
+	function readLease(name: string): Lease | undefined {
+		let text: string | null;
 		try {
-			const lease = JSON.parse(options.storage.getItem(name) ?? 'null') as { owner: string; expiresAt: number } | null;
-			return lease ?? undefined;
+			text = options.storage.getItem(name);
 		} catch {
+			// Storage that throws on access (disabled, sandboxed) holds no lease.
 			return undefined;
 		}
+		return (tryParseJson(text) as Lease | null | undefined) ?? undefined;
 	}
 
 	function writeLease(name: string, deadline: number): boolean {
@@ -70,7 +80,9 @@ export function createTabLock(options: TabLockOptions) {
 				await delay(15, signal);
 				if (readLease(name)?.owner === owner) break;
 			}
-			if (attempt > 10_000) throw new Error('tokenkeeper: could not acquire the cross-tab lease');
+			if (attempt > 10_000) {
+				throw new TokenkeeperError(ErrorCode.Lock, 'Another tab holds the session lock too long: try again.');
+			}
 			await delay(backoff + Math.random() * backoff, signal);
 			backoff = Math.min(backoff * 2, 250);
 		}

@@ -1,6 +1,6 @@
 import { sameTokenSet, type TokenStore } from './store.js';
 import { createTabLock, type LockManagerLike } from './tab-lock.js';
-import { createMemoryStorage, type KeyValueStorage } from '../stores/key-value-storage.js';
+import type { KeyValueStorage } from '../key-value-storage.js';
 import { fromTokenSetRecord, toTokenSetRecord, type TokenSet } from '../token-set.js';
 import { tryParseJson } from '../try-parse-json.js';
 
@@ -94,19 +94,4 @@ export function createWebStorageStore(options: WebStorageStoreOptions): TokenSto
 			return withTabLock(`${prefix}lock:${key}`, fn, lockOptions?.signal, lockOptions?.ttl);
 		},
 	};
-}
-
-/** The storage a browser offers under `name`, or `undefined` (Node, workers, sandboxed frames that throw). */
-export function browserStorage(name: 'sessionStorage' | 'localStorage'): KeyValueStorage | undefined {
-	try {
-		const storage = (globalThis as Record<string, unknown>)[name] as KeyValueStorage | undefined;
-		return storage && typeof storage.getItem === 'function' ? storage : undefined;
-	} catch {
-		return undefined;
-	}
-}
-
-/** `sessionStorage` in browsers, a Map elsewhere. */
-export function sessionStorageOrMemory(): KeyValueStorage {
-	return browserStorage('sessionStorage') ?? createMemoryStorage();
 }

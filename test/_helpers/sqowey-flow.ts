@@ -1,6 +1,6 @@
 import { expect } from 'vitest';
 import { createAuthorizationCodeFlow, sqowey, type AuthorizationCodeFlow, type AuthorizationCodeFlowOptions } from '../../src/index.js';
-import { createMemoryStorage, type KeyValueStorage } from '../../src/stores/key-value-storage.js';
+import { createMemoryStorage, type KeyValueStorage } from '../../src/key-value-storage.js';
 import type { EmulatorControls } from '../../src/testing/index.js';
 
 export const REDIRECT_URI = 'http://127.0.0.1:9/callback';

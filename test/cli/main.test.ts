@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import type { CliContext } from '../../src/cli/context.js';
 import { ExitCode, exitCodeFor } from '../../src/cli/exit-codes.js';
-import { oneLine, redact } from '../../src/cli/redact.js';
+import { oneLine } from '../../src/cli/terminal-text.js';
+import { redact } from '../../src/endpoint/redaction.js';
 import { LoginRequiredError, NetworkError, OAuthError, TokenResponseError } from '../../src/index.js';
 import { UsageError } from '../../src/cli/cli-error.js';
 

@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createAuthorizationCodeFlow, createClient, ErrorCode, sqowey, type AuthorizationCodeFlow } from '../../src/index.js';
-import { createMemoryStorage } from '../../src/stores/key-value-storage.js';
+import { createMemoryStorage } from '../../src/key-value-storage.js';
 import { createEmulator, type Emulator } from '../../src/testing/index.js';
 
 let emulator: Emulator;

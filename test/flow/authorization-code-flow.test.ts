@@ -8,8 +8,8 @@ import {
 	sqowey,
 	type AuthorizationCodeFlow,
 } from '../../src/index.js';
-import { createMemoryStorage } from '../../src/stores/key-value-storage.js';
-import { buildAuthorizationUrl, normaliseScope } from '../../src/flow/authorization-url.js';
+import { createMemoryStorage } from '../../src/key-value-storage.js';
+import { buildAuthorizationUrl, normalizeScope } from '../../src/flow/authorization-url.js';
 import { computeCodeChallenge } from '../../src/pkce.js';
 import { createClock } from '../_helpers/manager.js';
 import { startMockServer } from '../_helpers/token-server.js';
@@ -88,10 +88,10 @@ describe('the authorization URL', () => {
 	});
 
 	it('normalises scopes: arrays or strings, deduplicated; refuses spaces inside a scope', () => {
-		expect(normaliseScope(['identity', 'bot', 'identity'])).toBe('identity bot');
-		expect(normaliseScope(' identity  bot ')).toBe('identity bot');
-		expect(normaliseScope([])).toBeUndefined();
-		expect(() => normaliseScope(['identity bot'])).toThrow(TypeError);
+		expect(normalizeScope(['identity', 'bot', 'identity'])).toBe('identity bot');
+		expect(normalizeScope(' identity  bot ')).toBe('identity bot');
+		expect(normalizeScope([])).toBeUndefined();
+		expect(() => normalizeScope(['identity bot'])).toThrow(TypeError);
 	});
 
 	it('extra parameters cannot override the protocol ones', () => {

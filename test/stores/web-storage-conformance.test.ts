@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createMemoryStorage, type KeyValueStorage } from '../../src/stores/key-value-storage.js';
+import { createMemoryStorage, type KeyValueStorage } from '../../src/key-value-storage.js';
 import { createWebStorageStore } from '../../src/stores/web-storage.js';
 import { describeTokenStoreConformance } from './conformance.js';
 

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createMemoryStorage, type KeyValueStorage } from '../../src/stores/key-value-storage.js';
+import { createMemoryStorage, type KeyValueStorage } from '../../src/key-value-storage.js';
 import { createWebStorageStore } from '../../src/stores/web-storage.js';
 import { createTabLock } from '../../src/stores/tab-lock.js';
 import { createTokenSet } from '../../src/token-set.js';

@@ -1,11 +1,13 @@
 import { inspect } from 'node:util';
 import { http, HttpResponse } from 'msw';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { buildTokenRequest, requestToken, type GrantParameters } from '../../src/endpoint.js';
+import { requestToken } from '../../src/endpoint/request-token.js';
+import { buildTokenRequest } from '../../src/endpoint/token-request.js';
+import { normalizeTransport, type RetryOptions } from '../../src/endpoint/transport.js';
 import { ErrorCode, NetworkError, OAuthError, TokenResponseError, isTokenkeeperError } from '../../src/errors.js';
 import type { ClientAuthentication, Provider } from '../../src/provider.js';
 import { oauth2 } from '../../src/providers/oauth2.js';
-import { normaliseTransport, type RetryOptions } from '../../src/transport.js';
+import type { GrantParameters } from '../../src/grants.js';
 import { SECRET, TOKEN_URL, createTokenEndpoint, startMockServer } from '../_helpers/token-server.js';
 
 const CLIENT_ID = 'food-crunch:default';
@@ -24,7 +26,7 @@ function provider(clientAuth: ClientAuthentication = 'body', extra: Partial<Para
 }
 
 function transport(options: { retry?: RetryOptions; timeout?: number } = {}) {
-	return normaliseTransport({ retry: options.retry ?? FAST, timeout: options.timeout ?? 200 });
+	return normalizeTransport({ retry: options.retry ?? FAST, timeout: options.timeout ?? 200 });
 }
 
 /** Await a promise that must reject; return the rejection and how long it took. */
@@ -193,7 +195,7 @@ describe('requestToken', () => {
 	it('success: the server sees the form body with client credentials, once', async () => {
 		const endpoint = createTokenEndpoint();
 		server.use(endpoint.handler);
-		const tokenSet = await requestToken(provider('body'), TOKEN_URL, GRANT, transport());
+		const tokenSet = await requestToken(provider('body'), GRANT, transport());
 		expect(tokenSet.accessToken).toBe('access-1');
 		expect(tokenSet.tokenType).toBe('Bearer');
 		expect(endpoint.seen).toHaveLength(1);
@@ -206,7 +208,7 @@ describe('requestToken', () => {
 		const endpoint = createTokenEndpoint();
 		server.use(endpoint.handler);
 		const p = oauth2({ tokenEndpoint: TOKEN_URL, clientId: CLIENT_ID, clientSecret: secret, clientAuth: 'basic' });
-		await requestToken(p, TOKEN_URL, GRANT, transport());
+		await requestToken(p, GRANT, transport());
 		expect(endpoint.seen).toHaveLength(1);
 		expect(decodeBasic(endpoint.seen[0]!.authorization)).toMatchObject({ id: CLIENT_ID, secret });
 		expect(endpoint.seen[0]!.params).toEqual(GRANT);
@@ -215,7 +217,7 @@ describe('requestToken', () => {
 	it('JSON over the wire: the server sees application/json', async () => {
 		const endpoint = createTokenEndpoint();
 		server.use(endpoint.handler);
-		await requestToken(provider('body', { bodyEncoding: 'json' }), TOKEN_URL, GRANT, transport());
+		await requestToken(provider('body', { bodyEncoding: 'json' }), GRANT, transport());
 		expect(endpoint.seen).toHaveLength(1);
 		expect(endpoint.seen[0]!.contentType).toBe('application/json');
 		expect(endpoint.seen[0]!.params).toEqual({ ...GRANT, client_id: CLIENT_ID, client_secret: SECRET });
@@ -226,7 +228,7 @@ describe('requestToken', () => {
 		const unavailable = () => new HttpResponse('<h1>Service Unavailable</h1>', { status: 503, headers: { 'content-type': 'text/html' } });
 		endpoint.respond(unavailable, unavailable, () => endpoint.issue());
 		server.use(endpoint.handler);
-		const tokenSet = await requestToken(provider(), TOKEN_URL, GRANT, transport());
+		const tokenSet = await requestToken(provider(), GRANT, transport());
 		expect(tokenSet.accessToken).toBe('access-1');
 		expect(endpoint.seen).toHaveLength(3);
 	});
@@ -235,7 +237,7 @@ describe('requestToken', () => {
 		const endpoint = createTokenEndpoint();
 		endpoint.respond(() => HttpResponse.json({ error: 'server_error' }, { status: 500 }), () => endpoint.issue());
 		server.use(endpoint.handler);
-		await expect(requestToken(provider(), TOKEN_URL, GRANT, transport())).resolves.toMatchObject({ accessToken: 'access-1' });
+		await expect(requestToken(provider(), GRANT, transport())).resolves.toMatchObject({ accessToken: 'access-1' });
 		expect(endpoint.seen).toHaveLength(2);
 	});
 
@@ -253,7 +255,7 @@ describe('requestToken', () => {
 			},
 		);
 		server.use(endpoint.handler);
-		const tokenSet = await requestToken(provider(), TOKEN_URL, GRANT, transport());
+		const tokenSet = await requestToken(provider(), GRANT, transport());
 		expect(tokenSet.accessToken).toBe('access-1');
 		expect(endpoint.seen).toHaveLength(2);
 		expect(times[1]! - times[0]!).toBeGreaterThanOrEqual(990);
@@ -265,7 +267,7 @@ describe('requestToken', () => {
 		endpoint.respond(() => new HttpResponse('Too Many Requests', { status: 429, headers: { 'retry-after': '120', 'content-type': 'text/plain' } }));
 		server.use(endpoint.handler);
 		const { error, ms } = await rejectionOf(
-			requestToken(provider(), TOKEN_URL, GRANT, transport({ retry: { ...FAST, maxRetryAfter: 1_000 } })),
+			requestToken(provider(), GRANT, transport({ retry: { ...FAST, maxRetryAfter: 1_000 } })),
 		);
 		expect(endpoint.seen).toHaveLength(1);
 		expect(ms).toBeLessThan(500);
@@ -280,7 +282,7 @@ describe('requestToken', () => {
 			HttpResponse.json({ error: 'invalid_client', error_description: 'Unknown client.' }, { status: 400 }),
 		);
 		server.use(endpoint.handler);
-		const { error } = await rejectionOf(requestToken(provider(), TOKEN_URL, GRANT, transport()));
+		const { error } = await rejectionOf(requestToken(provider(), GRANT, transport()));
 		expect(endpoint.seen).toHaveLength(1);
 		expect(error).toBeInstanceOf(OAuthError);
 		expect(error).toMatchObject({ code: ErrorCode.OAuth, error: 'invalid_client', errorDescription: 'Unknown client.', status: 400 });
@@ -290,7 +292,7 @@ describe('requestToken', () => {
 		const endpoint = createTokenEndpoint();
 		endpoint.respond(() => new HttpResponse('<h1>Service Unavailable</h1>', { status: 503, headers: { 'content-type': 'text/html' } }));
 		server.use(endpoint.handler);
-		const { error } = await rejectionOf(requestToken(provider(), TOKEN_URL, GRANT, transport()));
+		const { error } = await rejectionOf(requestToken(provider(), GRANT, transport()));
 		expect(endpoint.seen).toHaveLength(3);
 		expect(error).toBeInstanceOf(TokenResponseError);
 		expect((error as TokenResponseError).code).toBe(ErrorCode.TokenResponse);
@@ -302,7 +304,7 @@ describe('requestToken', () => {
 		const endpoint = createTokenEndpoint();
 		endpoint.respond(() => HttpResponse.json({ error: 'server_error', error_description: 'db down' }, { status: 500 }));
 		server.use(endpoint.handler);
-		const { error } = await rejectionOf(requestToken(provider(), TOKEN_URL, GRANT, transport()));
+		const { error } = await rejectionOf(requestToken(provider(), GRANT, transport()));
 		expect(endpoint.seen).toHaveLength(3);
 		expect(error).toBeInstanceOf(OAuthError);
 		expect(error).toMatchObject({ code: ErrorCode.OAuth, error: 'server_error', errorDescription: 'db down', status: 500 });
@@ -317,7 +319,7 @@ describe('requestToken', () => {
 				return HttpResponse.error();
 			}),
 		);
-		const { error } = await rejectionOf(requestToken(provider(), TOKEN_URL, GRANT, transport()));
+		const { error } = await rejectionOf(requestToken(provider(), GRANT, transport()));
 		expect(requests).toBe(3);
 		expect(error).toBeInstanceOf(NetworkError);
 		expect(isTokenkeeperError(error)).toBe(true);
@@ -330,7 +332,7 @@ describe('requestToken', () => {
 	it('rule 6: a hanging server with timeout 100 -> NetworkError ERR_TIMEOUT within a bound', async () => {
 		const { handler, state } = hangingEndpoint();
 		server.use(handler);
-		const { error, ms } = await rejectionOf(requestToken(provider(), TOKEN_URL, GRANT, transport({ timeout: 100 })));
+		const { error, ms } = await rejectionOf(requestToken(provider(), GRANT, transport({ timeout: 100 })));
 		expect(error).toBeInstanceOf(NetworkError);
 		expect((error as NetworkError).code).toBe(ErrorCode.Timeout);
 		expect((error as NetworkError).attempts).toBe(3);
@@ -344,7 +346,7 @@ describe('requestToken', () => {
 	it('rule 6: every request has a timeout, the body included: headers then a stalled body -> ERR_TIMEOUT', async () => {
 		const { handler, state } = stalledBodyEndpoint();
 		server.use(handler);
-		const result = await settleWithin(requestToken(provider(), TOKEN_URL, GRANT, transport({ timeout: 100 })), 2_000);
+		const result = await settleWithin(requestToken(provider(), GRANT, transport({ timeout: 100 })), 2_000);
 		expect(result.state).toBe('rejected');
 		if (result.state !== 'rejected') return;
 		expect(result.error).toBeInstanceOf(NetworkError);
@@ -370,8 +372,8 @@ describe('requestToken', () => {
 				return HttpResponse.json({ access_token: 'x', token_type: 'Bearer' });
 			}),
 		);
-		const observed = normaliseTransport({ fetch: observingFetch, retry: FAST, timeout: 200 });
-		const { error } = await rejectionOf(requestToken(provider('body'), TOKEN_URL, GRANT, observed));
+		const observed = normalizeTransport({ fetch: observingFetch, retry: FAST, timeout: 200 });
+		const { error } = await rejectionOf(requestToken(provider('body'), GRANT, observed));
 		expect(isTokenkeeperError(error)).toBe(true);
 		expect(stolen).toEqual([]);
 		expect(modes.length).toBeGreaterThanOrEqual(1);
@@ -383,7 +385,7 @@ describe('requestToken', () => {
 			const endpoint = createTokenEndpoint();
 			server.use(endpoint.handler);
 			const reason = new Error('caller gave up');
-			const { error, ms } = await rejectionOf(requestToken(provider(), TOKEN_URL, GRANT, transport(), AbortSignal.abort(reason)));
+			const { error, ms } = await rejectionOf(requestToken(provider(), GRANT, transport(), AbortSignal.abort(reason)));
 			expect(error).toBe(reason);
 			expect(ms).toBeLessThan(100);
 			expect(endpoint.seen).toHaveLength(0);
@@ -395,7 +397,7 @@ describe('requestToken', () => {
 			const controller = new AbortController();
 			const reason = new Error('caller gave up');
 			const pending = rejectionOf(
-				requestToken(provider(), TOKEN_URL, GRANT, transport({ timeout: 5_000 }), controller.signal),
+				requestToken(provider(), GRANT, transport({ timeout: 5_000 }), controller.signal),
 			);
 			await until(() => state.requests, 1);
 			const abortedAt = performance.now();
@@ -410,7 +412,7 @@ describe('requestToken', () => {
 			const { handler, state } = hangingEndpoint();
 			server.use(handler);
 			const controller = new AbortController();
-			const pending = rejectionOf(requestToken(provider(), TOKEN_URL, GRANT, transport({ timeout: 5_000 }), controller.signal));
+			const pending = rejectionOf(requestToken(provider(), GRANT, transport({ timeout: 5_000 }), controller.signal));
 			await until(() => state.requests, 1);
 			controller.abort();
 			const { error } = await pending;
@@ -424,7 +426,7 @@ describe('requestToken', () => {
 			const controller = new AbortController();
 			const reason = new Error('caller gave up');
 			const pending = settleWithin(
-				requestToken(provider(), TOKEN_URL, GRANT, transport({ timeout: 5_000 }), controller.signal),
+				requestToken(provider(), GRANT, transport({ timeout: 5_000 }), controller.signal),
 				1_000,
 			);
 			await until(() => state.requests, 1);
@@ -445,7 +447,7 @@ describe('requestToken', () => {
 			const controller = new AbortController();
 			const reason = new Error('caller gave up');
 			const slowBackoff = transport({ retry: { retries: 2, minTimeout: 10_000, maxTimeout: 10_000 } });
-			const pending = rejectionOf(requestToken(provider(), TOKEN_URL, GRANT, slowBackoff, controller.signal));
+			const pending = rejectionOf(requestToken(provider(), GRANT, slowBackoff, controller.signal));
 			await until(() => endpoint.seen.length, 1);
 			await new Promise((resolve) => setTimeout(resolve, 20));
 			const abortedAt = performance.now();
@@ -462,7 +464,7 @@ describe('requestToken', () => {
 			server.use(endpoint.handler);
 			const controller = new AbortController();
 			const reason = new Error('caller gave up');
-			const pending = rejectionOf(requestToken(provider(), TOKEN_URL, GRANT, transport(), controller.signal));
+			const pending = rejectionOf(requestToken(provider(), GRANT, transport(), controller.signal));
 			await until(() => endpoint.seen.length, 1);
 			await new Promise((resolve) => setTimeout(resolve, 20));
 			const abortedAt = performance.now();
@@ -475,12 +477,12 @@ describe('requestToken', () => {
 	});
 });
 
-describe('normaliseTransport (options validated once, at construction)', () => {
+describe('normalizeTransport (options validated once, at construction)', () => {
 	it('defaults: 3 retries, 250 ms - 5 s backoff, Retry-After up to 60 s, 10 s timeout', () => {
-		const defaults = normaliseTransport();
+		const defaults = normalizeTransport();
 		expect(defaults.timeout).toBe(10_000);
 		expect(defaults.retry).toEqual({ retries: 3, minTimeout: 250, maxTimeout: 5_000, maxRetryAfter: 60_000 });
-		expect(normaliseTransport({ retry: 1 }).retry.retries).toBe(1);
+		expect(normalizeTransport({ retry: 1 }).retry.retries).toBe(1);
 	});
 
 	it.each([
@@ -489,12 +491,12 @@ describe('normaliseTransport (options validated once, at construction)', () => {
 		['retry.minTimeout', { retry: { minTimeout: Number.NaN } }],
 		['retry.maxRetryAfter', { retry: { maxRetryAfter: Number.POSITIVE_INFINITY } }],
 	])('%s out of range -> TypeError with a uniform message', (name, options) => {
-		expect(() => normaliseTransport(options)).toThrow(new TypeError(`Expected \`${name}\` to be a non-negative number`));
+		expect(() => normalizeTransport(options)).toThrow(new TypeError(`Expected \`${name}\` to be a non-negative number`));
 	});
 
 	it('rule 9: a timeout above 2^31-1 ms -> TypeError at construction, not a misleading network error on every request', () => {
-		expect(() => normaliseTransport({ timeout: 2 ** 31 })).toThrow(TypeError);
-		expect(() => normaliseTransport({ timeout: 2 ** 31 - 1 })).not.toThrow();
+		expect(() => normalizeTransport({ timeout: 2 ** 31 })).toThrow(TypeError);
+		expect(() => normalizeTransport({ timeout: 2 ** 31 - 1 })).not.toThrow();
 	});
 });
 
@@ -579,7 +581,7 @@ describe('secret hygiene: the client secret is in no failure', () => {
 	for (const clientAuth of ['body', 'basic'] as const) {
 		it.each(failures)(`client auth ${clientAuth}: %s`, async (_name, arrange) => {
 			const { requestTransport } = arrange();
-			const { error } = await rejectionOf(requestToken(provider(clientAuth), TOKEN_URL, GRANT, requestTransport ?? transport()));
+			const { error } = await rejectionOf(requestToken(provider(clientAuth), GRANT, requestTransport ?? transport()));
 			expect(isTokenkeeperError(error)).toBe(true);
 			const texts = renderings(error);
 			for (const form of secretForms(clientAuth)) {
@@ -602,7 +604,7 @@ describe('a server that echoes secrets back', () => {
 		);
 		const refreshToken = 'RT-echoed-7a1c9e';
 		const { error } = await rejectionOf(
-			requestToken(provider('body'), TOKEN_URL, { grant_type: 'refresh_token', refresh_token: refreshToken }, transport()),
+			requestToken(provider('body'), { grant_type: 'refresh_token', refresh_token: refreshToken }, transport()),
 		);
 		const printed = [String(error), JSON.stringify(error), (error as { errorDescription?: string }).errorDescription].join('\n');
 		expect(printed).toContain('[redacted]');

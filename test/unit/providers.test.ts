@@ -1,12 +1,12 @@
 import { inspect } from 'node:util';
 import { http, HttpResponse } from 'msw';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { resolveEndpoints } from '../../src/discovery.js';
+import { resolveEndpoints } from '../../src/endpoint/discovery.js';
 import { ErrorCode, OAuthError, TokenResponseError, isTokenkeeperError } from '../../src/errors.js';
 import { clientSecretOf } from '../../src/provider.js';
 import { oauth2 } from '../../src/providers/oauth2.js';
 import { squidex } from '../../src/providers/squidex.js';
-import { normaliseTransport } from '../../src/transport.js';
+import { normalizeTransport } from '../../src/endpoint/transport.js';
 import { SECRET, startMockServer } from '../_helpers/token-server.js';
 
 const CLIENT_ID = 'food-crunch:default';
@@ -19,7 +19,7 @@ const DOCUMENT = {
 	revocation_endpoint: `${ISSUER}/oauth2/revoke`,
 };
 
-const transport = () => normaliseTransport({ retry: { retries: 2, minTimeout: 1, maxTimeout: 5 }, timeout: 200 });
+const transport = () => normalizeTransport({ retry: { retries: 2, minTimeout: 1, maxTimeout: 5 }, timeout: 200 });
 
 function oauthError(error: string): OAuthError {
 	return new OAuthError({ error, status: 400 }, error);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ErrorCode, OAuthError, TokenResponseError, isOAuthError, isTokenkeeperError } from '../../src/errors.js';
-import { processErrorResponse, processTokenResponse, type RawTokenResponse } from '../../src/token-response.js';
+import type { RawTokenResponse } from '../../src/endpoint/raw-response.js';
+import { processErrorResponse, processTokenResponse } from '../../src/endpoint/token-response.js';
 
 const NOW = 1_700_000_000_000;
 const ACCESS = 'AT-0123456789abcdef';

@@ -1,12 +1,12 @@
-import { createAuthorizationCodeFlow } from '../../flow/index.js';
-import { sqowey } from '../../index.js';
+import { createAuthorizationCodeFlow, sqowey } from '../../index.js';
 import { COMMON_OPTIONS, integerOption, parseCommandArgs, requireOption, withFlagNames, type OptionSpecs } from '../args.js';
 import type { Command } from '../command.js';
 import { EXIT_CODES_HELP, ExitCode } from '../exit-codes.js';
 import { startLoopbackServer } from '../loopback-server.js';
 import { openBrowser } from '../open-browser.js';
 import { printTokenSet } from '../output.js';
-import { oneLine, redact } from '../redact.js';
+import { redact } from '../../endpoint/index.js';
+import { oneLine } from '../terminal-text.js';
 import { scopeOption } from './token-request.js';
 
 const NAME = 'login sqowey';

@@ -17,3 +17,18 @@ export function createMemoryStorage(): KeyValueStorage {
 		removeItem: (key) => void items.delete(key),
 	};
 }
+
+/** The storage a browser offers under `name`, or `undefined` (Node, workers, sandboxed frames that throw). */
+export function browserStorage(name: 'sessionStorage' | 'localStorage'): KeyValueStorage | undefined {
+	try {
+		const storage = (globalThis as Record<string, unknown>)[name] as KeyValueStorage | undefined;
+		return storage && typeof storage.getItem === 'function' ? storage : undefined;
+	} catch {
+		return undefined;
+	}
+}
+
+/** `sessionStorage` in browsers, a Map elsewhere. */
+export function sessionStorageOrMemory(): KeyValueStorage {
+	return browserStorage('sessionStorage') ?? createMemoryStorage();
+}

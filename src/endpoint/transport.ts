@@ -1,3 +1,6 @@
+import { globalFetch } from '../global-fetch.js';
+import { requireNonNegative, requireTimerDelay } from '../options.js';
+
 /** How token requests are retried (rule 6). Only network failures, timeouts, 5xx and 429 are retried. */
 export interface RetryOptions {
 	/** Retries after the first attempt. Default 3. */
@@ -12,7 +15,7 @@ export interface RetryOptions {
 
 /** Options shared by everything that talks to a token endpoint. */
 export interface TransportOptions {
-	/** The `fetch` to use. Default: the global one. */
+	/** The `fetch` for token, discovery and revocation requests. Default: the global one. */
 	readonly fetch?: typeof fetch | undefined;
 	/** Timeout of each token request attempt, in ms. Default 10 000. */
 	readonly timeout?: number | undefined;
@@ -30,34 +33,13 @@ export interface Transport {
 	readonly now: () => number;
 }
 
-/** Validate a numeric option with a uniform message. */
-export function requireNonNegative(value: number, name: string): number {
-	if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
-		throw new TypeError(`Expected \`${name}\` to be a non-negative number`);
-	}
-	return value;
-}
-
-/** The longest delay a timer can hold: a longer `setTimeout` fires at once (rule 9). */
-const MAX_TIMER = 2 ** 31 - 1;
-
-/** Validate an option that becomes a timer's delay: non-negative and at most 2^31-1 ms (rule 9). */
-export function requireTimerDelay(value: number, name: string): number {
-	requireNonNegative(value, name);
-	if (value > MAX_TIMER) throw new TypeError(`Expected \`${name}\` to be at most 2^31-1 ms (about 24.8 days)`);
-	return value;
-}
-
-/** The global fetch, called through the global object: unbound, it throws "Illegal invocation" in browsers. */
-export const defaultFetch: typeof fetch = (input, init) => globalThis.fetch(input, init);
-
 /** Expand and validate transport options once, at construction. */
-export function normaliseTransport(options: TransportOptions = {}): Transport {
+export function normalizeTransport(options: TransportOptions = {}): Transport {
 	const retry: RetryOptions = typeof options.retry === 'number' ? { retries: options.retry } : (options.retry ?? {});
 	const fetchFunction = options.fetch ?? globalThis.fetch;
 	if (typeof fetchFunction !== 'function') throw new TypeError('Expected `fetch` to be a function; no global fetch was found');
 	return {
-		fetch: options.fetch ?? defaultFetch,
+		fetch: options.fetch ?? globalFetch,
 		timeout: requireTimerDelay(options.timeout ?? 10_000, 'timeout'),
 		retry: {
 			retries: requireNonNegative(retry.retries ?? 3, 'retry.retries'),

@@ -1,7 +1,8 @@
 import * as z from 'zod/mini';
-import { ErrorCode, OAuthError, TokenResponseError } from './errors.js';
-import { createTokenSet, normaliseTokenType, type TokenSet } from './token-set.js';
-import { tryParseJson } from './try-parse-json.js';
+import { ErrorCode, OAuthError, TokenResponseError } from '../errors.js';
+import { createTokenSet, normalizeTokenType, type TokenSet } from '../token-set.js';
+import { tryParseJson } from '../try-parse-json.js';
+import type { RawTokenResponse } from './raw-response.js';
 
 /**
  * The token endpoint's successful answer, as sent on the wire (snake_case).
@@ -34,15 +35,6 @@ const SUPPORTED_TOKEN_TYPES = new Set(['Bearer']);
 /** The largest epoch ms a `Date` can hold (ECMA-262 21.4.1.1). */
 const MAX_DATE_MS = 8.64e15;
 
-/** What the endpoint hands over to be processed: nothing here does I/O. */
-export interface RawTokenResponse {
-	readonly status: number;
-	readonly contentType: string;
-	readonly bodyText: string;
-	readonly receivedAt: number;
-	readonly response?: Response;
-}
-
 /** Turn a 2xx token response into a {@link TokenSet}, or throw {@link TokenResponseError}. */
 export function processTokenResponse(raw: RawTokenResponse): TokenSet {
 	const body = parseJson(raw);
@@ -54,7 +46,7 @@ export function processTokenResponse(raw: RawTokenResponse): TokenSet {
 	const expiresIn = wire.expires_in === undefined ? undefined : Number(wire.expires_in);
 	// An expiry past the last date JavaScript can represent is no time at all (`new Date(expiresAt)` is invalid).
 	if (expiresIn !== undefined && !(raw.receivedAt + expiresIn * 1000 <= MAX_DATE_MS)) throw invalidTokenResponse(raw, ['expires_in']);
-	const tokenType = normaliseTokenType(wire.token_type);
+	const tokenType = normalizeTokenType(wire.token_type);
 	if (!SUPPORTED_TOKEN_TYPES.has(tokenType)) {
 		throw new TokenResponseError(
 			`The token endpoint issued a "${tokenType}" token, which is unsupported: tokenkeeper sends Bearer tokens only. ` +

@@ -1,7 +1,9 @@
 import ky, { type KyInstance, type Options } from 'ky';
-import { createAuthorizedFetch, originPrefix, outgoingFromRequest, toTokenManager, type Auth } from './authorized-fetch.js';
-import { isTokenkeeperError } from './errors.js';
-import { defaultFetch } from './transport.js';
+import { isTokenkeeperError } from '../errors.js';
+import { globalFetch } from '../global-fetch.js';
+import { allowedOriginPrefixes, toTokenManager, type Auth } from './client-options.js';
+import { outgoingFromRequest } from './outgoing-request.js';
+import { createSendWithToken } from './send-with-token.js';
 
 /** Options of {@link createClient}: ky's options, plus who authenticates and where tokens may go. */
 export interface ClientOptions extends Omit<Options, 'prefixUrl'> {
@@ -11,6 +13,11 @@ export interface ClientOptions extends Omit<Options, 'prefixUrl'> {
 	readonly auth: Auth;
 	/** More origins allowed to receive the token. Every other origin never sees it. */
 	readonly allowedOrigins?: readonly (string | URL)[] | undefined;
+	/**
+	 * The fetch for token requests when `auth` is a provider. Default: `fetch` (the API's), else the global one.
+	 * A TokenManager passed as `auth` keeps its own.
+	 */
+	readonly tokenFetch?: typeof fetch | undefined;
 }
 
 type RetryOption = Exclude<Options['retry'], undefined>;
@@ -36,20 +43,20 @@ function withoutTokenErrorRetries(retry: RetryOption | undefined): Exclude<Retry
  * const schemas = await api.get('apps/food-crunch/schemas').json();
  */
 export function createClient(options: ClientOptions): KyInstance {
-	const { auth, allowedOrigins = [], prefixUrl, ...kyOptions } = options;
-	const manager = toTokenManager(auth, kyOptions.fetch);
+	const { auth, allowedOrigins = [], prefixUrl, tokenFetch, ...kyOptions } = options;
+	const manager = toTokenManager(auth, tokenFetch ?? kyOptions.fetch);
 	const streamed = new WeakSet<Request>();
-	const send = kyOptions.fetch ?? defaultFetch;
-	const authorizedFetch = createAuthorizedFetch({
+	const send = kyOptions.fetch ?? globalFetch;
+	const sendWithToken = createSendWithToken({
 		manager,
-		allowed: [prefixUrl, ...allowedOrigins].map((url) => originPrefix(url, 'prefixUrl and allowedOrigins')),
+		allowed: allowedOriginPrefixes([prefixUrl, ...allowedOrigins], 'prefixUrl and allowedOrigins'),
 	});
 	return ky.create({
 		...kyOptions,
 		prefixUrl,
 		fetch: (input, init) => {
 			const request = input instanceof Request ? input : new Request(input, init);
-			return authorizedFetch(outgoingFromRequest(request, init, send, !streamed.has(request)));
+			return sendWithToken(outgoingFromRequest(request, init, send, !streamed.has(request)));
 		},
 		retry: withoutTokenErrorRetries(kyOptions.retry),
 		hooks: {

@@ -1,14 +1,3 @@
-const REDACTED = '[redacted]';
-
-/** `text` with every known secret replaced by `[redacted]`, longest first so overlaps leave no tail. */
-export function redact(text: string, secrets: ReadonlySet<string>): string {
-	let result = text;
-	for (const secret of [...secrets].filter(Boolean).sort((a, b) => b.length - a.length)) {
-		result = result.split(secret).join(REDACTED);
-	}
-	return result;
-}
-
 /**
  * One line of text that is safe for a terminal: text from a server (an `error_description`) must not move
  * the cursor, recolour the screen or hide itself with escape sequences.

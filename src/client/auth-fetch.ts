@@ -1,5 +1,7 @@
-import { createAuthorizedFetch, originPrefix, outgoingFromRequest, outgoingFromUrl, toTokenManager, type Auth } from './authorized-fetch.js';
-import { defaultFetch } from './transport.js';
+import { globalFetch } from '../global-fetch.js';
+import { allowedOriginPrefixes, toTokenManager, type Auth } from './client-options.js';
+import { outgoingFromRequest, outgoingFromUrl } from './outgoing-request.js';
+import { createSendWithToken } from './send-with-token.js';
 
 /** Options of {@link authFetch}. */
 export interface AuthFetchOptions {
@@ -9,6 +11,11 @@ export interface AuthFetchOptions {
 	readonly allowedOrigins: readonly (string | URL)[];
 	/** The fetch to wrap. Default: the global one. */
 	readonly fetch?: typeof fetch | undefined;
+	/**
+	 * The fetch for token requests when `auth` is a provider. Default: `fetch` (the one wrapped), else the global one.
+	 * A TokenManager passed as `auth` keeps its own.
+	 */
+	readonly tokenFetch?: typeof fetch | undefined;
 }
 
 /**
@@ -19,17 +26,17 @@ export interface AuthFetchOptions {
  * const response = await fetchWithToken('https://cloud.squidex.io/api/apps/food-crunch/schemas');
  */
 export function authFetch(options: AuthFetchOptions): typeof fetch {
-	const { auth, allowedOrigins, fetch: fetchFunction } = options;
+	const { auth, allowedOrigins, fetch: fetchFunction, tokenFetch } = options;
 	if (!Array.isArray(allowedOrigins)) throw new TypeError('Expected `allowedOrigins` to be an array of origins');
-	const send = fetchFunction ?? defaultFetch;
-	const authorizedFetch = createAuthorizedFetch({
-		manager: toTokenManager(auth, fetchFunction),
-		allowed: allowedOrigins.map((url) => originPrefix(url, 'allowedOrigins')),
+	const send = fetchFunction ?? globalFetch;
+	const sendWithToken = createSendWithToken({
+		manager: toTokenManager(auth, tokenFetch ?? fetchFunction),
+		allowed: allowedOriginPrefixes(allowedOrigins, 'allowedOrigins'),
 	});
 	return (input, init) => {
-		if (!(input instanceof Request)) return authorizedFetch(outgoingFromUrl(input, init, send));
+		if (!(input instanceof Request)) return sendWithToken(outgoingFromUrl(input, init, send));
 		// A Request's body cannot be told apart from a stream once inside it: it is teed, so it can be replayed.
 		const request = init === undefined ? input : new Request(input, init);
-		return authorizedFetch(outgoingFromRequest(request, undefined, send, !(init?.body instanceof ReadableStream)));
+		return sendWithToken(outgoingFromRequest(request, undefined, send, !(init?.body instanceof ReadableStream)));
 	};
 }

@@ -1,0 +1,32 @@
+import { createTokenManager, isTokenManager, type TokenManager } from '../manager.js';
+import type { Provider } from '../provider.js';
+
+/** A provider (a manager is made for it) or a ready TokenManager. */
+export type Auth = Provider | TokenManager;
+
+/**
+ * The manager behind `auth`. One made here for a provider sends its token requests through `tokenFetch`, which
+ * defaults to the API's `fetch` (a proxy-aware or instrumented fetch usually serves both); a TokenManager keeps
+ * the transport it was made with.
+ */
+export function toTokenManager(auth: Auth, tokenFetch: typeof fetch | undefined): TokenManager {
+	if (isTokenManager(auth)) return auth;
+	return createTokenManager(auth, { fetch: tokenFetch });
+}
+
+/** `https://api.example.com/v1/` -> `https://api.example.com/`: what a request URL must start with. */
+function originPrefix(url: string | URL, name: string): string {
+	let parsed: URL;
+	try {
+		parsed = new URL(url);
+	} catch {
+		throw new TypeError(`Expected \`${name}\` to be absolute URLs, got "${String(url)}"`);
+	}
+	if (parsed.origin === 'null') throw new TypeError(`Expected \`${name}\` to be http(s) URLs, got "${String(url)}"`);
+	return `${parsed.origin}/`;
+}
+
+/** The origins (as `origin + '/'`) that may receive the token, validated; `name` says which option was wrong. */
+export function allowedOriginPrefixes(urls: readonly (string | URL)[], name: string): string[] {
+	return urls.map((url) => originPrefix(url, name));
+}

@@ -1,0 +1,57 @@
+import { RequestNotReplayableError } from '../errors.js';
+import type { TokenManager } from '../manager.js';
+import type { OutgoingRequest } from './outgoing-request.js';
+
+/** What {@link createSendWithToken} needs. */
+export interface SendWithTokenConfig {
+	readonly manager: TokenManager;
+	/** Origins (as `origin + '/'`) that may receive the token; every other one gets the request untouched. */
+	readonly allowed: readonly string[];
+}
+
+/**
+ * Whether `response` came from the origin the token was sent to. After a redirect to another origin, fetch has
+ * dropped the token (and so does rule 7): that origin's 401 or 403 says nothing about the token, so it must not
+ * cost a new token and a retry.
+ */
+function answeredBy(response: Response, requestUrl: string): boolean {
+	return !response.redirected || new URL(response.url).origin === new URL(requestUrl).origin;
+}
+
+function authorization(tokenSet: { tokenType: string; accessToken: string }): string {
+	return `${tokenSet.tokenType} ${tokenSet.accessToken}`;
+}
+
+/**
+ * Wrap `fetch` so that requests to allowed origins carry the session's token (rule 7), and a rejection
+ * of that token gets one new token and one retry (rules 5 and 10). Done inside fetch rather than in ky's
+ * `afterResponse` hook, which clones every response.
+ * The request is sent as is, plus `Authorization`: no header of our own, so CORS preflights stay as the API allows.
+ */
+export function createSendWithToken(config: SendWithTokenConfig) {
+	const { manager, allowed } = config;
+	const rejection = new Set(manager.provider.rejectionStatuses);
+
+	return async function sendWithToken(outgoing: OutgoingRequest): Promise<Response> {
+		// A request that brings its own Authorization, or goes to a foreign origin, is none of our business.
+		if (outgoing.hasAuthorization || !allowed.some((prefix) => outgoing.url.startsWith(prefix))) {
+			return outgoing.send();
+		}
+		const tokenSet = await manager.getToken({ signal: outgoing.signal });
+		const response = await outgoing.send(authorization(tokenSet));
+		if (!rejection.has(response.status) || !answeredBy(response, outgoing.url)) return response;
+
+		// Rule 5: one new token and one retry, never more; the second answer is returned as is.
+		await manager.invalidate(tokenSet);
+		if (!outgoing.replayable) {
+			throw new RequestNotReplayableError(
+				`The API rejected the access token (${response.status}) and the request was not retried because its body is a stream, ` +
+					'which cannot be sent twice. A new token will be used next time: send the request again.',
+				{ status: response.status, response },
+			);
+		}
+		await response.body?.cancel().catch(() => undefined);
+		const next = await manager.getToken({ signal: outgoing.signal });
+		return outgoing.send(authorization(next));
+	};
+}

@@ -1,0 +1,37 @@
+import type { TokenkeeperError } from '../errors.js';
+import type { GrantParameters } from '../grants.js';
+import type { Provider, ProviderEndpoints } from '../provider.js';
+import type { TokenSet } from '../token-set.js';
+import { resolveEndpoints } from './discovery.js';
+import { requestToken } from './request-token.js';
+import { revokeTokenSet } from './revocation.js';
+import { normalizeTransport, type Transport, type TransportOptions } from './transport.js';
+
+export { redact } from './redaction.js';
+export type { RetryOptions, TransportOptions } from './transport.js';
+
+/**
+ * One provider's authorization server, as the session's owner talks to it: the only way anything in tokenkeeper
+ * sends to a token, discovery or revocation endpoint. Each call resolves the endpoint it needs itself.
+ */
+export interface TokenEndpoint {
+	/** The clock every expiry is computed with. */
+	readonly now: () => number;
+	/** The provider's endpoints: configured, or discovered once from its issuer. */
+	endpoints(signal?: AbortSignal): Promise<ProviderEndpoints>;
+	/** One token request, retried on transient failures (rule 6). */
+	requestToken(grant: GrantParameters, signal?: AbortSignal): Promise<TokenSet>;
+	/** Revoke a session's tokens (RFC 7009); resolves with what failed, never throws. */
+	revoke(tokenSet: TokenSet): Promise<TokenkeeperError[]>;
+}
+
+/** Bind a provider and its transport options (validated now) into a {@link TokenEndpoint}. */
+export function createTokenEndpoint(provider: Provider, options: TransportOptions = {}): TokenEndpoint {
+	const transport: Transport = normalizeTransport(options);
+	return {
+		now: transport.now,
+		endpoints: (signal) => resolveEndpoints(provider, transport, signal),
+		requestToken: (grant, signal) => requestToken(provider, grant, transport, signal),
+		revoke: (tokenSet) => revokeTokenSet(provider, tokenSet, transport),
+	};
+}

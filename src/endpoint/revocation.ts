@@ -1,0 +1,65 @@
+import { ErrorCode, NetworkError, TokenkeeperError } from '../errors.js';
+import type { Provider } from '../provider.js';
+import type { TokenSet } from '../token-set.js';
+import { boundedRequest } from './bounded-request.js';
+import { resolveEndpoints } from './discovery.js';
+import { toRawResponse } from './raw-response.js';
+import { buildTokenRequest } from './token-request.js';
+import { processErrorResponse } from './token-response.js';
+import type { Transport } from './transport.js';
+
+/**
+ * Revoke one token (RFC 7009): form body with `token` and `token_type_hint`, the client authenticated as for
+ * token requests. Resolves `undefined` on success (200, as the RFC says even for unknown tokens), or the error.
+ * @see https://www.rfc-editor.org/rfc/rfc7009#section-2.1
+ */
+async function revokeToken(
+	provider: Provider,
+	endpoint: string,
+	token: string,
+	hint: 'access_token' | 'refresh_token',
+	transport: Transport,
+): Promise<TokenkeeperError | undefined> {
+	const request = buildTokenRequest(provider, endpoint, { token, token_type_hint: hint });
+	const outcome = await boundedRequest(request.url, { method: 'POST', headers: request.headers, body: request.body }, transport, undefined);
+	if (outcome.kind !== 'response') {
+		return new NetworkError(`The revocation endpoint at ${new URL(endpoint).host} could not be reached (${outcome.kind}).`, {
+			attempts: 1,
+			timeout: outcome.kind === 'timeout',
+		});
+	}
+	if (outcome.response.ok) return undefined;
+	return processErrorResponse(toRawResponse(outcome.response, outcome.bodyText, transport.now(), request.secrets), 'revocation endpoint');
+}
+
+/**
+ * Revoke a session's refresh token, then its access token, at the provider's revocation endpoint. Resolves with
+ * what went wrong (nothing: both revoked); it never throws, since logging out must clear local state regardless.
+ * @see https://www.rfc-editor.org/rfc/rfc7009#section-2
+ */
+export async function revokeTokenSet(provider: Provider, tokenSet: TokenSet, transport: Transport): Promise<TokenkeeperError[]> {
+	let endpoint: string | undefined;
+	try {
+		endpoint = (await resolveEndpoints(provider, transport)).revocation;
+	} catch (error) {
+		return [error as TokenkeeperError];
+	}
+	if (!endpoint) {
+		return [
+			new TokenkeeperError(
+				ErrorCode.RevocationUnsupported,
+				`Provider ${provider.name} has no revocation endpoint: the tokens stay valid until they expire.`,
+			),
+		];
+	}
+	const errors: TokenkeeperError[] = [];
+	// The refresh token first: revoking it may end the access token too, never the other way round.
+	for (const [token, hint] of [
+		[tokenSet.refreshToken, 'refresh_token'],
+		[tokenSet.accessToken, 'access_token'],
+	] as const) {
+		const error = token && (await revokeToken(provider, endpoint, token, hint, transport));
+		if (error) errors.push(error);
+	}
+	return errors;
+}

@@ -1,0 +1,50 @@
+import type { GrantParameters } from '../grants.js';
+import { clientSecretOf, type Provider } from '../provider.js';
+
+/** A request to a token or revocation endpoint, ready to send: pure data, built from the provider and the parameters. */
+export interface TokenHttpRequest {
+	readonly url: string;
+	readonly headers: Readonly<Record<string, string>>;
+	readonly body: string;
+	/** The secret values this request carries, to be cut out of anything the server echoes back. */
+	readonly secrets: readonly string[];
+}
+
+/**
+ * Parameters whose values are secrets: a server that echoes them into an error must not put them in our messages.
+ * `token` is what a revocation request (RFC 7009) carries.
+ */
+const SECRET_PARAMETERS = ['client_secret', 'password', 'refresh_token', 'code', 'code_verifier', 'assertion', 'token'];
+
+/** RFC 6749 2.3.1: id and secret are form-encoded before Basic encoding (Squidex ids contain `:`). */
+function basicCredentials(clientId: string, clientSecret: string): string {
+	const formEncode = (value: string) => new URLSearchParams({ v: value }).toString().slice(2);
+	const pair = `${formEncode(clientId)}:${formEncode(clientSecret)}`;
+	return `Basic ${btoa(pair)}`;
+}
+
+/**
+ * Build a token (or revocation) request: encode the parameters (form or JSON) and authenticate the client
+ * (body, Basic or none).
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-2.3.1
+ */
+export function buildTokenRequest(provider: Provider, url: string, grant: GrantParameters): TokenHttpRequest {
+	const params: Record<string, string> = {};
+	for (const [name, value] of Object.entries(grant)) if (value !== undefined) params[name] = value;
+	const headers: Record<string, string> = { accept: 'application/json' };
+	const secret = clientSecretOf(provider);
+	const secrets = SECRET_PARAMETERS.map((name) => params[name]).filter((value): value is string => value !== undefined);
+	if (secret !== undefined) secrets.push(secret, JSON.stringify(secret).slice(1, -1));
+	if (provider.clientAuth === 'basic' && secret !== undefined) {
+		headers.authorization = basicCredentials(provider.clientId, secret);
+	} else {
+		params.client_id = provider.clientId;
+		if (provider.clientAuth === 'body' && secret !== undefined) params.client_secret = secret;
+	}
+	if (provider.bodyEncoding === 'json') {
+		headers['content-type'] = 'application/json';
+		return { url, headers, body: JSON.stringify(params), secrets };
+	}
+	headers['content-type'] = 'application/x-www-form-urlencoded';
+	return { url, headers, body: new URLSearchParams(params).toString(), secrets };
+}

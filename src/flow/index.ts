@@ -1,2 +1,0 @@
-export { createAuthorizationCodeFlow } from './authorization-code-flow.js';
-export type { AuthorizationCodeFlow, AuthorizationCodeFlowOptions, AuthorizationUrlOptions, LogoutResult } from './authorization-code-flow.js';

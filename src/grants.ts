@@ -1,0 +1,40 @@
+import type { PasswordCredentials } from './provider.js';
+
+/**
+ * The parameters of one token request, e.g. `{ grant_type: 'client_credentials', scope }`; undefined ones are
+ * not sent. Pure data: the endpoint layer picks the endpoint from `grant_type` and authenticates the client.
+ */
+export type GrantParameters = Readonly<Record<string, string | undefined>>;
+
+/**
+ * The client credentials grant: the client acts for itself, no person involved.
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.4.2
+ */
+export function clientCredentialsGrant(scope: string | undefined): GrantParameters {
+	return { grant_type: 'client_credentials', scope };
+}
+
+/**
+ * The resource owner password credentials grant. The credentials are used for this one request only.
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.3.2
+ */
+export function passwordGrant(credentials: PasswordCredentials, scope: string | undefined): GrantParameters {
+	return { grant_type: 'password', username: credentials.username, password: credentials.password, scope };
+}
+
+/**
+ * The refresh token grant. The scope is sent when the provider wants it (Dotkernel does).
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-6
+ */
+export function refreshTokenGrant(refreshToken: string, scope: string | undefined): GrantParameters {
+	return { grant_type: 'refresh_token', refresh_token: refreshToken, scope };
+}
+
+/**
+ * The authorization code grant's token request, with the PKCE verifier.
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1.3
+ * @see https://www.rfc-editor.org/rfc/rfc7636#section-4.5
+ */
+export function authorizationCodeGrant(code: string, redirectUri: string, codeVerifier: string): GrantParameters {
+	return { grant_type: 'authorization_code', code, redirect_uri: redirectUri, code_verifier: codeVerifier };
+}

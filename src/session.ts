@@ -1,0 +1,17 @@
+import { createManagedSession, type SessionSeam, type TokenManager, type TokenManagerOptions } from './manager.js';
+import type { Provider } from './provider.js';
+import { storeForKind, type TokenStorageKind } from './stores/storage-kind.js';
+
+/** A login flow's session options: the manager's, plus where tokens live when no `store` is given. */
+export interface SessionOptions extends TokenManagerOptions {
+	/** Where tokens live, unless `store` is given. Default `session`. */
+	readonly storage?: TokenStorageKind | undefined;
+}
+
+/**
+ * The session a login flow works on: its manager, and the seam through which the flow hands it grants. The store
+ * is chosen here, by kind, so that a flow never picks or touches one itself.
+ */
+export function openSession(provider: Provider, options: SessionOptions = {}): { manager: TokenManager; seam: SessionSeam } {
+	return createManagedSession(provider, { ...options, store: options.store ?? storeForKind(options.storage ?? 'session') });
+}

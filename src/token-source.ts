@@ -1,0 +1,98 @@
+import type { TokenEndpoint } from './endpoint/index.js';
+import { isOAuthError, LoginRequiredError } from './errors.js';
+import { clientCredentialsGrant, passwordGrant, refreshTokenGrant, type GrantParameters } from './grants.js';
+import type { Provider } from './provider.js';
+import { sameTokenSet, type TokenStore } from './stores/store.js';
+import { withTokenSetChanges, type TokenSet } from './token-set.js';
+
+/** A token request's answer, and the stored token set it takes the place of (`undefined`: none). */
+export interface Obtained {
+	readonly tokenSet: TokenSet;
+	readonly source: 'grant' | 'refresh';
+	readonly replaces: TokenSet | undefined;
+}
+
+/** What a {@link createTokenSource} works with: the session's provider, endpoint and store, and two of the manager's rules. */
+export interface TokenSourceContext {
+	readonly provider: Provider;
+	readonly endpoint: TokenEndpoint;
+	readonly store: TokenStore;
+	readonly key: string;
+	readonly fresh: (tokenSet: TokenSet) => boolean;
+	/** The error to throw when only a person can go on; it also tells the listeners. */
+	readonly loginRequired: (message: string, cause?: unknown) => LoginRequiredError;
+}
+
+/**
+ * Where a session's next token set comes from, once the manager has decided it needs one (inside its lock):
+ * the refresh token, the primary grant, or a login's exchange. Rule 3 lives here.
+ */
+export function createTokenSource(context: TokenSourceContext) {
+	const { provider, endpoint, store, key, fresh, loginRequired } = context;
+
+	const canGrantUnattended =
+		provider.primaryGrant.type === 'client_credentials' ||
+		(provider.primaryGrant.type === 'password' && provider.primaryGrant.credentials !== undefined);
+
+	async function primaryGrant(): Promise<TokenSet> {
+		const grant = provider.primaryGrant;
+		if (grant.type === 'password' && grant.credentials) {
+			return endpoint.requestToken(passwordGrant(await grant.credentials(), provider.scope));
+		}
+		return endpoint.requestToken(clientCredentialsGrant(provider.scope));
+	}
+
+	async function refreshGrant(current: TokenSet & { refreshToken: string }): Promise<TokenSet> {
+		const next = await endpoint.requestToken(refreshTokenGrant(current.refreshToken, provider.scope));
+		// Rule 3: a server that does not rotate sends no refresh token; the old one stays valid.
+		if (next.refreshToken !== undefined) return next;
+		return withTokenSetChanges(next, { refreshToken: current.refreshToken }, endpoint.now());
+	}
+
+	/** Rule 3 (refresh before re-login) and rule 8 (re-read before declaring the session dead). */
+	async function obtain(current: TokenSet | undefined, retriesAfterRotation = 1): Promise<Obtained> {
+		if (current?.refreshToken !== undefined) {
+			try {
+				return { tokenSet: await refreshGrant(current as TokenSet & { refreshToken: string }), source: 'refresh', replaces: current };
+			} catch (error) {
+				// Network errors, timeouts and 5xx never cost the session its refresh token.
+				if (!isOAuthError(error) || !provider.isRefreshRejected(error)) throw error;
+				const latest = await store.get(key);
+				if (latest && !sameTokenSet(latest, current) && retriesAfterRotation > 0) {
+					// Another tab or process rotated the refresh token while we used the old one.
+					if (fresh(latest)) return { tokenSet: latest, source: 'refresh', replaces: latest };
+					return obtain(latest, retriesAfterRotation - 1);
+				}
+				await dropSession(current);
+				if (!canGrantUnattended) {
+					throw loginRequired(`The refresh token was refused (${error.error}): the session has ended. Log in again.`, error);
+				}
+				return { tokenSet: await primaryGrant(), source: 'grant', replaces: undefined };
+			}
+		} else if (!canGrantUnattended) {
+			throw loginRequired(
+				current ? 'The access token expired and there is no refresh token: log in again.' : 'No tokens yet: log in first (or call setTokens()).',
+			);
+		}
+		return { tokenSet: await primaryGrant(), source: 'grant', replaces: current };
+	}
+
+	async function dropSession(current: TokenSet): Promise<void> {
+		if (store.compareAndSet) await store.compareAndSet(key, current, undefined);
+		else await store.delete(key);
+	}
+
+	/** A login's exchange: a refused code is spent, and only a new login can help. */
+	async function exchange(grant: GrantParameters, current: TokenSet | undefined, signal: AbortSignal | undefined): Promise<Obtained> {
+		try {
+			return { tokenSet: await endpoint.requestToken(grant, signal), source: 'grant', replaces: current };
+		} catch (error) {
+			if (isOAuthError(error) && error.error === 'invalid_grant') {
+				throw new LoginRequiredError('The authorization code expired or was already used: log in again.', { cause: error });
+			}
+			throw error;
+		}
+	}
+
+	return { obtain, exchange };
+}
