@@ -1,13 +1,13 @@
-export { createEmulator } from './server.js';
-export { providerHandlers } from './handlers.js';
+export { createEmulator } from './emulator/server.js';
+export { providerHandlers } from './emulator/msw-handlers.js';
 
-export type { CreateEmulatorOptions, Emulator } from './server.js';
-export type { ProviderHandlers, ProviderHandlersOptions } from './handlers.js';
-export type { EmulatorControls, EmulatorCredentials } from './emulator-core.js';
-export type { EmulatorCounters } from './counters.js';
-export type { Fault, FaultTarget, InjectFaultOptions } from './faults.js';
-export type { ConsentMode } from './provider-module.js';
-export type { SqoweyClient, SqoweyOptions, SqoweyUser } from './sqowey-options.js';
+export type { CreateEmulatorOptions, Emulator } from './emulator/server.js';
+export type { ProviderHandlers, ProviderHandlersOptions } from './emulator/msw-handlers.js';
+export type { EmulatorControls, EmulatorCredentials } from './emulator/core.js';
+export type { EmulatorCounters } from './emulator/counters.js';
+export type { Fault, FaultTarget, InjectFaultOptions } from './emulator/faults.js';
+export type { ConsentMode } from './emulator/provider-module.js';
+export type { SqoweyClient, SqoweyEmulatorOptions, SqoweyUser } from './sqowey/options.js';
 export type {
   ClientCredentials,
   DotkernelClient,
@@ -15,4 +15,4 @@ export type {
   DotkernelUser,
   EmulatorOptions,
   ProviderName,
-} from './options.js';
+} from './emulator/options.js';

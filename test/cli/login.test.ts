@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createEmulator, type Emulator } from '../../src/testing/server.js';
+import { createEmulator, type Emulator } from '../../src/testing/emulator/server.js';
 import { startCli, type RunningCli } from '../_helpers/cli.js';
 
 let emulator: Emulator;

@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createEmulator, type Emulator } from '../../src/testing/server.js';
+import { createEmulator, type Emulator } from '../../src/testing/emulator/server.js';
 import { runCli } from '../_helpers/cli.js';
 
 let emulator: Emulator;

@@ -1,10 +1,10 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createTokenManager, ErrorCode, squidex, type TokenManager, type TokenManagerOptions, type TokenSet } from '../../src/index.js';
 import type { EmulatorControls, Fault, InjectFaultOptions } from '../../src/testing/index.js';
-import { transports, type Started } from '../testing/transports.js';
 import { createClock } from '../_helpers/manager.js';
 import { outcomeName, rejection, resolution, settle, type Outcome } from '../_helpers/outcome.js';
 import { activeResources, expectNoLeftoverResourcesAfterEachTest } from '../_helpers/resources.js';
+import { transports, type Started } from '../_helpers/transports.js';
 
 /**
  * The fault matrix at the token endpoint (rule 6): one row per fault the emulator can play, each with its exact

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { EmulatorOptions } from '../../src/testing/index.js';
-import { sqoweyLogin } from './sqowey-login.js';
-import { postForm, transports, withToken, type Started } from './transports.js';
+import { sqoweyLogin } from '../_helpers/sqowey-login.js';
+import { postForm, transports, withToken, type Started } from '../_helpers/transports.js';
 
 const APP = 'http://127.0.0.1:5173';
 

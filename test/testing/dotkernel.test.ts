@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { EmulatorOptions } from '../../src/testing/index.js';
-import { postForm, postJson, transports, withToken, type Started } from './transports.js';
+import { postForm, postJson, transports, withToken, type Started } from '../_helpers/transports.js';
 
 interface TokenPair {
   access_token: string;

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { postForm, postJson, transports, withToken, type Started } from './transports.js';
+import { postForm, postJson, transports, withToken, type Started } from '../_helpers/transports.js';
 
 describe.each(transports)('faults over $name', (transport) => {
   let started: Started;

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { EmulatorOptions } from '../../src/testing/index.js';
-import { authorizeRequest, sqoweyLogin, type SqoweyTokens } from './sqowey-login.js';
-import { transports, withToken, type Started } from './transports.js';
+import { authorizeRequest, sqoweyLogin, type SqoweyTokens } from '../_helpers/sqowey-login.js';
+import { transports, withToken, type Started } from '../_helpers/transports.js';
 
 describe.each(transports)('sqowey authorization endpoint over $name', (transport) => {
   let started: Started;

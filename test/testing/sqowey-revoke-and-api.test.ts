@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { sqoweyLogin, type SqoweyTokens } from './sqowey-login.js';
-import { postForm, postJson, transports, withToken, type Started } from './transports.js';
+import { sqoweyLogin, type SqoweyTokens } from '../_helpers/sqowey-login.js';
+import { postForm, postJson, transports, withToken, type Started } from '../_helpers/transports.js';
 
 describe.each(transports)('sqowey revocation and /api/users/@me over $name', (transport) => {
   let started: Started;

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { EmulatorOptions } from '../../src/testing/index.js';
-import { pkcePair, sqoweyLogin, type SqoweyTokens } from './sqowey-login.js';
-import { postForm, postJson, transports, withToken, type Started } from './transports.js';
+import { pkcePair, sqoweyLogin, type SqoweyTokens } from '../_helpers/sqowey-login.js';
+import { postForm, postJson, transports, withToken, type Started } from '../_helpers/transports.js';
 
 describe.each(transports)('sqowey token endpoint over $name', (transport) => {
   let started: Started;

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { postForm, transports, withToken, type Started } from './transports.js';
+import { postForm, transports, withToken, type Started } from '../_helpers/transports.js';
 
 describe.each(transports)('squidex over $name', (transport) => {
   let started: Started;

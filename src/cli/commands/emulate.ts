@@ -1,4 +1,4 @@
-import { createEmulator, type CreateEmulatorOptions, type Emulator } from '../../testing/server.js';
+import { createEmulator, type CreateEmulatorOptions, type Emulator } from '../../testing/emulator/server.js';
 import { COMMON_OPTIONS, integerOption, parseCommandArgs, type OptionSpecs } from '../args.js';
 import { CliError, UsageError } from '../cli-error.js';
 import type { Command } from '../command.js';

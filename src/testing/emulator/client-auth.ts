@@ -1,14 +1,14 @@
 import type { ClientCredentials } from './options.js';
 
 /** What a token request says about its client: credentials, nothing, or a header we could not decode. */
-export type ClientAuthentication = ClientCredentials | 'malformed' | undefined;
+export type PresentedClient = ClientCredentials | 'malformed' | undefined;
 
 /**
  * Reads client credentials from HTTP Basic (preferred, as IdentityServer's parsers try it first)
  * or from `client_id` / `client_secret` in the form body.
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-2.3.1
  */
-export function readClientAuthentication(request: Request, form: URLSearchParams): ClientAuthentication {
+export function readClientAuthentication(request: Request, form: URLSearchParams): PresentedClient {
   const header = request.headers.get('authorization');
   if (header !== null && /^basic\s/i.test(header)) return parseBasic(header.slice(6).trim());
   const clientId = form.get('client_id');
@@ -16,7 +16,7 @@ export function readClientAuthentication(request: Request, form: URLSearchParams
   return { clientId, clientSecret: form.get('client_secret') ?? '' };
 }
 
-function parseBasic(encoded: string): ClientAuthentication {
+function parseBasic(encoded: string): PresentedClient {
   try {
     const decoded = new TextDecoder('utf-8', { fatal: true }).decode(
       Uint8Array.from(atob(encoded), (char) => char.charCodeAt(0)),

@@ -1,10 +1,10 @@
+import { isLoopbackUrl, parseUrl, redirectUriMatches } from '../emulator/loopback.js';
+import type { EmulatorState } from '../emulator/provider-module.js';
+import { json } from '../emulator/responses.js';
 import type { AuthorizationCodes } from './authorization-codes.js';
-import { isLoopbackUrl, parseUrl, redirectUriMatches } from './loopback.js';
+import { repeatedParameter } from './oauth-request.js';
+import type { NormalizedSqoweyClient, NormalizedSqoweyEmulatorOptions } from './options.js';
 import { isS256Challenge } from './pkce-check.js';
-import type { EmulatorState } from './provider-module.js';
-import { json } from './responses.js';
-import type { NormalizedSqoweyClient, NormalizedSqoweyOptions } from './sqowey-options.js';
-import { repeatedParameter } from './sqowey-request.js';
 
 /** The scopes Sqowey documents; `identity` is personal data, which shortens the code lifetime. */
 export const SQOWEY_SCOPES: readonly string[] = ['identity'];
@@ -17,7 +17,7 @@ const PERSONAL_SCOPES: readonly string[] = ['identity'];
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2.1
  * @see https://www.rfc-editor.org/rfc/rfc9207
  */
-export function createSqoweyAuthorizeEndpoint(state: EmulatorState, options: NormalizedSqoweyOptions, codes: AuthorizationCodes) {
+export function createSqoweyAuthorizeEndpoint(state: EmulatorState, options: NormalizedSqoweyEmulatorOptions, codes: AuthorizationCodes) {
   const { clients, users, codeLifetime } = options;
 
   return async function authorize(request: Request, url: URL): Promise<Response> {

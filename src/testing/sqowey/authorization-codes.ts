@@ -1,4 +1,4 @@
-import { randomBase64Url, randomHex } from './random.js';
+import { randomBase64Url, randomHex } from '../emulator/random.js';
 
 /** What an authorization code stands for, fixed at the authorization endpoint. */
 export interface CodeGrant {

@@ -1,8 +1,8 @@
-import { createDotkernelTokenEndpoint, DOTKERNEL } from './dotkernel-token.js';
-import type { NormalizedOptions } from './options.js';
-import type { EmulatorState, ProviderModule } from './provider-module.js';
-import { bearerToken } from './request-parsing.js';
-import { json, methodNotAllowed } from './responses.js';
+import type { NormalizedOptions } from '../emulator/options.js';
+import type { EmulatorState, ProviderModule } from '../emulator/provider-module.js';
+import { bearerToken } from '../emulator/request-parsing.js';
+import { json, methodNotAllowed } from '../emulator/responses.js';
+import { createDotkernelTokenEndpoint, DOTKERNEL } from './token.js';
 
 const TOKEN_PATHS = new Set(['/security/generate-token', '/security/refresh-token']);
 /** Each account route and the role it needs. */

@@ -1,11 +1,11 @@
+import type { NormalizedOptions } from '../emulator/options.js';
+import type { EmulatorState, ProviderModule } from '../emulator/provider-module.js';
+import { bearerToken } from '../emulator/request-parsing.js';
+import { json, methodNotAllowed } from '../emulator/responses.js';
 import { AuthorizationCodes } from './authorization-codes.js';
-import type { NormalizedOptions } from './options.js';
-import type { EmulatorState, ProviderModule } from './provider-module.js';
-import { bearerToken } from './request-parsing.js';
-import { json, methodNotAllowed } from './responses.js';
-import { createSqoweyAuthorizeEndpoint } from './sqowey-authorize.js';
-import { createSqoweyRevokeEndpoint } from './sqowey-revoke.js';
-import { createSqoweyTokenEndpoint, SQOWEY } from './sqowey-token.js';
+import { createSqoweyAuthorizeEndpoint } from './authorize.js';
+import { createSqoweyRevokeEndpoint } from './revoke.js';
+import { createSqoweyTokenEndpoint, SQOWEY } from './token.js';
 
 const USER_PATH = '/api/users/@me';
 

@@ -1,4 +1,4 @@
-import { base64UrlEncode } from './random.js';
+import { base64UrlEncode } from '../emulator/random.js';
 
 // RFC 7636 4.1 and 4.2: a verifier is 43 to 128 unreserved characters; an S256 challenge is the
 // base64url of a SHA-256 digest, always 43 characters.

@@ -1,5 +1,5 @@
 import { http, type HttpHandler } from 'msw';
-import { createEmulatorCore, type EmulatorControls } from './emulator-core.js';
+import { createEmulatorCore, type EmulatorControls } from './core.js';
 import type { EmulatorOptions } from './options.js';
 
 /** Where the msw handlers answer, on top of the emulator options. */

@@ -47,7 +47,7 @@ interface MutableRefresh {
  * Every token the emulator has issued, for every provider. Validity is decided here and nowhere
  * else, so the expire/revoke switches act the same on all providers.
  */
-export class TokenStore {
+export class IssuedTokens {
   readonly #now: () => number;
   readonly #access = new Map<string, MutableAccess>();
   readonly #refresh = new Map<string, MutableRefresh>();

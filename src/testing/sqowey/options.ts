@@ -1,5 +1,5 @@
-import { parseUrl } from './loopback.js';
-import { checkLifetime, isNonEmptyString } from './option-checks.js';
+import { parseUrl } from '../emulator/loopback.js';
+import { checkLifetime, isNonEmptyString } from '../emulator/option-checks.js';
 
 /** A Sqowey application, as registered at dev.sqowey.de. */
 export interface SqoweyClient {
@@ -20,7 +20,7 @@ export interface SqoweyUser {
 }
 
 /** The emulated Sqowey. Every field is optional. */
-export interface SqoweyOptions {
+export interface SqoweyEmulatorOptions {
   /** Default: one public client, `sqowey-spa`, that accepts any loopback redirect URI. */
   clients?: ReadonlyArray<SqoweyClient>;
   /** The first one is who logs in (consent is automatic). Default: `1000000000000001` / `sqowey-user`. */
@@ -40,7 +40,7 @@ export interface NormalizedSqoweyClient {
 }
 
 /** Sqowey options with every default applied, validated once. */
-export interface NormalizedSqoweyOptions {
+export interface NormalizedSqoweyEmulatorOptions {
   readonly clients: readonly NormalizedSqoweyClient[];
   readonly users: readonly SqoweyUser[];
   readonly accessTokenLifetime: number;
@@ -52,7 +52,7 @@ const CLIENTS: readonly SqoweyClient[] = [{ clientId: 'sqowey-spa' }];
 const USERS: readonly SqoweyUser[] = [{ id: '1000000000000001', username: 'sqowey-user' }];
 
 /** Applies the Sqowey defaults and validates, throwing a TypeError that names the bad field. */
-export function normalizeSqoweyOptions(options: SqoweyOptions = {}): NormalizedSqoweyOptions {
+export function normalizeSqoweyEmulatorOptions(options: SqoweyEmulatorOptions = {}): NormalizedSqoweyEmulatorOptions {
   const codeLifetime = options.codeLifetime;
   return {
     clients: checkClients(options.clients ?? CLIENTS),

@@ -1,15 +1,15 @@
-import type { EmulatorState } from './provider-module.js';
-import { NO_STORE } from './responses.js';
-import type { NormalizedSqoweyOptions } from './sqowey-options.js';
-import { authenticateClient, oauthError, readOAuthForm } from './sqowey-request.js';
-import { SQOWEY } from './sqowey-token.js';
+import type { EmulatorState } from '../emulator/provider-module.js';
+import { NO_STORE } from '../emulator/responses.js';
+import { authenticateClient, oauthError, readOAuthForm } from './oauth-request.js';
+import type { NormalizedSqoweyEmulatorOptions } from './options.js';
+import { SQOWEY } from './token.js';
 
 /**
  * Sqowey's `POST /oauth2/token/revoke`: revoking a refresh token ends its whole login, revoking an
  * access token ends that token; an unknown token is answered 200 all the same.
  * @see https://www.rfc-editor.org/rfc/rfc7009#section-2
  */
-export function createSqoweyRevokeEndpoint(state: EmulatorState, options: NormalizedSqoweyOptions) {
+export function createSqoweyRevokeEndpoint(state: EmulatorState, options: NormalizedSqoweyEmulatorOptions) {
   const { clients } = options;
 
   return async function revoke(request: Request): Promise<Response> {

@@ -1,17 +1,17 @@
 import type { Counters } from './counters.js';
 import type { FaultTarget } from './faults.js';
+import type { IssuedTokens } from './issued-tokens.js';
 import type { NormalizedOptions } from './options.js';
-import type { TokenStore } from './token-store.js';
 
 /** How the emulated user answers a consent screen; `setConsent()` switches it. */
 export type ConsentMode = 'allow' | 'deny';
 
-/** What every provider module shares: one clock, one token store, one set of counters, the switches. */
+/** What every provider module shares: one clock, one registry of issued tokens, one set of counters, the switches. */
 export interface EmulatorState {
   /** The emulator's base URL, no trailing slash: also the issuer it names in `iss` (RFC 9207). */
   readonly url: string;
   readonly now: () => number;
-  readonly tokens: TokenStore;
+  readonly tokens: IssuedTokens;
   readonly counters: Counters;
   /** Read at each authorization request, so a switch applies to the next login. */
   consent: ConsentMode;
@@ -35,7 +35,7 @@ export interface Route {
 
 /**
  * A provider the emulator can serve. Adding one means writing a module like this and registering
- * its factory in emulator-core.ts. Providers share the root URL and are asked in a fixed order, so
+ * its factory in emulator/core.ts. Providers share the root URL and are asked in a fixed order, so
  * a provider with a more specific path under a shared prefix (Sqowey's `/api/users/@me`) goes first.
  */
 export interface ProviderModule {
@@ -44,5 +44,5 @@ export interface ProviderModule {
   route(method: string, url: URL): Route | undefined;
 }
 
-/** Builds a provider module over the shared state and the normalised options. */
+/** Builds a provider module over the shared state and the normalized options. */
 export type ProviderFactory = (state: EmulatorState, options: NormalizedOptions) => ProviderModule;

@@ -1,15 +1,15 @@
+import { createDotkernelProvider } from '../dotkernel/provider.js';
+import { createSqoweyProvider } from '../sqowey/provider.js';
+import { createSquidexProvider } from '../squidex/provider.js';
 import { CorsPolicy, isPreflight } from './cors.js';
 import { Counters, type EmulatorCounters } from './counters.js';
-import { createDotkernelProvider } from './dotkernel.js';
 import { faultResponse } from './fault-response.js';
 import { FaultQueue, type Fault, type InjectFaultOptions } from './faults.js';
 import { HangingRequests } from './hangs.js';
+import { IssuedTokens } from './issued-tokens.js';
 import { normalizeOptions, type EmulatorOptions, type NormalizedOptions, type ProviderName } from './options.js';
 import type { ConsentMode, EmulatorState, ProviderFactory, ProviderModule } from './provider-module.js';
 import { json } from './responses.js';
-import { createSqoweyProvider } from './sqowey.js';
-import { createSquidexProvider } from './squidex.js';
-import { TokenStore } from './token-store.js';
 
 /** Ready-made credentials for each emulated provider, pointing at the emulator. */
 export interface EmulatorCredentials {
@@ -73,7 +73,7 @@ export function createEmulatorCore(options: EmulatorOptions | undefined, url: st
   const state: EmulatorState = {
     url: baseUrl,
     now: normalized.now,
-    tokens: new TokenStore(normalized.now),
+    tokens: new IssuedTokens(normalized.now),
     counters: new Counters(),
     consent: 'allow',
   };

@@ -1,4 +1,4 @@
-// Shared by every provider's option normalisation, so the messages read the same everywhere.
+// Shared by every provider's option normalization, so the messages read the same everywhere.
 
 /** A lifetime in seconds: finite and non-negative. */
 export function checkLifetime(name: string, value: number): number {

@@ -1,12 +1,12 @@
+import type { Grant } from '../emulator/issued-tokens.js';
+import type { EmulatorState } from '../emulator/provider-module.js';
+import { randomBase64Url } from '../emulator/random.js';
+import { json, NO_STORE } from '../emulator/responses.js';
 import type { AuthorizationCodes } from './authorization-codes.js';
+import { SQOWEY_SCOPES } from './authorize.js';
+import { authenticateClient, oauthError, readOAuthForm } from './oauth-request.js';
+import type { NormalizedSqoweyClient, NormalizedSqoweyEmulatorOptions } from './options.js';
 import { s256Challenge } from './pkce-check.js';
-import type { EmulatorState } from './provider-module.js';
-import { randomBase64Url } from './random.js';
-import { json, NO_STORE } from './responses.js';
-import { SQOWEY_SCOPES } from './sqowey-authorize.js';
-import type { NormalizedSqoweyClient, NormalizedSqoweyOptions } from './sqowey-options.js';
-import { authenticateClient, oauthError, readOAuthForm } from './sqowey-request.js';
-import type { Grant } from './token-store.js';
 
 /** The provider name Sqowey tokens are recorded under. */
 export const SQOWEY = 'sqowey';
@@ -19,7 +19,7 @@ export const SQOWEY = 'sqowey';
  * @see https://www.rfc-editor.org/rfc/rfc7636#section-4.6
  * @see https://www.rfc-editor.org/rfc/rfc9700#section-4.14.2
  */
-export function createSqoweyTokenEndpoint(state: EmulatorState, options: NormalizedSqoweyOptions, codes: AuthorizationCodes) {
+export function createSqoweyTokenEndpoint(state: EmulatorState, options: NormalizedSqoweyEmulatorOptions, codes: AuthorizationCodes) {
   const { clients, accessTokenLifetime } = options;
 
   function issue(grant: Grant): Response {

@@ -1,9 +1,9 @@
-import { readClientAuthentication } from './client-auth.js';
-import type { ClientCredentials, NormalizedOptions } from './options.js';
-import type { EmulatorState, ProviderModule } from './provider-module.js';
-import { bearerToken, mediaType } from './request-parsing.js';
-import { json, methodNotAllowed, NO_STORE } from './responses.js';
-import { randomBase64Url } from './random.js';
+import { readClientAuthentication } from '../emulator/client-auth.js';
+import type { ClientCredentials, NormalizedOptions } from '../emulator/options.js';
+import type { EmulatorState, ProviderModule } from '../emulator/provider-module.js';
+import { randomBase64Url } from '../emulator/random.js';
+import { bearerToken, mediaType } from '../emulator/request-parsing.js';
+import { json, methodNotAllowed, NO_STORE } from '../emulator/responses.js';
 
 const PROVIDER = 'squidex';
 const TOKEN_PATH = '/identity-server/connect/token';

@@ -1,6 +1,6 @@
+import { normalizeSqoweyEmulatorOptions, type NormalizedSqoweyEmulatorOptions, type SqoweyEmulatorOptions } from '../sqowey/options.js';
 import { checkCorsOrigins } from './cors.js';
 import { checkLifetime, isNonEmptyString } from './option-checks.js';
-import { normalizeSqoweyOptions, type NormalizedSqoweyOptions, type SqoweyOptions } from './sqowey-options.js';
 
 /** Names of the providers the emulator can serve. */
 export type ProviderName = 'squidex' | 'dotkernel' | 'sqowey';
@@ -49,7 +49,7 @@ export interface EmulatorOptions {
     /** Access token lifetime in seconds. Default 86400. */
     expiresIn?: number;
   };
-  sqowey?: SqoweyOptions;
+  sqowey?: SqoweyEmulatorOptions;
   /**
    * Origins a browser may call the emulator from (CORS), e.g. `['http://app.test']`.
    * Default: any loopback origin (`http://localhost:<port>`, `http://127.0.0.1:<port>`, `http://[::1]:<port>`).
@@ -68,7 +68,7 @@ export interface NormalizedOptions {
     readonly users: readonly Required<DotkernelUser>[];
     readonly expiresIn: number;
   };
-  readonly sqowey: NormalizedSqoweyOptions;
+  readonly sqowey: NormalizedSqoweyEmulatorOptions;
   /** Undefined: any loopback origin. */
   readonly corsOrigins: ReadonlySet<string> | undefined;
   readonly now: () => number;
@@ -117,7 +117,7 @@ export function normalizeOptions(options: EmulatorOptions = {}): NormalizedOptio
       users: checkUsers(options.dotkernel?.users ?? DOTKERNEL_USERS),
       expiresIn: checkLifetime('dotkernel.expiresIn', options.dotkernel?.expiresIn ?? 86_400),
     },
-    sqowey: normalizeSqoweyOptions(options.sqowey),
+    sqowey: normalizeSqoweyEmulatorOptions(options.sqowey),
     corsOrigins: options.corsOrigins === undefined ? undefined : checkCorsOrigins('corsOrigins', options.corsOrigins),
     now,
   };

@@ -1,9 +1,9 @@
-import type { NormalizedOptions } from './options.js';
-import type { EmulatorState } from './provider-module.js';
-import type { Grant, RefreshRefusal } from './token-store.js';
-import { base64UrlEncode, randomBase64Url, randomHex } from './random.js';
-import { mediaType, readJsonObject } from './request-parsing.js';
-import { json, methodNotAllowed, NO_STORE } from './responses.js';
+import type { Grant, RefreshRefusal } from '../emulator/issued-tokens.js';
+import type { NormalizedOptions } from '../emulator/options.js';
+import type { EmulatorState } from '../emulator/provider-module.js';
+import { base64UrlEncode, randomBase64Url, randomHex } from '../emulator/random.js';
+import { mediaType, readJsonObject } from '../emulator/request-parsing.js';
+import { json, methodNotAllowed, NO_STORE } from '../emulator/responses.js';
 
 /** The provider name Dotkernel tokens are recorded under. */
 export const DOTKERNEL = 'dotkernel';

@@ -1,7 +1,7 @@
-import { readClientAuthentication } from './client-auth.js';
-import { mediaType } from './request-parsing.js';
-import { json, methodNotAllowed, NO_STORE } from './responses.js';
-import type { NormalizedSqoweyClient } from './sqowey-options.js';
+import { readClientAuthentication } from '../emulator/client-auth.js';
+import { mediaType } from '../emulator/request-parsing.js';
+import { json, methodNotAllowed, NO_STORE } from '../emulator/responses.js';
+import type { NormalizedSqoweyClient } from './options.js';
 
 /**
  * The bare RFC 6749 error object Sqowey's token and revocation endpoints answer with.

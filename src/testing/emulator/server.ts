@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createEmulatorCore, type EmulatorControls, type EmulatorCore } from './emulator-core.js';
+import { createEmulatorCore, type EmulatorControls, type EmulatorCore } from './core.js';
 import type { EmulatorOptions } from './options.js';
 
 /** A running emulator on a loopback HTTP server. */
