@@ -51,3 +51,14 @@ export function findSecrets(texts: Iterable<readonly [where: string, text: strin
 	}
 	return found;
 }
+
+/** Every way a provider could be logged. */
+export function providerRenderings(value: unknown): string[] {
+	return [
+		JSON.stringify(value),
+		inspect(value),
+		inspect(value, { showHidden: true, depth: 10 }),
+		String(Object.values(value as object)),
+		JSON.stringify({ ...(value as object) }),
+	];
+}

@@ -1,0 +1,69 @@
+import { describe, expect, it } from 'vitest';
+import { oauth2 } from '../../src/providers/oauth2.js';
+import { providerRenderings } from '../_helpers/secrets.js';
+import { SECRET } from '../_helpers/token-server.js';
+
+const CLIENT_ID = 'food-crunch:default';
+const ISSUER = 'https://login.test';
+
+describe('oauth2()', () => {
+	it('requires exactly one of tokenEndpoint and issuer', () => {
+		const both = { tokenEndpoint: `${ISSUER}/token`, issuer: ISSUER, clientId: CLIENT_ID };
+		expect(() => oauth2(both)).toThrow(new TypeError('Expected exactly one of `tokenEndpoint` and `issuer`'));
+		expect(() => oauth2({ clientId: CLIENT_ID })).toThrow(new TypeError('Expected exactly one of `tokenEndpoint` and `issuer`'));
+		expect(() => oauth2({ tokenEndpoint: '', issuer: '', clientId: CLIENT_ID })).toThrow(/exactly one/);
+		expect(() => oauth2(undefined as never)).toThrow(/exactly one/);
+	});
+
+	it('with tokenEndpoint: known endpoint, no discovery; Basic auth by default with a secret (RFC 6749 2.3.1)', () => {
+		const provider = oauth2({ tokenEndpoint: `${ISSUER}/token`, clientId: CLIENT_ID, clientSecret: SECRET });
+		expect(provider.name).toBe('oauth2');
+		expect(provider.endpoints).toEqual({ token: `${ISSUER}/token` });
+		expect(provider.issuer).toBeUndefined();
+		expect(provider.clientAuth).toBe('basic');
+		expect(provider.bodyEncoding).toBe('form');
+		expect(provider.rejectionStatuses).toEqual([401]);
+		expect(provider.primaryGrant).toEqual({ type: 'client_credentials' });
+		for (const text of providerRenderings(provider)) expect(text).not.toContain(SECRET);
+	});
+
+	it('without a secret: a public client (`none`)', () => {
+		expect(oauth2({ tokenEndpoint: `${ISSUER}/token`, clientId: CLIENT_ID }).clientAuth).toBe('none');
+	});
+
+	it('a token endpoint keeps its exact path, trailing slash included (e.g. django-oauth-toolkit `/o/token/`)', () => {
+		const provider = oauth2({ tokenEndpoint: 'https://auth.test/o/token/', clientId: CLIENT_ID });
+		expect(provider.endpoints?.token).toBe('https://auth.test/o/token/');
+	});
+
+	it('scope as an array is space-separated; an empty scope is no scope', () => {
+		expect(oauth2({ tokenEndpoint: `${ISSUER}/token`, clientId: CLIENT_ID, scope: ['read', 'write'] }).scope).toBe('read write');
+		expect(oauth2({ tokenEndpoint: `${ISSUER}/token`, clientId: CLIENT_ID, scope: [] }).scope).toBeUndefined();
+	});
+
+	it('password grant keeps the credentials callback; `basic` without a secret is refused', () => {
+		const credentials = async () => ({ username: 'u', password: 'p' });
+		const provider = oauth2({ tokenEndpoint: `${ISSUER}/token`, clientId: CLIENT_ID, grant: 'password', credentials });
+		expect(provider.primaryGrant).toEqual({ type: 'password', credentials });
+		expect(() => oauth2({ tokenEndpoint: `${ISSUER}/token`, clientId: CLIENT_ID, clientAuth: 'basic' })).toThrow(
+			/Expected `clientSecret`/,
+		);
+	});
+
+	it.each([
+		['missing clientId', { tokenEndpoint: `${ISSUER}/token` }, /^Expected `clientId` to be a non-empty string$/],
+		['relative tokenEndpoint', { tokenEndpoint: '/token', clientId: CLIENT_ID }, /^Expected `tokenEndpoint` to be an absolute URL/],
+		['relative issuer', { issuer: 'login.test', clientId: CLIENT_ID }, /^Expected `issuer` to be an absolute URL/],
+	])('%s -> TypeError with a uniform message', (_name, options, message) => {
+		expect(() => oauth2(options as never)).toThrow(TypeError);
+		expect(() => oauth2(options as never)).toThrow(message);
+	});
+
+	describe('OpenID discovery from `issuer`', () => {
+		it('a provider with an issuer has no endpoints until discovered', () => {
+			const provider = oauth2({ issuer: `${ISSUER}/`, clientId: CLIENT_ID, clientSecret: SECRET });
+			expect(provider.endpoints).toBeUndefined();
+			expect(provider.issuer).toBe(ISSUER);
+		});
+	});
+});
