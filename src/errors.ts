@@ -42,7 +42,7 @@ export interface TokenkeeperErrorOptions {
  */
 export class TokenkeeperError extends Error {
 	override readonly name: string = 'TokenkeeperError';
-	readonly code: ErrorCode;
+	declare readonly code: ErrorCode;
 	declare readonly response?: Response;
 
 	constructor(code: ErrorCode, message: string, options: TokenkeeperErrorOptions = {}) {
@@ -74,11 +74,11 @@ export interface OAuthErrorFields {
  */
 export class OAuthError extends TokenkeeperError {
 	override readonly name: string = 'OAuthError';
-	readonly error: string;
-	readonly errorDescription: string | undefined;
-	readonly errorUri: string | undefined;
-	readonly status: number;
-	readonly extras: Readonly<Record<string, unknown>>;
+	declare readonly error: string;
+	declare readonly errorDescription: string | undefined;
+	declare readonly errorUri: string | undefined;
+	declare readonly status: number;
+	declare readonly extras: Readonly<Record<string, unknown>>;
 
 	constructor(fields: OAuthErrorFields, message: string, options: TokenkeeperErrorOptions = {}) {
 		super(ErrorCode.OAuth, message, options);
@@ -103,7 +103,7 @@ export class OAuthError extends TokenkeeperError {
 /** The server said yes in a broken way: not JSON, an HTML page, no `access_token`, a bad `expires_in`… */
 export class TokenResponseError extends TokenkeeperError {
 	override readonly name: string = 'TokenResponseError';
-	readonly status: number | undefined;
+	declare readonly status: number | undefined;
 
 	constructor(message: string, options: TokenkeeperErrorOptions & { status?: number; code?: ErrorCode } = {}) {
 		super(options.code ?? ErrorCode.TokenResponse, message, options);
@@ -118,7 +118,7 @@ export class TokenResponseError extends TokenkeeperError {
 /** The token endpoint could not be reached (network failure or timeout), even after retries. */
 export class NetworkError extends TokenkeeperError {
 	override readonly name: string = 'NetworkError';
-	readonly attempts: number;
+	declare readonly attempts: number;
 
 	constructor(message: string, options: TokenkeeperErrorOptions & { timeout?: boolean; attempts: number }) {
 		super(options.timeout ? ErrorCode.Timeout : ErrorCode.Network, message, options);
@@ -142,7 +142,7 @@ export class LoginRequiredError extends TokenkeeperError {
 export class AuthorizationResponseError extends TokenkeeperError {
 	override readonly name: string = 'AuthorizationResponseError';
 	/** The `error` parameter of the response when the provider sent one (e.g. `access_denied`). */
-	readonly error: string | undefined;
+	declare readonly error: string | undefined;
 
 	constructor(message: string, options: TokenkeeperErrorOptions & { error?: string } = {}) {
 		super(ErrorCode.AuthorizationResponse, message, options);
@@ -153,7 +153,7 @@ export class AuthorizationResponseError extends TokenkeeperError {
 /** The API rejected the token, and the request could not be retried because its body cannot be sent twice. */
 export class RequestNotReplayableError extends TokenkeeperError {
 	override readonly name: string = 'RequestNotReplayableError';
-	readonly status: number;
+	declare readonly status: number;
 
 	constructor(message: string, options: TokenkeeperErrorOptions & { status: number }) {
 		super(ErrorCode.NotReplayable, message, options);

@@ -37,10 +37,10 @@ class ImmutableTokenSet implements TokenSet {
 	declare readonly accessToken: string;
 	declare readonly refreshToken: string | undefined;
 	declare readonly idToken: string | undefined;
-	readonly tokenType: string;
-	readonly expiresAt: number | undefined;
-	readonly scope: string | undefined;
-	readonly receivedAt: number | undefined;
+	declare readonly tokenType: string;
+	declare readonly expiresAt: number | undefined;
+	declare readonly scope: string | undefined;
+	declare readonly receivedAt: number | undefined;
 
 	constructor(init: TokenSetInit, now: number) {
 		Object.defineProperties(this, {
@@ -69,7 +69,8 @@ class ImmutableTokenSet implements TokenSet {
 	toString(): string {
 		const date = new Date(this.expiresAt ?? Number.NaN);
 		// Printing must never throw (it is what loggers call): an expiry beyond any date prints as its number.
-		const expiry = this.expiresAt === undefined ? 'no expiry' : `expires ${Number.isNaN(date.getTime()) ? this.expiresAt : date.toISOString()}`;
+		const expiry =
+			this.expiresAt === undefined ? 'no expiry' : `expires ${Number.isNaN(date.getTime()) ? this.expiresAt : date.toISOString()}`;
 		return `TokenSet(${this.tokenType}, ${expiry}${this.refreshToken === undefined ? '' : ', with refresh token'})`;
 	}
 

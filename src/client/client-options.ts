@@ -14,19 +14,19 @@ export function toTokenManager(auth: Auth, tokenFetch: typeof fetch | undefined)
 	return createTokenManager(auth, { fetch: tokenFetch });
 }
 
-/** `https://api.example.com/v1/` -> `https://api.example.com/`: what a request URL must start with. */
-function originPrefix(url: string | URL, name: string): string {
-	let parsed: URL;
-	try {
-		parsed = new URL(url);
-	} catch {
-		throw new TypeError(`Expected \`${name}\` to be absolute URLs, got "${String(url)}"`);
-	}
-	if (parsed.origin === 'null') throw new TypeError(`Expected \`${name}\` to be http(s) URLs, got "${String(url)}"`);
-	return `${parsed.origin}/`;
-}
-
-/** The origins (as `origin + '/'`) that may receive the token, validated; `name` says which option was wrong. */
+/**
+ * The origins that may receive the token, each as `origin + '/'` (`https://api.example.com/v1/` ->
+ * `https://api.example.com/`): what a request URL must start with. `name` says which option was wrong.
+ */
 export function allowedOriginPrefixes(urls: readonly (string | URL)[], name: string): string[] {
-	return urls.map((url) => originPrefix(url, name));
+	return urls.map((url) => {
+		let parsed: URL;
+		try {
+			parsed = new URL(url);
+		} catch {
+			throw new TypeError(`Expected \`${name}\` to be absolute URLs, got "${String(url)}"`);
+		}
+		if (parsed.origin === 'null') throw new TypeError(`Expected \`${name}\` to be http(s) URLs, got "${String(url)}"`);
+		return `${parsed.origin}/`;
+	});
 }

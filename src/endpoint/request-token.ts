@@ -13,12 +13,16 @@ import type { Transport } from './transport.js';
 
 /** A failure worth another attempt; carries the error to throw if the attempts run out. */
 class TransientFailure extends Error {
-	constructor(
-		readonly final: TokenkeeperError | 'network' | 'timeout',
-		readonly retryAfterMs: number | undefined,
-		readonly original?: unknown,
-	) {
+	// Declared, not parameter properties: those would define each field twice (as a class field, then assigned).
+	declare readonly final: TokenkeeperError | 'network' | 'timeout';
+	declare readonly retryAfterMs: number | undefined;
+	declare readonly original: unknown;
+
+	constructor(final: TokenkeeperError | 'network' | 'timeout', retryAfterMs: number | undefined, original?: unknown) {
 		super('transient token endpoint failure');
+		this.final = final;
+		this.retryAfterMs = retryAfterMs;
+		this.original = original;
 	}
 }
 
@@ -33,7 +37,8 @@ function parseRetryAfter(value: string | null, now: number): number | undefined 
 async function attempt(request: TokenHttpRequest, transport: Transport, signal: AbortSignal | undefined): Promise<TokenSet> {
 	const outcome = await boundedRequest(request.url, { method: 'POST', headers: request.headers, body: request.body }, transport, signal);
 	if (outcome.kind === 'timeout') throw new TransientFailure('timeout', undefined);
-	if (outcome.kind === 'network') throw new TransientFailure('network', undefined, (outcome.error as { cause?: unknown })?.cause ?? outcome.error);
+	if (outcome.kind === 'network')
+		throw new TransientFailure('network', undefined, (outcome.error as { cause?: unknown })?.cause ?? outcome.error);
 	const { response, bodyText } = outcome;
 	if (isRedirect(response)) {
 		throw new TokenResponseError(
@@ -59,10 +64,10 @@ function exhausted(failure: TransientFailure, attempts: number, url: string): To
 		);
 	}
 	if (failure.final === 'network') {
-		return new NetworkError(
-			`The token endpoint at ${host} could not be reached (${attempts} attempts). Check the URL and the network.`,
-			{ attempts, cause: sanitizeCause(failure.original) },
-		);
+		return new NetworkError(`The token endpoint at ${host} could not be reached (${attempts} attempts). Check the URL and the network.`, {
+			attempts,
+			cause: sanitizeCause(failure.original),
+		});
 	}
 	const { final } = failure;
 	const message = `${final.message} (${attempts} attempts)`;
@@ -92,7 +97,12 @@ function sanitizeCause(cause: unknown): Error | undefined {
  * Network failures, timeouts, 5xx and 429 are retried with backoff and jitter, honouring `Retry-After`; OAuth
  * errors are not. The caller's `signal` aborts at once, with the signal's reason.
  */
-export async function requestToken(provider: Provider, grant: GrantParameters, transport: Transport, signal?: AbortSignal): Promise<TokenSet> {
+export async function requestToken(
+	provider: Provider,
+	grant: GrantParameters,
+	transport: Transport,
+	signal?: AbortSignal,
+): Promise<TokenSet> {
 	const endpoints = await resolveEndpoints(provider, transport, signal);
 	const url = grant.grant_type === 'refresh_token' ? (endpoints.refresh ?? endpoints.token) : endpoints.token;
 	const request = buildTokenRequest(provider, url, grant);
