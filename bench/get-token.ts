@@ -30,5 +30,7 @@ for (let round = 0; round < ROUNDS; round++) {
 	const measured = await timeOps(getToken);
 	ratios.push(measured / baseline);
 }
-console.log(`getToken() on a cached token vs an async Map read: median ratio ${median(ratios).toFixed(3)} ` +
-	`(${ROUNDS} alternating rounds of ${OPS.toLocaleString('en')} calls; 1.0 = free)`);
+console.log(
+	`getToken() on a cached token vs an async Map read: median ratio ${median(ratios).toFixed(3)} ` +
+		`(${ROUNDS} alternating rounds of ${OPS.toLocaleString('en')} calls; 1.0 = free)`,
+);

@@ -127,13 +127,17 @@ async function hotPath(
 		`    median CPU-time ratio ${fixed(result.medianCpuRatio)} (requests per CPU-second of this process; ` +
 			`less sensitive to other load) -> ${judge(result.medianCpuRatio)}`,
 	);
-	console.log(`    secondary: median ${baseline.name} ${rate(result.medianBaselineRate)}, ${candidate.name} ${rate(result.medianCandidateRate)}`);
+	console.log(
+		`    secondary: median ${baseline.name} ${rate(result.medianBaselineRate)}, ${candidate.name} ${rate(result.medianCandidateRate)}`,
+	);
 	// Warm-up pairs, the measured candidate rounds, and one baseline round more than candidate rounds.
 	const sent = options.requests * (2 * (options.warmup + result.pairs.length) + 1);
 	const seen = after.requests - before.requests;
 	const wrong = after.wrongAuthorization - before.wrongAuthorization;
 	const elsewhere = after.otherPaths - before.otherPaths;
-	console.log(`    checks: ${tokenRequests()} token requests, server saw ${seen}/${sent} requests, ${wrong} without \`Bearer ${TOKEN}\`, ${elsewhere} to other paths`);
+	console.log(
+		`    checks: ${tokenRequests()} token requests, server saw ${seen}/${sent} requests, ${wrong} without \`Bearer ${TOKEN}\`, ${elsewhere} to other paths`,
+	);
 	if (tokenRequests() !== 0) fail(`${tokenRequests()} token request(s): the manager must serve its cached token`);
 	if (seen !== sent) fail('the server did not see exactly one request per call');
 	if (wrong !== 0) fail(`some requests did not carry \`Bearer ${TOKEN}\``);

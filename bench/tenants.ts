@@ -28,8 +28,16 @@ for (let tenant = 0; tenant < TENANTS; tenant++) {
 	if (tenant === MAX - 1) atMax = heap();
 }
 const after = heap();
-const kept = (await Promise.all(Array.from({ length: 20 }, (_, i) => store.get(`tokenkeeper|squidex|https://tenant-${TENANTS - 1 - i}.example|app:client|squidex-api`)))).filter(Boolean).length;
+const kept = (
+	await Promise.all(
+		Array.from({ length: 20 }, (_, i) => store.get(`tokenkeeper|squidex|https://tenant-${TENANTS - 1 - i}.example|app:client|squidex-api`)),
+	)
+).filter(Boolean).length;
 const perSet = (atMax - before) / MAX;
-console.log(`100 000 tenants into a store bounded at ${MAX.toLocaleString('en')}: heap +${((atMax - before) / 2 ** 20).toFixed(1)} MiB at ${MAX.toLocaleString('en')} sessions, ` +
-	`+${((after - before) / 2 ** 20).toFixed(1)} MiB after all ${TENANTS.toLocaleString('en')} (growth after the max: ${((after - atMax) / 2 ** 20).toFixed(1)} MiB)`);
-console.log(`about ${Math.round(perSet).toLocaleString('en')} bytes per cached token set (900-character tokens); the 20 newest tenants are all still cached: ${kept === 20}`);
+console.log(
+	`100 000 tenants into a store bounded at ${MAX.toLocaleString('en')}: heap +${((atMax - before) / 2 ** 20).toFixed(1)} MiB at ${MAX.toLocaleString('en')} sessions, ` +
+		`+${((after - before) / 2 ** 20).toFixed(1)} MiB after all ${TENANTS.toLocaleString('en')} (growth after the max: ${((after - atMax) / 2 ** 20).toFixed(1)} MiB)`,
+);
+console.log(
+	`about ${Math.round(perSet).toLocaleString('en')} bytes per cached token set (900-character tokens); the 20 newest tenants are all still cached: ${kept === 20}`,
+);

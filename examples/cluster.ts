@@ -73,7 +73,9 @@ async function round(workers: Worker[], title: string, emulator: Emulator | unde
 	console.log(`  ${ok} of ${workers.length * CALLS} calls succeeded, in ${workers.length} processes`);
 	if (emulator) {
 		const { tokenRequests, refreshTokenReuse } = emulator.counters();
-		console.log(`  password grants: ${tokenRequests.password}, refreshes: ${tokenRequests.refresh_token}, refresh-token reuse: ${refreshTokenReuse}`);
+		console.log(
+			`  password grants: ${tokenRequests.password}, refreshes: ${tokenRequests.refresh_token}, refresh-token reuse: ${refreshTokenReuse}`,
+		);
 		emulator.resetCounters();
 	}
 }

@@ -51,7 +51,9 @@ async function main(): Promise<void> {
 			console.log('the emulator expired every access token: the next call gets 403, refreshes once, retries once');
 			console.log('my account:', await backend.myAccount());
 			const { tokenRequests, refreshTokenReuse } = emulator.counters();
-			console.log(`password grants: ${tokenRequests.password}, refreshes: ${tokenRequests.refresh_token}, refresh-token reuse: ${refreshTokenReuse}`);
+			console.log(
+				`password grants: ${tokenRequests.password}, refreshes: ${tokenRequests.refresh_token}, refresh-token reuse: ${refreshTokenReuse}`,
+			);
 		}
 	} finally {
 		await emulator?.close();

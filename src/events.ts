@@ -21,8 +21,8 @@ export function createEmitter() {
 	const listeners = new Map<TokenManagerEventName, Set<(event: never) => void>>();
 	return {
 		on<E extends TokenManagerEventName>(name: E, listener: TokenManagerListener<E>): () => void {
-			let set = listeners.get(name);
-			if (!set) listeners.set(name, (set = new Set()));
+			const set = listeners.get(name) ?? new Set();
+			listeners.set(name, set);
 			set.add(listener);
 			return () => set.delete(listener);
 		},

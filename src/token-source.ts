@@ -71,7 +71,9 @@ export function createTokenSource(context: TokenSourceContext) {
 			}
 		} else if (!canGrantUnattended) {
 			throw loginRequired(
-				current ? 'The access token expired and there is no refresh token: log in again.' : 'No tokens yet: log in first (or call setTokens()).',
+				current
+					? 'The access token expired and there is no refresh token: log in again.'
+					: 'No tokens yet: log in first (or call setTokens()).',
 			);
 		}
 		return { tokenSet: await primaryGrant(), source: 'grant', replaces: current };

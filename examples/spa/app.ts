@@ -41,7 +41,7 @@ async function loggedIn(): Promise<boolean> {
 }
 
 async function render() {
-	status.textContent = (await loggedIn()) ? 'Logged in (tokens are in this origin\'s storage, never printed).' : 'Logged out.';
+	status.textContent = (await loggedIn()) ? "Logged in (tokens are in this origin's storage, never printed)." : 'Logged out.';
 }
 
 window.demo = {

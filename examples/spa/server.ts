@@ -53,7 +53,10 @@ export async function startSpaExample(options: { port?: number } = {}): Promise<
 	await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
 	const spaUrl = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
 	const emulator = await createEmulator({ providers: ['sqowey'], corsOrigins: [spaUrl] });
-	html = page.replace('<script type="module"', `<script>window.SQOWEY_URL = ${JSON.stringify(emulator.url)};</script>\n\t\t<script type="module"`);
+	html = page.replace(
+		'<script type="module"',
+		`<script>window.SQOWEY_URL = ${JSON.stringify(emulator.url)};</script>\n\t\t<script type="module"`,
+	);
 	return {
 		spaUrl,
 		emulator,

@@ -48,7 +48,13 @@ export async function startLoopbackServer(port: number): Promise<LoopbackServer>
 
 	await new Promise<void>((resolve, reject) => {
 		server.once('error', (error) =>
-			reject(new CliError(`Could not listen on 127.0.0.1:${port} for the login callback (${(error as { code?: string }).code ?? error.message})`, ExitCode.Network, { cause: error })),
+			reject(
+				new CliError(
+					`Could not listen on 127.0.0.1:${port} for the login callback (${(error as { code?: string }).code ?? error.message})`,
+					ExitCode.Network,
+					{ cause: error },
+				),
+			),
 		);
 		server.listen(port, '127.0.0.1', () => resolve());
 	});
@@ -60,7 +66,12 @@ export async function startLoopbackServer(port: number): Promise<LoopbackServer>
 			return new Promise((resolve, reject) => {
 				const timer = setTimeout(() => {
 					received = undefined;
-					reject(new CliError(`No login within ${Math.round(waitMs / 1000)} s: start again (and raise --wait if you need longer)`, ExitCode.Refused));
+					reject(
+						new CliError(
+							`No login within ${Math.round(waitMs / 1000)} s: start again (and raise --wait if you need longer)`,
+							ExitCode.Refused,
+						),
+					);
 				}, waitMs);
 				received = (callback) => {
 					clearTimeout(timer);

@@ -14,7 +14,11 @@ function opener(url: string, platform: NodeJS.Platform, env: Readonly<Record<str
  * Best effort: ask the desktop to open `url` in the default browser. Resolves `true` once the opener
  * started, `false` when there is none; the caller prints the URL either way.
  */
-export function openBrowser(url: string, env: Readonly<Record<string, string | undefined>>, platform: NodeJS.Platform = process.platform): Promise<boolean> {
+export function openBrowser(
+	url: string,
+	env: Readonly<Record<string, string | undefined>>,
+	platform: NodeJS.Platform = process.platform,
+): Promise<boolean> {
 	const protocol = URL.canParse(url) ? new URL(url).protocol : '';
 	// An opener runs whatever a URL names (file:, custom schemes): only web pages are handed to it.
 	if (protocol !== 'https:' && protocol !== 'http:') return Promise.resolve(false);

@@ -57,10 +57,7 @@ async function readFrom(context: CliContext, source: SecretSource, flags: Secret
 	}
 	const fromEnv = context.env[source.env];
 	if (fromEnv !== undefined && fromEnv !== '') return fromEnv;
-	throw new UsageError(
-		`No ${source.what}: set ${source.env}, or pipe it in with --${source.flag}-stdin`,
-		command,
-	);
+	throw new UsageError(`No ${source.what}: set ${source.env}, or pipe it in with --${source.flag}-stdin`, command);
 }
 
 /** All of stdin, minus one trailing newline (what `echo` and here-strings add). */
@@ -78,5 +75,7 @@ async function readStdin(context: CliContext, source: SecretSource, command: str
 		}
 		chunks.push(buffer);
 	}
-	return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+	return Buffer.concat(chunks)
+		.toString('utf8')
+		.replace(/\r?\n$/, '');
 }

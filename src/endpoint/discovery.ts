@@ -41,10 +41,9 @@ async function discover(issuer: string, transport: Transport, signal: AbortSigna
 	}
 	// OpenID Connect Discovery 1.0 section 4.3: the document must name the issuer it was fetched for.
 	if (parsed.data.issuer.replace(/\/+$/, '') !== issuer) {
-		throw new TokenResponseError(
-			`OpenID discovery at ${url} names another issuer ("${parsed.data.issuer}"). Check \`issuer\`.`,
-			{ status: response.status },
-		);
+		throw new TokenResponseError(`OpenID discovery at ${url} names another issuer ("${parsed.data.issuer}"). Check \`issuer\`.`, {
+			status: response.status,
+		});
 	}
 	return {
 		token: parsed.data.token_endpoint,

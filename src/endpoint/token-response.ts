@@ -85,7 +85,7 @@ export function processErrorResponse(raw: RawTokenResponse, what = 'token endpoi
 	if (!parsed.success) {
 		return new TokenResponseError(
 			`The ${what} answered ${raw.status} with ${describeContentType(raw.contentType)} instead of an OAuth error. ` +
-				'Check the endpoint URL and the provider\'s status.',
+				"Check the endpoint URL and the provider's status.",
 			{ status: raw.status, response: raw.response },
 		);
 	}
@@ -118,7 +118,7 @@ function adviceFor(error: string): string {
 		case 'Invalid credentials.':
 			return 'The username or password was refused.';
 		default:
-			return 'See errorDescription and the provider\'s documentation.';
+			return "See errorDescription and the provider's documentation.";
 	}
 }
 

@@ -31,7 +31,10 @@ export function readCallbackParameters(callbackUrl: string | URL): URLSearchPara
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2
  * @see https://www.rfc-editor.org/rfc/rfc9207#section-2.4
  */
-export function validateAuthorizationResponse(params: URLSearchParams, expected: { state: string; issuer: string | undefined }): AuthorizationResponse {
+export function validateAuthorizationResponse(
+	params: URLSearchParams,
+	expected: { state: string; issuer: string | undefined },
+): AuthorizationResponse {
 	const iss = params.get('iss');
 	if (iss !== null && expected.issuer !== undefined && iss.replace(/\/+$/, '') !== expected.issuer.replace(/\/+$/, '')) {
 		throw new AuthorizationResponseError(

@@ -103,7 +103,8 @@ export function createRedisLink(connection: RedisConnection, commandTimeout: num
 	return {
 		async send(args) {
 			if (closed) throw closedError();
-			return (await (client ??= open())).sendCommand(args, { timeout: commandTimeout });
+			client ??= open();
+			return (await client).sendCommand(args, { timeout: commandTimeout });
 		},
 		async close() {
 			closed = true;

@@ -30,7 +30,12 @@ const LARGEST_BACKOFF = 100;
  * Waiters retry with exponential backoff and jitter, and stop at once when `signal` aborts.
  * @see https://redis.io/docs/latest/develop/clients/patterns/distributed-locks/ ("Correct Implementation with a Single Instance")
  */
-export async function withRedisLock<T>(command: RedisCommand, lockKey: string, fn: () => Promise<T>, options: RedisLockOptions): Promise<T> {
+export async function withRedisLock<T>(
+	command: RedisCommand,
+	lockKey: string,
+	fn: () => Promise<T>,
+	options: RedisLockOptions,
+): Promise<T> {
 	const owner = randomUUID();
 	const firstLease = Math.ceil(Math.min(options.lease, options.maxHold ?? Number.POSITIVE_INFINITY));
 	// From when the winning SET was sent: the key never outlives that moment plus `maxHold`.
@@ -88,28 +93,38 @@ function backoff(tries: number): number {
 }
 
 /** Renew the lease while the holder runs, never past `holdUntil`; returns the function that stops. */
-function keepAlive(command: RedisCommand, lockKey: string, owner: string, firstLease: number, lease: number, holdUntil: number): () => void {
+function keepAlive(
+	command: RedisCommand,
+	lockKey: string,
+	owner: string,
+	firstLease: number,
+	lease: number,
+	holdUntil: number,
+): () => void {
 	let renewing = false;
-	const timer = setInterval(() => {
-		const left = holdUntil - performance.now();
-		if (left <= 0) {
-			// The holder outlived its bound: let the lease run out, so a stuck holder cannot block the session.
-			clearInterval(timer);
-			return;
-		}
-		if (renewing) return;
-		renewing = true;
-		command(['EVAL', RENEW, '1', lockKey, owner, String(Math.ceil(Math.min(lease, left)))])
-			.then((renewed) => {
-				// 0: the lease ran out and the key is gone or someone else's; renewing cannot get it back.
-				if (Number(renewed) === 0) clearInterval(timer);
-			})
-			// A network blip: try again at the next tick, while the lease still runs.
-			.catch(() => undefined)
-			.finally(() => {
-				renewing = false;
-			});
-	}, Math.max(10, Math.floor(firstLease / 3)));
+	const timer = setInterval(
+		() => {
+			const left = holdUntil - performance.now();
+			if (left <= 0) {
+				// The holder outlived its bound: let the lease run out, so a stuck holder cannot block the session.
+				clearInterval(timer);
+				return;
+			}
+			if (renewing) return;
+			renewing = true;
+			command(['EVAL', RENEW, '1', lockKey, owner, String(Math.ceil(Math.min(lease, left)))])
+				.then((renewed) => {
+					// 0: the lease ran out and the key is gone or someone else's; renewing cannot get it back.
+					if (Number(renewed) === 0) clearInterval(timer);
+				})
+				// A network blip: try again at the next tick, while the lease still runs.
+				.catch(() => undefined)
+				.finally(() => {
+					renewing = false;
+				});
+		},
+		Math.max(10, Math.floor(firstLease / 3)),
+	);
 	// A lock must never keep a process alive on its own.
 	timer.unref();
 	return () => clearInterval(timer);

@@ -86,9 +86,12 @@ export function createTabLock(options: TabLockOptions) {
 			await delay(backoff + Math.random() * backoff, signal);
 			backoff = Math.min(backoff * 2, 250);
 		}
-		const renew = setInterval(() => {
-			if (readLease(name)?.owner === owner && now() < deadline) writeLease(name, deadline);
-		}, Math.max(50, leaseTtl / 3));
+		const renew = setInterval(
+			() => {
+				if (readLease(name)?.owner === owner && now() < deadline) writeLease(name, deadline);
+			},
+			Math.max(50, leaseTtl / 3),
+		);
 		try {
 			return await fn();
 		} finally {

@@ -9,10 +9,10 @@ export type { Fault, FaultTarget, InjectFaultOptions } from './emulator/faults.j
 export type { ConsentMode } from './emulator/provider-module.js';
 export type { SqoweyClient, SqoweyEmulatorOptions, SqoweyUser } from './sqowey/options.js';
 export type {
-  ClientCredentials,
-  DotkernelClient,
-  DotkernelRole,
-  DotkernelUser,
-  EmulatorOptions,
-  ProviderName,
+	ClientCredentials,
+	DotkernelClient,
+	DotkernelRole,
+	DotkernelUser,
+	EmulatorOptions,
+	ProviderName,
 } from './emulator/options.js';

@@ -6,7 +6,13 @@ export const FAST = { retry: { retries: 2, minTimeout: 1, maxTimeout: 5 }, timeo
 
 /** A client-credentials provider against the msw token endpoint. */
 export function testProvider(options: Partial<OAuth2Options> = {}) {
-	return oauth2({ tokenEndpoint: TOKEN_URL, clientId: 'app:client', clientSecret: SECRET, clientAuth: 'body', ...options } as OAuth2Options);
+	return oauth2({
+		tokenEndpoint: TOKEN_URL,
+		clientId: 'app:client',
+		clientSecret: SECRET,
+		clientAuth: 'body',
+		...options,
+	} as OAuth2Options);
 }
 
 /** A clock the test moves by hand. */

@@ -116,7 +116,7 @@ export function createModelServer(options: ModelServerOptions = {}): ModelServer
 		return issue(true);
 	}
 
-	const modelFetch = async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
+	const modelFetch = async (_input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
 		stats.requests += 1;
 		stats.inFlight += 1;
 		stats.maxInFlight = Math.max(stats.maxInFlight, stats.inFlight);

@@ -34,7 +34,9 @@ export function outcomeName(outcome: Outcome<unknown>): string {
 /** A tokenkeeper error's `code`, else the error's `name`. */
 export function errorName(error: unknown): string {
 	if (isTokenkeeperError(error)) return error.code;
-	return error instanceof Error || (typeof error === 'object' && error !== null && 'name' in error) ? String((error as Error).name) : String(error);
+	return error instanceof Error || (typeof error === 'object' && error !== null && 'name' in error)
+		? String((error as Error).name)
+		: String(error);
 }
 
 /** The error of a rejected outcome; fails loudly otherwise. */

@@ -11,7 +11,11 @@ export function renderings(value: unknown): string[] {
 	while (current !== undefined && current !== null && !seen.has(current)) {
 		seen.add(current);
 		const e = current as { message?: unknown; stack?: unknown; cause?: unknown; toJSON?: () => unknown };
-		texts.push(String(e.message), String(e.stack), safe(() => String(current)));
+		texts.push(
+			String(e.message),
+			String(e.stack),
+			safe(() => String(current)),
+		);
 		texts.push(safe(() => JSON.stringify(current) ?? ''));
 		if (typeof e.toJSON === 'function') texts.push(safe(() => JSON.stringify(e.toJSON!())));
 		texts.push(safe(() => inspect(current, { depth: 10, showHidden: true, getters: true })));
@@ -33,7 +37,12 @@ function safe(render: () => string): string {
  * tokens, a 12-character prefix and suffix (no part of a token may show, not even its start).
  */
 export function secretForms(secret: string): string[] {
-	const forms = new Set([secret, new URLSearchParams({ s: secret }).toString().slice(2), encodeURIComponent(secret), JSON.stringify(secret).slice(1, -1)]);
+	const forms = new Set([
+		secret,
+		new URLSearchParams({ s: secret }).toString().slice(2),
+		encodeURIComponent(secret),
+		JSON.stringify(secret).slice(1, -1),
+	]);
 	if (secret.length >= 24) {
 		forms.add(secret.slice(0, 12));
 		forms.add(secret.slice(-12));

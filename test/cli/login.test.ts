@@ -49,7 +49,11 @@ describe('tokenkeeper login sqowey', () => {
 		await followPrintedUrl(cli);
 		const result = await cli.exited;
 		expect(result.code).toBe(0);
-		expect(JSON.parse(result.stdout)).toMatchObject({ accessToken: expect.any(String), refreshToken: expect.any(String), tokenType: 'Bearer' });
+		expect(JSON.parse(result.stdout)).toMatchObject({
+			accessToken: expect.any(String),
+			refreshToken: expect.any(String),
+			tokenType: 'Bearer',
+		});
 	});
 
 	it('a refused consent exits 1 with access_denied, and the browser is told too', async () => {

@@ -68,7 +68,18 @@ describe('main', () => {
 
 	it('a secret given in argv is redacted from every later stderr line', async () => {
 		const secret = 'argv-secret-0b7e';
-		const { ctx, out } = context(['token', 'squidex', '--client-id', 'a:b', '--url', `http://${secret}`, '--retries', '0', '--client-secret', secret]);
+		const { ctx, out } = context([
+			'token',
+			'squidex',
+			'--client-id',
+			'a:b',
+			'--url',
+			`http://${secret}`,
+			'--retries',
+			'0',
+			'--client-secret',
+			secret,
+		]);
 		// An absurd URL that contains the secret: whatever goes wrong, stderr must not show it.
 		await main(ctx);
 		expect(out.stderr).toContain('[redacted]');

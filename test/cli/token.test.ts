@@ -25,7 +25,7 @@ async function squidexApiStatus(token: string): Promise<number> {
 }
 
 describe('tokenkeeper token squidex', () => {
-	it('prints exactly one access token and a newline, which the emulator\'s API accepts', async () => {
+	it("prints exactly one access token and a newline, which the emulator's API accepts", async () => {
 		const result = await runCli(squidexArgs(), { env: { TOKENKEEPER_CLIENT_SECRET: squidexSecret() } });
 		expect(result).toMatchObject({ code: 0, stderr: '' });
 		expect(result.stdout).toMatch(/^[A-Za-z0-9_-]+\n$/);
@@ -137,7 +137,9 @@ describe('tokenkeeper token squidex', () => {
 
 	it('a timeout exits 3 with ERR_TIMEOUT', async () => {
 		emulator.injectFault({ kind: 'hang' }, { times: 1 });
-		const result = await runCli([...squidexArgs(), '--timeout', '200', '--retries', '0'], { env: { TOKENKEEPER_CLIENT_SECRET: squidexSecret() } });
+		const result = await runCli([...squidexArgs(), '--timeout', '200', '--retries', '0'], {
+			env: { TOKENKEEPER_CLIENT_SECRET: squidexSecret() },
+		});
 		emulator.clearFaults();
 		expect(result.code).toBe(3);
 		expect(result.stderr).toMatch(/^tokenkeeper: ERR_TIMEOUT: /);
@@ -164,12 +166,19 @@ describe('tokenkeeper token dotkernel', () => {
 		expect(account.status).toBe(200);
 
 		const json = await runCli([...dotkernelArgs(), '--json'], { env: env() });
-		expect(JSON.parse(json.stdout)).toMatchObject({ tokenType: 'Bearer', refreshToken: expect.any(String), accessToken: expect.any(String) });
+		expect(JSON.parse(json.stdout)).toMatchObject({
+			tokenType: 'Bearer',
+			refreshToken: expect.any(String),
+			accessToken: expect.any(String),
+		});
 	});
 
 	it('reads the password from stdin with --password-stdin', async () => {
 		const { TOKENKEEPER_CLIENT_SECRET } = env();
-		const result = await runCli([...dotkernelArgs(), '--password-stdin'], { env: { TOKENKEEPER_CLIENT_SECRET }, input: `${emulator.credentials.dotkernel.password}\n` });
+		const result = await runCli([...dotkernelArgs(), '--password-stdin'], {
+			env: { TOKENKEEPER_CLIENT_SECRET },
+			input: `${emulator.credentials.dotkernel.password}\n`,
+		});
 		expect(result.code).toBe(0);
 	});
 
@@ -196,7 +205,16 @@ describe('tokenkeeper token oauth2', () => {
 
 	it('--token-endpoint: client credentials with Basic authentication', async () => {
 		const result = await runCli(
-			['token', 'oauth2', '--token-endpoint', tokenEndpoint(), '--client-id', emulator.credentials.squidex.clientId, '--scope', 'squidex-api'],
+			[
+				'token',
+				'oauth2',
+				'--token-endpoint',
+				tokenEndpoint(),
+				'--client-id',
+				emulator.credentials.squidex.clientId,
+				'--scope',
+				'squidex-api',
+			],
 			{ env: { TOKENKEEPER_CLIENT_SECRET: squidexSecret() } },
 		);
 		expect(result).toMatchObject({ code: 0, stderr: '' });
@@ -206,7 +224,9 @@ describe('tokenkeeper token oauth2', () => {
 	it('needs exactly one of --token-endpoint and --issuer (exit 2)', async () => {
 		const env = { TOKENKEEPER_CLIENT_SECRET: 'x' };
 		expect((await runCli(['token', 'oauth2', '--client-id', 'a'], { env })).code).toBe(2);
-		expect((await runCli(['token', 'oauth2', '--client-id', 'a', '--issuer', emulator.url, '--token-endpoint', tokenEndpoint()], { env })).code).toBe(2);
+		expect(
+			(await runCli(['token', 'oauth2', '--client-id', 'a', '--issuer', emulator.url, '--token-endpoint', tokenEndpoint()], { env })).code,
+		).toBe(2);
 	});
 
 	describe('against a server that echoes the secret back in its error', () => {
@@ -229,9 +249,12 @@ describe('tokenkeeper token oauth2', () => {
 
 		it('exits 1 and stderr, even --verbose, never shows the secret', async () => {
 			const secret = 'echoed-secret-6f0a2b';
-			const result = await runCli(['token', 'oauth2', '--token-endpoint', echoUrl, '--client-id', 'a', '--client-auth', 'body', '--verbose'], {
-				env: { TOKENKEEPER_CLIENT_SECRET: secret },
-			});
+			const result = await runCli(
+				['token', 'oauth2', '--token-endpoint', echoUrl, '--client-id', 'a', '--client-auth', 'body', '--verbose'],
+				{
+					env: { TOKENKEEPER_CLIENT_SECRET: secret },
+				},
+			);
 			expect(result.code).toBe(1);
 			expect(result.stderr).toContain('invalid_client');
 			expect(result.stderr).not.toContain(secret);

@@ -138,7 +138,9 @@ describe('rule 7: tokens go only where they belong', () => {
 	});
 
 	it('a look-alike host is not the origin', async () => {
-		server.use(http.all('https://api.test.elsewhere.test/*', ({ request }) => HttpResponse.json({ auth: request.headers.get('authorization') })));
+		server.use(
+			http.all('https://api.test.elsewhere.test/*', ({ request }) => HttpResponse.json({ auth: request.headers.get('authorization') })),
+		);
 		const api = client();
 		expect(await api.get('https://api.test.elsewhere.test/x', { prefixUrl: '' }).json()).toEqual({ auth: null });
 	});
@@ -177,7 +179,7 @@ describe('rule 10: own the retry, add no header', () => {
 });
 
 describe('authFetch', () => {
-	it('has fetch\'s signature, attaches to allowed origins only, and retries once', async () => {
+	it("has fetch's signature, attaches to allowed origins only, and retries once", async () => {
 		const fetchWithToken = authFetch({ auth: createTokenManager(testProvider(), FAST), allowedOrigins: [API_URL] });
 		expect((await fetchWithToken(`${API_URL}/a`)).status).toBe(200);
 		accepted.clear();

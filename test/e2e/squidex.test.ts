@@ -62,10 +62,14 @@ describe('Squidex against the emulator', () => {
 
 	it('a wrong secret -> OAuthError invalid_client, and the secret is nowhere in the error', async () => {
 		const wrong = 'WRONG-secret-8c1f2a';
-		const error = await manager({ clientSecret: wrong }).getToken().catch((e: unknown) => e);
+		const error = await manager({ clientSecret: wrong })
+			.getToken()
+			.catch((e: unknown) => e);
 		expect(isTokenkeeperError(error) && error.code).toBe(ErrorCode.OAuth);
 		expect((error as { error: string }).error).toBe('invalid_client');
-		const printed = [String(error), (error as Error).stack, JSON.stringify(error), inspect(error, { showHidden: true, depth: 10 })].join('\n');
+		const printed = [String(error), (error as Error).stack, JSON.stringify(error), inspect(error, { showHidden: true, depth: 10 })].join(
+			'\n',
+		);
 		expect(printed).not.toContain(wrong);
 		expect(printed).not.toContain(emulator().credentials.squidex.clientSecret);
 	});
@@ -81,8 +85,18 @@ describe('faults at the token endpoint end in a typed error or a success, within
 		['an HTML page with 200', [{ kind: 'html', status: 200 }], ErrorCode.TokenResponse, 2000],
 		['an HTML page with 502, for good', [{ kind: 'html', status: 502 }], ErrorCode.TokenResponse, 2000],
 		['invalid JSON', [{ kind: 'invalid-json' }], ErrorCode.TokenResponse, 2000],
-		['200 without access_token', [{ kind: 'token-response', body: { token_type: 'Bearer', expires_in: 60 } }], ErrorCode.TokenResponse, 2000],
-		['a DPoP token', [{ kind: 'token-response', body: { access_token: 'x', token_type: 'DPoP', expires_in: 60 } }], ErrorCode.UnsupportedTokenType, 2000],
+		[
+			'200 without access_token',
+			[{ kind: 'token-response', body: { token_type: 'Bearer', expires_in: 60 } }],
+			ErrorCode.TokenResponse,
+			2000,
+		],
+		[
+			'a DPoP token',
+			[{ kind: 'token-response', body: { access_token: 'x', token_type: 'DPoP', expires_in: 60 } }],
+			ErrorCode.UnsupportedTokenType,
+			2000,
+		],
 	];
 
 	for (const [name, fault, outcome, bound] of cases) {
@@ -100,7 +114,7 @@ describe('faults at the token endpoint end in a typed error or a success, within
 		});
 	}
 
-	it('the caller\'s AbortSignal ends a hanging token request at once', async () => {
+	it("the caller's AbortSignal ends a hanging token request at once", async () => {
 		emulator().injectFault({ kind: 'hang' });
 		const tokens = createTokenManager(squidex(emulator().credentials.squidex), { timeout: 10_000 });
 		const started = performance.now();
@@ -136,7 +150,7 @@ describe('rule 7 on real sockets: a token never reaches a second loopback origin
 
 	it('a redirect from the API to another origin does not carry the token', async () => {
 		seenElsewhere.length = 0;
-		const redirector = http.createServer((request, response) => {
+		const redirector = http.createServer((_request, response) => {
 			response.writeHead(302, { location: `${otherUrl}/landing` }).end();
 		});
 		await new Promise<void>((resolve) => redirector.listen(0, '127.0.0.1', resolve));

@@ -43,7 +43,11 @@ describe('oauth2()', () => {
 		it('resolves the endpoints from /.well-known/openid-configuration once for two calls (sequential and concurrent)', async () => {
 			const state = discoveryEndpoint(() => HttpResponse.json(DOCUMENT));
 			const provider = oauth2({ issuer: ISSUER, clientId: CLIENT_ID, clientSecret: SECRET });
-			const expected = { token: DOCUMENT.token_endpoint, authorization: DOCUMENT.authorization_endpoint, revocation: DOCUMENT.revocation_endpoint };
+			const expected = {
+				token: DOCUMENT.token_endpoint,
+				authorization: DOCUMENT.authorization_endpoint,
+				revocation: DOCUMENT.revocation_endpoint,
+			};
 			const [first, concurrent] = await Promise.all([resolveEndpoints(provider, transport()), resolveEndpoints(provider, transport())]);
 			const later = await resolveEndpoints(provider, transport());
 			expect(first).toEqual(expected);

@@ -25,46 +25,87 @@ describe('secret hygiene: the client secret is in no failure', () => {
 
 	/** Each way the token request can fail, with what the mock server does. */
 	const failures: Array<[string, () => { requestTransport?: ReturnType<typeof transport> }]> = [
-		['400 invalid_client', () => {
-			server.use(http.post(TOKEN_URL, () => HttpResponse.json({ error: 'invalid_client', error_description: 'Unknown client.' }, { status: 400 })));
-			return {};
-		}],
-		['401 without body', () => {
-			server.use(http.post(TOKEN_URL, () => new HttpResponse(null, { status: 401, headers: { 'www-authenticate': 'Basic realm="token"' } })));
-			return {};
-		}],
-		['persistent 503 HTML', () => {
-			server.use(http.post(TOKEN_URL, () => new HttpResponse('<h1>Service Unavailable</h1>', { status: 503, headers: { 'content-type': 'text/html' } })));
-			return {};
-		}],
-		['persistent 500 server_error', () => {
-			server.use(http.post(TOKEN_URL, () => HttpResponse.json({ error: 'server_error' }, { status: 500 })));
-			return {};
-		}],
-		['429 with Retry-After beyond maxRetryAfter', () => {
-			server.use(http.post(TOKEN_URL, () => new HttpResponse('slow down', { status: 429, headers: { 'retry-after': '120' } })));
-			return { requestTransport: transport({ retry: { ...FAST, maxRetryAfter: 1_000 } }) };
-		}],
-		['200 HTML page', () => {
-			server.use(http.post(TOKEN_URL, () => new HttpResponse('<html>login</html>', { status: 200, headers: { 'content-type': 'text/html' } })));
-			return {};
-		}],
-		['200 without access_token', () => {
-			server.use(http.post(TOKEN_URL, () => HttpResponse.json({ token_type: 'Bearer', expires_in: 60 })));
-			return {};
-		}],
-		['200 DPoP token', () => {
-			server.use(http.post(TOKEN_URL, () => HttpResponse.json({ access_token: 'x', token_type: 'DPoP', expires_in: 60 })));
-			return {};
-		}],
-		['network error', () => {
-			server.use(http.post(TOKEN_URL, () => HttpResponse.error()));
-			return {};
-		}],
-		['timeout', () => {
-			server.use(hangingEndpoint().handler);
-			return { requestTransport: transport({ timeout: 100 }) };
-		}],
+		[
+			'400 invalid_client',
+			() => {
+				server.use(
+					http.post(TOKEN_URL, () => HttpResponse.json({ error: 'invalid_client', error_description: 'Unknown client.' }, { status: 400 })),
+				);
+				return {};
+			},
+		],
+		[
+			'401 without body',
+			() => {
+				server.use(
+					http.post(TOKEN_URL, () => new HttpResponse(null, { status: 401, headers: { 'www-authenticate': 'Basic realm="token"' } })),
+				);
+				return {};
+			},
+		],
+		[
+			'persistent 503 HTML',
+			() => {
+				server.use(
+					http.post(
+						TOKEN_URL,
+						() => new HttpResponse('<h1>Service Unavailable</h1>', { status: 503, headers: { 'content-type': 'text/html' } }),
+					),
+				);
+				return {};
+			},
+		],
+		[
+			'persistent 500 server_error',
+			() => {
+				server.use(http.post(TOKEN_URL, () => HttpResponse.json({ error: 'server_error' }, { status: 500 })));
+				return {};
+			},
+		],
+		[
+			'429 with Retry-After beyond maxRetryAfter',
+			() => {
+				server.use(http.post(TOKEN_URL, () => new HttpResponse('slow down', { status: 429, headers: { 'retry-after': '120' } })));
+				return { requestTransport: transport({ retry: { ...FAST, maxRetryAfter: 1_000 } }) };
+			},
+		],
+		[
+			'200 HTML page',
+			() => {
+				server.use(
+					http.post(TOKEN_URL, () => new HttpResponse('<html>login</html>', { status: 200, headers: { 'content-type': 'text/html' } })),
+				);
+				return {};
+			},
+		],
+		[
+			'200 without access_token',
+			() => {
+				server.use(http.post(TOKEN_URL, () => HttpResponse.json({ token_type: 'Bearer', expires_in: 60 })));
+				return {};
+			},
+		],
+		[
+			'200 DPoP token',
+			() => {
+				server.use(http.post(TOKEN_URL, () => HttpResponse.json({ access_token: 'x', token_type: 'DPoP', expires_in: 60 })));
+				return {};
+			},
+		],
+		[
+			'network error',
+			() => {
+				server.use(http.post(TOKEN_URL, () => HttpResponse.error()));
+				return {};
+			},
+		],
+		[
+			'timeout',
+			() => {
+				server.use(hangingEndpoint().handler);
+				return { requestTransport: transport({ timeout: 100 }) };
+			},
+		],
 	];
 
 	/** Every way the secret could be written: raw, form-encoded, JSON-escaped, and inside the Basic credentials. */
@@ -107,7 +148,7 @@ describe('secret hygiene: the client secret is in no failure', () => {
 });
 
 describe('a server that echoes secrets back', () => {
-	it('the client secret and the grant\'s secrets are cut out of the error it causes', async () => {
+	it("the client secret and the grant's secrets are cut out of the error it causes", async () => {
 		server.use(
 			http.post(TOKEN_URL, async ({ request }) => {
 				const params = new URLSearchParams(await request.text());

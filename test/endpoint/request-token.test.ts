@@ -108,7 +108,10 @@ describe('requestToken', () => {
 
 	it('rule 6: 500 with an OAuth `server_error` body is transient too -> retried', async () => {
 		const endpoint = createTokenEndpoint();
-		endpoint.respond(() => HttpResponse.json({ error: 'server_error' }, { status: 500 }), () => endpoint.issue());
+		endpoint.respond(
+			() => HttpResponse.json({ error: 'server_error' }, { status: 500 }),
+			() => endpoint.issue(),
+		);
 		server.use(endpoint.handler);
 		await expect(requestToken(provider(), GRANT, transport())).resolves.toMatchObject({ accessToken: 'access-1' });
 		expect(endpoint.seen).toHaveLength(2);
@@ -137,11 +140,11 @@ describe('requestToken', () => {
 
 	it('rule 6: Retry-After longer than maxRetryAfter -> no retry, the error at once', async () => {
 		const endpoint = createTokenEndpoint();
-		endpoint.respond(() => new HttpResponse('Too Many Requests', { status: 429, headers: { 'retry-after': '120', 'content-type': 'text/plain' } }));
-		server.use(endpoint.handler);
-		const { error, ms } = await rejectionOf(
-			requestToken(provider(), GRANT, transport({ retry: { ...FAST, maxRetryAfter: 1_000 } })),
+		endpoint.respond(
+			() => new HttpResponse('Too Many Requests', { status: 429, headers: { 'retry-after': '120', 'content-type': 'text/plain' } }),
 		);
+		server.use(endpoint.handler);
+		const { error, ms } = await rejectionOf(requestToken(provider(), GRANT, transport({ retry: { ...FAST, maxRetryAfter: 1_000 } })));
 		expect(endpoint.seen).toHaveLength(1);
 		expect(ms).toBeLessThan(500);
 		expect(error).toBeInstanceOf(TokenResponseError);
@@ -151,9 +154,7 @@ describe('requestToken', () => {
 
 	it('rule 6: 400 invalid_client -> OAuthError after exactly 1 request (never retried)', async () => {
 		const endpoint = createTokenEndpoint();
-		endpoint.respond(() =>
-			HttpResponse.json({ error: 'invalid_client', error_description: 'Unknown client.' }, { status: 400 }),
-		);
+		endpoint.respond(() => HttpResponse.json({ error: 'invalid_client', error_description: 'Unknown client.' }, { status: 400 }));
 		server.use(endpoint.handler);
 		const { error } = await rejectionOf(requestToken(provider(), GRANT, transport()));
 		expect(endpoint.seen).toHaveLength(1);
@@ -253,7 +254,7 @@ describe('requestToken', () => {
 		for (const mode of modes) expect(mode).not.toBe('follow');
 	});
 
-	describe('caller AbortSignal: rejects at once with the signal\'s reason', () => {
+	describe("caller AbortSignal: rejects at once with the signal's reason", () => {
 		/** One moment at which a caller can abort a token request; each must reject within 100 ms with the caller's reason. */
 		interface AbortCase {
 			readonly name: string;

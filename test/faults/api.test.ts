@@ -53,7 +53,7 @@ describe('rejections: one new token, one retry, then the answer as is', () => {
 		expect(counts()).toEqual({ api: 2, token: 2 });
 	});
 
-	it('401 twice with throwHttpErrors -> ky\'s HTTPError for 401, still 2 API requests', async () => {
+	it("401 twice with throwHttpErrors -> ky's HTTPError for 401, still 2 API requests", async () => {
 		emulator().injectFault({ kind: 'status', status: 401 }, { target: 'api', times: 2 });
 		const outcome = await settle(squidexApi(squidexManager(), true).get(SCHEMAS), 2_000);
 		expect(rejection(outcome)).toMatchObject({ name: 'HTTPError', response: { status: 401 } });
@@ -79,7 +79,15 @@ describe('rejections: one new token, one retry, then the answer as is', () => {
 		const auth = dotkernelManager();
 		await auth.getToken();
 		emulator().resetCounters();
-		emulator().injectFault({ kind: 'status', status: 403, body: '{"error":{"messages":["You are not allowed to access this resource."]}}', contentType: 'application/json' }, { target: 'api', times: 2 });
+		emulator().injectFault(
+			{
+				kind: 'status',
+				status: 403,
+				body: '{"error":{"messages":["You are not allowed to access this resource."]}}',
+				contentType: 'application/json',
+			},
+			{ target: 'api', times: 2 },
+		);
 		const api = createClient({ prefixUrl: `${emulator().url}/`, auth, retry: 0, throwHttpErrors: false });
 		const response = resolution(await settle(api.get('user/my-account'), 2_000));
 		expect(response.status).toBe(403);
@@ -105,7 +113,7 @@ describe('other failures of the API are not token rejections', () => {
 		expect(counts()).toEqual({ api: 2, token: 1 });
 	});
 
-	it('a hang, and the caller aborts -> rejects with the caller\'s reason at once; the token is kept', async () => {
+	it("a hang, and the caller aborts -> rejects with the caller's reason at once; the token is kept", async () => {
 		const api = squidexApi();
 		emulator().injectFault({ kind: 'hang' }, { target: 'api', times: 1 });
 		const outcome = await settle(api.get(SCHEMAS, { signal: AbortSignal.timeout(100), timeout: false }), 2_000);
@@ -152,7 +160,9 @@ describe('a request body that is a stream', () => {
 
 	it('accepted -> sent once, as is', async () => {
 		const api = squidexApi();
-		const response = resolution(await settle(api.post('upload', { body: stream(), headers: { 'content-type': 'application/json' } }), 2_000));
+		const response = resolution(
+			await settle(api.post('upload', { body: stream(), headers: { 'content-type': 'application/json' } }), 2_000),
+		);
 		expect(await response.json()).toMatchObject({ ok: true, received: '{"streamed":true}' });
 		expect(counts()).toEqual({ api: 1, token: 1 });
 	});
@@ -180,7 +190,7 @@ describe('a redirect from the API to another origin', () => {
 			response.writeHead(foreignStatus, { 'content-type': 'application/json', connection: 'close' }).end('{"foreign":true}');
 		});
 		foreignUrl = await listen(foreign);
-		redirector = http.createServer((request, response) => {
+		redirector = http.createServer((_request, response) => {
 			redirects += 1;
 			response.writeHead(302, { location: `${foreignUrl}/landing`, connection: 'close' }).end();
 		});

@@ -53,7 +53,7 @@ describe('the redirect back is checked before any code is exchanged', () => {
 		expect(codeExchanges()).toBe(0);
 	});
 
-	it('an iss that is not the provider\'s (mix-up, RFC 9207) -> iss_mismatch, 0 exchanges, and the attempt is spent', async () => {
+	it("an iss that is not the provider's (mix-up, RFC 9207) -> iss_mismatch, 0 exchanges, and the attempt is spent", async () => {
 		const flow = createSqoweyFlow(emulator);
 		const genuine = await startLogin(flow);
 		const mixedUp = new URL(genuine);
@@ -143,7 +143,7 @@ describe('the code exchange meets a faulty token endpoint', () => {
 		await expect(login(flow)).resolves.toMatchObject({ tokenType: 'Bearer' });
 	});
 
-	it('a hang, and the caller aborts -> rejects with the caller\'s reason at once, 1 request', async () => {
+	it("a hang, and the caller aborts -> rejects with the caller's reason at once, 1 request", async () => {
 		const flow = createSqoweyFlow(emulator, { ...FAST, timeout: 10_000 });
 		const callback = await startLogin(flow);
 		emulator.injectFault({ kind: 'hang' });

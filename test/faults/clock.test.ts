@@ -73,7 +73,7 @@ describe('client and server clocks jump together', () => {
 });
 
 describe('the clocks disagree', () => {
-	it('the client\'s clock goes back 2 h, the server\'s on 2 h: the server\'s 401 costs 1 new token and 1 retry, and the call succeeds', async () => {
+	it("the client's clock goes back 2 h, the server's on 2 h: the server's 401 costs 1 new token and 1 retry, and the call succeeds", async () => {
 		const { server, client, api, counts } = await setUp();
 		await api.get(SCHEMAS);
 		client.advance(-2 * HOUR);
@@ -83,7 +83,7 @@ describe('the clocks disagree', () => {
 		expect(counts()).toEqual({ token: 2, api: 3 });
 	});
 
-	it('the client\'s clock jumps 2 h ahead: it replaces the token early (1 request), the server accepts the new one', async () => {
+	it("the client's clock jumps 2 h ahead: it replaces the token early (1 request), the server accepts the new one", async () => {
 		const { client, api, counts } = await setUp();
 		await api.get(SCHEMAS);
 		client.advance(2 * HOUR);
@@ -91,7 +91,7 @@ describe('the clocks disagree', () => {
 		expect(counts()).toEqual({ token: 2, api: 2 });
 	});
 
-	it('the client\'s clock jumps while a token request is in flight (+2 h, then -2 h): expiry counts from receipt, the token is cached', async () => {
+	it("the client's clock jumps while a token request is in flight (+2 h, then -2 h): expiry counts from receipt, the token is cached", async () => {
 		for (const jump of [2 * HOUR, -2 * HOUR]) {
 			const clock = createClock();
 			const server = await createEmulator({ squidex: { expiresIn: 3600 } });
@@ -114,7 +114,7 @@ describe('the clocks disagree', () => {
 });
 
 describe('the clock during a login', () => {
-	it('forward past the attempt\'s lifetime (10 min) between redirect and callback: refused as too old, 0 exchanges', async () => {
+	it("forward past the attempt's lifetime (10 min) between redirect and callback: refused as too old, 0 exchanges", async () => {
 		emulator = await createEmulator({ providers: ['sqowey'] });
 		const clock = createClock();
 		const flow = createSqoweyFlow(emulator, { now: clock.now });
@@ -146,7 +146,9 @@ describe('times beyond what a date or a timer can hold', () => {
 	});
 
 	it('a token set given one by setTokens() still prints (String, inspect, JSON) without throwing, and stays fresh', async () => {
-		const manager = createTokenManager(squidex({ clientId: 'app:client', clientSecret: 'never-sent' }), { fetch: () => Promise.reject(new Error('no I/O expected')) });
+		const manager = createTokenManager(squidex({ clientId: 'app:client', clientSecret: 'never-sent' }), {
+			fetch: () => Promise.reject(new Error('no I/O expected')),
+		});
 		const tokenSet = await manager.setTokens({ accessToken: 'AT-forever', expiresIn: 1e300 });
 		expect(String(tokenSet)).toBe(`TokenSet(Bearer, expires ${tokenSet.expiresAt})`);
 		expect(inspect(tokenSet)).not.toContain('AT-forever');

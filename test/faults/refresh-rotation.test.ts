@@ -10,7 +10,7 @@ import {
 	type TokenManagerOptions,
 	type TokenSet,
 } from '../../src/index.js';
-import { type Fault, type InjectFaultOptions } from '../../src/testing/index.js';
+import type { Fault, InjectFaultOptions } from '../../src/testing/index.js';
 import { outcomeName, rejection, settle } from '../_helpers/outcome.js';
 import { expectNoLeftoverResourcesAfterEachTest } from '../_helpers/resources.js';
 import { createSqoweyFlow, login, REDIRECT_URI } from '../_helpers/sqowey-flow.js';
@@ -121,7 +121,11 @@ describe('a refresh token used twice', () => {
 		await first.getToken();
 		emulator().expireAllTokens();
 
-		const calls = Array.from({ length: 50 }, (_, i) => dotkernelApi(i % 2 ? first : second).get('user/my-account').json());
+		const calls = Array.from({ length: 50 }, (_, i) =>
+			dotkernelApi(i % 2 ? first : second)
+				.get('user/my-account')
+				.json(),
+		);
 		const outcomes = await Promise.all(calls.map((call) => settle(call, 3_000)));
 
 		expect(outcomes.map(outcomeName)).toEqual(Array(50).fill('success'));
@@ -132,30 +136,46 @@ describe('a refresh token used twice', () => {
 describe('a refresh request that fails on the way keeps the refresh token', () => {
 	/** Each fault hits the refresh request; the outcome of that call, and that the next call refreshes with the same token. */
 	const rows: Array<{ name: string; fault: Fault; options?: InjectFaultOptions; outcome: string; requests: number; within: number }> = [
-		{ name: '503 twice, then 200', fault: { kind: 'status', status: 503 }, options: { times: 2 }, outcome: 'success', requests: 3, within: 1_000 },
+		{
+			name: '503 twice, then 200',
+			fault: { kind: 'status', status: 503 },
+			options: { times: 2 },
+			outcome: 'success',
+			requests: 3,
+			within: 1_000,
+		},
 		{ name: 'connection reset for good', fault: { kind: 'reset' }, outcome: ErrorCode.Network, requests: 3, within: 1_000 },
 		{ name: 'a hang for good', fault: { kind: 'hang' }, outcome: ErrorCode.Timeout, requests: 3, within: 1_500 },
 		{ name: 'an HTML page with 200', fault: { kind: 'html' }, outcome: ErrorCode.TokenResponse, requests: 1, within: 500 },
-		{ name: '200 without access_token', fault: { kind: 'token-response', body: { token_type: 'Bearer' } }, outcome: ErrorCode.TokenResponse, requests: 1, within: 500 },
+		{
+			name: '200 without access_token',
+			fault: { kind: 'token-response', body: { token_type: 'Bearer' } },
+			outcome: ErrorCode.TokenResponse,
+			requests: 1,
+			within: 500,
+		},
 	];
 
-	it.each(rows)('Sqowey refresh, $name -> $outcome after $requests request(s); then one refresh with the same token succeeds', async (row) => {
-		const flow = createSqoweyFlow(emulator(), FAST);
-		await login(flow);
-		emulator().resetCounters();
-		emulator().injectFault(row.fault, row.options);
+	it.each(rows)(
+		'Sqowey refresh, $name -> $outcome after $requests request(s); then one refresh with the same token succeeds',
+		async (row) => {
+			const flow = createSqoweyFlow(emulator(), FAST);
+			await login(flow);
+			emulator().resetCounters();
+			emulator().injectFault(row.fault, row.options);
 
-		const outcome = await settle(flow.tokens.getToken({ forceRefresh: true }), row.within + 2_000);
+			const outcome = await settle(flow.tokens.getToken({ forceRefresh: true }), row.within + 2_000);
 
-		expect(outcomeName(outcome)).toBe(row.outcome);
-		expect(outcome.ms).toBeLessThan(row.within);
-		const { faultsServed, tokenRequests } = emulator().counters();
-		expect(faultsServed + tokenRequests.total).toBe(row.requests);
-		emulator().clearFaults();
-		if (row.outcome !== 'success') {
-			await expect(flow.tokens.getToken({ forceRefresh: true })).resolves.toMatchObject({ tokenType: 'Bearer' });
-		}
-		expect(emulator().counters()).toMatchObject({ refreshTokenReuse: 0, tokenRequests: { refresh_token: 1 } });
-		expect((await sqoweyApi(flow.tokens).get('users/@me')).status).toBe(200);
-	});
+			expect(outcomeName(outcome)).toBe(row.outcome);
+			expect(outcome.ms).toBeLessThan(row.within);
+			const { faultsServed, tokenRequests } = emulator().counters();
+			expect(faultsServed + tokenRequests.total).toBe(row.requests);
+			emulator().clearFaults();
+			if (row.outcome !== 'success') {
+				await expect(flow.tokens.getToken({ forceRefresh: true })).resolves.toMatchObject({ tokenType: 'Bearer' });
+			}
+			expect(emulator().counters()).toMatchObject({ refreshTokenReuse: 0, tokenRequests: { refresh_token: 1 } });
+			expect((await sqoweyApi(flow.tokens).get('users/@me')).status).toBe(200);
+		},
+	);
 });

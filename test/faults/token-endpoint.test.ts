@@ -27,7 +27,7 @@ interface Row {
 	readonly atLeast?: number;
 	readonly options?: Partial<TokenManagerOptions>;
 	/** More about the outcome: the error's fields or the token's expiry. */
-	readonly then?: (outcome: Outcome<TokenSet>, context: RowContext) => void | Promise<void>;
+	readonly alsoCheck?: (outcome: Outcome<TokenSet>, context: RowContext) => void | Promise<void>;
 }
 
 interface RowContext {
@@ -40,14 +40,20 @@ const token = (body: Record<string, unknown>): Fault => ({ kind: 'token-response
 const bearer = (extra: Record<string, unknown>) => token({ access_token: 'AT-from-fault', token_type: 'Bearer', ...extra });
 
 const rows: Row[] = [
-	{ name: '503 twice, then 200', faults: [[{ kind: 'status', status: 503 }, { times: 2 }]], outcome: 'success', requests: 3, within: 1_000 },
+	{
+		name: '503 twice, then 200',
+		faults: [[{ kind: 'status', status: 503 }, { times: 2 }]],
+		outcome: 'success',
+		requests: 3,
+		within: 1_000,
+	},
 	{
 		name: '503 for good',
 		faults: [[{ kind: 'status', status: 503 }]],
 		outcome: ErrorCode.TokenResponse,
 		requests: 3,
 		within: 1_000,
-		then: (outcome) => {
+		alsoCheck: (outcome) => {
 			expect(rejection(outcome)).toMatchObject({ status: 503, message: expect.stringContaining('(3 attempts)') });
 		},
 	},
@@ -66,7 +72,7 @@ const rows: Row[] = [
 		outcome: ErrorCode.TokenResponse,
 		requests: 1,
 		within: 500,
-		then: (outcome) => expect(rejection(outcome)).toMatchObject({ status: 429 }),
+		alsoCheck: (outcome) => expect(rejection(outcome)).toMatchObject({ status: 429 }),
 	},
 	{ name: 'connection reset once, then 200', faults: [[{ kind: 'reset' }, { times: 1 }]], outcome: 'success', requests: 2, within: 1_000 },
 	{
@@ -75,7 +81,7 @@ const rows: Row[] = [
 		outcome: ErrorCode.Network,
 		requests: 3,
 		within: 1_000,
-		then: (outcome) => expect(rejection(outcome)).toMatchObject({ name: 'NetworkError', attempts: 3 }),
+		alsoCheck: (outcome) => expect(rejection(outcome)).toMatchObject({ name: 'NetworkError', attempts: 3 }),
 	},
 	{
 		name: 'a hang: each attempt times out',
@@ -84,30 +90,44 @@ const rows: Row[] = [
 		requests: 3,
 		atLeast: 3 * TIMEOUT - 10,
 		within: 3 * TIMEOUT + 800,
-		then: (outcome) => expect(rejection(outcome)).toMatchObject({ name: 'NetworkError', attempts: 3, message: expect.stringContaining('timeout') }),
+		alsoCheck: (outcome) =>
+			expect(rejection(outcome)).toMatchObject({ name: 'NetworkError', attempts: 3, message: expect.stringContaining('timeout') }),
 	},
-	{ name: 'a hang once, then 200', faults: [[{ kind: 'hang' }, { times: 1 }]], outcome: 'success', requests: 2, atLeast: TIMEOUT - 10, within: TIMEOUT + 800 },
+	{
+		name: 'a hang once, then 200',
+		faults: [[{ kind: 'hang' }, { times: 1 }]],
+		outcome: 'success',
+		requests: 2,
+		atLeast: TIMEOUT - 10,
+		within: TIMEOUT + 800,
+	},
 	{
 		name: 'an HTML page with 200 (a captive portal): not retried',
 		faults: [[{ kind: 'html', status: 200 }]],
 		outcome: ErrorCode.TokenResponse,
 		requests: 1,
 		within: 500,
-		then: (outcome) => {
+		alsoCheck: (outcome) => {
 			const error = rejection(outcome);
 			expect(error).toMatchObject({ status: 200 });
 			expect(error.message).toContain('text/html');
 			expect(error.message).not.toContain('<html');
 		},
 	},
-	{ name: 'an HTML page with 502 once, then 200', faults: [[{ kind: 'html', status: 502 }, { times: 1 }]], outcome: 'success', requests: 2, within: 1_000 },
+	{
+		name: 'an HTML page with 502 once, then 200',
+		faults: [[{ kind: 'html', status: 502 }, { times: 1 }]],
+		outcome: 'success',
+		requests: 2,
+		within: 1_000,
+	},
 	{
 		name: 'an HTML page with 502 for good',
 		faults: [[{ kind: 'html', status: 502 }]],
 		outcome: ErrorCode.TokenResponse,
 		requests: 3,
 		within: 1_000,
-		then: (outcome) => expect(rejection(outcome)).toMatchObject({ status: 502, message: expect.stringContaining('text/html') }),
+		alsoCheck: (outcome) => expect(rejection(outcome)).toMatchObject({ status: 502, message: expect.stringContaining('text/html') }),
 	},
 	{
 		name: 'invalid JSON with 200: not retried',
@@ -115,7 +135,7 @@ const rows: Row[] = [
 		outcome: ErrorCode.TokenResponse,
 		requests: 1,
 		within: 500,
-		then: (outcome) => expect(rejection(outcome).message).toContain('not valid JSON'),
+		alsoCheck: (outcome) => expect(rejection(outcome).message).toContain('not valid JSON'),
 	},
 	{
 		name: '200 without access_token',
@@ -123,7 +143,7 @@ const rows: Row[] = [
 		outcome: ErrorCode.TokenResponse,
 		requests: 1,
 		within: 500,
-		then: (outcome) => expect(rejection(outcome).message).toContain('access_token'),
+		alsoCheck: (outcome) => expect(rejection(outcome).message).toContain('access_token'),
 	},
 	{
 		name: 'expires_in negative (-5)',
@@ -131,7 +151,7 @@ const rows: Row[] = [
 		outcome: ErrorCode.TokenResponse,
 		requests: 1,
 		within: 500,
-		then: (outcome) => expect(rejection(outcome).message).toContain('expires_in'),
+		alsoCheck: (outcome) => expect(rejection(outcome).message).toContain('expires_in'),
 	},
 	{
 		name: 'expires_in zero: usable once, never cached, one request per call (single flight still holds)',
@@ -139,7 +159,7 @@ const rows: Row[] = [
 		outcome: 'success',
 		requests: 1,
 		within: 500,
-		then: async (outcome, { manager, clock, requests }) => {
+		alsoCheck: async (outcome, { manager, clock, requests }) => {
 			expect(resolution(outcome)).toMatchObject({ accessToken: 'AT-from-fault', expiresAt: clock.now() });
 			const burst = await Promise.all(Array.from({ length: 20 }, () => manager.getToken()));
 			expect(new Set(burst.map((t) => t.accessToken)).size).toBe(1);
@@ -154,7 +174,7 @@ const rows: Row[] = [
 		outcome: 'success',
 		requests: 1,
 		within: 500,
-		then: async (outcome, { manager, clock, requests }) => {
+		alsoCheck: async (outcome, { manager, clock, requests }) => {
 			expect(resolution(outcome).expiresAt).toBe(clock.now() + TEN_YEARS_S * 1000);
 			const timers = activeResources(['Timeout']);
 			for (let i = 0; i < 1_000; i++) await manager.getToken();
@@ -173,7 +193,7 @@ const rows: Row[] = [
 		outcome: ErrorCode.TokenResponse,
 		requests: 1,
 		within: 500,
-		then: (outcome) => expect(rejection(outcome).message).toContain('expires_in'),
+		alsoCheck: (outcome) => expect(rejection(outcome).message).toContain('expires_in'),
 	},
 	{
 		name: 'expires_in as a string of digits ("3600"): accepted as 3600 s',
@@ -181,7 +201,7 @@ const rows: Row[] = [
 		outcome: 'success',
 		requests: 1,
 		within: 500,
-		then: (outcome, { clock }) => expect(resolution(outcome).expiresAt).toBe(clock.now() + 3_600_000),
+		alsoCheck: (outcome, { clock }) => expect(resolution(outcome).expiresAt).toBe(clock.now() + 3_600_000),
 	},
 	{
 		name: 'expires_in as a word ("soon")',
@@ -189,7 +209,7 @@ const rows: Row[] = [
 		outcome: ErrorCode.TokenResponse,
 		requests: 1,
 		within: 500,
-		then: (outcome) => expect(rejection(outcome).message).toContain('expires_in'),
+		alsoCheck: (outcome) => expect(rejection(outcome).message).toContain('expires_in'),
 	},
 	{
 		name: 'expires_in missing: kept until rejected, a year later too',
@@ -197,7 +217,7 @@ const rows: Row[] = [
 		outcome: 'success',
 		requests: 1,
 		within: 500,
-		then: async (outcome, { manager, clock, requests }) => {
+		alsoCheck: async (outcome, { manager, clock, requests }) => {
 			expect(resolution(outcome).expiresAt).toBeUndefined();
 			clock.advance(365 * 24 * 3600_000);
 			expect((await manager.getToken()).accessToken).toBe('AT-from-fault');
@@ -213,7 +233,7 @@ const rows: Row[] = [
 		outcome: ErrorCode.UnsupportedTokenType,
 		requests: 1,
 		within: 500,
-		then: (outcome) => expect(rejection(outcome).message).toMatch(/"DPoP" token, which is unsupported.*Bearer/),
+		alsoCheck: (outcome) => expect(rejection(outcome).message).toMatch(/"DPoP" token, which is unsupported.*Bearer/),
 	},
 	{
 		name: 'token_type MAC: a clear "unsupported" error, not retried',
@@ -221,7 +241,7 @@ const rows: Row[] = [
 		outcome: ErrorCode.UnsupportedTokenType,
 		requests: 1,
 		within: 500,
-		then: (outcome) => expect(rejection(outcome).message).toMatch(/"MAC" token, which is unsupported/),
+		alsoCheck: (outcome) => expect(rejection(outcome).message).toMatch(/"MAC" token, which is unsupported/),
 	},
 	{
 		name: 'token_type "bearer" in lower case: normalised to Bearer',
@@ -229,7 +249,7 @@ const rows: Row[] = [
 		outcome: 'success',
 		requests: 1,
 		within: 500,
-		then: (outcome) => expect(resolution(outcome).tokenType).toBe('Bearer'),
+		alsoCheck: (outcome) => expect(resolution(outcome).tokenType).toBe('Bearer'),
 	},
 ];
 
@@ -253,7 +273,12 @@ describe.each(transports)('token endpoint faults over $name', (transport) => {
 	function createManager(options: Partial<TokenManagerOptions> = {}) {
 		const clock = createClock();
 		const { url, clientId, clientSecret } = emulator.credentials.squidex;
-		const manager = createTokenManager(squidex({ url, clientId, clientSecret }), { retry: RETRY, timeout: TIMEOUT, now: clock.now, ...options });
+		const manager = createTokenManager(squidex({ url, clientId, clientSecret }), {
+			retry: RETRY,
+			timeout: TIMEOUT,
+			now: clock.now,
+			...options,
+		});
 		const errors: unknown[] = [];
 		manager.on('error', ({ error }) => errors.push(error));
 		return { manager, clock, errors };
@@ -270,7 +295,7 @@ describe.each(transports)('token endpoint faults over $name', (transport) => {
 		expect(outcome.ms).toBeLessThan(row.within);
 		if (row.atLeast !== undefined) expect(outcome.ms).toBeGreaterThanOrEqual(row.atLeast);
 		expect(errors).toHaveLength(row.outcome === 'success' ? 0 : 1);
-		await row.then?.(outcome, { manager, clock, requests });
+		await row.alsoCheck?.(outcome, { manager, clock, requests });
 
 		if (row.outcome !== 'success') {
 			// A failed token request leaves nothing broken behind: once the fault is gone, one request recovers.
@@ -281,7 +306,7 @@ describe.each(transports)('token endpoint faults over $name', (transport) => {
 		}
 	});
 
-	it('a hang, and the caller aborts: rejects with the caller\'s reason at once; the shared request runs on and serves the next caller', async () => {
+	it("a hang, and the caller aborts: rejects with the caller's reason at once; the shared request runs on and serves the next caller", async () => {
 		const { manager, errors } = createManager({ timeout: 300, retry: { ...RETRY, retries: 1 } });
 		emulator.injectFault({ kind: 'hang' }, { times: 1 });
 		const controller = new AbortController();

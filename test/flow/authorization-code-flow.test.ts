@@ -1,13 +1,6 @@
 import { http, HttpResponse } from 'msw';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
-import {
-	createAuthorizationCodeFlow,
-	ErrorCode,
-	isTokenkeeperError,
-	oauth2,
-	sqowey,
-	type AuthorizationCodeFlow,
-} from '../../src/index.js';
+import { createAuthorizationCodeFlow, ErrorCode, isTokenkeeperError, oauth2, sqowey, type AuthorizationCodeFlow } from '../../src/index.js';
 import { createMemoryStorage } from '../../src/key-value-storage.js';
 import { buildAuthorizationUrl, normalizeScope } from '../../src/flow/authorization-url.js';
 import { computeCodeChallenge } from '../../src/pkce.js';
@@ -152,7 +145,15 @@ describe('handleCallback', () => {
 		expect(await codeOf(flow.handleCallback(callbackUrl))).toBe(`${ErrorCode.AuthorizationResponse}:state_mismatch`);
 	});
 
-	for (const error of ['access_denied', 'invalid_request', 'unauthorized_client', 'unsupported_response_type', 'invalid_scope', 'server_error', 'temporarily_unavailable']) {
+	for (const error of [
+		'access_denied',
+		'invalid_request',
+		'unauthorized_client',
+		'unsupported_response_type',
+		'invalid_scope',
+		'server_error',
+		'temporarily_unavailable',
+	]) {
 		it(`error=${error} becomes a typed error naming it`, async () => {
 			const flow = flowWith();
 			const { callbackUrl } = await loginRedirect(flow, { error, error_description: 'said the server', code: '' });
@@ -163,7 +164,7 @@ describe('handleCallback', () => {
 		});
 	}
 
-	it('an iss that is not the provider\'s is refused (RFC 9207); a missing iss is accepted', async () => {
+	it("an iss that is not the provider's is refused (RFC 9207); a missing iss is accepted", async () => {
 		const flow = flowWith();
 		const { callbackUrl } = await loginRedirect(flow, { iss: 'https://evil.test' });
 		expect(await codeOf(flow.handleCallback(callbackUrl))).toBe(`${ErrorCode.AuthorizationResponse}:iss_mismatch`);
@@ -240,6 +241,8 @@ describe('a full sessionStorage', () => {
 			storage: 'memory',
 		});
 		const url = new URL(await flow.createAuthorizationUrl({ scope: 'identity' }));
-		await expect(flow.handleCallback(`${REDIRECT}?code=C&state=${url.searchParams.get('state')}`)).resolves.toMatchObject({ accessToken: 'AT-1' });
+		await expect(flow.handleCallback(`${REDIRECT}?code=C&state=${url.searchParams.get('state')}`)).resolves.toMatchObject({
+			accessToken: 'AT-1',
+		});
 	});
 });

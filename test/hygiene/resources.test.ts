@@ -5,7 +5,16 @@ import { describe, expect, it } from 'vitest';
 import { authFetch, createClient, createTokenManager, dotkernel, oauth2, squidex, type TokenManager } from '../../src/index.js';
 import { createEmulator, type Emulator } from '../../src/testing/index.js';
 import { settle } from '../_helpers/outcome.js';
-import { abortListeners, activeResources, collectGarbage, leftovers, none, resourcesAfterSettling, SOCKETS, TIMERS } from '../_helpers/resources.js';
+import {
+	abortListeners,
+	activeResources,
+	collectGarbage,
+	leftovers,
+	none,
+	resourcesAfterSettling,
+	SOCKETS,
+	TIMERS,
+} from '../_helpers/resources.js';
 import { createSqoweyFlow, login } from '../_helpers/sqowey-flow.js';
 
 /**
@@ -24,7 +33,8 @@ interface Scenario {
 	run(emulator: Emulator): Promise<void>;
 }
 
-const squidexManager = (emulator: Emulator, options: object = {}) => createTokenManager(squidex(emulator.credentials.squidex), { ...FAST, ...options });
+const squidexManager = (emulator: Emulator, options: object = {}) =>
+	createTokenManager(squidex(emulator.credentials.squidex), { ...FAST, ...options });
 const squidexApi = (emulator: Emulator, auth: TokenManager = squidexManager(emulator)) =>
 	createClient({ prefixUrl: `${emulator.url}/api/`, auth, retry: 0, throwHttpErrors: false });
 const SCHEMAS = 'apps/food-crunch/schemas';
@@ -69,7 +79,9 @@ const scenarios: Scenario[] = [
 		name: 'token endpoint hangs, the caller aborts and leaves (the shared request ends on its own)',
 		run: async (emulator) => {
 			emulator.injectFault({ kind: 'hang' });
-			await expect(squidexManager(emulator, { ...HANG_TIMEOUT, retry: 0 }).getToken({ signal: AbortSignal.timeout(20) })).rejects.toMatchObject({ name: 'TimeoutError' });
+			await expect(
+				squidexManager(emulator, { ...HANG_TIMEOUT, retry: 0 }).getToken({ signal: AbortSignal.timeout(20) }),
+			).rejects.toMatchObject({ name: 'TimeoutError' });
 		},
 	},
 	{
@@ -90,10 +102,12 @@ const scenarios: Scenario[] = [
 		},
 	},
 	{
-		name: 'API hangs; ky\'s own timeout ends the call',
+		name: "API hangs; ky's own timeout ends the call",
 		run: async (emulator) => {
 			emulator.injectFault({ kind: 'hang' }, { target: 'api' });
-			await expect(createClient({ prefixUrl: `${emulator.url}/api/`, auth: squidexManager(emulator), retry: 0, timeout: 100 }).get(SCHEMAS)).rejects.toMatchObject({
+			await expect(
+				createClient({ prefixUrl: `${emulator.url}/api/`, auth: squidexManager(emulator), retry: 0, timeout: 100 }).get(SCHEMAS),
+			).rejects.toMatchObject({
 				name: 'TimeoutError',
 			});
 		},
@@ -101,14 +115,17 @@ const scenarios: Scenario[] = [
 	{
 		name: 'API redirects to another origin',
 		run: async (emulator) => {
-			const other = http.createServer((request, response) => response.writeHead(401, { connection: 'close' }).end());
+			const other = http.createServer((_request, response) => response.writeHead(401, { connection: 'close' }).end());
 			await new Promise<void>((resolve) => other.listen(0, '127.0.0.1', resolve));
-			const redirector = http.createServer((request, response) =>
+			const redirector = http.createServer((_request, response) =>
 				response.writeHead(302, { location: `http://127.0.0.1:${(other.address() as AddressInfo).port}/`, connection: 'close' }).end(),
 			);
 			await new Promise<void>((resolve) => redirector.listen(0, '127.0.0.1', resolve));
 			try {
-				const fetchWithToken = authFetch({ auth: squidexManager(emulator), allowedOrigins: [`http://127.0.0.1:${(redirector.address() as AddressInfo).port}`] });
+				const fetchWithToken = authFetch({
+					auth: squidexManager(emulator),
+					allowedOrigins: [`http://127.0.0.1:${(redirector.address() as AddressInfo).port}`],
+				});
 				expect((await fetchWithToken(`http://127.0.0.1:${(redirector.address() as AddressInfo).port}/x`)).status).toBe(401);
 			} finally {
 				await new Promise((resolve) => other.close(resolve));
@@ -138,7 +155,9 @@ const scenarios: Scenario[] = [
 			const flow = createSqoweyFlow(emulator, FAST);
 			await login(flow);
 			emulator.expireAllTokens();
-			await createClient({ prefixUrl: `${emulator.url}/api/`, auth: flow.tokens, retry: 0 }).get('users/@me').json();
+			await createClient({ prefixUrl: `${emulator.url}/api/`, auth: flow.tokens, retry: 0 })
+				.get('users/@me')
+				.json();
 			expect(await flow.logout()).toEqual({ revoked: true, errors: [] });
 		},
 	},
@@ -158,7 +177,7 @@ describe('nothing left running after a scenario', () => {
 	});
 });
 
-describe('10 000 calls and the callers\' signals', () => {
+describe("10 000 calls and the callers' signals", () => {
 	const N = 10_000;
 	/** Generous bounds: 10 000 calls share the CPU with the other test files; a hang still fails, just later. */
 	const BOUND = 30_000;
@@ -180,93 +199,114 @@ describe('10 000 calls and the callers\' signals', () => {
 		return { fetchToken, requests: () => requests, release: () => release?.() };
 	}
 
-	const provider = () => oauth2({ tokenEndpoint: 'https://auth.test/token', clientId: 'c', clientSecret: 'not-a-real-secret', clientAuth: 'body' });
+	const provider = () =>
+		oauth2({ tokenEndpoint: 'https://auth.test/token', clientId: 'c', clientSecret: 'not-a-real-secret', clientAuth: 'body' });
 
-	it(`${N} getToken calls, each aborted by its own signal while the token request hangs: all reject with their reason, 0 listeners left, 1 token request`, SLOW, async () => {
-		const baseline = activeResources(TIMERS);
-		const endpoint = heldTokenEndpoint();
-		const manager = createTokenManager(provider(), { fetch: endpoint.fetchToken, retry: 0, timeout: BOUND });
-		const app = new AbortController();
-		const callers = Array.from({ length: N }, () => {
-			const own = new AbortController();
-			return { own, signal: AbortSignal.any([app.signal, own.signal]) };
-		});
-		const calls = callers.map(({ signal }) => settle(manager.getToken({ signal }), BOUND));
-		await new Promise((resolve) => setImmediate(resolve));
-		expect(callers.filter(({ signal }) => abortListeners(signal) === 1)).toHaveLength(N);
-
-		callers.forEach(({ own }, index) => own.abort(new Error(`caller ${index} gave up`)));
-		const outcomes = await Promise.all(calls);
-
-		expect(outcomes.filter((outcome, index) => outcome.state === 'rejected' && (outcome.error as Error).message === `caller ${index} gave up`)).toHaveLength(N);
-		expect(outcomes.every((outcome) => outcome.ms < BOUND)).toBe(true);
-		expect(callers.reduce((sum, { own, signal }) => sum + abortListeners(own.signal) + abortListeners(signal), 0)).toBe(0);
-		expect(abortListeners(app.signal)).toBe(0);
-		expect(endpoint.requests()).toBe(1);
-		// The request they all gave up on is not theirs to stop: a patient caller still gets its answer.
-		const patient = manager.getToken();
-		endpoint.release();
-		await expect(patient).resolves.toMatchObject({ accessToken: 'AT-held' });
-		expect(endpoint.requests()).toBe(1);
-		expect(leftovers(baseline, await resourcesAfterSettling(baseline))).toEqual(none(TIMERS));
-	});
-
-	it(`${N} authFetch and ${N} ky calls, each aborted by its own signal while the API hangs: all reject, 0 listeners left on the callers' signals`, SLOW, async () => {
-		const baseline = activeResources(TIMERS);
-		const manager = createTokenManager(provider(), { fetch: async () => Response.json({ access_token: 'AT-1', token_type: 'Bearer', expires_in: 3600 }) });
-		let apiRequests = 0;
-		const hangingApi: typeof fetch = (input, init) => {
-			apiRequests += 1;
-			const signal = init?.signal ?? (input as Request).signal;
-			return new Promise((_, reject) => {
-				if (signal.aborted) reject(signal.reason);
-				else signal.addEventListener('abort', () => reject(signal.reason), { once: true });
-			});
-		};
-		const fetchWithToken = authFetch({ auth: manager, allowedOrigins: ['https://api.test'], fetch: hangingApi });
-		const api = createClient({ prefixUrl: 'https://api.test/', auth: manager, fetch: hangingApi, retry: 0 });
-		await manager.getToken();
-
-		for (const send of [
-			(signal: AbortSignal) => fetchWithToken('https://api.test/x', { signal }),
-			(signal: AbortSignal) => api.get('x', { signal }),
-		]) {
+	it(
+		`${N} getToken calls, each aborted by its own signal while the token request hangs: all reject with their reason, 0 listeners left, 1 token request`,
+		SLOW,
+		async () => {
+			const baseline = activeResources(TIMERS);
+			const endpoint = heldTokenEndpoint();
+			const manager = createTokenManager(provider(), { fetch: endpoint.fetchToken, retry: 0, timeout: BOUND });
 			const app = new AbortController();
 			const callers = Array.from({ length: N }, () => {
 				const own = new AbortController();
 				return { own, signal: AbortSignal.any([app.signal, own.signal]) };
 			});
-			const calls = callers.map(({ signal }) => settle(send(signal), BOUND));
-			await new Promise((resolve) => setTimeout(resolve, 20));
-			callers.forEach(({ own }) => own.abort(new Error('gave up')));
+			const calls = callers.map(({ signal }) => settle(manager.getToken({ signal }), BOUND));
+			await new Promise((resolve) => setImmediate(resolve));
+			expect(callers.filter(({ signal }) => abortListeners(signal) === 1)).toHaveLength(N);
+
+			for (const [index, { own }] of callers.entries()) own.abort(new Error(`caller ${index} gave up`));
 			const outcomes = await Promise.all(calls);
 
-			expect(outcomes.filter((outcome) => outcome.state === 'rejected')).toHaveLength(N);
+			expect(
+				outcomes.filter((outcome, index) => outcome.state === 'rejected' && (outcome.error as Error).message === `caller ${index} gave up`),
+			).toHaveLength(N);
+			expect(outcomes.every((outcome) => outcome.ms < BOUND)).toBe(true);
 			expect(callers.reduce((sum, { own, signal }) => sum + abortListeners(own.signal) + abortListeners(signal), 0)).toBe(0);
 			expect(abortListeners(app.signal)).toBe(0);
-		}
-		expect(apiRequests).toBe(2 * N);
-		expect(leftovers(baseline, await resourcesAfterSettling(baseline))).toEqual(none(TIMERS));
-	});
+			expect(endpoint.requests()).toBe(1);
+			// The request they all gave up on is not theirs to stop: a patient caller still gets its answer.
+			const patient = manager.getToken();
+			endpoint.release();
+			await expect(patient).resolves.toMatchObject({ accessToken: 'AT-held' });
+			expect(endpoint.requests()).toBe(1);
+			expect(leftovers(baseline, await resourcesAfterSettling(baseline))).toEqual(none(TIMERS));
+		},
+	);
 
-	it(`${N} calls that complete, sharing one long-lived signal: getToken and ky leave 0 listeners; authFetch 0 once its Requests are collected`, SLOW, async () => {
-		const manager = createTokenManager(provider(), { fetch: async () => Response.json({ access_token: 'AT-1', token_type: 'Bearer', expires_in: 3600 }) });
-		const okApi: typeof fetch = async () => new Response('{}', { status: 200 });
-		const app = new AbortController();
-		// undici's Request keeps a listener on the signal it was given until the Request is garbage collected (it
-		// holds only a weak reference): allow that many without Node's "possible leak" warning, then collect.
-		setMaxListeners(0, app.signal);
+	it(
+		`${N} authFetch and ${N} ky calls, each aborted by its own signal while the API hangs: all reject, 0 listeners left on the callers' signals`,
+		SLOW,
+		async () => {
+			const baseline = activeResources(TIMERS);
+			const manager = createTokenManager(provider(), {
+				fetch: async () => Response.json({ access_token: 'AT-1', token_type: 'Bearer', expires_in: 3600 }),
+			});
+			let apiRequests = 0;
+			const hangingApi: typeof fetch = (input, init) => {
+				apiRequests += 1;
+				const signal = init?.signal ?? (input as Request).signal;
+				return new Promise((_, reject) => {
+					if (signal.aborted) reject(signal.reason);
+					else signal.addEventListener('abort', () => reject(signal.reason), { once: true });
+				});
+			};
+			const fetchWithToken = authFetch({ auth: manager, allowedOrigins: ['https://api.test'], fetch: hangingApi });
+			const api = createClient({ prefixUrl: 'https://api.test/', auth: manager, fetch: hangingApi, retry: 0 });
+			await manager.getToken();
 
-		await Promise.all(Array.from({ length: N }, () => manager.getToken({ signal: app.signal })));
-		expect(abortListeners(app.signal)).toBe(0);
+			for (const send of [
+				(signal: AbortSignal) => fetchWithToken('https://api.test/x', { signal }),
+				(signal: AbortSignal) => api.get('x', { signal }),
+			]) {
+				const app = new AbortController();
+				const callers = Array.from({ length: N }, () => {
+					const own = new AbortController();
+					return { own, signal: AbortSignal.any([app.signal, own.signal]) };
+				});
+				const calls = callers.map(({ signal }) => settle(send(signal), BOUND));
+				await new Promise((resolve) => setTimeout(resolve, 20));
+				for (const { own } of callers) own.abort(new Error('gave up'));
+				const outcomes = await Promise.all(calls);
 
-		const api = createClient({ prefixUrl: 'https://api.test/', auth: manager, fetch: okApi, retry: 0 });
-		await Promise.all(Array.from({ length: N }, () => api.get('x', { signal: app.signal }).text()));
-		expect(abortListeners(app.signal)).toBe(0);
+				expect(outcomes.filter((outcome) => outcome.state === 'rejected')).toHaveLength(N);
+				expect(callers.reduce((sum, { own, signal }) => sum + abortListeners(own.signal) + abortListeners(signal), 0)).toBe(0);
+				expect(abortListeners(app.signal)).toBe(0);
+			}
+			expect(apiRequests).toBe(2 * N);
+			expect(leftovers(baseline, await resourcesAfterSettling(baseline))).toEqual(none(TIMERS));
+		},
+	);
 
-		const fetchWithToken = authFetch({ auth: manager, allowedOrigins: ['https://api.test'], fetch: okApi });
-		await Promise.all(Array.from({ length: N }, () => fetchWithToken('https://api.test/x', { signal: app.signal }).then((response) => response.text())));
-		await collectGarbage();
-		expect(abortListeners(app.signal)).toBe(0);
-	});
+	it(
+		`${N} calls that complete, sharing one long-lived signal: getToken and ky leave 0 listeners; authFetch 0 once its Requests are collected`,
+		SLOW,
+		async () => {
+			const manager = createTokenManager(provider(), {
+				fetch: async () => Response.json({ access_token: 'AT-1', token_type: 'Bearer', expires_in: 3600 }),
+			});
+			const okApi: typeof fetch = async () => new Response('{}', { status: 200 });
+			const app = new AbortController();
+			// undici's Request keeps a listener on the signal it was given until the Request is garbage collected (it
+			// holds only a weak reference): allow that many without Node's "possible leak" warning, then collect.
+			setMaxListeners(0, app.signal);
+
+			await Promise.all(Array.from({ length: N }, () => manager.getToken({ signal: app.signal })));
+			expect(abortListeners(app.signal)).toBe(0);
+
+			const api = createClient({ prefixUrl: 'https://api.test/', auth: manager, fetch: okApi, retry: 0 });
+			await Promise.all(Array.from({ length: N }, () => api.get('x', { signal: app.signal }).text()));
+			expect(abortListeners(app.signal)).toBe(0);
+
+			const fetchWithToken = authFetch({ auth: manager, allowedOrigins: ['https://api.test'], fetch: okApi });
+			await Promise.all(
+				Array.from({ length: N }, () => fetchWithToken('https://api.test/x', { signal: app.signal }).then((response) => response.text())),
+			);
+			await collectGarbage();
+			expect(abortListeners(app.signal)).toBe(0);
+		},
+	);
 });

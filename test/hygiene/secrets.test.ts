@@ -100,7 +100,12 @@ function echo(status: number, error: string, ...values: string[]): Fault {
 		kind: 'status',
 		status,
 		contentType: 'application/json',
-		body: JSON.stringify({ error, error_description: `received ${values.join(' and ')}`, hint: values.join(','), message: values.join(' ') }),
+		body: JSON.stringify({
+			error,
+			error_description: `received ${values.join(' and ')}`,
+			hint: values.join(','),
+			message: values.join(' '),
+		}),
 	};
 }
 
@@ -119,14 +124,20 @@ const brokenAnswers = (): Fault[] => [
 
 async function squidexPaths(): Promise<void> {
 	const { url } = emulator.credentials.squidex;
-	const wrong = watch('squidex (wrong secret)', createTokenManager(squidex({ url, clientId: 'food-crunch:hygiene', clientSecret: WRONG_SECRET }), FAST));
+	const wrong = watch(
+		'squidex (wrong secret)',
+		createTokenManager(squidex({ url, clientId: 'food-crunch:hygiene', clientSecret: WRONG_SECRET }), FAST),
+	);
 	await failing('squidex: wrong secret', wrong.getToken());
 
 	const tokens = watch('squidex', createTokenManager(squidex({ url, clientId: 'food-crunch:hygiene', clientSecret: CLIENT_SECRET }), FAST));
 	await tokens.getToken();
 	for (const fault of brokenAnswers()) {
 		emulator.injectFault(fault);
-		await failing(`squidex: token endpoint ${fault.kind} ${'status' in fault ? fault.status : ''}`, tokens.getToken({ forceRefresh: true }));
+		await failing(
+			`squidex: token endpoint ${fault.kind} ${'status' in fault ? fault.status : ''}`,
+			tokens.getToken({ forceRefresh: true }),
+		);
 		emulator.clearFaults();
 	}
 
@@ -150,9 +161,17 @@ async function squidexPaths(): Promise<void> {
 async function dotkernelPaths(): Promise<void> {
 	const { url } = emulator.credentials.dotkernel;
 	const provider = (password: string | undefined) =>
-		dotkernel({ url, clientId: 'frontend', clientSecret: CLIENT_SECRET, credentials: password === undefined ? undefined : async () => ({ username: 'hygiene@example.net', password }) });
+		dotkernel({
+			url,
+			clientId: 'frontend',
+			clientSecret: CLIENT_SECRET,
+			credentials: password === undefined ? undefined : async () => ({ username: 'hygiene@example.net', password }),
+		});
 
-	await failing('dotkernel: wrong password', watch('dotkernel (wrong password)', createTokenManager(provider(WRONG_PASSWORD), FAST)).getToken());
+	await failing(
+		'dotkernel: wrong password',
+		watch('dotkernel (wrong password)', createTokenManager(provider(WRONG_PASSWORD), FAST)).getToken(),
+	);
 
 	const first = watch('dotkernel', createTokenManager(provider(PASSWORD), FAST));
 	const tokenSet = await first.getToken();
@@ -178,11 +197,14 @@ async function dotkernelPaths(): Promise<void> {
 async function sqoweyPaths(): Promise<void> {
 	const { url } = emulator.credentials.sqowey;
 	const attempts = createRecordingStorage();
-	const flow: AuthorizationCodeFlow = createAuthorizationCodeFlow(sqowey({ url, clientId: 'sqowey-server', clientSecret: CLIENT_SECRET, redirectUri: REDIRECT_URI }), {
-		attemptStorage: attempts,
-		storage: 'memory',
-		...FAST,
-	});
+	const flow: AuthorizationCodeFlow = createAuthorizationCodeFlow(
+		sqowey({ url, clientId: 'sqowey-server', clientSecret: CLIENT_SECRET, redirectUri: REDIRECT_URI }),
+		{
+			attemptStorage: attempts,
+			storage: 'memory',
+			...FAST,
+		},
+	);
 	watch('sqowey', flow.tokens);
 	const start = async () => {
 		const callback = await visit(await flow.createAuthorizationUrl({ scope: ['identity'] }));
@@ -231,7 +253,9 @@ async function sqoweyPaths(): Promise<void> {
 		const result = await flow.logout();
 		emulator.clearFaults();
 		// A 200, whatever its body, is a successful revocation (RFC 7009 2.2); every other answer is reported.
-		const ok = fault !== undefined && (fault.kind === 'token-response' || fault.kind === 'invalid-json' || (fault.kind === 'status' && fault.status === 200));
+		const ok =
+			fault !== undefined &&
+			(fault.kind === 'token-response' || fault.kind === 'invalid-json' || (fault.kind === 'status' && fault.status === 200));
 		const name = fault ? `${fault.kind} ${'status' in fault ? fault.status : ''}` : 'echoes';
 		expect(result.revoked, `logout against ${name}`).toBe(ok);
 		for (const error of result.errors) recordError(`sqowey: logout against ${name}`, error);
@@ -239,7 +263,10 @@ async function sqoweyPaths(): Promise<void> {
 	}
 	// Refresh token reuse (a copy in a second manager): the session is revoked, both end in LoginRequiredError.
 	const session = await flow.handleCallback(await start());
-	const copy = watch('sqowey (second holder)', createTokenManager(sqowey({ url, clientId: 'sqowey-server', clientSecret: CLIENT_SECRET, redirectUri: REDIRECT_URI }), FAST));
+	const copy = watch(
+		'sqowey (second holder)',
+		createTokenManager(sqowey({ url, clientId: 'sqowey-server', clientSecret: CLIENT_SECRET, redirectUri: REDIRECT_URI }), FAST),
+	);
 	await copy.setTokens(session);
 	await flow.tokens.getToken({ forceRefresh: true });
 	await failing('sqowey: refresh token reused', copy.getToken({ forceRefresh: true }));
@@ -251,10 +278,24 @@ async function cliPaths(): Promise<void> {
 		for (const verbose of [false, true]) {
 			const result = await runCli(verbose ? [...args, '--verbose'] : args, { env, timeout: 10_000 });
 			expect(result.code, `${where}: ${result.stderr}`).toBe(expectedCode);
-			evidence.push([`CLI ${where}${verbose ? ' --verbose' : ''} stderr`, result.stderr], [`CLI ${where}${verbose ? ' --verbose' : ''} stdout`, result.stdout]);
+			evidence.push(
+				[`CLI ${where}${verbose ? ' --verbose' : ''} stderr`, result.stderr],
+				[`CLI ${where}${verbose ? ' --verbose' : ''} stdout`, result.stdout],
+			);
 		}
 	};
-	const squidexArgs = ['token', 'squidex', '--url', emulator.url, '--client-id', 'food-crunch:hygiene', '--timeout', '200', '--retries', '0'];
+	const squidexArgs = [
+		'token',
+		'squidex',
+		'--url',
+		emulator.url,
+		'--client-id',
+		'food-crunch:hygiene',
+		'--timeout',
+		'200',
+		'--retries',
+		'0',
+	];
 	await run('squidex, wrong secret', squidexArgs, { TOKENKEEPER_CLIENT_SECRET: WRONG_SECRET }, 1);
 	emulator.injectFault(echo(400, 'invalid_client', CLIENT_SECRET));
 	await run('squidex, secret echoed back', squidexArgs, { TOKENKEEPER_CLIENT_SECRET: CLIENT_SECRET }, 1);
@@ -262,10 +303,31 @@ async function cliPaths(): Promise<void> {
 	emulator.injectFault({ kind: 'hang' });
 	await run('squidex, token endpoint hangs', squidexArgs, { TOKENKEEPER_CLIENT_SECRET: CLIENT_SECRET }, 3);
 	emulator.clearFaults();
-	const dotkernelArgs = ['token', 'dotkernel', '--url', emulator.url, '--client-id', 'frontend', '--username', 'hygiene@example.net', '--retries', '0'];
-	await run('dotkernel, wrong password', dotkernelArgs, { TOKENKEEPER_CLIENT_SECRET: CLIENT_SECRET, TOKENKEEPER_PASSWORD: WRONG_PASSWORD }, 1);
+	const dotkernelArgs = [
+		'token',
+		'dotkernel',
+		'--url',
+		emulator.url,
+		'--client-id',
+		'frontend',
+		'--username',
+		'hygiene@example.net',
+		'--retries',
+		'0',
+	];
+	await run(
+		'dotkernel, wrong password',
+		dotkernelArgs,
+		{ TOKENKEEPER_CLIENT_SECRET: CLIENT_SECRET, TOKENKEEPER_PASSWORD: WRONG_PASSWORD },
+		1,
+	);
 	emulator.injectFault(echo(400, 'invalid_request', PASSWORD, CLIENT_SECRET));
-	await run('dotkernel, password echoed back', dotkernelArgs, { TOKENKEEPER_CLIENT_SECRET: CLIENT_SECRET, TOKENKEEPER_PASSWORD: PASSWORD }, 1);
+	await run(
+		'dotkernel, password echoed back',
+		dotkernelArgs,
+		{ TOKENKEEPER_CLIENT_SECRET: CLIENT_SECRET, TOKENKEEPER_PASSWORD: PASSWORD },
+		1,
+	);
 	emulator.clearFaults();
 }
 
@@ -278,10 +340,14 @@ describe('secret hygiene', () => {
 		const planted = new NetworkError('could not be reached', { attempts: 1, cause });
 		const texts = renderings(planted).map((text) => ['planted', text] as const);
 		expect(findSecrets(texts, new Map([['secret', 'tk-a+b c']]))).not.toEqual([]);
-		expect(findSecrets([['log', 'token AbCdEfGhIjKl…']], new Map([['token', 'AbCdEfGhIjKlMnOpQrStUvWxYz012345']]))).toEqual(['token in log']);
+		expect(findSecrets([['log', 'token AbCdEfGhIjKl…']], new Map([['token', 'AbCdEfGhIjKlMnOpQrStUvWxYz012345']]))).toEqual([
+			'token in log',
+		]);
 	});
 
-	it('every error path, with recognisable secrets -> no secret in any error, event payload, console line, warning or CLI output', { timeout: 60_000 }, async () => {
+	it('every error path, with recognisable secrets -> no secret in any error, event payload, console line, warning or CLI output', {
+		timeout: 60_000,
+	}, async () => {
 		const consoleLines: string[] = [];
 		for (const method of ['log', 'info', 'warn', 'error', 'debug', 'trace'] as const) {
 			vi.spyOn(console, method).mockImplementation((...args: unknown[]) => {
@@ -306,7 +372,9 @@ describe('secret hygiene', () => {
 		// The run really went through the paths, and really learnt the secrets it searches for.
 		const paths = new Set(evidence.map(([where]) => where));
 		expect(paths.size).toBeGreaterThan(60);
-		expect([...secrets.keys()].filter((name) => /^(access token|refresh token|authorization code|code verifier)/.test(name)).length).toBeGreaterThan(20);
+		expect(
+			[...secrets.keys()].filter((name) => /^(access token|refresh token|authorization code|code verifier)/.test(name)).length,
+		).toBeGreaterThan(20);
 		expect(findSecrets(evidence, secrets)).toEqual([]);
 	});
 });

@@ -27,7 +27,10 @@ describe('rule 3: refresh before re-login', () => {
 
 	it('keeps the old refresh token when the refresh response has none', async () => {
 		const clock = createClock();
-		endpoint.respond(() => endpoint.issue({ refresh_token: 'kept' }), () => endpoint.issue());
+		endpoint.respond(
+			() => endpoint.issue({ refresh_token: 'kept' }),
+			() => endpoint.issue(),
+		);
 		const manager = createTokenManager(testProvider(), { ...FAST, now: clock.now });
 		await manager.getToken();
 		clock.advance(3600_000);
@@ -40,7 +43,11 @@ describe('rule 3: refresh before re-login', () => {
 
 	it('a refused refresh falls back to client credentials, and drops the dead refresh token', async () => {
 		const clock = createClock();
-		endpoint.respond(() => endpoint.issue({ refresh_token: 'dead' }), invalidGrant, () => endpoint.issue());
+		endpoint.respond(
+			() => endpoint.issue({ refresh_token: 'dead' }),
+			invalidGrant,
+			() => endpoint.issue(),
+		);
 		const manager = createTokenManager(testProvider(), { ...FAST, now: clock.now });
 		await manager.getToken();
 		clock.advance(3600_000);
@@ -81,7 +88,10 @@ describe('rule 3: refresh before re-login', () => {
 		await tab1.setTokens({ accessToken: 'old', refreshToken: 'r1', expiresIn: 0 });
 		endpoint.respond(async () => {
 			// While this refresh is in flight, another tab rotates r1 -> r2 and stores a fresh pair.
-			await store.set('shared', (await import('../../src/token-set.js')).createTokenSet({ accessToken: 'from-tab-2', refreshToken: 'r2', expiresIn: 3600 }));
+			await store.set(
+				'shared',
+				(await import('../../src/token-set.js')).createTokenSet({ accessToken: 'from-tab-2', refreshToken: 'r2', expiresIn: 3600 }),
+			);
 			return invalidGrant();
 		});
 		const token = await tab1.getToken();

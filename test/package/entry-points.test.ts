@@ -13,32 +13,41 @@ const expectedNames = ['createTokenManager', 'createClient', 'authFetch', 'squid
 
 describe('the built package', () => {
 	it('imports as ESM', () => {
-		const out = runNode(['--input-type=module', '-e'], `
+		const out = runNode(
+			['--input-type=module', '-e'],
+			`
 			const tk = await import('tokenkeeper');
 			const pkce = await import('tokenkeeper/pkce');
 			const testing = await import('tokenkeeper/testing');
 			console.log(JSON.stringify({ names: ${JSON.stringify(expectedNames)}.filter((n) => typeof tk[n] === 'function'),
-				pkce: typeof pkce.computeCodeChallenge, emulator: typeof testing.createEmulator }));`);
+				pkce: typeof pkce.computeCodeChallenge, emulator: typeof testing.createEmulator }));`,
+		);
 		expect(JSON.parse(out)).toEqual({ names: expectedNames, pkce: 'function', emulator: 'function' });
 	});
 
 	it('requires as CJS on Node 20 (ky and p-retry are bundled into the CJS build)', () => {
-		const out = runNode(['-e'], `
+		const out = runNode(
+			['-e'],
+			`
 			const tk = require('tokenkeeper');
 			const pkce = require('tokenkeeper/pkce');
 			const testing = require('tokenkeeper/testing');
 			console.log(JSON.stringify({ names: ${JSON.stringify(expectedNames)}.filter((n) => typeof tk[n] === 'function'),
-				pkce: typeof pkce.generateState, emulator: typeof testing.createEmulator }));`);
+				pkce: typeof pkce.generateState, emulator: typeof testing.createEmulator }));`,
+		);
 		expect(JSON.parse(out)).toEqual({ names: expectedNames, pkce: 'function', emulator: 'function' });
 	});
 
-	it('an ESM error and a CJS error are both recognised by either copy\'s guard', () => {
-		const out = runNode(['--input-type=module', '-e'], `
+	it("an ESM error and a CJS error are both recognised by either copy's guard", () => {
+		const out = runNode(
+			['--input-type=module', '-e'],
+			`
 			import { createRequire } from 'node:module';
 			const esm = await import('tokenkeeper');
 			const cjs = createRequire(import.meta.url)('tokenkeeper');
 			const error = new cjs.LoginRequiredError('x');
-			console.log(JSON.stringify([esm.isTokenkeeperError(error), esm.isLoginRequiredError(error), error instanceof esm.TokenkeeperError]));`);
+			console.log(JSON.stringify([esm.isTokenkeeperError(error), esm.isLoginRequiredError(error), error instanceof esm.TokenkeeperError]));`,
+		);
 		expect(JSON.parse(out)).toEqual([true, true, false]);
 	});
 });

@@ -23,7 +23,8 @@ beforeAll(() => {
 	const packed = JSON.parse(run('npm', ['pack', '--json', '--pack-destination', project], root)) as Array<{ filename: string }>;
 	const tarball = join(project, packed[0]!.filename);
 	writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'scratch', private: true, type: 'module' }));
-	const version = (name: string) => (JSON.parse(run('node', ['-p', `JSON.stringify(require('./package.json').devDependencies)`], root)) as Record<string, string>)[name]!;
+	const version = (name: string) =>
+		(JSON.parse(run('node', ['-p', `JSON.stringify(require('./package.json').devDependencies)`], root)) as Record<string, string>)[name]!;
 	run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', tarball, `msw@${version('msw')}`, `redis@${version('redis')}`]);
 }, 240_000);
 
@@ -33,13 +34,19 @@ afterAll(() => {
 
 describe('the packed package, installed in a scratch project', () => {
 	it('imports every entry as ESM', () => {
-		writeFileSync(join(project, 'esm.mjs'), `${entries.map((e, i) => `import * as m${i} from '${e}';`).join('\n')}\nconsole.log(JSON.stringify([${entries.map((_, i) => `Object.keys(m${i}).length`).join(',')}]));`);
+		writeFileSync(
+			join(project, 'esm.mjs'),
+			`${entries.map((e, i) => `import * as m${i} from '${e}';`).join('\n')}\nconsole.log(JSON.stringify([${entries.map((_, i) => `Object.keys(m${i}).length`).join(',')}]));`,
+		);
 		const counts = JSON.parse(run('node', ['esm.mjs'])) as number[];
 		expect(counts.every((count) => count > 0)).toBe(true);
 	});
 
 	it('requires every entry as CJS', () => {
-		writeFileSync(join(project, 'cjs.cjs'), `console.log(JSON.stringify([${entries.map((e) => `Object.keys(require('${e}')).length`).join(',')}]));`);
+		writeFileSync(
+			join(project, 'cjs.cjs'),
+			`console.log(JSON.stringify([${entries.map((e) => `Object.keys(require('${e}')).length`).join(',')}]));`,
+		);
 		const counts = JSON.parse(run('node', ['cjs.cjs'])) as number[];
 		expect(counts.every((count) => count > 0)).toBe(true);
 	});
@@ -50,7 +57,16 @@ describe('the packed package, installed in a scratch project', () => {
 			writeFileSync(
 				join(project, `tsconfig.${moduleResolution}.json`),
 				JSON.stringify({
-					compilerOptions: { strict: true, noEmit: true, module, moduleResolution, target: 'es2022', lib: ['es2023', 'dom'], skipLibCheck: false, types: [] },
+					compilerOptions: {
+						strict: true,
+						noEmit: true,
+						module,
+						moduleResolution,
+						target: 'es2022',
+						lib: ['es2023', 'dom'],
+						skipLibCheck: false,
+						types: [],
+					},
 					files: ['check.ts'],
 				}),
 			);
@@ -66,6 +82,7 @@ describe('the packed package, installed in a scratch project', () => {
 					'export async function check(emulator: Emulator, store: RedisTokenStore): Promise<string> {',
 					'  const set: TokenSet = await tokens.getToken();',
 					'  void api; void store; void isTokenkeeperError(set);',
+					// biome-ignore lint/suspicious/noTemplateCurlyInString: the scratch project's source, a template literal of its own.
 					'  return `${emulator.url} ${await computeCodeChallenge("x")}`;',
 					'}',
 				].join('\n'),

@@ -52,7 +52,10 @@ const runtimeDependencies = ['ky', 'p-retry', 'lru-cache', 'zod'];
 
 describe('bundle sizes (min+gz)', () => {
 	it(`tokenkeeper/pkce <= ${kb(budgets.pkce.target)}, with no dependency`, async () => {
-		const { gzip, inputs } = await bundle("export { generateCodeVerifier, computeCodeChallenge, generateState } from 'tokenkeeper/pkce';", 'browser');
+		const { gzip, inputs } = await bundle(
+			"export { generateCodeVerifier, computeCodeChallenge, generateState } from 'tokenkeeper/pkce';",
+			'browser',
+		);
 		console.log(`pkce: ${kb(gzip)} (target ${kb(budgets.pkce.target)})`);
 		expect(gzip).toBeLessThanOrEqual(budgets.pkce.ceiling);
 		expect(inputs.filter((input) => input.includes('node_modules'))).toEqual([]);
@@ -73,7 +76,9 @@ describe('bundle sizes (min+gz)', () => {
 		const code = "export { createClient, squidex, createTokenManager } from 'tokenkeeper';";
 		const node = await bundle(code, 'node', runtimeDependencies);
 		const bundled = await bundle(code, 'node');
-		console.log(`Node backend: ${kb(node.gzip)} of tokenkeeper (target ${kb(budgets.node.target)}); ${kb(bundled.gzip)} with its dependencies bundled`);
+		console.log(
+			`Node backend: ${kb(node.gzip)} of tokenkeeper (target ${kb(budgets.node.target)}); ${kb(bundled.gzip)} with its dependencies bundled`,
+		);
 		expect(node.gzip).toBeLessThanOrEqual(budgets.node.ceiling);
 		expect(bundled.gzip).toBeLessThanOrEqual(budgets.nodeBundled.ceiling);
 		for (const banned of ['msw', 'redis', 'dist/testing', 'dist/cli']) {

@@ -5,8 +5,8 @@ import { computeCodeChallenge, generateCodeVerifier, generateState } from '../..
 /** RFC 7636 Appendix B: the 32 octets, their base64url verifier, and its S256 challenge. */
 const APPENDIX_B = {
 	octets: [
-		116, 24, 223, 180, 151, 153, 224, 37, 79, 250, 96, 125, 216, 173, 187, 186, 22, 212, 37, 77, 105, 214, 191, 240, 91,
-		88, 5, 88, 83, 132, 141, 121,
+		116, 24, 223, 180, 151, 153, 224, 37, 79, 250, 96, 125, 216, 173, 187, 186, 22, 212, 37, 77, 105, 214, 191, 240, 91, 88, 5, 88, 83, 132,
+		141, 121,
 	],
 	verifier: 'dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk',
 	challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',

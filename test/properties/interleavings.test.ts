@@ -43,7 +43,10 @@ const operation: fc.Arbitrary<Operation> = fc.oneof(
 	{ weight: 3, arbitrary: fc.constant({ kind: 'reject-current' } as const) },
 	{ weight: 1, arbitrary: fc.constant({ kind: 'reject-stale' } as const) },
 	{ weight: 2, arbitrary: fc.constantFrom(-HOUR, 31 * 60_000, HOUR - 29_000, 2 * HOUR).map((ms) => ({ kind: 'clock', ms }) as const) },
-	{ weight: 2, arbitrary: fc.constantFrom<ModelFault>('unavailable', 'network', 'refuse').map((fault) => ({ kind: 'fault', fault }) as const) },
+	{
+		weight: 2,
+		arbitrary: fc.constantFrom<ModelFault>('unavailable', 'network', 'refuse').map((fault) => ({ kind: 'fault', fault }) as const),
+	},
 	{ weight: 1, arbitrary: fc.constant({ kind: 'revoke' } as const) },
 	{ weight: 1, arbitrary: fc.constant({ kind: 'clear' } as const) },
 	{ weight: 1, arbitrary: fc.boolean().map((fresh) => ({ kind: 'set', fresh }) as const) },
@@ -211,7 +214,13 @@ async function runInterleaving(scheduler: fc.Scheduler, operations: readonly Ope
 	if (unattended && !cleared) {
 		server.clearFaults();
 		const last = scheduler.schedule(Promise.resolve(), 'last get').then(() => manager.getToken());
-		expect(await drain(scheduler, last.catch(() => undefined)), 'the last caller settled within 2 s').toBe(true);
+		expect(
+			await drain(
+				scheduler,
+				last.catch(() => undefined),
+			),
+			'the last caller settled within 2 s',
+		).toBe(true);
 		const newest = Math.max(-1, ...calls.flatMap((call) => (call.result?.ok ? [call.result.index] : [])));
 		expect(server.indexOf(resolution(await settle(last, 1_000)).accessToken)).toBeGreaterThanOrEqual(newest);
 	}
@@ -236,10 +245,13 @@ describe.each(MODES)('interleavings, %s', (mode) => {
 		await fc.assert(
 			fc.asyncProperty(
 				fc.scheduler(),
-				fc.array(fc.constantFrom<Operation>({ kind: 'get' }, { kind: 'get-then-abort' }, { kind: 'reject-current' }, { kind: 'force-refresh' }), {
-					minLength: 10,
-					maxLength: 60,
-				}),
+				fc.array(
+					fc.constantFrom<Operation>({ kind: 'get' }, { kind: 'get-then-abort' }, { kind: 'reject-current' }, { kind: 'force-refresh' }),
+					{
+						minLength: 10,
+						maxLength: 60,
+					},
+				),
 				async (scheduler, operations) => {
 					const { server } = await runInterleaving(scheduler, operations, mode);
 					expect(server.stats.requests).toBeLessThanOrEqual(operations.length);

@@ -162,7 +162,12 @@ class SetTokens implements fc.AsyncCommand<Model, Real> {
 	async run(model: Model, real: Real) {
 		const session = real.server.mintSession();
 		model.cleared = false;
-		model.token = { index: real.server.indexOf(session.accessToken), receivedAt: model.now, expiresAt: model.now + (this.fresh ? HOUR : 0), hasRefresh: true };
+		model.token = {
+			index: real.server.indexOf(session.accessToken),
+			receivedAt: model.now,
+			expiresAt: model.now + (this.fresh ? HOUR : 0),
+			hasRefresh: true,
+		};
 		model.refreshAlive = true;
 		await real.manager.setTokens({ ...session, expiresIn: this.fresh ? 3600 : 0 });
 		check(model, real);
@@ -196,7 +201,15 @@ describe.each([
 					? oauth2({ tokenEndpoint: 'https://model.test/token', clientId: 'c', clientSecret: 'model-secret', clientAuth: 'body' })
 					: oauth2({ tokenEndpoint: 'https://model.test/token', clientId: 'c', grant: 'authorization_code' });
 				const manager = createTokenManager(provider, { fetch: server.fetch, now: clock.now, retry: 0, timeout: 5_000 });
-				const model: Model = { unattended, now: clock.now(), cleared: false, token: undefined, refreshAlive: true, faults: [], requests: 0 };
+				const model: Model = {
+					unattended,
+					now: clock.now(),
+					cleared: false,
+					token: undefined,
+					refreshAlive: true,
+					faults: [],
+					requests: 0,
+				};
 				await fc.asyncModelRun(() => ({ model, real: { manager, server, clock } }), sequence);
 			}),
 			{ numRuns: RUNS },

@@ -33,7 +33,14 @@ describe('dotkernel() on the wire', () => {
 			{
 				contentType: 'application/json',
 				authorization: null,
-				params: { grant_type: 'password', username: 'test@dotkernel.com', password: 'dotkernel', scope: 'api', client_id: 'frontend', client_secret: 'frontend' },
+				params: {
+					grant_type: 'password',
+					username: 'test@dotkernel.com',
+					password: 'dotkernel',
+					scope: 'api',
+					client_id: 'frontend',
+					client_secret: 'frontend',
+				},
 			},
 		]);
 		expect(refresh.seen).toEqual([
@@ -48,7 +55,10 @@ describe('dotkernel() on the wire', () => {
 	it('treats 401 and 403 as rejections, and requires a url', () => {
 		const provider = dotkernel({ url: 'https://dk.test', clientId: 'frontend', clientSecret: 'frontend' });
 		expect(provider.rejectionStatuses).toEqual([401, 403]);
-		expect(provider.endpoints).toEqual({ token: 'https://dk.test/security/generate-token', refresh: 'https://dk.test/security/refresh-token' });
+		expect(provider.endpoints).toEqual({
+			token: 'https://dk.test/security/generate-token',
+			refresh: 'https://dk.test/security/refresh-token',
+		});
 		expect(() => dotkernel({ clientId: 'frontend', clientSecret: 'frontend' } as never)).toThrow(/Expected `url`/);
 	});
 });

@@ -45,9 +45,7 @@ describe('oauth2()', () => {
 		const credentials = async () => ({ username: 'u', password: 'p' });
 		const provider = oauth2({ tokenEndpoint: `${ISSUER}/token`, clientId: CLIENT_ID, grant: 'password', credentials });
 		expect(provider.primaryGrant).toEqual({ type: 'password', credentials });
-		expect(() => oauth2({ tokenEndpoint: `${ISSUER}/token`, clientId: CLIENT_ID, clientAuth: 'basic' })).toThrow(
-			/Expected `clientSecret`/,
-		);
+		expect(() => oauth2({ tokenEndpoint: `${ISSUER}/token`, clientId: CLIENT_ID, clientAuth: 'basic' })).toThrow(/Expected `clientSecret`/);
 	});
 
 	it.each([

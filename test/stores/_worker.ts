@@ -48,10 +48,14 @@ function describeError(error: unknown): string {
 
 async function holdLock(config: WorkerConfig): Promise<never> {
 	const store = new RedisTokenStore({ url: config.redisUrl }, { keyPrefix: config.keyPrefix, lockTtl: config.lockTtl });
-	void store.withLock(config.key, () => {
-		send({ locked: true });
-		return new Promise<never>(() => undefined);
-	}, { ttl: 600_000 });
+	void store.withLock(
+		config.key,
+		() => {
+			send({ locked: true });
+			return new Promise<never>(() => undefined);
+		},
+		{ ttl: 600_000 },
+	);
 	// Stay alive until killed: the test kills this process while it holds the lock.
 	setInterval(() => undefined, 60_000);
 	return new Promise<never>(() => undefined);
@@ -62,10 +66,10 @@ async function session(config: WorkerConfig): Promise<void> {
 	const store = new RedisTokenStore({ url: config.redisUrl }, { keyPrefix: config.keyPrefix, lockTtl: config.lockTtl });
 	const { username, password } = dk;
 	const credentials = username !== undefined && password !== undefined ? async () => ({ username, password }) : undefined;
-	const tokens = createTokenManager(
-		dotkernel({ url: dk.url, clientId: dk.clientId, clientSecret: dk.clientSecret, credentials }),
-		{ store, key: config.key },
-	);
+	const tokens = createTokenManager(dotkernel({ url: dk.url, clientId: dk.clientId, clientSecret: dk.clientSecret, credentials }), {
+		store,
+		key: config.key,
+	});
 	const api = createClient({ prefixUrl: `${dk.url}/`, auth: tokens, retry: 0 });
 	// Connected before reporting ready: the test times the shared session, not loading node-redis.
 	await store.get('warm-up');

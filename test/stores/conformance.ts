@@ -82,7 +82,10 @@ export function describeTokenStoreConformance(name: string, options: StoreConfor
 	let store: TokenStore;
 	let opened: TokenStore[] = [];
 	let keyCount = 0;
-	const newKey = () => `conformance|${name}|${process.pid}|${(keyCount += 1)}|${Math.random().toString(36).slice(2)}`;
+	const newKey = () => {
+		keyCount += 1;
+		return `conformance|${name}|${process.pid}|${keyCount}|${Math.random().toString(36).slice(2)}`;
+	};
 
 	async function peer(): Promise<TokenStore> {
 		if (!options.peer) return store;
@@ -294,9 +297,13 @@ export function describeTokenStoreConformance(name: string, options: StoreConfor
 					const reason = new Error('stop');
 					let ran = false;
 					await expect(
-						lock(store)(newKey(), async () => {
-							ran = true;
-						}, { signal: AbortSignal.abort(reason) }),
+						lock(store)(
+							newKey(),
+							async () => {
+								ran = true;
+							},
+							{ signal: AbortSignal.abort(reason) },
+						),
 					).rejects.toBe(reason);
 					expect(ran).toBe(false);
 				});
@@ -310,9 +317,13 @@ export function describeTokenStoreConformance(name: string, options: StoreConfor
 					const controller = new AbortController();
 					const reason = new Error('caller gave up');
 					let ran = false;
-					const waiting = lock(await peer())(key, async () => {
-						ran = true;
-					}, { signal: controller.signal });
+					const waiting = lock(await peer())(
+						key,
+						async () => {
+							ran = true;
+						},
+						{ signal: controller.signal },
+					);
 					await sleep(50);
 					const abortedAt = performance.now();
 					controller.abort(reason);

@@ -14,9 +14,12 @@ const binary = requireRedisServerUnlessLocal();
 
 let server: RedisServer;
 let emulator: Emulator;
-let workers: WorkerProcess[] = [];
+const workers: WorkerProcess[] = [];
 let prefixCount = 0;
-const newPrefix = () => `processes${(prefixCount += 1)}:`;
+const newPrefix = () => {
+	prefixCount += 1;
+	return `processes${prefixCount}:`;
+};
 
 beforeAll(async () => {
 	if (!binary) return;
@@ -58,7 +61,13 @@ function expectEveryCallSucceeded(reports: CallsReport[]): void {
 describe.skipIf(!binary)('many processes, one session, through RedisTokenStore', () => {
 	it('a killed lock holder blocks the session at most lockTtl (1 000 ms), then the lock is free', async () => {
 		const keyPrefix = newPrefix();
-		const holder = startWorker(WORKER, { mode: 'hold-lock', redisUrl: server.url, keyPrefix, key: 'session', lockTtl: 1_000 } satisfies WorkerConfig);
+		const holder = startWorker(WORKER, {
+			mode: 'hold-lock',
+			redisUrl: server.url,
+			keyPrefix,
+			key: 'session',
+			lockTtl: 1_000,
+		} satisfies WorkerConfig);
 		workers.push(holder);
 		await holder.next(30_000);
 		const store = new RedisTokenStore({ url: server.url }, { keyPrefix });
@@ -80,67 +89,59 @@ describe.skipIf(!binary)('many processes, one session, through RedisTokenStore',
 		}
 	}, 40_000);
 
-	it(
-		`${WORKERS} worker processes share one Dotkernel session: cold start -> exactly 1 password grant; ` +
-			'all access tokens expired -> exactly 1 refresh, 0 reuse; every call in every process succeeds',
-		async () => {
-			const config: WorkerConfig = {
-				mode: 'session',
-				redisUrl: server.url,
-				keyPrefix: newPrefix(),
-				key: 'shared-session',
-				dotkernel: dotkernelConfig(true),
-			};
-			const group = await startWorkers(WORKERS, config);
-			emulator.resetCounters();
+	it(`${WORKERS} worker processes share one Dotkernel session: cold start -> exactly 1 password grant; ` +
+		'all access tokens expired -> exactly 1 refresh, 0 reuse; every call in every process succeeds', async () => {
+		const config: WorkerConfig = {
+			mode: 'session',
+			redisUrl: server.url,
+			keyPrefix: newPrefix(),
+			key: 'shared-session',
+			dotkernel: dotkernelConfig(true),
+		};
+		const group = await startWorkers(WORKERS, config);
+		emulator.resetCounters();
 
-			const cold = await allCall(group, CALLS_PER_WORKER);
-			expectEveryCallSucceeded(cold);
-			expect(emulator.counters().tokenRequests).toMatchObject({ total: 1, password: 1, refresh_token: 0 });
+		const cold = await allCall(group, CALLS_PER_WORKER);
+		expectEveryCallSucceeded(cold);
+		expect(emulator.counters().tokenRequests).toMatchObject({ total: 1, password: 1, refresh_token: 0 });
 
-			emulator.expireAllTokens();
-			emulator.resetCounters();
-			const expired = await allCall(group, CALLS_PER_WORKER);
-			expectEveryCallSucceeded(expired);
-			const counters = emulator.counters();
-			expect(counters.tokenRequests).toMatchObject({ total: 1, password: 0, refresh_token: 1 });
-			expect(counters.refreshTokenReuse).toBe(0);
-			expect(counters.apiRequests.ok).toBe(WORKERS * CALLS_PER_WORKER);
-		},
-		90_000,
-	);
+		emulator.expireAllTokens();
+		emulator.resetCounters();
+		const expired = await allCall(group, CALLS_PER_WORKER);
+		expectEveryCallSucceeded(expired);
+		const counters = emulator.counters();
+		expect(counters.tokenRequests).toMatchObject({ total: 1, password: 0, refresh_token: 1 });
+		expect(counters.refreshTokenReuse).toBe(0);
+		expect(counters.apiRequests.ok).toBe(WORKERS * CALLS_PER_WORKER);
+	}, 90_000);
 
-	it(
-		`${WORKERS} worker processes share a refresh-only (Sqowey-style, no password fallback) session: ` +
-			'all access tokens expired -> exactly 1 refresh, 0 reuse; every call succeeds',
-		async () => {
-			const keyPrefix = newPrefix();
-			// The session comes from elsewhere (a login the workers cannot repeat): one password grant, here.
-			const seedStore = new RedisTokenStore({ url: server.url }, { keyPrefix });
-			const { url, clientId, clientSecret, username, password } = emulator.credentials.dotkernel;
-			const seeded = await createTokenManager(
-				dotkernel({ url, clientId, clientSecret, credentials: async () => ({ username, password }) }),
-				{ store: seedStore, key: 'shared-session' },
-			).getToken();
-			expect(seeded.refreshToken).toBeDefined();
-			await seedStore.close();
+	it(`${WORKERS} worker processes share a refresh-only (Sqowey-style, no password fallback) session: ` +
+		'all access tokens expired -> exactly 1 refresh, 0 reuse; every call succeeds', async () => {
+		const keyPrefix = newPrefix();
+		// The session comes from elsewhere (a login the workers cannot repeat): one password grant, here.
+		const seedStore = new RedisTokenStore({ url: server.url }, { keyPrefix });
+		const { url, clientId, clientSecret, username, password } = emulator.credentials.dotkernel;
+		const seeded = await createTokenManager(dotkernel({ url, clientId, clientSecret, credentials: async () => ({ username, password }) }), {
+			store: seedStore,
+			key: 'shared-session',
+		}).getToken();
+		expect(seeded.refreshToken).toBeDefined();
+		await seedStore.close();
 
-			const group = await startWorkers(WORKERS, {
-				mode: 'session',
-				redisUrl: server.url,
-				keyPrefix,
-				key: 'shared-session',
-				dotkernel: dotkernelConfig(false),
-			});
-			emulator.expireAllTokens();
-			emulator.resetCounters();
+		const group = await startWorkers(WORKERS, {
+			mode: 'session',
+			redisUrl: server.url,
+			keyPrefix,
+			key: 'shared-session',
+			dotkernel: dotkernelConfig(false),
+		});
+		emulator.expireAllTokens();
+		emulator.resetCounters();
 
-			const reports = await allCall(group, CALLS_PER_WORKER);
-			expectEveryCallSucceeded(reports);
-			const counters = emulator.counters();
-			expect(counters.tokenRequests).toMatchObject({ total: 1, password: 0, refresh_token: 1 });
-			expect(counters.refreshTokenReuse).toBe(0);
-		},
-		90_000,
-	);
+		const reports = await allCall(group, CALLS_PER_WORKER);
+		expectEveryCallSucceeded(reports);
+		const counters = emulator.counters();
+		expect(counters.tokenRequests).toMatchObject({ total: 1, password: 0, refresh_token: 1 });
+		expect(counters.refreshTokenReuse).toBe(0);
+	}, 90_000);
 });

@@ -38,13 +38,15 @@ describe.skipIf(!binary)('RedisTokenStore', () => {
 	const opened: RedisTokenStore[] = [];
 	let prefixCount = 0;
 	function newStore(options: ConstructorParameters<typeof RedisTokenStore>[1] = {}): RedisTokenStore {
-		const store = new RedisTokenStore({ url: server.url }, { keyPrefix: `t${(prefixCount += 1)}:`, ...options });
+		prefixCount += 1;
+		const store = new RedisTokenStore({ url: server.url }, { keyPrefix: `t${prefixCount}:`, ...options });
 		opened.push(store);
 		return store;
 	}
 	/** Opens stores on one fresh prefix, each with its own connection: like processes sharing sessions. */
 	function sharedPrefix(options: ConstructorParameters<typeof RedisTokenStore>[1] = {}): () => RedisTokenStore {
-		const keyPrefix = `t${(prefixCount += 1)}:`;
+		prefixCount += 1;
+		const keyPrefix = `t${prefixCount}:`;
 		return () => newStore({ ...options, keyPrefix });
 	}
 	afterEach(async () => {
@@ -122,7 +124,10 @@ describe.skipIf(!binary)('RedisTokenStore', () => {
 			// Nothing listens on port 1: every command fails, within its timeout.
 			const dead = new RedisTokenStore({ url: 'redis://127.0.0.1:1' }, { commandTimeout: 300 });
 			const started = performance.now();
-			const error = await dead.set('k', full).then(() => undefined, (reason: unknown) => reason);
+			const error = await dead.set('k', full).then(
+				() => undefined,
+				(reason: unknown) => reason,
+			);
 			expect(performance.now() - started).toBeLessThan(2_000);
 			expect(error).toBeInstanceOf(Error);
 			const printed = [String(error), (error as Error).stack, JSON.stringify(error), String((error as Error).cause)].join('\n');
@@ -185,7 +190,7 @@ describe.skipIf(!binary)('RedisTokenStore', () => {
 			expect(enteredAt).toBeGreaterThanOrEqual(holderEnded);
 		});
 
-		it('only its owner releases it: a holder past its ttl does not delete the next holder\'s lock', async () => {
+		it("only its owner releases it: a holder past its ttl does not delete the next holder's lock", async () => {
 			const open = sharedPrefix({ lockTtl: 5_000 });
 			const [a, b, c] = [open(), open(), open()];
 			// A may hold for 200 ms only, yet runs 600 ms; B takes over at ~200 ms and runs until ~1 000 ms.

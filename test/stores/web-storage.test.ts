@@ -108,7 +108,7 @@ describe('cross-tab lock (storage-lease fallback)', () => {
 		expect(waited).toBeLessThan(1500);
 	});
 
-	it('the waiting tab\'s AbortSignal ends its wait', async () => {
+	it("the waiting tab's AbortSignal ends its wait", async () => {
 		const storage = createMemoryStorage();
 		storage.setItem('tokenkeeper:lock:k', JSON.stringify({ owner: 'busy-tab', expiresAt: Date.now() + 60_000 }));
 		const withLock = createTabLock({ storage, locks: null });
@@ -117,7 +117,7 @@ describe('cross-tab lock (storage-lease fallback)', () => {
 		});
 	});
 
-	it('uses Web Locks when present, with the caller\'s signal', async () => {
+	it("uses Web Locks when present, with the caller's signal", async () => {
 		const requests: string[] = [];
 		const locks = {
 			request<T>(name: string, options: { signal?: AbortSignal }, callback: () => Promise<T>) {

@@ -1,12 +1,6 @@
 import { format, inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import {
-	createTokenSet,
-	fromTokenSetRecord,
-	isFresh,
-	toTokenSetRecord,
-	type TokenSet,
-} from '../../src/token-set.js';
+import { createTokenSet, fromTokenSetRecord, isFresh, toTokenSetRecord, type TokenSet } from '../../src/token-set.js';
 
 const NOW = 1_700_000_000_000;
 const ACCESS = 'AT-0123456789abcdef';

@@ -41,7 +41,10 @@ ${EXIT_CODES_HELP} (3: the port could not be opened)`,
 	async run(args, context) {
 		const values = parseCommandArgs(args, OPTIONS, NAME);
 		const port = integerOption(values.port, 'port', NAME, 65_535) ?? DEFAULT_PORT;
-		const providers = values.providers?.split(',').map((name) => name.trim()).filter(Boolean);
+		const providers = values.providers
+			?.split(',')
+			.map((name) => name.trim())
+			.filter(Boolean);
 		if (providers?.length === 0) throw new UsageError('--providers is empty', NAME);
 		const emulator = await start(port, providers);
 		const shutdown = context.waitForShutdown();
@@ -62,7 +65,9 @@ async function start(port: number, providers: string[] | undefined): Promise<Emu
 		const code = (error as { code?: string }).code;
 		if (code === 'EADDRINUSE' || code === 'EACCES') {
 			const why = code === 'EADDRINUSE' ? 'is in use' : 'needs privileges';
-			throw new CliError(`Port ${port} ${why}: pass --port with another number, or --port 0 for a free one`, ExitCode.Network, { cause: error });
+			throw new CliError(`Port ${port} ${why}: pass --port with another number, or --port 0 for a free one`, ExitCode.Network, {
+				cause: error,
+			});
 		}
 		throw error;
 	}

@@ -9,28 +9,26 @@ export type PresentedClient = ClientCredentials | 'malformed' | undefined;
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-2.3.1
  */
 export function readClientAuthentication(request: Request, form: URLSearchParams): PresentedClient {
-  const header = request.headers.get('authorization');
-  if (header !== null && /^basic\s/i.test(header)) return parseBasic(header.slice(6).trim());
-  const clientId = form.get('client_id');
-  if (clientId === null) return undefined;
-  return { clientId, clientSecret: form.get('client_secret') ?? '' };
+	const header = request.headers.get('authorization');
+	if (header !== null && /^basic\s/i.test(header)) return parseBasic(header.slice(6).trim());
+	const clientId = form.get('client_id');
+	if (clientId === null) return undefined;
+	return { clientId, clientSecret: form.get('client_secret') ?? '' };
 }
 
 function parseBasic(encoded: string): PresentedClient {
-  try {
-    const decoded = new TextDecoder('utf-8', { fatal: true }).decode(
-      Uint8Array.from(atob(encoded), (char) => char.charCodeAt(0)),
-    );
-    // The id was form-encoded before joining, so the first raw colon is the separator.
-    const separator = decoded.indexOf(':');
-    if (separator < 0) return 'malformed';
-    return { clientId: formDecode(decoded.slice(0, separator)), clientSecret: formDecode(decoded.slice(separator + 1)) };
-  } catch {
-    return 'malformed';
-  }
+	try {
+		const decoded = new TextDecoder('utf-8', { fatal: true }).decode(Uint8Array.from(atob(encoded), (char) => char.charCodeAt(0)));
+		// The id was form-encoded before joining, so the first raw colon is the separator.
+		const separator = decoded.indexOf(':');
+		if (separator < 0) return 'malformed';
+		return { clientId: formDecode(decoded.slice(0, separator)), clientSecret: formDecode(decoded.slice(separator + 1)) };
+	} catch {
+		return 'malformed';
+	}
 }
 
 /** application/x-www-form-urlencoded decoding: `+` is a space, then percent-decoding. Throws on bad escapes. */
 function formDecode(value: string): string {
-  return decodeURIComponent(value.replace(/\+/g, ' '));
+	return decodeURIComponent(value.replace(/\+/g, ' '));
 }

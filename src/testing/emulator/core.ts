@@ -13,54 +13,54 @@ import { json } from './responses.js';
 
 /** Ready-made credentials for each emulated provider, pointing at the emulator. */
 export interface EmulatorCredentials {
-  readonly squidex: { readonly url: string; readonly clientId: string; readonly clientSecret: string };
-  readonly dotkernel: {
-    readonly url: string;
-    readonly clientId: string;
-    readonly clientSecret: string;
-    readonly username: string;
-    readonly password: string;
-  };
-  /** The first Sqowey client; `clientSecret` only when it is confidential. */
-  readonly sqowey: { readonly url: string; readonly clientId: string; readonly clientSecret?: string };
+	readonly squidex: { readonly url: string; readonly clientId: string; readonly clientSecret: string };
+	readonly dotkernel: {
+		readonly url: string;
+		readonly clientId: string;
+		readonly clientSecret: string;
+		readonly username: string;
+		readonly password: string;
+	};
+	/** The first Sqowey client; `clientSecret` only when it is confidential. */
+	readonly sqowey: { readonly url: string; readonly clientId: string; readonly clientSecret?: string };
 }
 
 /** The switches and counters of a running emulator, shared by the node server and the msw handlers. */
 export interface EmulatorControls {
-  /** Base URL without a trailing slash, e.g. `http://127.0.0.1:43123`. */
-  readonly url: string;
-  readonly credentials: EmulatorCredentials;
-  /** A fresh snapshot of the counters. */
-  counters(): EmulatorCounters;
-  /** Set every counter back to zero. */
-  resetCounters(): void;
-  /** Every access and refresh token stops working (server-side revocation, certificate change). */
-  revokeAllTokens(): void;
-  /** Every access token expires now; refresh tokens keep working. */
-  expireAllTokens(): void;
-  /** Serves `fault` instead of the normal answer, `times` times (default Infinity) to `target` (default 'token'). */
-  injectFault(fault: Fault, options?: InjectFaultOptions): void;
-  /** Remove every injected fault. */
-  clearFaults(): void;
-  /** How the emulated user answers Sqowey's consent: `'deny'` redirects with `error=access_denied`. Default `'allow'`. */
-  setConsent(mode: ConsentMode): void;
-  /** Replaces the origins allowed by CORS; `undefined` goes back to any loopback origin. */
-  setCorsOrigins(origins: ReadonlyArray<string> | undefined): void;
+	/** Base URL without a trailing slash, e.g. `http://127.0.0.1:43123`. */
+	readonly url: string;
+	readonly credentials: EmulatorCredentials;
+	/** A fresh snapshot of the counters. */
+	counters(): EmulatorCounters;
+	/** Set every counter back to zero. */
+	resetCounters(): void;
+	/** Every access and refresh token stops working (server-side revocation, certificate change). */
+	revokeAllTokens(): void;
+	/** Every access token expires now; refresh tokens keep working. */
+	expireAllTokens(): void;
+	/** Serves `fault` instead of the normal answer, `times` times (default Infinity) to `target` (default 'token'). */
+	injectFault(fault: Fault, options?: InjectFaultOptions): void;
+	/** Remove every injected fault. */
+	clearFaults(): void;
+	/** How the emulated user answers Sqowey's consent: `'deny'` redirects with `error=access_denied`. Default `'allow'`. */
+	setConsent(mode: ConsentMode): void;
+	/** Replaces the origins allowed by CORS; `undefined` goes back to any loopback origin. */
+	setCorsOrigins(origins: ReadonlyArray<string> | undefined): void;
 }
 
 /** The emulator without a transport: one Fetch-API handler plus its controls. */
 export interface EmulatorCore {
-  readonly controls: EmulatorControls;
-  /** Answers one request. May settle as `Response.error()` (drop the connection) for faults. */
-  handle(request: Request): Promise<Response>;
-  /** Ends hanging requests; later hangs end at once. */
-  close(): void;
+	readonly controls: EmulatorControls;
+	/** Answers one request. May settle as `Response.error()` (drop the connection) for faults. */
+	handle(request: Request): Promise<Response>;
+	/** Ends hanging requests; later hangs end at once. */
+	close(): void;
 }
 
 const PROVIDERS: Readonly<Record<ProviderName, ProviderFactory>> = {
-  squidex: createSquidexProvider,
-  dotkernel: createDotkernelProvider,
-  sqowey: createSqoweyProvider,
+	squidex: createSquidexProvider,
+	dotkernel: createDotkernelProvider,
+	sqowey: createSqoweyProvider,
 };
 
 // The order providers are asked in: Sqowey's `/api/users/@me` sits inside Squidex's `/api/` prefix.
@@ -68,98 +68,98 @@ const ROUTING_ORDER: readonly ProviderName[] = ['sqowey', 'squidex', 'dotkernel'
 
 /** Builds the emulator's state and request handler; `url` is where the transport serves it. */
 export function createEmulatorCore(options: EmulatorOptions | undefined, url: string): EmulatorCore {
-  const normalized = normalizeOptions(options);
-  const baseUrl = url.replace(/\/+$/, '');
-  const state: EmulatorState = {
-    url: baseUrl,
-    now: normalized.now,
-    tokens: new IssuedTokens(normalized.now),
-    counters: new Counters(),
-    consent: 'allow',
-  };
-  const providers: ProviderModule[] = ROUTING_ORDER
-    .filter((name) => normalized.providers.has(name))
-    .map((name) => PROVIDERS[name](state, normalized));
-  const cors = new CorsPolicy(normalized.corsOrigins);
-  const faults = new FaultQueue();
-  const hangs = new HangingRequests();
+	const normalized = normalizeOptions(options);
+	const baseUrl = url.replace(/\/+$/, '');
+	const state: EmulatorState = {
+		url: baseUrl,
+		now: normalized.now,
+		tokens: new IssuedTokens(normalized.now),
+		counters: new Counters(),
+		consent: 'allow',
+	};
+	const providers: ProviderModule[] = ROUTING_ORDER.filter((name) => normalized.providers.has(name)).map((name) =>
+		PROVIDERS[name](state, normalized),
+	);
+	const cors = new CorsPolicy(normalized.corsOrigins);
+	const faults = new FaultQueue();
+	const hangs = new HangingRequests();
 
-  async function answer(request: Request): Promise<Response> {
-    const url = new URL(request.url);
-    const route = findRoute(providers, request.method, url);
-    if (!route) return json({ error: 'not_found', message: `The emulator has no route for ${request.method} ${url.pathname}.` }, 404);
-    // A revocation endpoint belongs to the authorization server: token faults hit it too.
-    const faultTarget = route.target === 'revocation' ? 'token' : route.target;
-    const fault = faultTarget === undefined ? undefined : faults.take(faultTarget);
-    if (fault) {
-      state.counters.faultServed();
-      return faultResponse(fault, request.signal, hangs);
-    }
-    if (route.target === 'token') state.counters.tokenRequest();
-    if (route.target === 'revocation') state.counters.revocation();
-    const response = await route.handle(request, url);
-    if (route.target === 'api') state.counters.apiRequest(response.status);
-    return response;
-  }
+	async function answer(request: Request): Promise<Response> {
+		const url = new URL(request.url);
+		const route = findRoute(providers, request.method, url);
+		if (!route) return json({ error: 'not_found', message: `The emulator has no route for ${request.method} ${url.pathname}.` }, 404);
+		// A revocation endpoint belongs to the authorization server: token faults hit it too.
+		const faultTarget = route.target === 'revocation' ? 'token' : route.target;
+		const fault = faultTarget === undefined ? undefined : faults.take(faultTarget);
+		if (fault) {
+			state.counters.faultServed();
+			return faultResponse(fault, request.signal, hangs);
+		}
+		if (route.target === 'token') state.counters.tokenRequest();
+		if (route.target === 'revocation') state.counters.revocation();
+		const response = await route.handle(request, url);
+		if (route.target === 'api') state.counters.apiRequest(response.status);
+		return response;
+	}
 
-  return {
-    controls: Object.freeze({
-      url: baseUrl,
-      credentials: credentialsFor(baseUrl, normalized),
-      counters: () => state.counters.snapshot(),
-      resetCounters: () => state.counters.reset(),
-      revokeAllTokens: () => state.tokens.revokeAll(),
-      expireAllTokens: () => state.tokens.expireAll(),
-      injectFault: (fault: Fault, faultOptions?: InjectFaultOptions) => faults.add(fault, faultOptions),
-      clearFaults: () => faults.clear(),
-      setConsent: (mode: ConsentMode) => {
-        if (mode !== 'allow' && mode !== 'deny') throw new TypeError(`Expected \`mode\` to be 'allow' or 'deny', got \`${String(mode)}\``);
-        state.consent = mode;
-      },
-      setCorsOrigins: (origins: ReadonlyArray<string> | undefined) => cors.setOrigins(origins),
-    }),
-    async handle(request) {
-      // Preflights are answered before routing, counters and faults, and carry their own CORS headers.
-      if (isPreflight(request)) return cors.preflight(request);
-      try {
-        return cors.apply(request, await answer(request));
-      } catch {
-        // A bug in a route must look like a server error to the client, never crash the transport.
-        return cors.apply(request, json({ error: 'server_error', message: 'The emulator failed to answer.' }, 500));
-      }
-    },
-    close: () => hangs.close(),
-  };
+	return {
+		controls: Object.freeze({
+			url: baseUrl,
+			credentials: credentialsFor(baseUrl, normalized),
+			counters: () => state.counters.snapshot(),
+			resetCounters: () => state.counters.reset(),
+			revokeAllTokens: () => state.tokens.revokeAll(),
+			expireAllTokens: () => state.tokens.expireAll(),
+			injectFault: (fault: Fault, faultOptions?: InjectFaultOptions) => faults.add(fault, faultOptions),
+			clearFaults: () => faults.clear(),
+			setConsent: (mode: ConsentMode) => {
+				if (mode !== 'allow' && mode !== 'deny') throw new TypeError(`Expected \`mode\` to be 'allow' or 'deny', got \`${String(mode)}\``);
+				state.consent = mode;
+			},
+			setCorsOrigins: (origins: ReadonlyArray<string> | undefined) => cors.setOrigins(origins),
+		}),
+		async handle(request) {
+			// Preflights are answered before routing, counters and faults, and carry their own CORS headers.
+			if (isPreflight(request)) return cors.preflight(request);
+			try {
+				return cors.apply(request, await answer(request));
+			} catch {
+				// A bug in a route must look like a server error to the client, never crash the transport.
+				return cors.apply(request, json({ error: 'server_error', message: 'The emulator failed to answer.' }, 500));
+			}
+		},
+		close: () => hangs.close(),
+	};
 }
 
 function findRoute(providers: readonly ProviderModule[], method: string, url: URL) {
-  for (const provider of providers) {
-    const route = provider.route(method, url);
-    if (route) return route;
-  }
-  return undefined;
+	for (const provider of providers) {
+		const route = provider.route(method, url);
+		if (route) return route;
+	}
+	return undefined;
 }
 
 function credentialsFor(url: string, options: NormalizedOptions): EmulatorCredentials {
-  const squidex = options.squidex.clients[0]!;
-  const dotkernel = options.dotkernel;
-  // Prefer the user-role pair: it is the one that can log in together.
-  const client = dotkernel.clients.find((candidate) => candidate.role === 'user') ?? dotkernel.clients[0]!;
-  const user = dotkernel.users.find((candidate) => candidate.role === client.role) ?? dotkernel.users[0];
-  const sqowey = options.sqowey.clients[0]!;
-  return Object.freeze({
-    squidex: Object.freeze({ url, clientId: squidex.clientId, clientSecret: squidex.clientSecret }),
-    dotkernel: Object.freeze({
-      url,
-      clientId: client.clientId,
-      clientSecret: client.clientSecret,
-      username: user?.username ?? '',
-      password: user?.password ?? '',
-    }),
-    sqowey: Object.freeze({
-      url,
-      clientId: sqowey.clientId,
-      ...(sqowey.clientSecret === undefined ? {} : { clientSecret: sqowey.clientSecret }),
-    }),
-  });
+	const squidex = options.squidex.clients[0]!;
+	const dotkernel = options.dotkernel;
+	// Prefer the user-role pair: it is the one that can log in together.
+	const client = dotkernel.clients.find((candidate) => candidate.role === 'user') ?? dotkernel.clients[0]!;
+	const user = dotkernel.users.find((candidate) => candidate.role === client.role) ?? dotkernel.users[0];
+	const sqowey = options.sqowey.clients[0]!;
+	return Object.freeze({
+		squidex: Object.freeze({ url, clientId: squidex.clientId, clientSecret: squidex.clientSecret }),
+		dotkernel: Object.freeze({
+			url,
+			clientId: client.clientId,
+			clientSecret: client.clientSecret,
+			username: user?.username ?? '',
+			password: user?.password ?? '',
+		}),
+		sqowey: Object.freeze({
+			url,
+			clientId: sqowey.clientId,
+			...(sqowey.clientSecret === undefined ? {} : { clientSecret: sqowey.clientSecret }),
+		}),
+	});
 }

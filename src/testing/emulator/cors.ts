@@ -9,7 +9,7 @@ const EXPOSED_HEADERS = 'WWW-Authenticate, Retry-After';
 
 /** Whether the request is a CORS preflight, which is answered before routing, counters and faults. */
 export function isPreflight(request: Request): boolean {
-  return request.method === 'OPTIONS' && request.headers.has('access-control-request-method');
+	return request.method === 'OPTIONS' && request.headers.has('access-control-request-method');
 }
 
 /**
@@ -17,14 +17,16 @@ export function isPreflight(request: Request): boolean {
  * serialized origin, with no path, no wildcard and no `null`. Returns them as a set.
  */
 export function checkCorsOrigins(name: string, origins: ReadonlyArray<string>): ReadonlySet<string> {
-  if (!Array.isArray(origins)) throw new TypeError(`Expected \`${name}\` to be an array of origins`);
-  for (const origin of origins) {
-    const url = typeof origin === 'string' ? parseUrl(origin) : undefined;
-    if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:') || url.origin !== origin) {
-      throw new TypeError(`Expected every entry of \`${name}\` to be an origin such as http://app.test (no path, no trailing slash), got \`${String(origin)}\``);
-    }
-  }
-  return new Set(origins);
+	if (!Array.isArray(origins)) throw new TypeError(`Expected \`${name}\` to be an array of origins`);
+	for (const origin of origins) {
+		const url = typeof origin === 'string' ? parseUrl(origin) : undefined;
+		if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:') || url.origin !== origin) {
+			throw new TypeError(
+				`Expected every entry of \`${name}\` to be an origin such as http://app.test (no path, no trailing slash), got \`${String(origin)}\``,
+			);
+		}
+	}
+	return new Set(origins);
 }
 
 /**
@@ -33,65 +35,65 @@ export function checkCorsOrigins(name: string, origins: ReadonlyArray<string>): 
  * @see https://fetch.spec.whatwg.org/#http-cors-protocol
  */
 export class CorsPolicy {
-  #origins: ReadonlySet<string> | undefined;
+	#origins: ReadonlySet<string> | undefined;
 
-  constructor(origins: ReadonlySet<string> | undefined) {
-    this.#origins = origins;
-  }
+	constructor(origins: ReadonlySet<string> | undefined) {
+		this.#origins = origins;
+	}
 
-  /** Replaces the allowed origins; `undefined` goes back to any loopback origin. */
-  setOrigins(origins: ReadonlyArray<string> | undefined): void {
-    this.#origins = origins === undefined ? undefined : checkCorsOrigins('origins', origins);
-  }
+	/** Replaces the allowed origins; `undefined` goes back to any loopback origin. */
+	setOrigins(origins: ReadonlyArray<string> | undefined): void {
+		this.#origins = origins === undefined ? undefined : checkCorsOrigins('origins', origins);
+	}
 
-  /**
-   * The answer to a preflight. A refused one (origin, method or a header not allowed) carries no CORS
-   * headers, which is how the browser learns to block the real request; 403 makes it readable in devtools.
-   */
-  preflight(request: Request): Response {
-    const origin = this.#allowedOrigin(request);
-    const method = request.headers.get('access-control-request-method') ?? '';
-    const headers = (request.headers.get('access-control-request-headers') ?? '')
-      .split(',')
-      .map((header) => header.trim().toLowerCase())
-      .filter(Boolean);
-    const refusedHeader = headers.find((header) => !ALLOWED_HEADERS.includes(header));
-    if (origin === undefined || !ALLOWED_METHODS.includes(method) || refusedHeader !== undefined) {
-      const reason = origin === undefined ? 'origin' : refusedHeader === undefined ? `method ${method}` : `header ${refusedHeader}`;
-      return new Response(`CORS preflight refused: ${reason} is not allowed.`, {
-        status: 403,
-        headers: { 'content-type': 'text/plain; charset=utf-8', vary: 'Origin' },
-      });
-    }
-    return new Response(null, {
-      status: 204,
-      headers: {
-        'access-control-allow-origin': origin,
-        'access-control-allow-methods': ALLOWED_METHODS.join(', '),
-        'access-control-allow-headers': 'Authorization, Content-Type',
-        'access-control-max-age': '600',
-        vary: 'Origin',
-      },
-    });
-  }
+	/**
+	 * The answer to a preflight. A refused one (origin, method or a header not allowed) carries no CORS
+	 * headers, which is how the browser learns to block the real request; 403 makes it readable in devtools.
+	 */
+	preflight(request: Request): Response {
+		const origin = this.#allowedOrigin(request);
+		const method = request.headers.get('access-control-request-method') ?? '';
+		const headers = (request.headers.get('access-control-request-headers') ?? '')
+			.split(',')
+			.map((header) => header.trim().toLowerCase())
+			.filter(Boolean);
+		const refusedHeader = headers.find((header) => !ALLOWED_HEADERS.includes(header));
+		if (origin === undefined || !ALLOWED_METHODS.includes(method) || refusedHeader !== undefined) {
+			const reason = origin === undefined ? 'origin' : refusedHeader === undefined ? `method ${method}` : `header ${refusedHeader}`;
+			return new Response(`CORS preflight refused: ${reason} is not allowed.`, {
+				status: 403,
+				headers: { 'content-type': 'text/plain; charset=utf-8', vary: 'Origin' },
+			});
+		}
+		return new Response(null, {
+			status: 204,
+			headers: {
+				'access-control-allow-origin': origin,
+				'access-control-allow-methods': ALLOWED_METHODS.join(', '),
+				'access-control-allow-headers': 'Authorization, Content-Type',
+				'access-control-max-age': '600',
+				vary: 'Origin',
+			},
+		});
+	}
 
-  /** Adds the CORS headers an actual response gets for `request`'s origin (a network error has none). */
-  apply(request: Request, response: Response): Response {
-    if (response.type === 'error' || !request.headers.has('origin')) return response;
-    // The answer depends on Origin even when it is refused, so caches must key on it.
-    response.headers.append('vary', 'Origin');
-    const origin = this.#allowedOrigin(request);
-    if (origin !== undefined) {
-      response.headers.set('access-control-allow-origin', origin);
-      response.headers.set('access-control-expose-headers', EXPOSED_HEADERS);
-    }
-    return response;
-  }
+	/** Adds the CORS headers an actual response gets for `request`'s origin (a network error has none). */
+	apply(request: Request, response: Response): Response {
+		if (response.type === 'error' || !request.headers.has('origin')) return response;
+		// The answer depends on Origin even when it is refused, so caches must key on it.
+		response.headers.append('vary', 'Origin');
+		const origin = this.#allowedOrigin(request);
+		if (origin !== undefined) {
+			response.headers.set('access-control-allow-origin', origin);
+			response.headers.set('access-control-expose-headers', EXPOSED_HEADERS);
+		}
+		return response;
+	}
 
-  #allowedOrigin(request: Request): string | undefined {
-    const origin = request.headers.get('origin');
-    if (origin === null) return undefined;
-    const allowed = this.#origins === undefined ? isLoopbackOrigin(origin) : this.#origins.has(origin);
-    return allowed ? origin : undefined;
-  }
+	#allowedOrigin(request: Request): string | undefined {
+		const origin = request.headers.get('origin');
+		if (origin === null) return undefined;
+		const allowed = this.#origins === undefined ? isLoopbackOrigin(origin) : this.#origins.has(origin);
+		return allowed ? origin : undefined;
+	}
 }

@@ -3,83 +3,83 @@ export type CountedGrantType = 'client_credentials' | 'password' | 'refresh_toke
 
 /** What the emulator has seen since it started or since `resetCounters()`. */
 export interface EmulatorCounters {
-  /** Every request that reached a token endpoint, rejected ones included; by `grant_type` when it is one of these. */
-  tokenRequests: {
-    total: number;
-    client_credentials: number;
-    password: number;
-    refresh_token: number;
-    authorization_code: number;
-  };
-  /** Requests to protected resources; `rejected` = answered 401 or 403 (no, bad, expired or revoked token, or wrong role). */
-  apiRequests: { total: number; ok: number; rejected: number };
-  /** Refresh tokens presented again after they had been used (rotation). */
-  refreshTokenReuse: number;
-  /** Every request that reached a revocation endpoint (RFC 7009), rejected ones included. */
-  revocations: number;
-  /** Injected faults served instead of a normal answer; such requests count nowhere else. */
-  faultsServed: number;
+	/** Every request that reached a token endpoint, rejected ones included; by `grant_type` when it is one of these. */
+	tokenRequests: {
+		total: number;
+		client_credentials: number;
+		password: number;
+		refresh_token: number;
+		authorization_code: number;
+	};
+	/** Requests to protected resources; `rejected` = answered 401 or 403 (no, bad, expired or revoked token, or wrong role). */
+	apiRequests: { total: number; ok: number; rejected: number };
+	/** Refresh tokens presented again after they had been used (rotation). */
+	refreshTokenReuse: number;
+	/** Every request that reached a revocation endpoint (RFC 7009), rejected ones included. */
+	revocations: number;
+	/** Injected faults served instead of a normal answer; such requests count nowhere else. */
+	faultsServed: number;
 }
 
 const GRANT_TYPES: readonly string[] = ['client_credentials', 'password', 'refresh_token', 'authorization_code'];
 
 /** The mutable counters behind `counters()` snapshots. */
 export class Counters {
-  #value: EmulatorCounters = zero();
+	#value: EmulatorCounters = zero();
 
-  /** Counts a request that reached a token endpoint (called by the core, before the body is read). */
-  tokenRequest(): void {
-    this.#value.tokenRequests.total += 1;
-  }
+	/** Counts a request that reached a token endpoint (called by the core, before the body is read). */
+	tokenRequest(): void {
+		this.#value.tokenRequests.total += 1;
+	}
 
-  /** Counts the grant type of a token request (called by the route once it has read the body). */
-  grantType(grantType: unknown): void {
-    if (typeof grantType === 'string' && GRANT_TYPES.includes(grantType)) {
-      this.#value.tokenRequests[grantType as CountedGrantType] += 1;
-    }
-  }
+	/** Counts the grant type of a token request (called by the route once it has read the body). */
+	grantType(grantType: unknown): void {
+		if (typeof grantType === 'string' && GRANT_TYPES.includes(grantType)) {
+			this.#value.tokenRequests[grantType as CountedGrantType] += 1;
+		}
+	}
 
-  /** Counts a protected-resource request by the status it was answered with. */
-  apiRequest(status: number): void {
-    const api = this.#value.apiRequests;
-    api.total += 1;
-    if (status >= 200 && status < 300) api.ok += 1;
-    else if (status === 401 || status === 403) api.rejected += 1;
-  }
+	/** Counts a protected-resource request by the status it was answered with. */
+	apiRequest(status: number): void {
+		const api = this.#value.apiRequests;
+		api.total += 1;
+		if (status >= 200 && status < 300) api.ok += 1;
+		else if (status === 401 || status === 403) api.rejected += 1;
+	}
 
-  /** Counts a refresh token presented again after it was used. */
-  refreshTokenReuse(): void {
-    this.#value.refreshTokenReuse += 1;
-  }
+	/** Counts a refresh token presented again after it was used. */
+	refreshTokenReuse(): void {
+		this.#value.refreshTokenReuse += 1;
+	}
 
-  /** Counts a request that reached a revocation endpoint (called by the core, before the body is read). */
-  revocation(): void {
-    this.#value.revocations += 1;
-  }
+	/** Counts a request that reached a revocation endpoint (called by the core, before the body is read). */
+	revocation(): void {
+		this.#value.revocations += 1;
+	}
 
-  /** Counts an injected fault served instead of a normal answer. */
-  faultServed(): void {
-    this.#value.faultsServed += 1;
-  }
+	/** Counts an injected fault served instead of a normal answer. */
+	faultServed(): void {
+		this.#value.faultsServed += 1;
+	}
 
-  /** A deep copy, so callers can keep it and compare it with a later one. */
-  snapshot(): EmulatorCounters {
-    const value = this.#value;
-    return { ...value, tokenRequests: { ...value.tokenRequests }, apiRequests: { ...value.apiRequests } };
-  }
+	/** A deep copy, so callers can keep it and compare it with a later one. */
+	snapshot(): EmulatorCounters {
+		const value = this.#value;
+		return { ...value, tokenRequests: { ...value.tokenRequests }, apiRequests: { ...value.apiRequests } };
+	}
 
-  /** Back to zero, as after start. */
-  reset(): void {
-    this.#value = zero();
-  }
+	/** Back to zero, as after start. */
+	reset(): void {
+		this.#value = zero();
+	}
 }
 
 function zero(): EmulatorCounters {
-  return {
-    tokenRequests: { total: 0, client_credentials: 0, password: 0, refresh_token: 0, authorization_code: 0 },
-    apiRequests: { total: 0, ok: 0, rejected: 0 },
-    refreshTokenReuse: 0,
-    revocations: 0,
-    faultsServed: 0,
-  };
+	return {
+		tokenRequests: { total: 0, client_credentials: 0, password: 0, refresh_token: 0, authorization_code: 0 },
+		apiRequests: { total: 0, ok: 0, rejected: 0 },
+		refreshTokenReuse: 0,
+		revocations: 0,
+		faultsServed: 0,
+	};
 }

@@ -4,13 +4,13 @@ import type { EmulatorOptions } from './options.js';
 
 /** Where the msw handlers answer, on top of the emulator options. */
 export interface ProviderHandlersOptions extends EmulatorOptions {
-  /** Base URL the handlers intercept. Default `http://emulator.test`. */
-  url?: string;
+	/** Base URL the handlers intercept. Default `http://emulator.test`. */
+	url?: string;
 }
 
 /** The emulator's controls plus msw request handlers that serve it. */
 export interface ProviderHandlers extends EmulatorControls {
-  readonly handlers: HttpHandler[];
+	readonly handlers: HttpHandler[];
 }
 
 /**
@@ -22,22 +22,22 @@ export interface ProviderHandlers extends EmulatorControls {
  * server.listen({ onUnhandledRequest: 'error' });
  */
 export function providerHandlers(options: ProviderHandlersOptions = {}): ProviderHandlers {
-  const { url = 'http://emulator.test', ...emulatorOptions } = options;
-  const core = createEmulatorCore(emulatorOptions, checkOrigin(url));
-  const handlers = [http.all(`${core.controls.url}/*`, ({ request }) => core.handle(request))];
-  return Object.freeze({ ...core.controls, handlers });
+	const { url = 'http://emulator.test', ...emulatorOptions } = options;
+	const core = createEmulatorCore(emulatorOptions, checkOrigin(url));
+	const handlers = [http.all(`${core.controls.url}/*`, ({ request }) => core.handle(request))];
+	return Object.freeze({ ...core.controls, handlers });
 }
 
 // Providers mount their routes at the root, as the real servers do, so a path prefix would never match.
 function checkOrigin(url: string): string {
-  let parsed: URL | undefined;
-  try {
-    parsed = new URL(url);
-  } catch {
-    parsed = undefined;
-  }
-  if (!parsed || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') || parsed.pathname !== '/' || parsed.search || parsed.hash) {
-    throw new TypeError(`Expected \`url\` to be an http(s) origin such as http://emulator.test, got \`${url}\``);
-  }
-  return parsed.origin;
+	let parsed: URL | undefined;
+	try {
+		parsed = new URL(url);
+	} catch {
+		parsed = undefined;
+	}
+	if (!parsed || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') || parsed.pathname !== '/' || parsed.search || parsed.hash) {
+		throw new TypeError(`Expected \`url\` to be an http(s) origin such as http://emulator.test, got \`${url}\``);
+	}
+	return parsed.origin;
 }

@@ -2,14 +2,14 @@
 
 /** A lifetime in seconds: finite and non-negative. */
 export function checkLifetime(name: string, value: number): number {
-  // Zero is allowed on purpose: tokens that are born expired are a useful test case.
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
-    throw new TypeError(`Expected \`${name}\` to be a non-negative number of seconds, got \`${String(value)}\``);
-  }
-  return value;
+	// Zero is allowed on purpose: tokens that are born expired are a useful test case.
+	if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+		throw new TypeError(`Expected \`${name}\` to be a non-negative number of seconds, got \`${String(value)}\``);
+	}
+	return value;
 }
 
 /** Whether `value` is a string with at least one character. */
 export function isNonEmptyString(value: unknown): value is string {
-  return typeof value === 'string' && value.length > 0;
+	return typeof value === 'string' && value.length > 0;
 }

@@ -7,8 +7,8 @@ export type ProviderName = 'squidex' | 'dotkernel' | 'sqowey';
 
 /** A registered OAuth2 client. */
 export interface ClientCredentials {
-  clientId: string;
-  clientSecret: string;
+	clientId: string;
+	clientSecret: string;
 }
 
 /** Which Dotkernel table an account or client belongs to. */
@@ -19,136 +19,136 @@ export type DotkernelRole = 'user' | 'admin';
  * (`frontend`) and against the `admin` table for admin clients (`admin`).
  */
 export interface DotkernelClient extends ClientCredentials {
-  /** Default `'user'`. */
-  role?: DotkernelRole;
+	/** Default `'user'`. */
+	role?: DotkernelRole;
 }
 
 /** A Dotkernel account that can log in with the password grant. */
 export interface DotkernelUser {
-  username: string;
-  password: string;
-  /** Default `'user'`. */
-  role?: DotkernelRole;
+	username: string;
+	password: string;
+	/** Default `'user'`. */
+	role?: DotkernelRole;
 }
 
 /** What the emulated providers look like. Every field is optional. */
 export interface EmulatorOptions {
-  /** Providers to serve. Default: all of them. */
-  providers?: ReadonlyArray<ProviderName>;
-  squidex?: {
-    /** Default: one client, `food-crunch:default` / `emulator-secret-squidex`. */
-    clients?: ReadonlyArray<ClientCredentials>;
-    /** Access token lifetime in seconds. Default 2592000 (30 days, as Squidex cloud). */
-    expiresIn?: number;
-  };
-  dotkernel?: {
-    /** Default: `frontend`/`frontend` (user) and `admin`/`admin` (admin). */
-    clients?: ReadonlyArray<DotkernelClient>;
-    /** Default: `test@dotkernel.com`/`dotkernel` (user) and `admin`/`dotadmin` (admin). */
-    users?: ReadonlyArray<DotkernelUser>;
-    /** Access token lifetime in seconds. Default 86400. */
-    expiresIn?: number;
-  };
-  sqowey?: SqoweyEmulatorOptions;
-  /**
-   * Origins a browser may call the emulator from (CORS), e.g. `['http://app.test']`.
-   * Default: any loopback origin (`http://localhost:<port>`, `http://127.0.0.1:<port>`, `http://[::1]:<port>`).
-   */
-  corsOrigins?: ReadonlyArray<string>;
-  /** The emulator's clock in epoch milliseconds. Default `Date.now`. */
-  now?: () => number;
+	/** Providers to serve. Default: all of them. */
+	providers?: ReadonlyArray<ProviderName>;
+	squidex?: {
+		/** Default: one client, `food-crunch:default` / `emulator-secret-squidex`. */
+		clients?: ReadonlyArray<ClientCredentials>;
+		/** Access token lifetime in seconds. Default 2592000 (30 days, as Squidex cloud). */
+		expiresIn?: number;
+	};
+	dotkernel?: {
+		/** Default: `frontend`/`frontend` (user) and `admin`/`admin` (admin). */
+		clients?: ReadonlyArray<DotkernelClient>;
+		/** Default: `test@dotkernel.com`/`dotkernel` (user) and `admin`/`dotadmin` (admin). */
+		users?: ReadonlyArray<DotkernelUser>;
+		/** Access token lifetime in seconds. Default 86400. */
+		expiresIn?: number;
+	};
+	sqowey?: SqoweyEmulatorOptions;
+	/**
+	 * Origins a browser may call the emulator from (CORS), e.g. `['http://app.test']`.
+	 * Default: any loopback origin (`http://localhost:<port>`, `http://127.0.0.1:<port>`, `http://[::1]:<port>`).
+	 */
+	corsOrigins?: ReadonlyArray<string>;
+	/** The emulator's clock in epoch milliseconds. Default `Date.now`. */
+	now?: () => number;
 }
 
 /** Options with every default applied, validated once. */
 export interface NormalizedOptions {
-  readonly providers: ReadonlySet<ProviderName>;
-  readonly squidex: { readonly clients: readonly ClientCredentials[]; readonly expiresIn: number };
-  readonly dotkernel: {
-    readonly clients: readonly Required<DotkernelClient>[];
-    readonly users: readonly Required<DotkernelUser>[];
-    readonly expiresIn: number;
-  };
-  readonly sqowey: NormalizedSqoweyEmulatorOptions;
-  /** Undefined: any loopback origin. */
-  readonly corsOrigins: ReadonlySet<string> | undefined;
-  readonly now: () => number;
+	readonly providers: ReadonlySet<ProviderName>;
+	readonly squidex: { readonly clients: readonly ClientCredentials[]; readonly expiresIn: number };
+	readonly dotkernel: {
+		readonly clients: readonly Required<DotkernelClient>[];
+		readonly users: readonly Required<DotkernelUser>[];
+		readonly expiresIn: number;
+	};
+	readonly sqowey: NormalizedSqoweyEmulatorOptions;
+	/** Undefined: any loopback origin. */
+	readonly corsOrigins: ReadonlySet<string> | undefined;
+	readonly now: () => number;
 }
 
 const PROVIDER_NAMES: readonly ProviderName[] = ['squidex', 'dotkernel', 'sqowey'];
 
 const SQUIDEX_CLIENTS: readonly ClientCredentials[] = [
-  // Real Squidex client ids are `app:client`; the colon is what breaks naive Basic encoders.
-  { clientId: 'food-crunch:default', clientSecret: 'emulator-secret-squidex' },
+	// Real Squidex client ids are `app:client`; the colon is what breaks naive Basic encoders.
+	{ clientId: 'food-crunch:default', clientSecret: 'emulator-secret-squidex' },
 ];
 
 const DOTKERNEL_CLIENTS: readonly Required<DotkernelClient>[] = [
-  { clientId: 'frontend', clientSecret: 'frontend', role: 'user' },
-  { clientId: 'admin', clientSecret: 'admin', role: 'admin' },
+	{ clientId: 'frontend', clientSecret: 'frontend', role: 'user' },
+	{ clientId: 'admin', clientSecret: 'admin', role: 'admin' },
 ];
 
 const DOTKERNEL_USERS: readonly Required<DotkernelUser>[] = [
-  { username: 'test@dotkernel.com', password: 'dotkernel', role: 'user' },
-  { username: 'admin', password: 'dotadmin', role: 'admin' },
+	{ username: 'test@dotkernel.com', password: 'dotkernel', role: 'user' },
+	{ username: 'admin', password: 'dotadmin', role: 'admin' },
 ];
 
 /** Applies defaults and validates, so the routes can trust every field. */
 export function normalizeOptions(options: EmulatorOptions = {}): NormalizedOptions {
-  const providers = new Set(options.providers ?? PROVIDER_NAMES);
-  for (const name of providers) {
-    if (!PROVIDER_NAMES.includes(name)) {
-      throw new TypeError(`Expected \`providers\` to contain only ${PROVIDER_NAMES.join(', ')}, got \`${String(name)}\``);
-    }
-  }
-  const now = options.now ?? Date.now;
-  if (typeof now !== 'function') throw new TypeError('Expected `now` to be a function');
+	const providers = new Set(options.providers ?? PROVIDER_NAMES);
+	for (const name of providers) {
+		if (!PROVIDER_NAMES.includes(name)) {
+			throw new TypeError(`Expected \`providers\` to contain only ${PROVIDER_NAMES.join(', ')}, got \`${String(name)}\``);
+		}
+	}
+	const now = options.now ?? Date.now;
+	if (typeof now !== 'function') throw new TypeError('Expected `now` to be a function');
 
-  return {
-    providers,
-    squidex: {
-      clients: checkClients('squidex.clients', options.squidex?.clients ?? SQUIDEX_CLIENTS),
-      expiresIn: checkLifetime('squidex.expiresIn', options.squidex?.expiresIn ?? 2_592_000),
-    },
-    dotkernel: {
-      clients: checkClients('dotkernel.clients', options.dotkernel?.clients ?? DOTKERNEL_CLIENTS).map((client) => ({
-        clientId: client.clientId,
-        clientSecret: client.clientSecret,
-        role: checkRole('dotkernel.clients', client.role),
-      })),
-      users: checkUsers(options.dotkernel?.users ?? DOTKERNEL_USERS),
-      expiresIn: checkLifetime('dotkernel.expiresIn', options.dotkernel?.expiresIn ?? 86_400),
-    },
-    sqowey: normalizeSqoweyEmulatorOptions(options.sqowey),
-    corsOrigins: options.corsOrigins === undefined ? undefined : checkCorsOrigins('corsOrigins', options.corsOrigins),
-    now,
-  };
+	return {
+		providers,
+		squidex: {
+			clients: checkClients('squidex.clients', options.squidex?.clients ?? SQUIDEX_CLIENTS),
+			expiresIn: checkLifetime('squidex.expiresIn', options.squidex?.expiresIn ?? 2_592_000),
+		},
+		dotkernel: {
+			clients: checkClients('dotkernel.clients', options.dotkernel?.clients ?? DOTKERNEL_CLIENTS).map((client) => ({
+				clientId: client.clientId,
+				clientSecret: client.clientSecret,
+				role: checkRole('dotkernel.clients', client.role),
+			})),
+			users: checkUsers(options.dotkernel?.users ?? DOTKERNEL_USERS),
+			expiresIn: checkLifetime('dotkernel.expiresIn', options.dotkernel?.expiresIn ?? 86_400),
+		},
+		sqowey: normalizeSqoweyEmulatorOptions(options.sqowey),
+		corsOrigins: options.corsOrigins === undefined ? undefined : checkCorsOrigins('corsOrigins', options.corsOrigins),
+		now,
+	};
 }
 
 function checkClients<T extends ClientCredentials>(name: string, clients: ReadonlyArray<T>): T[] {
-  if (!Array.isArray(clients) || clients.length === 0) {
-    throw new TypeError(`Expected \`${name}\` to be a non-empty array`);
-  }
-  for (const client of clients) {
-    if (!isNonEmptyString(client?.clientId) || typeof client.clientSecret !== 'string') {
-      throw new TypeError(`Expected every entry of \`${name}\` to have a non-empty \`clientId\` and a string \`clientSecret\``);
-    }
-  }
-  return [...clients];
+	if (!Array.isArray(clients) || clients.length === 0) {
+		throw new TypeError(`Expected \`${name}\` to be a non-empty array`);
+	}
+	for (const client of clients) {
+		if (!isNonEmptyString(client?.clientId) || typeof client.clientSecret !== 'string') {
+			throw new TypeError(`Expected every entry of \`${name}\` to have a non-empty \`clientId\` and a string \`clientSecret\``);
+		}
+	}
+	return [...clients];
 }
 
 function checkUsers(users: ReadonlyArray<DotkernelUser>): Required<DotkernelUser>[] {
-  if (!Array.isArray(users)) throw new TypeError('Expected `dotkernel.users` to be an array');
-  return users.map((user) => {
-    if (!isNonEmptyString(user?.username) || typeof user.password !== 'string') {
-      throw new TypeError('Expected every entry of `dotkernel.users` to have a non-empty `username` and a string `password`');
-    }
-    return { username: user.username, password: user.password, role: checkRole('dotkernel.users', user.role) };
-  });
+	if (!Array.isArray(users)) throw new TypeError('Expected `dotkernel.users` to be an array');
+	return users.map((user) => {
+		if (!isNonEmptyString(user?.username) || typeof user.password !== 'string') {
+			throw new TypeError('Expected every entry of `dotkernel.users` to have a non-empty `username` and a string `password`');
+		}
+		return { username: user.username, password: user.password, role: checkRole('dotkernel.users', user.role) };
+	});
 }
 
 function checkRole(name: string, role: DotkernelRole | undefined): DotkernelRole {
-  if (role === undefined) return 'user';
-  if (role !== 'user' && role !== 'admin') {
-    throw new TypeError(`Expected \`role\` in \`${name}\` to be 'user' or 'admin', got \`${String(role)}\``);
-  }
-  return role;
+	if (role === undefined) return 'user';
+	if (role !== 'user' && role !== 'admin') {
+		throw new TypeError(`Expected \`role\` in \`${name}\` to be 'user' or 'admin', got \`${String(role)}\``);
+	}
+	return role;
 }

@@ -8,13 +8,13 @@ export type ConsentMode = 'allow' | 'deny';
 
 /** What every provider module shares: one clock, one registry of issued tokens, one set of counters, the switches. */
 export interface EmulatorState {
-  /** The emulator's base URL, no trailing slash: also the issuer it names in `iss` (RFC 9207). */
-  readonly url: string;
-  readonly now: () => number;
-  readonly tokens: IssuedTokens;
-  readonly counters: Counters;
-  /** Read at each authorization request, so a switch applies to the next login. */
-  consent: ConsentMode;
+	/** The emulator's base URL, no trailing slash: also the issuer it names in `iss` (RFC 9207). */
+	readonly url: string;
+	readonly now: () => number;
+	readonly tokens: IssuedTokens;
+	readonly counters: Counters;
+	/** Read at each authorization request, so a switch applies to the next login. */
+	consent: ConsentMode;
 }
 
 /**
@@ -25,12 +25,12 @@ export type RouteTarget = FaultTarget | 'revocation';
 
 /** One matched route of a provider. */
 export interface Route {
-  /**
-   * Such requests are counted and can be faulted. Undefined for anything else (not-found answers,
-   * the authorization endpoint a browser navigates to), which is neither.
-   */
-  readonly target?: RouteTarget;
-  handle(request: Request, url: URL): Promise<Response>;
+	/**
+	 * Such requests are counted and can be faulted. Undefined for anything else (not-found answers,
+	 * the authorization endpoint a browser navigates to), which is neither.
+	 */
+	readonly target?: RouteTarget;
+	handle(request: Request, url: URL): Promise<Response>;
 }
 
 /**
@@ -39,9 +39,9 @@ export interface Route {
  * a provider with a more specific path under a shared prefix (Sqowey's `/api/users/@me`) goes first.
  */
 export interface ProviderModule {
-  readonly name: string;
-  /** The route for a request this provider owns, or undefined to let the next provider look. */
-  route(method: string, url: URL): Route | undefined;
+	readonly name: string;
+	/** The route for a request this provider owns, or undefined to let the next provider look. */
+	route(method: string, url: URL): Route | undefined;
 }
 
 /** Builds a provider module over the shared state and the normalized options. */

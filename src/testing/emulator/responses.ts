@@ -3,13 +3,13 @@ export const NO_STORE: Readonly<Record<string, string>> = { 'cache-control': 'no
 
 /** A JSON response with `content-type: application/json`. */
 export function json(body: unknown, status = 200, headers: Readonly<Record<string, string>> = {}): Response {
-  return new Response(JSON.stringify(body), {
-    status,
-    headers: { ...headers, 'content-type': 'application/json' },
-  });
+	return new Response(JSON.stringify(body), {
+		status,
+		headers: { ...headers, 'content-type': 'application/json' },
+	});
 }
 
 /** 405 with the `Allow` header, as routers answer a known path with the wrong method. */
 export function methodNotAllowed(allowed: readonly string[], body: unknown): Response {
-  return json(body, 405, { allow: allowed.join(', ') });
+	return json(body, 405, { allow: allowed.join(', ') });
 }

@@ -18,91 +18,92 @@ const PERSONAL_SCOPES: readonly string[] = ['identity'];
  * @see https://www.rfc-editor.org/rfc/rfc9207
  */
 export function createSqoweyAuthorizeEndpoint(state: EmulatorState, options: NormalizedSqoweyEmulatorOptions, codes: AuthorizationCodes) {
-  const { clients, users, codeLifetime } = options;
+	const { clients, users, codeLifetime } = options;
 
-  return async function authorize(request: Request, url: URL): Promise<Response> {
-    if (request.method !== 'GET' && request.method !== 'HEAD') return errorPage(request, 405, 'invalid_request', 'Use GET.');
-    const params = url.searchParams;
-    for (const name of ['client_id', 'redirect_uri']) {
-      if (params.getAll(name).length > 1) return errorPage(request, 400, 'invalid_request', `The \`${name}\` parameter is included more than once.`);
-    }
-    const client = clients.find((candidate) => candidate.clientId === params.get('client_id'));
-    if (!client) return errorPage(request, 400, 'invalid_client', 'Unknown client_id.');
-    const redirectUri = params.get('redirect_uri');
-    if (redirectUri === null) return errorPage(request, 400, 'invalid_request', 'The redirect_uri parameter is missing.');
-    if (!acceptsRedirectUri(client, redirectUri)) {
-      return errorPage(request, 400, 'invalid_request', 'The redirect_uri is not registered for this application.');
-    }
+	return async function authorize(request: Request, url: URL): Promise<Response> {
+		if (request.method !== 'GET' && request.method !== 'HEAD') return errorPage(request, 405, 'invalid_request', 'Use GET.');
+		const params = url.searchParams;
+		for (const name of ['client_id', 'redirect_uri']) {
+			if (params.getAll(name).length > 1)
+				return errorPage(request, 400, 'invalid_request', `The \`${name}\` parameter is included more than once.`);
+		}
+		const client = clients.find((candidate) => candidate.clientId === params.get('client_id'));
+		if (!client) return errorPage(request, 400, 'invalid_client', 'Unknown client_id.');
+		const redirectUri = params.get('redirect_uri');
+		if (redirectUri === null) return errorPage(request, 400, 'invalid_request', 'The redirect_uri parameter is missing.');
+		if (!acceptsRedirectUri(client, redirectUri)) {
+			return errorPage(request, 400, 'invalid_request', 'The redirect_uri is not registered for this application.');
+		}
 
-    // From here on the redirect URI is trusted: errors go back to the client.
-    const clientState = params.get('state') ?? undefined;
-    const back = (fields: Record<string, string>) => redirect(redirectUri, { ...fields, state: clientState, iss: state.url });
-    const refuse = (error: string, description: string) => back({ error, error_description: description });
+		// From here on the redirect URI is trusted: errors go back to the client.
+		const clientState = params.get('state') ?? undefined;
+		const back = (fields: Record<string, string>) => redirect(redirectUri, { ...fields, state: clientState, iss: state.url });
+		const refuse = (error: string, description: string) => back({ error, error_description: description });
 
-    const repeated = repeatedParameter(params);
-    if (repeated !== undefined) return refuse('invalid_request', `The \`${repeated}\` parameter is included more than once.`);
-    const responseType = params.get('response_type');
-    if (responseType === null) return refuse('invalid_request', 'The response_type parameter is missing.');
-    if (responseType !== 'code') return refuse('unsupported_response_type', 'Only response_type=code is supported.');
+		const repeated = repeatedParameter(params);
+		if (repeated !== undefined) return refuse('invalid_request', `The \`${repeated}\` parameter is included more than once.`);
+		const responseType = params.get('response_type');
+		if (responseType === null) return refuse('invalid_request', 'The response_type parameter is missing.');
+		if (responseType !== 'code') return refuse('unsupported_response_type', 'Only response_type=code is supported.');
 
-    const challenge = params.get('code_challenge');
-    const method = params.get('code_challenge_method');
-    if (challenge === null && client.clientSecret === undefined) {
-      return refuse('invalid_request', 'PKCE is required for public clients: send code_challenge with code_challenge_method=S256.');
-    }
-    if ((challenge !== null || method !== null) && method !== 'S256') {
-      // A missing method means `plain` (RFC 7636 4.3), which leaks the verifier: refused.
-      return refuse('invalid_request', 'code_challenge_method must be S256.');
-    }
-    if (method !== null && (challenge === null || !isS256Challenge(challenge))) {
-      return refuse('invalid_request', 'code_challenge must be the 43-character base64url SHA-256 of the code_verifier.');
-    }
+		const challenge = params.get('code_challenge');
+		const method = params.get('code_challenge_method');
+		if (challenge === null && client.clientSecret === undefined) {
+			return refuse('invalid_request', 'PKCE is required for public clients: send code_challenge with code_challenge_method=S256.');
+		}
+		if ((challenge !== null || method !== null) && method !== 'S256') {
+			// A missing method means `plain` (RFC 7636 4.3), which leaks the verifier: refused.
+			return refuse('invalid_request', 'code_challenge_method must be S256.');
+		}
+		if (method !== null && (challenge === null || !isS256Challenge(challenge))) {
+			return refuse('invalid_request', 'code_challenge must be the 43-character base64url SHA-256 of the code_verifier.');
+		}
 
-    const requested = [...new Set((params.get('scope') ?? '').split(' ').filter(Boolean))];
-    if (requested.length === 0) return refuse('invalid_scope', 'The scope parameter is missing; use e.g. scope=identity.');
-    const unknown = requested.filter((scope) => !SQOWEY_SCOPES.includes(scope));
-    if (unknown.length > 0) {
-      return refuse('invalid_scope', `Unknown scope: ${unknown.join(' ')}. Scopes are separated by spaces (%20 or +).`);
-    }
+		const requested = [...new Set((params.get('scope') ?? '').split(' ').filter(Boolean))];
+		if (requested.length === 0) return refuse('invalid_scope', 'The scope parameter is missing; use e.g. scope=identity.');
+		const unknown = requested.filter((scope) => !SQOWEY_SCOPES.includes(scope));
+		if (unknown.length > 0) {
+			return refuse('invalid_scope', `Unknown scope: ${unknown.join(' ')}. Scopes are separated by spaces (%20 or +).`);
+		}
 
-    if (state.consent === 'deny') return refuse('access_denied', 'The user denied the authorization request.');
-    const personal = requested.some((scope) => PERSONAL_SCOPES.includes(scope));
-    const code = codes.issue(
-      { clientId: client.clientId, redirectUri, codeChallenge: challenge ?? undefined, scope: requested.join(' '), subject: users[0]!.id },
-      codeLifetime ?? (personal ? 90 : 300),
-    );
-    return back({ code });
-  };
+		if (state.consent === 'deny') return refuse('access_denied', 'The user denied the authorization request.');
+		const personal = requested.some((scope) => PERSONAL_SCOPES.includes(scope));
+		const code = codes.issue(
+			{ clientId: client.clientId, redirectUri, codeChallenge: challenge ?? undefined, scope: requested.join(' '), subject: users[0]!.id },
+			codeLifetime ?? (personal ? 90 : 300),
+		);
+		return back({ code });
+	};
 }
 
 /** A registered URI (a loopback one on any port), or any loopback URI when none is registered. */
 function acceptsRedirectUri(client: NormalizedSqoweyClient, redirectUri: string): boolean {
-  const url = parseUrl(redirectUri);
-  // RFC 6749 3.1.2: absolute, no fragment; credentials in a redirect URI are never legitimate.
-  if (!url || redirectUri.includes('#') || url.username !== '' || url.password !== '') return false;
-  if (client.redirectUris === undefined) return isLoopbackUrl(url);
-  return client.redirectUris.some((registered) => redirectUriMatches(registered, redirectUri));
+	const url = parseUrl(redirectUri);
+	// RFC 6749 3.1.2: absolute, no fragment; credentials in a redirect URI are never legitimate.
+	if (!url || redirectUri.includes('#') || url.username !== '' || url.password !== '') return false;
+	if (client.redirectUris === undefined) return isLoopbackUrl(url);
+	return client.redirectUris.some((registered) => redirectUriMatches(registered, redirectUri));
 }
 
 /** A 302 to `redirectUri` with `fields` added to its query; undefined fields are left out. */
 function redirect(redirectUri: string, fields: Record<string, string | undefined>): Response {
-  const location = new URL(redirectUri);
-  const added = new URLSearchParams();
-  for (const [name, value] of Object.entries(fields)) if (value !== undefined) added.append(name, value);
-  // RFC 6749 3.1.2: the URI's own query is kept as sent, byte for byte, and ours appended.
-  location.search = location.search === '' ? added.toString() : `${location.search.slice(1)}&${added.toString()}`;
-  // The code travels in the Location: no cache may keep it.
-  return new Response(null, { status: 302, headers: { location: location.href, 'cache-control': 'no-store' } });
+	const location = new URL(redirectUri);
+	const added = new URLSearchParams();
+	for (const [name, value] of Object.entries(fields)) if (value !== undefined) added.append(name, value);
+	// RFC 6749 3.1.2: the URI's own query is kept as sent, byte for byte, and ours appended.
+	location.search = location.search === '' ? added.toString() : `${location.search.slice(1)}&${added.toString()}`;
+	// The code travels in the Location: no cache may keep it.
+	return new Response(null, { status: 302, headers: { location: location.href, 'cache-control': 'no-store' } });
 }
 
 /** The page a user sees when the request cannot be trusted enough to redirect; JSON for API clients. */
 function errorPage(request: Request, status: number, error: string, description: string): Response {
-  const accept = request.headers.get('accept') ?? '';
-  if (accept.includes('application/json') && !accept.includes('text/html')) return json({ error, error_description: description }, status);
-  const page = `<!DOCTYPE html>\n<html><head><title>Sqowey: authorization error</title></head><body><h1>${error}</h1><p>${escapeHtml(description)}</p></body></html>\n`;
-  return new Response(page, { status, headers: { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' } });
+	const accept = request.headers.get('accept') ?? '';
+	if (accept.includes('application/json') && !accept.includes('text/html')) return json({ error, error_description: description }, status);
+	const page = `<!DOCTYPE html>\n<html><head><title>Sqowey: authorization error</title></head><body><h1>${error}</h1><p>${escapeHtml(description)}</p></body></html>\n`;
+	return new Response(page, { status, headers: { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' } });
 }
 
 function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`);
+	return text.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`);
 }

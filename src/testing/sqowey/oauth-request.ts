@@ -8,7 +8,7 @@ import type { NormalizedSqoweyClient } from './options.js';
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-5.2
  */
 export function oauthError(error: string, description: string, status = 400, headers: Record<string, string> = {}): Response {
-  return json({ error, error_description: description }, status, { ...NO_STORE, ...headers });
+	return json({ error, error_description: description }, status, { ...NO_STORE, ...headers });
 }
 
 /**
@@ -17,24 +17,24 @@ export function oauthError(error: string, description: string, status = 400, hea
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-3.2
  */
 export async function readOAuthForm(request: Request): Promise<URLSearchParams | Response> {
-  if (request.method !== 'POST') return methodNotAllowed(['POST'], { error: 'invalid_request', error_description: 'Use POST.' });
-  if (mediaType(request) !== 'application/x-www-form-urlencoded') {
-    return oauthError('invalid_request', 'The body must be application/x-www-form-urlencoded.');
-  }
-  const form = new URLSearchParams(await request.text());
-  const repeated = repeatedParameter(form);
-  if (repeated !== undefined) return oauthError('invalid_request', `The \`${repeated}\` parameter is included more than once.`);
-  return form;
+	if (request.method !== 'POST') return methodNotAllowed(['POST'], { error: 'invalid_request', error_description: 'Use POST.' });
+	if (mediaType(request) !== 'application/x-www-form-urlencoded') {
+		return oauthError('invalid_request', 'The body must be application/x-www-form-urlencoded.');
+	}
+	const form = new URLSearchParams(await request.text());
+	const repeated = repeatedParameter(form);
+	if (repeated !== undefined) return oauthError('invalid_request', `The \`${repeated}\` parameter is included more than once.`);
+	return form;
 }
 
 /** The first parameter that appears more than once (RFC 6749 3.1 and 3.2 forbid it), if any. */
 export function repeatedParameter(params: URLSearchParams): string | undefined {
-  const seen = new Set<string>();
-  for (const name of params.keys()) {
-    if (seen.has(name)) return name;
-    seen.add(name);
-  }
-  return undefined;
+	const seen = new Set<string>();
+	for (const name of params.keys()) {
+		if (seen.has(name)) return name;
+		seen.add(name);
+	}
+	return undefined;
 }
 
 /**
@@ -44,24 +44,25 @@ export function repeatedParameter(params: URLSearchParams): string | undefined {
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-2.3
  */
 export function authenticateClient(
-  request: Request,
-  form: URLSearchParams,
-  clients: readonly NormalizedSqoweyClient[],
+	request: Request,
+	form: URLSearchParams,
+	clients: readonly NormalizedSqoweyClient[],
 ): NormalizedSqoweyClient | Response {
-  const basic = /^basic\s/i.test(request.headers.get('authorization') ?? '');
-  if (basic && form.has('client_secret')) {
-    return oauthError('invalid_request', 'Use one client authentication method: HTTP Basic or the body, not both.');
-  }
-  const presented = readClientAuthentication(request, form);
-  // RFC 6749 5.2: a client that tried HTTP Basic must be challenged with it.
-  const failed = (description: string) => oauthError('invalid_client', description, 401, basic ? { 'www-authenticate': 'Basic realm="sqowey"' } : {});
-  if (presented === undefined) return failed('Client authentication failed: no client_id.');
-  if (presented === 'malformed') return failed('Client authentication failed: the Basic credentials cannot be decoded.');
-  if (basic && form.has('client_id') && form.get('client_id') !== presented.clientId) {
-    return failed('Client authentication failed: client_id differs from the Basic credentials.');
-  }
-  const client = clients.find((candidate) => candidate.clientId === presented.clientId);
-  // A public client has no secret, so presenting one is as wrong as presenting a bad one.
-  if (!client || (client.clientSecret ?? '') !== presented.clientSecret) return failed('Client authentication failed.');
-  return client;
+	const basic = /^basic\s/i.test(request.headers.get('authorization') ?? '');
+	if (basic && form.has('client_secret')) {
+		return oauthError('invalid_request', 'Use one client authentication method: HTTP Basic or the body, not both.');
+	}
+	const presented = readClientAuthentication(request, form);
+	// RFC 6749 5.2: a client that tried HTTP Basic must be challenged with it.
+	const failed = (description: string) =>
+		oauthError('invalid_client', description, 401, basic ? { 'www-authenticate': 'Basic realm="sqowey"' } : {});
+	if (presented === undefined) return failed('Client authentication failed: no client_id.');
+	if (presented === 'malformed') return failed('Client authentication failed: the Basic credentials cannot be decoded.');
+	if (basic && form.has('client_id') && form.get('client_id') !== presented.clientId) {
+		return failed('Client authentication failed: client_id differs from the Basic credentials.');
+	}
+	const client = clients.find((candidate) => candidate.clientId === presented.clientId);
+	// A public client has no secret, so presenting one is as wrong as presenting a bad one.
+	if (!client || (client.clientSecret ?? '') !== presented.clientSecret) return failed('Client authentication failed.');
+	return client;
 }

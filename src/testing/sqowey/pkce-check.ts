@@ -10,7 +10,7 @@ const S256_CHALLENGE = /^[A-Za-z0-9_-]{43}$/;
  * @see https://www.rfc-editor.org/rfc/rfc7636#section-4.2
  */
 export function isS256Challenge(value: string): boolean {
-  return S256_CHALLENGE.test(value);
+	return S256_CHALLENGE.test(value);
 }
 
 /**
@@ -19,7 +19,7 @@ export function isS256Challenge(value: string): boolean {
  * @see https://www.rfc-editor.org/rfc/rfc7636#section-4.6
  */
 export async function s256Challenge(verifier: string): Promise<string | undefined> {
-  if (!VERIFIER.test(verifier)) return undefined;
-  const digest = await globalThis.crypto.subtle.digest('SHA-256', new TextEncoder().encode(verifier));
-  return base64UrlEncode(new Uint8Array(digest));
+	if (!VERIFIER.test(verifier)) return undefined;
+	const digest = await globalThis.crypto.subtle.digest('SHA-256', new TextEncoder().encode(verifier));
+	return base64UrlEncode(new Uint8Array(digest));
 }

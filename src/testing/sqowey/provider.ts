@@ -16,46 +16,46 @@ const USER_PATH = '/api/users/@me';
  * authorization response. `/api/users/@me` is the protected resource that needs scope `identity`.
  */
 export function createSqoweyProvider(state: EmulatorState, options: NormalizedOptions): ProviderModule {
-  const codes = new AuthorizationCodes(state.now);
-  const authorize = createSqoweyAuthorizeEndpoint(state, options.sqowey, codes);
-  const token = createSqoweyTokenEndpoint(state, options.sqowey, codes);
-  const revoke = createSqoweyRevokeEndpoint(state, options.sqowey);
-  const { users } = options.sqowey;
+	const codes = new AuthorizationCodes(state.now);
+	const authorize = createSqoweyAuthorizeEndpoint(state, options.sqowey, codes);
+	const token = createSqoweyTokenEndpoint(state, options.sqowey, codes);
+	const revoke = createSqoweyRevokeEndpoint(state, options.sqowey);
+	const { users } = options.sqowey;
 
-  async function me(request: Request): Promise<Response> {
-    const presented = bearerToken(request);
-    // RFC 6750 3.1: no error code when the request had no token at all.
-    if (presented === undefined) return unauthorized('Bearer');
-    const record = state.tokens.validAccess(presented, SQOWEY);
-    if (!record) return unauthorized('Bearer error="invalid_token"');
-    if (!record.scope.split(' ').includes('identity')) {
-      return new Response(null, { status: 403, headers: { 'www-authenticate': 'Bearer error="insufficient_scope", scope="identity"' } });
-    }
-    if (request.method !== 'GET') return methodNotAllowed(['GET'], { message: `Method ${request.method} is not allowed.` });
-    const user = users.find((candidate) => candidate.id === record.subject);
-    if (!user) return unauthorized('Bearer error="invalid_token"');
-    return json({ id: user.id, username: user.username });
-  }
+	async function me(request: Request): Promise<Response> {
+		const presented = bearerToken(request);
+		// RFC 6750 3.1: no error code when the request had no token at all.
+		if (presented === undefined) return unauthorized('Bearer');
+		const record = state.tokens.validAccess(presented, SQOWEY);
+		if (!record) return unauthorized('Bearer error="invalid_token"');
+		if (!record.scope.split(' ').includes('identity')) {
+			return new Response(null, { status: 403, headers: { 'www-authenticate': 'Bearer error="insufficient_scope", scope="identity"' } });
+		}
+		if (request.method !== 'GET') return methodNotAllowed(['GET'], { message: `Method ${request.method} is not allowed.` });
+		const user = users.find((candidate) => candidate.id === record.subject);
+		if (!user) return unauthorized('Bearer error="invalid_token"');
+		return json({ id: user.id, username: user.username });
+	}
 
-  return {
-    name: SQOWEY,
-    route(_method, url) {
-      switch (url.pathname) {
-        case '/oauth2/auth':
-          return { handle: authorize };
-        case '/oauth2/token':
-          return { target: 'token', handle: token };
-        case '/oauth2/token/revoke':
-          return { target: 'revocation', handle: revoke };
-        case USER_PATH:
-          return { target: 'api', handle: me };
-        default:
-          return undefined;
-      }
-    },
-  };
+	return {
+		name: SQOWEY,
+		route(_method, url) {
+			switch (url.pathname) {
+				case '/oauth2/auth':
+					return { handle: authorize };
+				case '/oauth2/token':
+					return { target: 'token', handle: token };
+				case '/oauth2/token/revoke':
+					return { target: 'revocation', handle: revoke };
+				case USER_PATH:
+					return { target: 'api', handle: me };
+				default:
+					return undefined;
+			}
+		},
+	};
 }
 
 function unauthorized(challenge: string): Response {
-  return new Response(null, { status: 401, headers: { 'www-authenticate': challenge } });
+	return new Response(null, { status: 401, headers: { 'www-authenticate': challenge } });
 }

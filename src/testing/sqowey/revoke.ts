@@ -10,19 +10,19 @@ import { SQOWEY } from './token.js';
  * @see https://www.rfc-editor.org/rfc/rfc7009#section-2
  */
 export function createSqoweyRevokeEndpoint(state: EmulatorState, options: NormalizedSqoweyEmulatorOptions) {
-  const { clients } = options;
+	const { clients } = options;
 
-  return async function revoke(request: Request): Promise<Response> {
-    const form = await readOAuthForm(request);
-    if (form instanceof Response) return form;
-    const client = authenticateClient(request, form, clients);
-    if (client instanceof Response) return client;
-    const token = form.get('token');
-    if (!token) return oauthError('invalid_request', 'The token parameter is missing.');
-    // `token_type_hint` only speeds up a lookup (RFC 7009 2.1); both kinds are searched anyway.
-    if (state.tokens.revoke(token, SQOWEY, client.clientId) === 'wrong-client') {
-      return oauthError('invalid_request', 'The token was not issued to this client.');
-    }
-    return new Response(null, { status: 200, headers: NO_STORE });
-  };
+	return async function revoke(request: Request): Promise<Response> {
+		const form = await readOAuthForm(request);
+		if (form instanceof Response) return form;
+		const client = authenticateClient(request, form, clients);
+		if (client instanceof Response) return client;
+		const token = form.get('token');
+		if (!token) return oauthError('invalid_request', 'The token parameter is missing.');
+		// `token_type_hint` only speeds up a lookup (RFC 7009 2.1); both kinds are searched anyway.
+		if (state.tokens.revoke(token, SQOWEY, client.clientId) === 'wrong-client') {
+			return oauthError('invalid_request', 'The token was not issued to this client.');
+		}
+		return new Response(null, { status: 200, headers: NO_STORE });
+	};
 }

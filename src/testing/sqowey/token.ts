@@ -20,86 +20,93 @@ export const SQOWEY = 'sqowey';
  * @see https://www.rfc-editor.org/rfc/rfc9700#section-4.14.2
  */
 export function createSqoweyTokenEndpoint(state: EmulatorState, options: NormalizedSqoweyEmulatorOptions, codes: AuthorizationCodes) {
-  const { clients, accessTokenLifetime } = options;
+	const { clients, accessTokenLifetime } = options;
 
-  function issue(grant: Grant): Response {
-    const accessToken = randomBase64Url(32);
-    const refreshToken = randomBase64Url(32);
-    state.tokens.addAccess(accessToken, grant, accessTokenLifetime);
-    state.tokens.addRefresh(refreshToken, grant, accessToken);
-    return json(
-      { access_token: accessToken, token_type: 'Bearer', expires_in: accessTokenLifetime, refresh_token: refreshToken, scope: grant.scope },
-      200,
-      NO_STORE,
-    );
-  }
+	function issue(grant: Grant): Response {
+		const accessToken = randomBase64Url(32);
+		const refreshToken = randomBase64Url(32);
+		state.tokens.addAccess(accessToken, grant, accessTokenLifetime);
+		state.tokens.addRefresh(refreshToken, grant, accessToken);
+		return json(
+			{ access_token: accessToken, token_type: 'Bearer', expires_in: accessTokenLifetime, refresh_token: refreshToken, scope: grant.scope },
+			200,
+			NO_STORE,
+		);
+	}
 
-  async function authorizationCode(form: URLSearchParams, client: NormalizedSqoweyClient): Promise<Response> {
-    const code = form.get('code');
-    if (!code) return oauthError('invalid_request', 'The code parameter is missing.');
-    const verifier = form.get('code_verifier');
-    // Hashed before the code is redeemed, so redeeming, checking and issuing run without a pause
-    // and a concurrent replay cannot slip between them.
-    const challenge = verifier === null ? undefined : await s256Challenge(verifier);
+	async function authorizationCode(form: URLSearchParams, client: NormalizedSqoweyClient): Promise<Response> {
+		const code = form.get('code');
+		if (!code) return oauthError('invalid_request', 'The code parameter is missing.');
+		const verifier = form.get('code_verifier');
+		// Hashed before the code is redeemed, so redeeming, checking and issuing run without a pause
+		// and a concurrent replay cannot slip between them.
+		const challenge = verifier === null ? undefined : await s256Challenge(verifier);
 
-    const outcome = codes.redeem(code);
-    if (!outcome.ok) {
-      if (outcome.reason !== 'used' || !outcome.grant) return invalidGrant('The authorization code is invalid or expired: log in again.');
-      state.tokens.revokeSession(outcome.grant.session);
-      return invalidGrant('The authorization code was already used: every token issued from it is revoked. Log in again.');
-    }
-    const grant = outcome.grant;
-    if (grant.clientId !== client.clientId) return invalidGrant('The authorization code was issued to another client.');
-    if (form.get('redirect_uri') !== grant.redirectUri) {
-      return invalidGrant('redirect_uri must be identical to the one sent to the authorization endpoint.');
-    }
-    if (grant.codeChallenge === undefined) {
-      // Accepting a verifier here would let a downgrade (challenge stripped) go unnoticed.
-      if (verifier !== null) return invalidGrant('A code_verifier was sent, but the authorization request had no code_challenge.');
-    } else if (verifier === null) {
-      return invalidGrant('The code_verifier is missing.');
-    } else if (challenge !== grant.codeChallenge) {
-      return invalidGrant('The code_verifier does not match the code_challenge.');
-    }
-    return issue({ provider: SQOWEY, clientId: client.clientId, subject: grant.subject, roles: [], scope: grant.scope, session: grant.session });
-  }
+		const outcome = codes.redeem(code);
+		if (!outcome.ok) {
+			if (outcome.reason !== 'used' || !outcome.grant) return invalidGrant('The authorization code is invalid or expired: log in again.');
+			state.tokens.revokeSession(outcome.grant.session);
+			return invalidGrant('The authorization code was already used: every token issued from it is revoked. Log in again.');
+		}
+		const grant = outcome.grant;
+		if (grant.clientId !== client.clientId) return invalidGrant('The authorization code was issued to another client.');
+		if (form.get('redirect_uri') !== grant.redirectUri) {
+			return invalidGrant('redirect_uri must be identical to the one sent to the authorization endpoint.');
+		}
+		if (grant.codeChallenge === undefined) {
+			// Accepting a verifier here would let a downgrade (challenge stripped) go unnoticed.
+			if (verifier !== null) return invalidGrant('A code_verifier was sent, but the authorization request had no code_challenge.');
+		} else if (verifier === null) {
+			return invalidGrant('The code_verifier is missing.');
+		} else if (challenge !== grant.codeChallenge) {
+			return invalidGrant('The code_verifier does not match the code_challenge.');
+		}
+		return issue({
+			provider: SQOWEY,
+			clientId: client.clientId,
+			subject: grant.subject,
+			roles: [],
+			scope: grant.scope,
+			session: grant.session,
+		});
+	}
 
-  function refresh(form: URLSearchParams, client: NormalizedSqoweyClient): Response {
-    const refreshToken = form.get('refresh_token');
-    if (!refreshToken) return oauthError('invalid_request', 'The refresh_token parameter is missing.');
-    // Checked before the token is spent, so a bad request does not cost the client its session.
-    // The grant's own scope is what is issued: a refresh never widens it (RFC 6749 6).
-    const scope = form.get('scope');
-    if (scope !== null && scope.split(' ').some((name) => name !== '' && !SQOWEY_SCOPES.includes(name))) {
-      return oauthError('invalid_scope', `Unknown scope in \`${scope}\`.`);
-    }
-    const outcome = state.tokens.useRefresh(refreshToken, SQOWEY, client.clientId);
-    if (outcome.ok) return issue(outcome.grant);
-    if (outcome.reason !== 'used') return invalidGrant('The refresh token is invalid or revoked: log in again.');
-    state.counters.refreshTokenReuse();
-    if (outcome.grant?.session !== undefined) state.tokens.revokeSession(outcome.grant.session);
-    return invalidGrant('The refresh token was already used (rotation): the session is revoked. Log in again.');
-  }
+	function refresh(form: URLSearchParams, client: NormalizedSqoweyClient): Response {
+		const refreshToken = form.get('refresh_token');
+		if (!refreshToken) return oauthError('invalid_request', 'The refresh_token parameter is missing.');
+		// Checked before the token is spent, so a bad request does not cost the client its session.
+		// The grant's own scope is what is issued: a refresh never widens it (RFC 6749 6).
+		const scope = form.get('scope');
+		if (scope?.split(' ').some((name) => name !== '' && !SQOWEY_SCOPES.includes(name))) {
+			return oauthError('invalid_scope', `Unknown scope in \`${scope}\`.`);
+		}
+		const outcome = state.tokens.useRefresh(refreshToken, SQOWEY, client.clientId);
+		if (outcome.ok) return issue(outcome.grant);
+		if (outcome.reason !== 'used') return invalidGrant('The refresh token is invalid or revoked: log in again.');
+		state.counters.refreshTokenReuse();
+		if (outcome.grant?.session !== undefined) state.tokens.revokeSession(outcome.grant.session);
+		return invalidGrant('The refresh token was already used (rotation): the session is revoked. Log in again.');
+	}
 
-  return async function token(request: Request): Promise<Response> {
-    const form = await readOAuthForm(request);
-    if (form instanceof Response) return form;
-    state.counters.grantType(form.get('grant_type'));
-    const client = authenticateClient(request, form, clients);
-    if (client instanceof Response) return client;
-    switch (form.get('grant_type')) {
-      case 'authorization_code':
-        return authorizationCode(form, client);
-      case 'refresh_token':
-        return refresh(form, client);
-      case null:
-        return oauthError('invalid_request', 'The grant_type parameter is missing.');
-      default:
-        return oauthError('unsupported_grant_type', 'Use authorization_code or refresh_token.');
-    }
-  };
+	return async function token(request: Request): Promise<Response> {
+		const form = await readOAuthForm(request);
+		if (form instanceof Response) return form;
+		state.counters.grantType(form.get('grant_type'));
+		const client = authenticateClient(request, form, clients);
+		if (client instanceof Response) return client;
+		switch (form.get('grant_type')) {
+			case 'authorization_code':
+				return authorizationCode(form, client);
+			case 'refresh_token':
+				return refresh(form, client);
+			case null:
+				return oauthError('invalid_request', 'The grant_type parameter is missing.');
+			default:
+				return oauthError('unsupported_grant_type', 'Use authorization_code or refresh_token.');
+		}
+	};
 }
 
 function invalidGrant(description: string): Response {
-  return oauthError('invalid_grant', description);
+	return oauthError('invalid_grant', description);
 }
