@@ -1,5 +1,6 @@
 import { http, HttpResponse, type JsonBodyType } from 'msw';
 import { setupServer } from 'msw/node';
+import { afterAll, afterEach, beforeAll } from 'vitest';
 
 /** A recognisable secret: tests assert it never appears in errors, logs or events. */
 export const SECRET = 'S3CRET-client-secret-9f2c';
@@ -64,5 +65,14 @@ export function createTokenEndpoint(url = TOKEN_URL) {
 export function startMockServer(...handlers: Parameters<typeof setupServer>) {
 	const server = setupServer(...handlers);
 	server.listen({ onUnhandledRequest: 'error' });
+	return server;
+}
+
+/** An msw server for the calling test file: listening from its first test, reset after each, closed after the last. */
+export function useMockServer(...handlers: Parameters<typeof setupServer>) {
+	const server = setupServer(...handlers);
+	beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
+	afterEach(() => server.resetHandlers());
+	afterAll(() => server.close());
 	return server;
 }

@@ -1,10 +1,10 @@
 import { http, HttpResponse } from 'msw';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { resolveEndpoints } from '../../src/endpoint/discovery.js';
 import { normalizeTransport } from '../../src/endpoint/transport.js';
 import { ErrorCode, TokenResponseError, isTokenkeeperError } from '../../src/errors.js';
 import { oauth2 } from '../../src/providers/oauth2.js';
-import { SECRET, startMockServer } from '../_helpers/token-server.js';
+import { SECRET, useMockServer } from '../_helpers/token-server.js';
 
 const CLIENT_ID = 'food-crunch:default';
 const ISSUER = 'https://login.test';
@@ -18,12 +18,7 @@ const DOCUMENT = {
 
 const transport = () => normalizeTransport({ retry: { retries: 2, minTimeout: 1, maxTimeout: 5 }, timeout: 200 });
 
-let server: ReturnType<typeof startMockServer>;
-beforeAll(() => {
-	server = startMockServer();
-});
-afterEach(() => server.resetHandlers());
-afterAll(() => server.close());
+const server = useMockServer();
 
 // Discovery is what an `oauth2({ issuer })` provider relies on; its tests are named under that provider.
 describe('oauth2()', () => {

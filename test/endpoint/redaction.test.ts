@@ -1,19 +1,14 @@
 import { inspect } from 'node:util';
 import { http, HttpResponse } from 'msw';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { requestToken } from '../../src/endpoint/request-token.js';
 import { buildTokenRequest } from '../../src/endpoint/token-request.js';
 import { NetworkError, isTokenkeeperError } from '../../src/errors.js';
 import type { ClientAuthentication } from '../../src/provider.js';
 import { FAST, GRANT, hangingEndpoint, provider, rejectionOf, transport } from '../_helpers/endpoint.js';
-import { SECRET, TOKEN_URL, startMockServer } from '../_helpers/token-server.js';
+import { SECRET, TOKEN_URL, useMockServer } from '../_helpers/token-server.js';
 
-let server: ReturnType<typeof startMockServer>;
-beforeAll(() => {
-	server = startMockServer();
-});
-afterEach(() => server.resetHandlers());
-afterAll(() => server.close());
+const server = useMockServer();
 
 describe('secret hygiene: the client secret is in no failure', () => {
 	it('the check itself finds a secret hidden in a non-enumerable field of a cause', () => {

@@ -1,11 +1,11 @@
 import { http, HttpResponse } from 'msw';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { requestToken } from '../../src/endpoint/request-token.js';
 import { normalizeTransport, type Transport } from '../../src/endpoint/transport.js';
 import { ErrorCode, NetworkError, OAuthError, TokenResponseError, isTokenkeeperError } from '../../src/errors.js';
 import { oauth2 } from '../../src/providers/oauth2.js';
 import { CLIENT_ID, FAST, GRANT, decodeBasic, hangingEndpoint, provider, rejectionOf, transport } from '../_helpers/endpoint.js';
-import { SECRET, TOKEN_URL, createTokenEndpoint, startMockServer } from '../_helpers/token-server.js';
+import { SECRET, TOKEN_URL, createTokenEndpoint, useMockServer } from '../_helpers/token-server.js';
 
 /** How a promise settles within `ms`: a pending result instead of a hung test when it never does. */
 async function settleWithin(promise: Promise<unknown>, ms: number) {
@@ -57,12 +57,7 @@ async function until(count: () => number, target: number, ms = 2_000): Promise<v
 	}
 }
 
-let server: ReturnType<typeof startMockServer>;
-beforeAll(() => {
-	server = startMockServer();
-});
-afterEach(() => server.resetHandlers());
-afterAll(() => server.close());
+const server = useMockServer();
 
 describe('requestToken', () => {
 	it('success: the server sees the form body with client credentials, once', async () => {
