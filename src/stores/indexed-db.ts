@@ -69,19 +69,25 @@ export function createIndexedDbStore(options: IndexedDbStoreOptions = {}): Token
 		return result;
 	}
 
-	const read = async (store: IDBObjectStore, key: string): Promise<TokenSet | undefined> =>
-		fromTokenSetRecord(await promised(store.get(key)));
+	/** A stored entry: the token set's record, and when it stops being served (`set`'s ttl). */
+	const entry = (tokenSet: TokenSet, ttl?: number) => ({ ...toTokenSetRecord(tokenSet), until: ttl ? Date.now() + ttl : undefined });
+	const live = (value: unknown): TokenSet | undefined => {
+		const until = (value as { until?: unknown } | undefined)?.until;
+		return typeof until === 'number' && until <= Date.now() ? undefined : fromTokenSetRecord(value);
+	};
+	const read = async (store: IDBObjectStore, key: string): Promise<TokenSet | undefined> => live(await promised(store.get(key)));
 	// A full disk (QuotaExceededError) must not lose the session: it is then kept in memory for this tab.
-	const overflow = new Map<string, TokenSet>();
+	const overflow = new Map<string, ReturnType<typeof entry>>();
 
 	return {
-		get: async (key) => overflow.get(key) ?? transaction('readonly', (store) => read(store, key)),
-		async set(key, tokenSet) {
+		get: async (key) => (overflow.has(key) ? live(overflow.get(key)) : transaction('readonly', (store) => read(store, key))),
+		async set(key, tokenSet, setOptions) {
+			const value = entry(tokenSet, setOptions?.ttl);
 			try {
-				await transaction('readwrite', async (store) => void (await promised(store.put(toTokenSetRecord(tokenSet), key))));
+				await transaction('readwrite', async (store) => void (await promised(store.put(value, key))));
 				overflow.delete(key);
 			} catch {
-				overflow.set(key, tokenSet);
+				overflow.set(key, value);
 			}
 		},
 		async delete(key) {
@@ -93,7 +99,7 @@ export function createIndexedDbStore(options: IndexedDbStoreOptions = {}): Token
 			transaction('readwrite', async (store) => {
 				if (!sameTokenSet(await read(store, key), expected)) return false;
 				if (next === undefined) await promised(store.delete(key));
-				else await promised(store.put(toTokenSetRecord(next), key));
+				else await promised(store.put(entry(next), key));
 				return true;
 			}),
 		withLock: (key, fn, lockOptions) => withTabLock(`tokenkeeper:lock:${key}`, fn, lockOptions?.signal, lockOptions?.ttl),

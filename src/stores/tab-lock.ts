@@ -101,7 +101,40 @@ export function createTabLock(options: TabLockOptions) {
 	}
 
 	return function withTabLock<T>(name: string, fn: () => Promise<T>, signal?: AbortSignal, ttl?: number): Promise<T> {
-		const crossTab = () => (locks ? locks.request(name, signal ? { signal } : {}, fn) : withLease(name, fn, signal, ttl));
+		const crossTab = () => (locks ? withWebLock(locks, name, fn, signal, ttl) : withLease(name, fn, signal, ttl));
 		return local(name, crossTab, { signal, ttl });
 	};
+}
+
+/**
+ * Hold the Web Lock `name` while `fn` runs, and resolve as `fn` does. The browser releases a Web Lock when its
+ * callback settles, so a holder that never settles would block every other tab for good: with `ttl`, the callback
+ * settles after at most `ttl` ms, and the next tab gets the lock, as the storage lease does.
+ */
+function withWebLock<T>(
+	locks: LockManagerLike,
+	name: string,
+	fn: () => Promise<T>,
+	signal: AbortSignal | undefined,
+	ttl: number | undefined,
+) {
+	return new Promise<T>((resolve, reject) => {
+		locks
+			.request(name, signal ? { signal } : {}, () => {
+				const running = fn();
+				running.then(resolve, reject);
+				const settled = running.then(
+					() => undefined,
+					() => undefined,
+				);
+				if (!ttl) return settled;
+				let timer: ReturnType<typeof setTimeout> | undefined;
+				const expired = new Promise<void>((done) => {
+					timer = setTimeout(done, ttl);
+				});
+				return Promise.race([settled, expired]).finally(() => clearTimeout(timer));
+			})
+			// Aborted while waiting, or the lock manager failed: `fn` never ran.
+			.catch(reject);
+	});
 }

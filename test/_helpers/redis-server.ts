@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { createConnection, createServer, type AddressInfo } from 'node:net';
 import { delimiter, join } from 'node:path';
+import { requireInCI } from './ci.js';
 
 /** A throwaway `redis-server` on a random loopback port: no persistence, killed by `stop()`. */
 export interface RedisServer {
@@ -28,17 +29,14 @@ export function findRedisServer(): string | undefined {
 }
 
 /**
- * Whether the Redis tests can run. Under `CI=true` a missing redis-server is a failure (`.ci/run` installs it):
+ * Whether the Redis tests can run. In CI (see `ci.ts`) a missing redis-server is a failure (`.ci/run` installs it):
  * this throws, which fails the test file. Elsewhere the tests are skipped, with a line saying why.
  */
 export function requireRedisServerUnlessLocal(): string | undefined {
 	const path = findRedisServer();
-	if (path) return path;
-	if (process.env.CI === 'true') {
-		throw new Error('redis-server is not installed, and CI=true: the Redis store tests must run (.ci/run installs it with apt-get).');
-	}
-	console.warn('Skipping the Redis store tests: redis-server is not installed (apt-get install redis-server).');
-	return undefined;
+	return requireInCI(path !== undefined, 'redis-server', '.ci/run installs it with apt-get: apt-get install redis-server')
+		? path
+		: undefined;
 }
 
 /** Start `redis-server` on a free loopback port and wait (bounded) until it answers PING. */

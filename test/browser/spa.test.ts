@@ -1,14 +1,10 @@
-import { existsSync } from 'node:fs';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSpaExample, type SpaExample } from '../../examples/spa/server.js';
-
-const CHROMIUM = '/usr/bin/chromium';
-const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update'];
+import { chromiumAvailable, launchChromium } from '../_helpers/chromium.js';
 
 // Browser tests run for real: under CI a missing chromium is a failure, never a skip.
-const available = existsSync(CHROMIUM);
-if (!available && process.env.CI) throw new Error(`${CHROMIUM} is missing: .ci/run installs Debian's chromium with apt-get`);
+const available = chromiumAvailable();
 
 describe.skipIf(!available)('the SPA example in Chromium (cross-origin, PKCE, two tabs)', () => {
 	let example: SpaExample;
@@ -17,7 +13,7 @@ describe.skipIf(!available)('the SPA example in Chromium (cross-origin, PKCE, tw
 
 	beforeAll(async () => {
 		example = await startSpaExample();
-		browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS, timeout: 30_000 });
+		browser = await launchChromium();
 		context = await browser.newContext();
 		context.setDefaultTimeout(10_000);
 	}, 60_000);
@@ -27,6 +23,25 @@ describe.skipIf(!available)('the SPA example in Chromium (cross-origin, PKCE, tw
 		await browser?.close();
 		await example?.close();
 	});
+
+	/** The session the page keeps in IndexedDB (the example's `storage: 'local'`), read as another script could. */
+	function storedTokens(page: Page): Promise<{ accessToken: string; refreshToken?: string } | undefined> {
+		return page.evaluate(
+			() =>
+				new Promise((resolve, reject) => {
+					const opening = indexedDB.open('tokenkeeper');
+					opening.onerror = () => reject(opening.error);
+					opening.onsuccess = () => {
+						const all = opening.result.transaction('tokens', 'readonly').objectStore('tokens').getAll();
+						all.onerror = () => reject(all.error);
+						all.onsuccess = () => {
+							opening.result.close();
+							resolve(all.result[0]);
+						};
+					};
+				}),
+		);
+	}
 
 	async function openSpa(): Promise<Page> {
 		const page = await context.newPage();
@@ -89,7 +104,11 @@ describe.skipIf(!available)('the SPA example in Chromium (cross-origin, PKCE, tw
 			await Promise.all([tab1.evaluate(() => window.demo.refresh()), tab2.evaluate(() => window.demo.refresh())]);
 		}
 		expect(example.emulator.counters().refreshTokenReuse).toBe(0);
+		// Neither tab was left with a dead session: both still call the API with the session the other rotated.
 		await expect(tab1.evaluate(() => window.demo.callApi())).resolves.toMatchObject({ username: expect.any(String) });
+		await expect(tab2.evaluate(() => window.demo.callApi())).resolves.toMatchObject({ username: expect.any(String) });
+		expect(await tab1.evaluate(() => window.demo.loggedIn())).toBe(true);
+		expect(await tab2.evaluate(() => window.demo.loggedIn())).toBe(true);
 		await Promise.all([tab1.close(), tab2.close()]);
 	});
 
@@ -105,11 +124,24 @@ describe.skipIf(!available)('the SPA example in Chromium (cross-origin, PKCE, tw
 
 	it('logout revokes at the provider and clears the tab', async () => {
 		const page = await openSpa();
+		await page.evaluate(() => window.demo.callApi());
+		const before = await storedTokens(page);
+		expect(before).toMatchObject({ accessToken: expect.any(String), refreshToken: expect.any(String) });
 		example.emulator.resetCounters();
 		const result = await page.evaluate(() => window.demo.logout());
 		expect(result).toEqual({ revoked: true, errors: [] });
-		expect(example.emulator.counters().revocations).toBeGreaterThanOrEqual(1);
+		expect(example.emulator.counters().revocations).toBe(2);
 		expect(await page.evaluate(() => window.demo.loggedIn())).toBe(false);
+		expect(await storedTokens(page)).toBeUndefined();
+		// Revoked at the provider, not only forgotten here: the old tokens no longer work anywhere.
+		const api = await fetch(`${example.emulator.url}/api/users/@me`, { headers: { authorization: `Bearer ${before!.accessToken}` } });
+		expect(api.status).toBe(401);
+		const refresh = await fetch(`${example.emulator.url}/oauth2/token`, {
+			method: 'POST',
+			body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: before!.refreshToken!, client_id: 'sqowey-spa' }),
+		});
+		expect(refresh.status).toBe(400);
+		expect(await refresh.json()).toMatchObject({ error: 'invalid_grant' });
 		await page.close();
 	});
 });

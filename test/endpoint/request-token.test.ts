@@ -250,7 +250,10 @@ describe('requestToken', () => {
 	});
 
 	describe("caller AbortSignal: rejects at once with the signal's reason", () => {
-		/** One moment at which a caller can abort a token request; each must reject within 100 ms with the caller's reason. */
+		/**
+		 * One moment at which a caller can abort a token request; each must reject within 1 s with the caller's reason: far
+		 * below what an unnoticed abort costs (a 5 s timeout, a 10 s backoff, a 30 s Retry-After), with room for a loaded machine.
+		 */
 		interface AbortCase {
 			readonly name: string;
 			/** Installs the endpoint; returns the transport to call it with and how many requests it has seen. */
@@ -275,7 +278,7 @@ describe('requestToken', () => {
 				expectedRequests: 0,
 			},
 			{
-				name: 'aborted mid-request while the server hangs -> < 100 ms, no retry',
+				name: 'aborted mid-request while the server hangs -> < 1 s, no retry',
 				setup: () => {
 					const { handler, state } = hangingEndpoint();
 					server.use(handler);
@@ -285,7 +288,7 @@ describe('requestToken', () => {
 				expectedRequests: 1,
 			},
 			{
-				name: 'aborted while the body is stalled after the headers -> < 100 ms',
+				name: 'aborted while the body is stalled after the headers -> < 1 s',
 				setup: () => {
 					const { handler, state } = stalledBodyEndpoint();
 					server.use(handler);
@@ -296,7 +299,7 @@ describe('requestToken', () => {
 				settlesWithin: 1_000,
 			},
 			{
-				name: 'aborted during the backoff delay after a 503 -> < 100 ms, no second request',
+				name: 'aborted during the backoff delay after a 503 -> < 1 s, no second request',
 				setup: () => {
 					const endpoint = createTokenEndpoint();
 					endpoint.respond(() => new HttpResponse('busy', { status: 503 }));
@@ -308,7 +311,7 @@ describe('requestToken', () => {
 				expectedRequests: 1,
 			},
 			{
-				name: 'aborted while honouring Retry-After -> < 100 ms, no second request',
+				name: 'aborted while honouring Retry-After -> < 1 s, no second request',
 				setup: () => {
 					const endpoint = createTokenEndpoint();
 					endpoint.respond(() => new HttpResponse('slow down', { status: 429, headers: { 'retry-after': '30' } }));
@@ -335,7 +338,7 @@ describe('requestToken', () => {
 					controller.abort(reason);
 				}
 				const error = await pending;
-				expect(performance.now() - abortedAt).toBeLessThan(100);
+				expect(performance.now() - abortedAt).toBeLessThan(1_000);
 				expect(error).toBe(reason);
 				if (expectedRequests !== undefined) expect(requests()).toBe(expectedRequests);
 			});

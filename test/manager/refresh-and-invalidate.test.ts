@@ -160,17 +160,37 @@ describe('session lifecycle', () => {
 
 	it('emits token and error events with one readonly object each', async () => {
 		const seen: string[] = [];
+		const received: object[] = [];
+		const secondListener: object[] = [];
 		const manager = createTokenManager(testProvider(), FAST);
-		const off = manager.on('token', (event) => seen.push(`token:${event.source}`));
-		manager.on('error', (event) => seen.push(`error:${(event.error as { code: string }).code}`));
-		manager.on('token', () => {
+		const off = manager.on('token', (event) => {
+			seen.push(`token:${event.source}`);
+			received.push(event);
+		});
+		manager.on('error', (event) => {
+			seen.push(`error:${(event.error as { code: string }).code}`);
+			received.push(event);
+		});
+		manager.on('token', (event) => {
+			secondListener.push(event);
 			throw new Error('a broken listener must not break the manager');
 		});
+		manager.on('error', (event) => void secondListener.push(event));
 		await manager.getToken();
 		await manager.setTokens({ accessToken: 'x', expiresIn: 0 });
 		endpoint.respond(() => HttpResponse.json({ error: 'invalid_client' }, { status: 401 }));
 		await expect(manager.getToken()).rejects.toMatchObject({ code: ErrorCode.OAuth });
 		off();
 		expect(seen).toEqual(['token:grant', 'token:set', 'error:ERR_OAUTH']);
+		// Readonly: frozen, so one listener cannot change what the next one sees.
+		for (const event of received) expect(Object.isFrozen(event)).toBe(true);
+		expect(() => {
+			(received[0] as { source: string }).source = 'tampered';
+		}).toThrow(TypeError);
+		// One object each: every listener of an event gets the same object.
+		expect(secondListener).toHaveLength(3);
+		secondListener.forEach((event, index) => {
+			expect(event).toBe(received[index]);
+		});
 	});
 });

@@ -17,7 +17,7 @@ const VERIFIER = /^[A-Za-z0-9\-._~]{43,128}$/;
 const BASE64URL = /^[A-Za-z0-9_-]+$/;
 
 describe('computeCodeChallenge (S256)', () => {
-	it('the Appendix B vector is self-consistent (octets -> verifier -> challenge, checked with node:crypto)', () => {
+	it('fixture check, not a library test: the Appendix B values as transcribed here agree (octets -> verifier -> challenge, by node:crypto)', () => {
 		expect(Buffer.from(APPENDIX_B.octets).toString('base64url')).toBe(APPENDIX_B.verifier);
 		expect(createHash('sha256').update(APPENDIX_B.verifier, 'ascii').digest('base64url')).toBe(APPENDIX_B.challenge);
 	});

@@ -16,13 +16,18 @@ export interface StoreConformanceOptions {
 	readonly peer?: ((store: TokenStore) => TokenStore | Promise<TokenStore>) | undefined;
 	/** Releases what `create` or `peer` opened; called after each test with every handle. */
 	readonly dispose?: ((store: TokenStore) => void | Promise<void>) | undefined;
-	/** Lock features a store may lack; their tests are listed as todo rather than run. Default: all true. */
-	readonly lock?:
+	/**
+	 * What the store claims beyond get/set/delete. A claimed feature is tested, and its tests fail (never skip) when
+	 * the store turns out to lack it; an unclaimed optional method must really be absent. Default: everything.
+	 */
+	readonly features?:
 		| {
+				readonly compareAndSet?: boolean | undefined;
+				readonly withLock?: boolean | undefined;
 				/** `withLock(key, fn, { signal })` stops waiting when `signal` aborts. */
-				readonly honoursSignal?: boolean | undefined;
+				readonly lockHonoursSignal?: boolean | undefined;
 				/** `withLock(key, fn, { ttl })`: a holder that never settles blocks others at most about `ttl`. */
-				readonly boundsDeadHolder?: boolean | undefined;
+				readonly lockBoundsDeadHolder?: boolean | undefined;
 		  }
 		| undefined;
 }
@@ -78,13 +83,15 @@ async function eventually(check: () => Promise<boolean>, timeout: number): Promi
  */
 export function describeTokenStoreConformance(name: string, options: StoreConformanceOptions, t: TestApi): void {
 	const { describe, it, expect, beforeEach, afterEach } = t;
-	const lockFeatures = { honoursSignal: true, boundsDeadHolder: true, ...options.lock };
+	const features = { compareAndSet: true, withLock: true, lockHonoursSignal: true, lockBoundsDeadHolder: true, ...options.features };
+	// Unique per run, in Node and in a browser page alike.
+	const run = Math.random().toString(36).slice(2);
 	let store: TokenStore;
 	let opened: TokenStore[] = [];
 	let keyCount = 0;
 	const newKey = () => {
 		keyCount += 1;
-		return `conformance|${name}|${process.pid}|${keyCount}|${Math.random().toString(36).slice(2)}`;
+		return `conformance|${name}|${run}|${keyCount}|${Math.random().toString(36).slice(2)}`;
 	};
 
 	async function peer(): Promise<TokenStore> {
@@ -173,187 +180,184 @@ export function describeTokenStoreConformance(name: string, options: StoreConfor
 			});
 		});
 
-		describe('compareAndSet', () => {
-			const cas = () => {
-				if (!store.compareAndSet) throw new Error('no compareAndSet');
-				return store.compareAndSet.bind(store);
-			};
+		if (!features.compareAndSet) {
+			it('compareAndSet: not claimed, and absent', () => {
+				expect(store.compareAndSet).toBeUndefined();
+			});
+		}
 
-			it('expected undefined on an empty key -> sets it, resolves true', async ({ skip }) => {
-				if (!store.compareAndSet) return skip('optional, and this store has none');
-				const key = newKey();
-				expect(await cas()(key, undefined, fullTokenSet())).toBe(true);
-				expect(toTokenSetRecord((await store.get(key))!)).toEqual(toTokenSetRecord(fullTokenSet()));
+		if (features.compareAndSet)
+			describe('compareAndSet', () => {
+				const cas = () => {
+					if (!store.compareAndSet) throw new Error('no compareAndSet');
+					return store.compareAndSet.bind(store);
+				};
+
+				it('expected undefined on an empty key -> sets it, resolves true', async () => {
+					const key = newKey();
+					expect(await cas()(key, undefined, fullTokenSet())).toBe(true);
+					expect(toTokenSetRecord((await store.get(key))!)).toEqual(toTokenSetRecord(fullTokenSet()));
+				});
+
+				it('expected undefined on a key that has an entry -> false, entry unchanged', async () => {
+					const key = newKey();
+					await store.set(key, fullTokenSet('kept'));
+					expect(await cas()(key, undefined, fullTokenSet('new'))).toBe(false);
+					expect((await store.get(key))!.accessToken).toBe(fullTokenSet('kept').accessToken);
+				});
+
+				it('matching expected (by access token, even a different object) -> replaced, true', async () => {
+					const key = newKey();
+					await store.set(key, fullTokenSet('old'));
+					const sameAccessToken = createTokenSet({ accessToken: fullTokenSet('old').accessToken });
+					expect(await cas()(key, sameAccessToken, fullTokenSet('new'))).toBe(true);
+					expect(toTokenSetRecord((await store.get(key))!)).toEqual(toTokenSetRecord(fullTokenSet('new')));
+				});
+
+				it('stale expected -> false, entry unchanged', async () => {
+					const key = newKey();
+					await store.set(key, fullTokenSet('current'));
+					expect(await cas()(key, fullTokenSet('stale'), fullTokenSet('new'))).toBe(false);
+					expect((await store.get(key))!.accessToken).toBe(fullTokenSet('current').accessToken);
+				});
+
+				it('next undefined -> deletes when expected matches, keeps when it does not', async () => {
+					const key = newKey();
+					await store.set(key, fullTokenSet('current'));
+					expect(await cas()(key, fullTokenSet('stale'), undefined)).toBe(false);
+					expect(await store.get(key)).toBeDefined();
+					expect(await cas()(key, fullTokenSet('current'), undefined)).toBe(true);
+					expect(await store.get(key)).toBeUndefined();
+				});
+
+				it('10 concurrent compareAndSet from the same expected -> exactly one wins, and its value is stored', async () => {
+					const key = newKey();
+					await store.set(key, fullTokenSet('start'));
+					const handles = await Promise.all(Array.from({ length: 10 }, () => peer()));
+					const results = await Promise.all(
+						handles.map((handle, index) => handle.compareAndSet!(key, fullTokenSet('start'), fullTokenSet(`next-${index}`))),
+					);
+					expect(results.filter(Boolean)).toHaveLength(1);
+					const winner = results.indexOf(true);
+					expect((await store.get(key))!.accessToken).toBe(fullTokenSet(`next-${winner}`).accessToken);
+				});
 			});
 
-			it('expected undefined on a key that has an entry -> false, entry unchanged', async ({ skip }) => {
-				if (!store.compareAndSet) return skip('optional, and this store has none');
-				const key = newKey();
-				await store.set(key, fullTokenSet('kept'));
-				expect(await cas()(key, undefined, fullTokenSet('new'))).toBe(false);
-				expect((await store.get(key))!.accessToken).toBe(fullTokenSet('kept').accessToken);
+		if (!features.withLock) {
+			it('withLock: not claimed, and absent', () => {
+				expect(store.withLock).toBeUndefined();
 			});
+		}
 
-			it('matching expected (by access token, even a different object) -> replaced, true', async ({ skip }) => {
-				if (!store.compareAndSet) return skip('optional, and this store has none');
-				const key = newKey();
-				await store.set(key, fullTokenSet('old'));
-				const sameAccessToken = createTokenSet({ accessToken: fullTokenSet('old').accessToken });
-				expect(await cas()(key, sameAccessToken, fullTokenSet('new'))).toBe(true);
-				expect(toTokenSetRecord((await store.get(key))!)).toEqual(toTokenSetRecord(fullTokenSet('new')));
-			});
+		if (features.withLock)
+			describe('withLock', () => {
+				const lock = (handle: TokenStore) => {
+					if (!handle.withLock) throw new Error('no withLock');
+					return handle.withLock.bind(handle);
+				};
 
-			it('stale expected -> false, entry unchanged', async ({ skip }) => {
-				if (!store.compareAndSet) return skip('optional, and this store has none');
-				const key = newKey();
-				await store.set(key, fullTokenSet('current'));
-				expect(await cas()(key, fullTokenSet('stale'), fullTokenSet('new'))).toBe(false);
-				expect((await store.get(key))!.accessToken).toBe(fullTokenSet('current').accessToken);
-			});
+				it("resolves with fn's result", async () => {
+					expect(await lock(store)(newKey(), async () => 42)).toBe(42);
+				});
 
-			it('next undefined -> deletes when expected matches, keeps when it does not', async ({ skip }) => {
-				if (!store.compareAndSet) return skip('optional, and this store has none');
-				const key = newKey();
-				await store.set(key, fullTokenSet('current'));
-				expect(await cas()(key, fullTokenSet('stale'), undefined)).toBe(false);
-				expect(await store.get(key)).toBeDefined();
-				expect(await cas()(key, fullTokenSet('current'), undefined)).toBe(true);
-				expect(await store.get(key)).toBeUndefined();
-			});
+				it('mutual exclusion: 8 concurrent holders (each on its own handle) never overlap, and all of them run', async () => {
+					const key = newKey();
+					let active = 0;
+					let most = 0;
+					let ran = 0;
+					const handles = await Promise.all(Array.from({ length: 8 }, () => peer()));
+					await Promise.all(
+						handles.map((handle) =>
+							lock(handle)(key, async () => {
+								active += 1;
+								most = Math.max(most, active);
+								await sleep(5 + Math.random() * 15);
+								active -= 1;
+								ran += 1;
+							}),
+						),
+					);
+					expect(most).toBe(1);
+					expect(ran).toBe(8);
+				});
 
-			it('10 concurrent compareAndSet from the same expected -> exactly one wins, and its value is stored', async ({ skip }) => {
-				if (!store.compareAndSet) return skip('optional, and this store has none');
-				const key = newKey();
-				await store.set(key, fullTokenSet('start'));
-				const handles = await Promise.all(Array.from({ length: 10 }, () => peer()));
-				const results = await Promise.all(
-					handles.map((handle, index) => handle.compareAndSet!(key, fullTokenSet('start'), fullTokenSet(`next-${index}`))),
-				);
-				expect(results.filter(Boolean)).toHaveLength(1);
-				const winner = results.indexOf(true);
-				expect((await store.get(key))!.accessToken).toBe(fullTokenSet(`next-${winner}`).accessToken);
-			});
-		});
+				it('a held lock on one key does not block another key', async () => {
+					const [held, other] = [newKey(), newKey()];
+					let release!: () => void;
+					const holding = lock(store)(held, () => new Promise<void>((resolve) => (release = resolve)));
+					await sleep(20);
+					const started = performance.now();
+					expect(await lock(await peer())(other, async () => 'free')).toBe('free');
+					expect(performance.now() - started).toBeLessThan(1_000);
+					release();
+					await holding;
+				});
 
-		describe('withLock', () => {
-			const lock = (handle: TokenStore) => {
-				if (!handle.withLock) throw new Error('no withLock');
-				return handle.withLock.bind(handle);
-			};
+				it('release on throw: fn throws -> withLock rejects with that error, and the next holder gets the lock at once', async () => {
+					const key = newKey();
+					const failure = new Error('holder failed');
+					await expect(lock(store)(key, async () => Promise.reject(failure))).rejects.toBe(failure);
+					const started = performance.now();
+					expect(await lock(await peer())(key, async () => 'next')).toBe('next');
+					expect(performance.now() - started).toBeLessThan(1_000);
+				});
 
-			it("resolves with fn's result", async ({ skip }) => {
-				if (!store.withLock) return skip('optional, and this store has none');
-				expect(await lock(store)(newKey(), async () => 42)).toBe(42);
-			});
+				if (features.lockHonoursSignal) {
+					it('an already aborted signal -> rejects with its reason, fn never runs', async () => {
+						const reason = new Error('stop');
+						let ran = false;
+						await expect(
+							lock(store)(
+								newKey(),
+								async () => {
+									ran = true;
+								},
+								{ signal: AbortSignal.abort(reason) },
+							),
+						).rejects.toBe(reason);
+						expect(ran).toBe(false);
+					});
 
-			it('mutual exclusion: 8 concurrent holders (each on its own handle) never overlap, and all of them run', async ({ skip }) => {
-				if (!store.withLock) return skip('optional, and this store has none');
-				const key = newKey();
-				let active = 0;
-				let most = 0;
-				let ran = 0;
-				const handles = await Promise.all(Array.from({ length: 8 }, () => peer()));
-				await Promise.all(
-					handles.map((handle) =>
-						lock(handle)(key, async () => {
-							active += 1;
-							most = Math.max(most, active);
-							await sleep(5 + Math.random() * 15);
-							active -= 1;
-							ran += 1;
-						}),
-					),
-				);
-				expect(most).toBe(1);
-				expect(ran).toBe(8);
-			});
-
-			it('a held lock on one key does not block another key', async ({ skip }) => {
-				if (!store.withLock) return skip('optional, and this store has none');
-				const [held, other] = [newKey(), newKey()];
-				let release!: () => void;
-				const holding = lock(store)(held, () => new Promise<void>((resolve) => (release = resolve)));
-				await sleep(20);
-				const started = performance.now();
-				expect(await lock(await peer())(other, async () => 'free')).toBe('free');
-				expect(performance.now() - started).toBeLessThan(1_000);
-				release();
-				await holding;
-			});
-
-			it('release on throw: fn throws -> withLock rejects with that error, and the next holder gets the lock at once', async ({ skip }) => {
-				if (!store.withLock) return skip('optional, and this store has none');
-				const key = newKey();
-				const failure = new Error('holder failed');
-				await expect(lock(store)(key, async () => Promise.reject(failure))).rejects.toBe(failure);
-				const started = performance.now();
-				expect(await lock(await peer())(key, async () => 'next')).toBe('next');
-				expect(performance.now() - started).toBeLessThan(1_000);
-			});
-
-			if (lockFeatures.honoursSignal) {
-				it('an already aborted signal -> rejects with its reason, fn never runs', async ({ skip }) => {
-					if (!store.withLock) return skip('optional, and this store has none');
-					const reason = new Error('stop');
-					let ran = false;
-					await expect(
-						lock(store)(
-							newKey(),
+					it('abort while waiting -> rejects within 500 ms with the reason, fn never runs; the lock still works after', async () => {
+						const key = newKey();
+						let release!: () => void;
+						const holding = lock(store)(key, () => new Promise<void>((resolve) => (release = resolve)));
+						await sleep(20);
+						const controller = new AbortController();
+						const reason = new Error('caller gave up');
+						let ran = false;
+						const waiting = lock(await peer())(
+							key,
 							async () => {
 								ran = true;
 							},
-							{ signal: AbortSignal.abort(reason) },
-						),
-					).rejects.toBe(reason);
-					expect(ran).toBe(false);
-				});
+							{ signal: controller.signal },
+						);
+						await sleep(50);
+						const abortedAt = performance.now();
+						controller.abort(reason);
+						await expect(within(waiting, 2_000, 'the aborted wait')).rejects.toBe(reason);
+						expect(performance.now() - abortedAt).toBeLessThan(500);
+						release();
+						await holding;
+						expect(ran).toBe(false);
+						expect(await lock(await peer())(key, async () => 'after')).toBe('after');
+					});
+				}
 
-				it('abort while waiting -> rejects within 500 ms with the reason, fn never runs; the lock still works after', async ({ skip }) => {
-					if (!store.withLock) return skip('optional, and this store has none');
-					const key = newKey();
-					let release!: () => void;
-					const holding = lock(store)(key, () => new Promise<void>((resolve) => (release = resolve)));
-					await sleep(20);
-					const controller = new AbortController();
-					const reason = new Error('caller gave up');
-					let ran = false;
-					const waiting = lock(await peer())(
-						key,
-						async () => {
-							ran = true;
-						},
-						{ signal: controller.signal },
-					);
-					await sleep(50);
-					const abortedAt = performance.now();
-					controller.abort(reason);
-					await expect(within(waiting, 2_000, 'the aborted wait')).rejects.toBe(reason);
-					expect(performance.now() - abortedAt).toBeLessThan(500);
-					release();
-					await holding;
-					expect(ran).toBe(false);
-					expect(await lock(await peer())(key, async () => 'after')).toBe('after');
-				});
-			} else {
-				it.todo(`${name}: withLock honours { signal } while waiting`);
-			}
-
-			if (lockFeatures.boundsDeadHolder) {
-				it('a holder that never settles blocks the key for about its ttl, not forever', async ({ skip }) => {
-					if (!store.withLock) return skip('optional, and this store has none');
-					const key = newKey();
-					void lock(store)(key, () => new Promise<never>(() => undefined), { ttl: 400 });
-					await sleep(20);
-					const started = performance.now();
-					const next = lock(await peer())(key, async () => 'taken over', { ttl: 400 });
-					expect(await within(next, 5_000, 'the next holder')).toBe('taken over');
-					const waited = performance.now() - started;
-					expect(waited).toBeGreaterThanOrEqual(250);
-					expect(waited).toBeLessThan(2_500);
-				});
-			} else {
-				it.todo(`${name}: withLock bounds a holder that never settles by { ttl }`);
-			}
-		});
+				if (features.lockBoundsDeadHolder) {
+					it('a holder that never settles blocks the key for about its ttl, not forever', async () => {
+						const key = newKey();
+						void lock(store)(key, () => new Promise<never>(() => undefined), { ttl: 400 });
+						await sleep(20);
+						const started = performance.now();
+						const next = lock(await peer())(key, async () => 'taken over', { ttl: 400 });
+						expect(await within(next, 5_000, 'the next holder')).toBe('taken over');
+						const waited = performance.now() - started;
+						expect(waited).toBeGreaterThanOrEqual(250);
+						expect(waited).toBeLessThan(2_500);
+					});
+				}
+			});
 	});
 }

@@ -59,7 +59,7 @@ function expectEveryCallSucceeded(reports: CallsReport[]): void {
 }
 
 describe.skipIf(!binary)('many processes, one session, through RedisTokenStore', () => {
-	it('a killed lock holder blocks the session at most lockTtl (1 000 ms), then the lock is free', async () => {
+	it('a killed lock holder blocks the session for its lease (lockTtl 1 000 ms; under 5 s on a loaded machine), not until waiters give up; then the lock is free', async () => {
 		const keyPrefix = newPrefix();
 		const holder = startWorker(WORKER, {
 			mode: 'hold-lock',
@@ -81,9 +81,11 @@ describe.skipIf(!binary)('many processes, one session, through RedisTokenStore',
 			const killedAt = performance.now();
 			await store.withLock('session', async () => undefined);
 			const blocked = performance.now() - killedAt;
-			// The last renewal was at most a third of the lease before the kill; the key expires a lease after it.
-			expect(blocked).toBeGreaterThanOrEqual(400);
-			expect(blocked).toBeLessThanOrEqual(1_000 + 400);
+			// The key expires a lease after the last renewal, which was at most a third of a lease before the kill on
+			// an idle machine, earlier on a loaded one. The bounds catch what they are for: a lock freed at the kill
+			// (0 ms) and one held until the waiters give up (lockWaitTimeout, 60 s), with room for a loaded machine.
+			expect(blocked).toBeGreaterThanOrEqual(100);
+			expect(blocked).toBeLessThanOrEqual(5_000);
 		} finally {
 			await store.close();
 		}

@@ -102,7 +102,8 @@ describe.each(transports)('faults over $name', (transport) => {
 		expect(Date.now() - startedAt).toBeGreaterThanOrEqual(190);
 		const stopAt = Date.now();
 		await started.stop();
-		expect(Date.now() - stopAt).toBeLessThan(100);
+		// A stop that waited for the hung connection would not end at all.
+		expect(Date.now() - stopAt).toBeLessThan(1_000);
 	});
 
 	it('rejects malformed faults and options at injection', async () => {

@@ -24,15 +24,15 @@ describe('createEmulator (node server)', () => {
 		}
 	});
 
-	it('close() ends a hanging request the client never aborted, in under 100 ms', async () => {
+	it('close() ends a hanging request the client never aborted, in under 1 s (the client would wait 5 s)', async () => {
 		const emulator = await createEmulator();
 		emulator.injectFault({ kind: 'hang' });
-		const request = fetch(`${emulator.url}/identity-server/connect/token`, { method: 'POST', signal: AbortSignal.timeout(2000) });
+		const request = fetch(`${emulator.url}/identity-server/connect/token`, { method: 'POST', signal: AbortSignal.timeout(5_000) });
 		// Let the request reach the server before closing.
 		await new Promise((resolve) => setTimeout(resolve, 50));
 		const startedAt = Date.now();
 		await emulator.close();
-		expect(Date.now() - startedAt).toBeLessThan(100);
+		expect(Date.now() - startedAt).toBeLessThan(1_000);
 		await expect(request).rejects.toThrow(TypeError);
 	});
 
