@@ -23,6 +23,8 @@ export const ErrorCode = {
 	RevocationUnsupported: 'ERR_REVOCATION_UNSUPPORTED',
 	/** The session's lock could not be taken (another tab or process kept it too long). */
 	Lock: 'ERR_LOCK',
+	/** The token store failed: unreachable, timed out, or refused (Redis, IndexedDB, the file store…). */
+	Store: 'ERR_STORE',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -161,6 +163,25 @@ export class RequestNotReplayableError extends TokenkeeperError {
 	}
 }
 
+/**
+ * The token store failed: Redis unreachable or too slow, IndexedDB refusing to open, a file that cannot be written.
+ * `store` names it (`Redis at 10.0.0.5:6379`, never a password); the driver's error is the `cause`.
+ */
+export class StoreError extends TokenkeeperError {
+	override readonly name: string = 'StoreError';
+	/** Which store failed, for a person: e.g. `Redis at 127.0.0.1:6379`. */
+	declare readonly store: string;
+
+	constructor(message: string, options: TokenkeeperErrorOptions & { store: string }) {
+		super(ErrorCode.Store, message, options);
+		this.store = options.store;
+	}
+
+	override toJSON(): Record<string, unknown> {
+		return { ...super.toJSON(), store: this.store };
+	}
+}
+
 /** True for any error thrown by any copy (ESM or CJS) of tokenkeeper. */
 export function isTokenkeeperError(value: unknown): value is TokenkeeperError {
 	return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[brand] === true;
@@ -174,4 +195,9 @@ export function isOAuthError(value: unknown): value is OAuthError {
 /** True for a {@link LoginRequiredError} from any copy of tokenkeeper. */
 export function isLoginRequiredError(value: unknown): value is LoginRequiredError {
 	return isTokenkeeperError(value) && value.code === ErrorCode.LoginRequired;
+}
+
+/** True for a {@link StoreError} from any copy of tokenkeeper. */
+export function isStoreError(value: unknown): value is StoreError {
+	return isTokenkeeperError(value) && value.code === ErrorCode.Store;
 }

@@ -16,11 +16,13 @@ export {
 	ErrorCode,
 	isLoginRequiredError,
 	isOAuthError,
+	isStoreError,
 	isTokenkeeperError,
 	LoginRequiredError,
 	NetworkError,
 	OAuthError,
 	RequestNotReplayableError,
+	StoreError,
 	TokenkeeperError,
 	TokenResponseError,
 } from './errors.js';
