@@ -1,4 +1,5 @@
-export { createTokenManager, isTokenManager } from './manager.js';
+export { createTokenManager } from './manager.js';
+export { isTokenManager } from './token-manager.js';
 export { createClient } from './client/create-client.js';
 export { authFetch } from './client/auth-fetch.js';
 export { squidex } from './providers/squidex.js';
@@ -27,7 +28,7 @@ export {
 	TokenResponseError,
 } from './errors.js';
 
-export type { TokenManager, TokenManagerOptions, GetTokenOptions } from './manager.js';
+export type { TokenManager, TokenManagerOptions, GetTokenOptions } from './token-manager.js';
 export type { ClientOptions } from './client/create-client.js';
 export type { AuthFetchOptions } from './client/auth-fetch.js';
 export type { Auth } from './client/client-options.js';

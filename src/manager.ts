@@ -1,95 +1,38 @@
 import { abortable } from './abortable.js';
-import { createTokenEndpoint, type TokenEndpoint, type TransportOptions } from './endpoint/index.js';
-import { LoginRequiredError, type TokenkeeperError } from './errors.js';
-import { createEmitter, type TokenManagerEventName, type TokenManagerListener } from './events.js';
+import { createTokenEndpoint, type TokenEndpoint } from './endpoint/index.js';
+import { isStoreError, LoginRequiredError, type StoreError } from './errors.js';
+import { createEmitter } from './events.js';
 import type { GrantParameters } from './grants.js';
 import { requireNonNegative, requireTimerDelay } from './options.js';
-import type { Provider, ProviderEndpoints } from './provider.js';
+import type { Provider } from './provider.js';
+import { createRefreshAhead } from './refresh-ahead.js';
+import { createSessionStore } from './session-store.js';
 import { defaultStore } from './stores/default-store.js';
-import { sameTokenSet, type TokenStore } from './stores/store.js';
+import { sameTokenSet } from './stores/store.js';
+import {
+	defaultKey,
+	freshTokenOf,
+	type GetTokenOptions,
+	managerBrand,
+	type SessionSeam,
+	type TokenManager,
+	type TokenManagerOptions,
+} from './token-manager.js';
 import { createTokenSet, isFresh, withTokenSetChanges, type TokenSet, type TokenSetInit } from './token-set.js';
-import { createTokenSource } from './token-source.js';
-
-/** Options of {@link createTokenManager}. */
-export interface TokenManagerOptions extends TransportOptions {
-	/** Where token sets live. Default: a private in-memory store. */
-	readonly store?: TokenStore | undefined;
-	/** This session's key in the store. Default: derived from provider, endpoint, client id and scope. */
-	readonly key?: string | undefined;
-	/** A token is fresh until this many ms before it expires. Default 30 000. */
-	readonly leeway?: number | undefined;
-	/** Longest time one token request may hold the store's lock, in ms. Default 60 000. */
-	readonly lockTtl?: number | undefined;
-}
-
-/** Options of {@link TokenManager.getToken}. */
-export interface GetTokenOptions {
-	/** Stop waiting; other callers waiting on the same request are not affected. */
-	readonly signal?: AbortSignal | undefined;
-	/** Get a new token even if the cached one looks fresh. Joins a request already in flight. */
-	readonly forceRefresh?: boolean | undefined;
-}
-
-/** Owns one session's tokens: cache, single flight, refresh, rotation, invalidation. */
-export interface TokenManager {
-	readonly provider: Provider;
-	readonly key: string;
-	/** A fresh token set: from the cache when fresh (no I/O), else from one shared token request. */
-	getToken(options?: GetTokenOptions): Promise<TokenSet>;
-	/** Drop `token` if it is still the cached one (rule 4). Resolves `true` when it dropped it. */
-	invalidate(token: string | TokenSet): Promise<boolean>;
-	/** Store tokens obtained elsewhere (e.g. an app's own login); ends a `clear()`. */
-	setTokens(tokens: TokenSet | TokenSetInit): Promise<TokenSet>;
-	/** Forget the session: `getToken()` throws {@link LoginRequiredError} until `setTokens()`. */
-	clear(): Promise<void>;
-	/** Listen to `token`, `login-required` and `error`; returns the function that unsubscribes. */
-	on<E extends TokenManagerEventName>(event: E, listener: TokenManagerListener<E>): () => void;
-}
+import { createTokenSource, type Obtained } from './token-source.js';
 
 /**
- * What a login flow hands to the session's owner, and all it may do with the session: it never touches the
- * store, the lock or the token endpoint itself. Internal: not exported from the package.
+ * What a flight is for: a read that found no fresh token (maybe forced, maybe in the background), a login's
+ * exchange (`grant`), or a token while the store is out of reach (`storeDown`).
  */
-export interface SessionSeam {
-	/** The clock every expiry is computed with. */
-	readonly now: () => number;
-	/** The provider's endpoints (the authorization endpoint, for the login URL). */
-	endpoints(signal?: AbortSignal): Promise<ProviderEndpoints>;
-	/**
-	 * Exchange a grant a person just gave (an authorization code) for the session's first tokens: one token request
-	 * inside the session's single flight and lock, stored and announced like any other (rule 8).
-	 */
-	login(grant: GrantParameters, signal?: AbortSignal): Promise<TokenSet>;
-	/**
-	 * Revoke the session's tokens at the provider (RFC 7009), then clear it, whatever the revocation said.
-	 * `revoked`: there were tokens, and every one was revoked.
-	 */
-	logout(): Promise<{ readonly revoked: boolean; readonly errors: readonly TokenkeeperError[] }>;
-}
-
-/** What a flight is for: a read that found no fresh token (maybe forced), or, with `grant`, a login's exchange. */
 interface FlightPlan {
 	readonly seen?: TokenSet | undefined;
 	readonly force?: boolean;
+	/** A refresh-ahead: one attempt, and nobody waits for it. */
+	readonly background?: boolean;
 	readonly grant?: GrantParameters;
 	readonly signal?: AbortSignal | undefined;
-}
-
-const managerBrand = Symbol.for('tokenkeeper.manager');
-
-/** True for a TokenManager from any copy of tokenkeeper. */
-export function isTokenManager(value: unknown): value is TokenManager {
-	return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[managerBrand] === true;
-}
-
-/**
- * The store key of a provider's session when none is given: endpoint, client id, scope and, where the preset
- * knows the user, the username. Never derived from a secret.
- */
-export function defaultKey(provider: Provider): string {
-	const where = provider.issuer ?? provider.endpoints?.token ?? '';
-	const user = provider.username === undefined ? [] : [provider.username];
-	return ['tokenkeeper', provider.name, where, provider.clientId, provider.scope ?? '', ...user].join('|');
+	readonly storeDown?: StoreError;
 }
 
 function requireProvider(provider: Provider): Provider {
@@ -113,11 +56,14 @@ export function createTokenManager(provider: Provider, options: TokenManagerOpti
 export function createManagedSession(provider: Provider, options: TokenManagerOptions = {}): { manager: TokenManager; seam: SessionSeam } {
 	requireProvider(provider);
 	const endpoint: TokenEndpoint = createTokenEndpoint(provider, options);
-	const store = options.store ?? defaultStore();
 	const key = options.key ?? defaultKey(provider);
+	const session = createSessionStore(options.store ?? defaultStore(), key);
 	const leeway = requireNonNegative(options.leeway ?? 30_000, 'leeway');
 	// It becomes the lock's timer (a longer one would fire at once and let a second token request in).
 	const lockTtl = requireTimerDelay(options.lockTtl ?? 60_000, 'lockTtl');
+	const ahead = createRefreshAhead(requireNonNegative(options.refreshAhead ?? 30_000, 'refreshAhead'), leeway, endpoint.now);
+	const storeFailure = options.storeFailure ?? 'bypass';
+	if (storeFailure !== 'bypass' && storeFailure !== 'fail') throw new TypeError('Expected `storeFailure` to be "bypass" or "fail"');
 	const emitter = createEmitter();
 	const fresh = (tokenSet: TokenSet) => isFresh(tokenSet, endpoint.now(), leeway);
 
@@ -132,7 +78,7 @@ export function createManagedSession(provider: Provider, options: TokenManagerOp
 		return error;
 	}
 
-	const { obtain, exchange } = createTokenSource({ provider, endpoint, store, key, fresh, loginRequired });
+	const { obtain, exchange, withoutStore } = createTokenSource({ provider, endpoint, session, fresh, loginRequired });
 
 	function storeTtl(tokenSet: TokenSet): number | undefined {
 		// With a refresh token the entry outlives its access token; without one it is useless once expired.
@@ -140,31 +86,57 @@ export function createManagedSession(provider: Provider, options: TokenManagerOp
 		return Math.max(0, tokenSet.expiresAt - endpoint.now()) + 60_000;
 	}
 
+	/** Keep and announce a new token set. A store that fails to save it costs an `error` event, never the tokens. */
+	async function adopt({ tokenSet, source }: Obtained): Promise<TokenSet> {
+		cleared = false;
+		try {
+			await session.write(tokenSet, storeTtl(tokenSet));
+		} catch (error) {
+			if (!isStoreError(error)) throw error;
+			emitter.emit('error', { error });
+		}
+		emitter.emit('token', { tokenSet, source });
+		return tokenSet;
+	}
+
+	/** Inside the lock: re-read (another process or tab may have done the work already), then one token request. */
+	async function underLock(plan: FlightPlan, startedIn: number): Promise<TokenSet> {
+		for (;;) {
+			const current = await session.read();
+			if (!plan.grant && current && fresh(current) && !(plan.force && sameTokenSet(current, plan.seen))) return current;
+			const obtained = plan.grant
+				? await exchange(plan.grant, current, plan.signal)
+				: await obtain(current, plan.background ? 0 : undefined);
+			if (generation !== startedIn) {
+				// clear() or setTokens() ran meanwhile: their outcome wins over this request's.
+				if (cleared) throw loginRequired('The session was cleared while a token request was in flight: log in again.');
+				startedIn = generation;
+				// Unless the answer continues the session now stored (a refused refresh adopts what setTokens() stored),
+				// it is dropped, and everyone waiting gets the new session: as it is if fresh, else refreshed.
+				// A login's code is spent, so its answer is never dropped.
+				if (!plan.grant && !sameTokenSet(await session.read(), obtained.replaces)) continue;
+			}
+			return adopt(obtained);
+		}
+	}
+
 	/** One token request for the session, inside the store's lock when it has one (rule 8). */
 	async function runFlight(plan: FlightPlan, startedIn: number): Promise<TokenSet> {
-		const locked = async (): Promise<TokenSet> => {
-			for (;;) {
-				// Inside the lock, re-read: another process or tab may have done the work already.
-				const current = await store.get(key);
-				if (!plan.grant && current && fresh(current) && !(plan.force && sameTokenSet(current, plan.seen))) return current;
-				const { tokenSet, source, replaces } = plan.grant ? await exchange(plan.grant, current, plan.signal) : await obtain(current);
-				if (generation !== startedIn) {
-					// clear() or setTokens() ran meanwhile: their outcome wins over this request's.
-					if (cleared) throw loginRequired('The session was cleared while a token request was in flight: log in again.');
-					startedIn = generation;
-					// Unless the answer continues the session now stored (a refused refresh adopts what setTokens() stored),
-					// it is dropped, and everyone waiting gets the new session: as it is if fresh, else refreshed.
-					// A login's code is spent, so its answer is never dropped.
-					if (!plan.grant && !sameTokenSet(await store.get(key), replaces)) continue;
-				}
-				cleared = false;
-				await store.set(key, tokenSet, { ttl: storeTtl(tokenSet) });
-				emitter.emit('token', { tokenSet, source });
-				return tokenSet;
-			}
-		};
 		try {
-			return store.withLock ? await store.withLock(key, locked, { ttl: lockTtl, signal: plan.signal }) : await locked();
+			try {
+				if (plan.storeDown) throw plan.storeDown;
+				return await session.locked(() => underLock(plan, startedIn), { ttl: lockTtl, signal: plan.signal });
+			} catch (error) {
+				// The store is out of reach: go on without it where nothing can be rotated twice (see `storeFailure`).
+				const bypassed = isStoreError(error) && !plan.grant && storeFailure === 'bypass' ? await withoutStore() : undefined;
+				if (!bypassed) throw error;
+				if (generation !== startedIn && cleared)
+					throw loginRequired('The session was cleared while a token request was in flight: log in again.');
+				emitter.emit('error', { error });
+				session.keep(bypassed.tokenSet);
+				emitter.emit('token', { tokenSet: bypassed.tokenSet, source: bypassed.source });
+				return bypassed.tokenSet;
+			}
 		} catch (error) {
 			emitter.emit('error', { error });
 			throw error;
@@ -180,30 +152,56 @@ export function createManagedSession(provider: Provider, options: TokenManagerOp
 		return flight;
 	}
 
+	/** Rule 1: the fresh token this process holds, with no I/O; a read near its end starts one background refresh. */
+	function freshToken(): TokenSet | undefined {
+		const near = session.near;
+		if (cleared || !near || !fresh(near)) return undefined;
+		if (!inflight && ahead.due(near)) {
+			startFlight({ seen: near, force: true, background: true }, generation).then(ahead.succeeded, ahead.failed);
+		}
+		return near;
+	}
+
 	const manager: TokenManager = {
 		provider,
 		key,
 		async getToken({ signal, forceRefresh = false }: GetTokenOptions = {}) {
 			signal?.throwIfAborted();
 			if (cleared) throw loginRequired('The session was cleared: log in again, or call setTokens().');
+			const near = forceRefresh ? undefined : freshToken();
+			if (near) return near;
+			if (inflight) return abortable(inflight, signal);
 			// Taken before the read: a clear() while it is awaited must still stop this caller's token request.
 			const startedIn = generation;
-			const cached = await store.get(key);
-			// Rule 1: a fresh cached token costs no I/O.
-			if (!forceRefresh && cached && fresh(cached)) return cached;
-			return abortable(inflight ?? startFlight({ seen: cached, force: forceRefresh }, startedIn), signal);
+			let stored: TokenSet | undefined;
+			try {
+				stored = await session.read();
+			} catch (error) {
+				// One store timeout per call: the flight goes straight to what it can do without the store.
+				if (!isStoreError(error)) throw error;
+				return abortable(inflight ?? startFlight({ storeDown: error }, startedIn), signal);
+			}
+			if (!forceRefresh && stored && fresh(stored)) return freshToken() ?? stored;
+			return abortable(inflight ?? startFlight({ seen: stored, force: forceRefresh }, startedIn), signal);
 		},
 
 		async invalidate(token) {
 			const accessToken = typeof token === 'string' ? token : token.accessToken;
-			const current = await store.get(key);
-			// Rule 4: a late rejection of an older token must not drop the newer one.
-			if (!current || current.accessToken !== accessToken) return false;
 			// Expired at the epoch, not "now": a clock set back later must not bring a rejected token back to life.
-			const expired = withTokenSetChanges(current, { expiresAt: 0 }, endpoint.now());
-			if (store.compareAndSet) return store.compareAndSet(key, current, expired);
-			await store.set(key, expired);
-			return true;
+			const expire = (tokenSet: TokenSet) => withTokenSetChanges(tokenSet, { expiresAt: 0 }, endpoint.now());
+			const near = session.near;
+			const droppedNear = near?.accessToken === accessToken;
+			if (droppedNear) session.keep(expire(near));
+			try {
+				// Rule 4: a late rejection of an older token must not drop the newer one, which the read brings near.
+				const current = await session.read();
+				if (!current || current.accessToken !== accessToken) return droppedNear;
+				return (await session.replace(current, expire(current))) || droppedNear;
+			} catch (error) {
+				if (!isStoreError(error)) throw error;
+				emitter.emit('error', { error });
+				return droppedNear;
+			}
 		},
 
 		async setTokens(tokens) {
@@ -212,20 +210,25 @@ export function createManagedSession(provider: Provider, options: TokenManagerOp
 			const tokenSet = createTokenSet(init, endpoint.now());
 			generation += 1;
 			cleared = false;
-			await store.set(key, tokenSet, { ttl: storeTtl(tokenSet) });
-			emitter.emit('token', { tokenSet, source: 'set' });
+			try {
+				await session.write(tokenSet, storeTtl(tokenSet));
+			} finally {
+				// Kept near even when the store failed (the error then tells the caller the session is not shared).
+				emitter.emit('token', { tokenSet, source: 'set' });
+			}
 			return tokenSet;
 		},
 
 		async clear() {
 			generation += 1;
 			cleared = true;
-			await store.delete(key);
+			await session.remove();
 		},
 
 		on: emitter.on,
 	};
 	Object.defineProperty(manager, managerBrand, { value: true, enumerable: false });
+	Object.defineProperty(manager, freshTokenOf, { value: freshToken, enumerable: false });
 
 	const seam: SessionSeam = {
 		now: endpoint.now,
@@ -239,11 +242,13 @@ export function createManagedSession(provider: Provider, options: TokenManagerOp
 			return abortable(startFlight({ grant, signal }, startedIn), signal);
 		},
 		async logout() {
-			const current = await store.get(key);
+			// The shared session if the store answers, else the one this process holds.
+			const current = await session.read().catch(() => session.near);
 			const errors = current ? await endpoint.revoke(current) : [];
 			await manager.clear();
 			return { revoked: current !== undefined && errors.length === 0, errors };
 		},
+		reportStoreFailure: (error) => emitter.emit('error', { error }),
 	};
 	return { manager: Object.freeze(manager), seam };
 }

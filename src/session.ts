@@ -1,4 +1,5 @@
-import { createManagedSession, type SessionSeam, type TokenManager, type TokenManagerOptions } from './manager.js';
+import { createManagedSession } from './manager.js';
+import type { SessionSeam, TokenManager, TokenManagerOptions } from './token-manager.js';
 import type { Provider } from './provider.js';
 import { storeForKind, type TokenStorageKind } from './stores/storage-kind.js';
 
@@ -13,5 +14,10 @@ export interface SessionOptions extends TokenManagerOptions {
  * is chosen here, by kind, so that a flow never picks or touches one itself.
  */
 export function openSession(provider: Provider, options: SessionOptions = {}): { manager: TokenManager; seam: SessionSeam } {
-	return createManagedSession(provider, { ...options, store: options.store ?? storeForKind(options.storage ?? 'session') });
+	// A store that falls back to this tab's memory says so through the manager's `error` event.
+	let seam: SessionSeam | undefined;
+	const store = options.store ?? storeForKind(options.storage ?? 'session', ({ error }) => seam?.reportStoreFailure(error));
+	const session = createManagedSession(provider, { ...options, store });
+	seam = session.seam;
+	return session;
 }

@@ -108,10 +108,15 @@ export function withTokenSetChanges(tokenSet: TokenSet, changes: Partial<TokenSe
  * is reused for 10 s instead of being fetched on every call.
  */
 export function isFresh(tokenSet: TokenSet, now: number, leeway: number): boolean {
-	if (tokenSet.expiresAt === undefined) return true;
+	return now < freshUntil(tokenSet, leeway);
+}
+
+/** When the token set stops being fresh (see {@link isFresh}), in epoch ms; infinite without an expiry. */
+export function freshUntil(tokenSet: TokenSet, leeway: number): number {
+	if (tokenSet.expiresAt === undefined) return Number.POSITIVE_INFINITY;
 	const { receivedAt } = tokenSet;
 	const lifetime = receivedAt === undefined ? Number.POSITIVE_INFINITY : tokenSet.expiresAt - receivedAt;
-	return now < tokenSet.expiresAt - Math.min(leeway, Math.max(0, lifetime / 2));
+	return tokenSet.expiresAt - Math.min(leeway, Math.max(0, lifetime / 2));
 }
 
 /** A plain record of every field, tokens included: for stores that serialise. Never log it. */

@@ -2,7 +2,8 @@ import type { TokenEndpoint } from './endpoint/index.js';
 import { isOAuthError, LoginRequiredError } from './errors.js';
 import { clientCredentialsGrant, passwordGrant, refreshTokenGrant, type GrantParameters } from './grants.js';
 import type { Provider } from './provider.js';
-import { sameTokenSet, type TokenStore } from './stores/store.js';
+import type { SessionStore } from './session-store.js';
+import { sameTokenSet } from './stores/store.js';
 import { withTokenSetChanges, type TokenSet } from './token-set.js';
 
 /** A token request's answer, and the stored token set it takes the place of (`undefined`: none). */
@@ -16,8 +17,7 @@ export interface Obtained {
 export interface TokenSourceContext {
 	readonly provider: Provider;
 	readonly endpoint: TokenEndpoint;
-	readonly store: TokenStore;
-	readonly key: string;
+	readonly session: SessionStore;
 	readonly fresh: (tokenSet: TokenSet) => boolean;
 	/** The error to throw when only a person can go on; it also tells the listeners. */
 	readonly loginRequired: (message: string, cause?: unknown) => LoginRequiredError;
@@ -28,46 +28,51 @@ export interface TokenSourceContext {
  * the refresh token, the primary grant, or a login's exchange. Rule 3 lives here.
  */
 export function createTokenSource(context: TokenSourceContext) {
-	const { provider, endpoint, store, key, fresh, loginRequired } = context;
+	const { provider, endpoint, session, fresh, loginRequired } = context;
 
 	const canGrantUnattended =
 		provider.primaryGrant.type === 'client_credentials' ||
 		(provider.primaryGrant.type === 'password' && provider.primaryGrant.credentials !== undefined);
 
-	async function primaryGrant(): Promise<TokenSet> {
+	// `retries` overrides the transport's for one request: a background refresh makes a single attempt.
+	async function primaryGrant(retries?: number): Promise<TokenSet> {
 		const grant = provider.primaryGrant;
 		if (grant.type === 'password' && grant.credentials) {
-			return endpoint.requestToken(passwordGrant(await grant.credentials(), provider.scope));
+			return endpoint.requestToken(passwordGrant(await grant.credentials(), provider.scope), { retries });
 		}
-		return endpoint.requestToken(clientCredentialsGrant(provider.scope));
+		return endpoint.requestToken(clientCredentialsGrant(provider.scope), { retries });
 	}
 
-	async function refreshGrant(current: TokenSet & { refreshToken: string }): Promise<TokenSet> {
-		const next = await endpoint.requestToken(refreshTokenGrant(current.refreshToken, provider.scope));
+	async function refreshGrant(current: TokenSet & { refreshToken: string }, retries?: number): Promise<TokenSet> {
+		const next = await endpoint.requestToken(refreshTokenGrant(current.refreshToken, provider.scope), { retries });
 		// Rule 3: a server that does not rotate sends no refresh token; the old one stays valid.
 		if (next.refreshToken !== undefined) return next;
 		return withTokenSetChanges(next, { refreshToken: current.refreshToken }, endpoint.now());
 	}
 
-	/** Rule 3 (refresh before re-login) and rule 8 (re-read before declaring the session dead). */
-	async function obtain(current: TokenSet | undefined, retriesAfterRotation = 1): Promise<Obtained> {
+	/**
+	 * Rule 3 (refresh before re-login) and rule 8 (re-read before declaring the session dead). `retries` limits the
+	 * request's retries (a background refresh: none).
+	 */
+	async function obtain(current: TokenSet | undefined, retries?: number, retriesAfterRotation = 1): Promise<Obtained> {
 		if (current?.refreshToken !== undefined) {
 			try {
-				return { tokenSet: await refreshGrant(current as TokenSet & { refreshToken: string }), source: 'refresh', replaces: current };
+				const tokenSet = await refreshGrant(current as TokenSet & { refreshToken: string }, retries);
+				return { tokenSet, source: 'refresh', replaces: current };
 			} catch (error) {
 				// Network errors, timeouts and 5xx never cost the session its refresh token.
 				if (!isOAuthError(error) || !provider.isRefreshRejected(error)) throw error;
-				const latest = await store.get(key);
+				const latest = await session.read();
 				if (latest && !sameTokenSet(latest, current) && retriesAfterRotation > 0) {
 					// Another tab or process rotated the refresh token while we used the old one.
 					if (fresh(latest)) return { tokenSet: latest, source: 'refresh', replaces: latest };
-					return obtain(latest, retriesAfterRotation - 1);
+					return obtain(latest, retries, retriesAfterRotation - 1);
 				}
-				await dropSession(current);
+				await session.replace(current, undefined);
 				if (!canGrantUnattended) {
 					throw loginRequired(`The refresh token was refused (${error.error}): the session has ended. Log in again.`, error);
 				}
-				return { tokenSet: await primaryGrant(), source: 'grant', replaces: undefined };
+				return { tokenSet: await primaryGrant(retries), source: 'grant', replaces: undefined };
 			}
 		} else if (!canGrantUnattended) {
 			throw loginRequired(
@@ -76,18 +81,22 @@ export function createTokenSource(context: TokenSourceContext) {
 					: 'No tokens yet: log in first (or call setTokens()).',
 			);
 		}
-		return { tokenSet: await primaryGrant(), source: 'grant', replaces: current };
+		return { tokenSet: await primaryGrant(retries), source: 'grant', replaces: current };
 	}
 
-	async function dropSession(current: TokenSet): Promise<void> {
-		if (store.compareAndSet) await store.compareAndSet(key, current, undefined);
-		else await store.delete(key);
+	/**
+	 * While the store is out of reach: the primary grant, when it needs no person and rotates nothing. A refresh
+	 * token is never used without the store's lock (another process may be rotating it): `undefined` then.
+	 */
+	async function withoutStore(): Promise<Obtained | undefined> {
+		if (!canGrantUnattended) return undefined;
+		return { tokenSet: await primaryGrant(), source: 'grant', replaces: undefined };
 	}
 
 	/** A login's exchange: a refused code is spent, and only a new login can help. */
 	async function exchange(grant: GrantParameters, current: TokenSet | undefined, signal: AbortSignal | undefined): Promise<Obtained> {
 		try {
-			return { tokenSet: await endpoint.requestToken(grant, signal), source: 'grant', replaces: current };
+			return { tokenSet: await endpoint.requestToken(grant, { signal }), source: 'grant', replaces: current };
 		} catch (error) {
 			if (isOAuthError(error) && error.error === 'invalid_grant') {
 				throw new LoginRequiredError('The authorization code expired or was already used: log in again.', { cause: error });
@@ -96,5 +105,5 @@ export function createTokenSource(context: TokenSourceContext) {
 		}
 	}
 
-	return { obtain, exchange };
+	return { obtain, exchange, withoutStore };
 }

@@ -1,4 +1,5 @@
-import { createTokenManager, isTokenManager, type TokenManager } from '../manager.js';
+import { createTokenManager } from '../manager.js';
+import { isTokenManager, type TokenManager } from '../token-manager.js';
 import type { Provider } from '../provider.js';
 
 /** A provider (a manager is made for it) or a ready TokenManager. */

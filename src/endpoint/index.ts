@@ -19,8 +19,14 @@ export interface TokenEndpoint {
 	readonly now: () => number;
 	/** The provider's endpoints: configured, or discovered once from its issuer. */
 	endpoints(signal?: AbortSignal): Promise<ProviderEndpoints>;
-	/** One token request, retried on transient failures (rule 6). */
-	requestToken(grant: GrantParameters, signal?: AbortSignal): Promise<TokenSet>;
+	/**
+	 * One token request, retried on transient failures (rule 6); `retries` overrides the transport's for this request,
+	 * `signal` stops it.
+	 */
+	requestToken(
+		grant: GrantParameters,
+		options?: { readonly signal?: AbortSignal | undefined; readonly retries?: number | undefined },
+	): Promise<TokenSet>;
 	/** Revoke a session's tokens (RFC 7009); resolves with what failed, never throws. */
 	revoke(tokenSet: TokenSet): Promise<TokenkeeperError[]>;
 }
@@ -31,7 +37,8 @@ export function createTokenEndpoint(provider: Provider, options: TransportOption
 	return {
 		now: transport.now,
 		endpoints: (signal) => resolveEndpoints(provider, transport, signal),
-		requestToken: (grant, signal) => requestToken(provider, grant, transport, signal),
+		requestToken: (grant, { signal, retries } = {}) =>
+			requestToken(provider, grant, retries === undefined ? transport : { ...transport, retry: { ...transport.retry, retries } }, signal),
 		revoke: (tokenSet) => revokeTokenSet(provider, tokenSet, transport),
 	};
 }

@@ -1,7 +1,7 @@
 import { AuthorizationResponseError, type TokenkeeperError } from '../errors.js';
 import { authorizationCodeGrant } from '../grants.js';
 import { sessionStorageOrMemory, type KeyValueStorage } from '../key-value-storage.js';
-import type { TokenManager } from '../manager.js';
+import type { TokenManager } from '../token-manager.js';
 import { computeCodeChallenge, generateCodeVerifier, generateState } from '../pkce.js';
 import type { Provider } from '../provider.js';
 import { openSession, type SessionOptions } from '../session.js';

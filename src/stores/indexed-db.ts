@@ -1,5 +1,6 @@
-import { fromTokenSetRecord, toTokenSetRecord, type TokenSet } from '../token-set.js';
+import { StoreError } from '../errors.js';
 import { createMemoryStorage, type KeyValueStorage } from '../key-value-storage.js';
+import { fromTokenSetRecord, toTokenSetRecord, type TokenSet } from '../token-set.js';
 import { sameTokenSet, type TokenStore } from './store.js';
 import { createTabLock, type LockManagerLike } from './tab-lock.js';
 
@@ -13,6 +14,11 @@ export interface IndexedDbStoreOptions {
 	readonly locks?: LockManagerLike | null | undefined;
 	/** Where the lock's fallback lease lives when Web Locks are missing. Default `localStorage`. */
 	readonly lockStorage?: KeyValueStorage | undefined;
+	/**
+	 * Called once if IndexedDB fails (it cannot open in a private window, the user cleared site data, the disk is
+	 * full): the store then keeps sessions in this tab's memory, unshared and gone with the tab, instead of failing.
+	 */
+	readonly onFallback?: ((event: { readonly error: StoreError }) => void) | undefined;
 }
 
 const STORE = 'tokens';
@@ -76,32 +82,69 @@ export function createIndexedDbStore(options: IndexedDbStoreOptions = {}): Token
 		return typeof until === 'number' && until <= Date.now() ? undefined : fromTokenSetRecord(value);
 	};
 	const read = async (store: IDBObjectStore, key: string): Promise<TokenSet | undefined> => live(await promised(store.get(key)));
-	// A full disk (QuotaExceededError) must not lose the session: it is then kept in memory for this tab.
-	const overflow = new Map<string, ReturnType<typeof entry>>();
+	// When IndexedDB fails (it cannot open, the disk is full, site data was cleared), the session must not be
+	// lost: from then on this tab keeps it in memory, and says so once.
+	const memory = new Map<string, ReturnType<typeof entry>>();
+	let fallenBack = false;
+	function fallBack(error: unknown): void {
+		if (fallenBack) return;
+		fallenBack = true;
+		const said = error instanceof Error && error.message ? ` (${error.message})` : '';
+		options.onFallback?.({
+			error: new StoreError(
+				`IndexedDB failed${said}: this tab keeps the session in memory, unshared with other tabs and gone when it closes.`,
+				{ store: 'IndexedDB', cause: error },
+			),
+		});
+	}
+	/** `inDatabase`, or `inMemory` once IndexedDB has failed. */
+	async function either<T>(inDatabase: () => Promise<T>, inMemory: () => T): Promise<T> {
+		if (!fallenBack) {
+			try {
+				return await inDatabase();
+			} catch (error) {
+				fallBack(error);
+			}
+		}
+		return inMemory();
+	}
+	const fromMemory = (key: string) => live(memory.get(key));
+	const toMemory = (key: string, value: ReturnType<typeof entry> | undefined) => void (value ? memory.set(key, value) : memory.delete(key));
 
 	return {
-		get: async (key) => (overflow.has(key) ? live(overflow.get(key)) : transaction('readonly', (store) => read(store, key))),
-		async set(key, tokenSet, setOptions) {
+		get: (key) =>
+			either(
+				() => transaction('readonly', (store) => read(store, key)),
+				() => fromMemory(key),
+			),
+		set(key, tokenSet, setOptions) {
 			const value = entry(tokenSet, setOptions?.ttl);
-			try {
-				await transaction('readwrite', async (store) => void (await promised(store.put(value, key))));
-				overflow.delete(key);
-			} catch {
-				overflow.set(key, value);
-			}
+			return either(
+				() => transaction('readwrite', async (store) => void (await promised(store.put(value, key)))),
+				() => toMemory(key, value),
+			);
 		},
-		async delete(key) {
-			overflow.delete(key);
-			await transaction('readwrite', async (store) => void (await promised(store.delete(key))));
-		},
+		delete: (key) =>
+			either(
+				() => transaction('readwrite', async (store) => void (await promised(store.delete(key)))),
+				() => toMemory(key, undefined),
+			),
 		// One readwrite transaction: the compare and the write cannot interleave with another tab's.
 		compareAndSet: (key, expected, next) =>
-			transaction('readwrite', async (store) => {
-				if (!sameTokenSet(await read(store, key), expected)) return false;
-				if (next === undefined) await promised(store.delete(key));
-				else await promised(store.put(entry(next), key));
-				return true;
-			}),
+			either(
+				() =>
+					transaction('readwrite', async (store) => {
+						if (!sameTokenSet(await read(store, key), expected)) return false;
+						if (next === undefined) await promised(store.delete(key));
+						else await promised(store.put(entry(next), key));
+						return true;
+					}),
+				() => {
+					if (!sameTokenSet(fromMemory(key), expected)) return false;
+					toMemory(key, next && entry(next));
+					return true;
+				},
+			),
 		withLock: (key, fn, lockOptions) => withTabLock(`tokenkeeper:lock:${key}`, fn, lockOptions?.signal, lockOptions?.ttl),
 	};
 }

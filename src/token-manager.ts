@@ -1,0 +1,109 @@
+/**
+ * The token manager's public shape: its options, its methods, and the internal seam a login flow uses.
+ * The implementation is in manager.ts.
+ */
+import type { TransportOptions } from './endpoint/index.js';
+import type { StoreError, TokenkeeperError } from './errors.js';
+import type { TokenManagerEventName, TokenManagerListener } from './events.js';
+import type { GrantParameters } from './grants.js';
+import type { Provider, ProviderEndpoints } from './provider.js';
+import type { TokenStore } from './stores/store.js';
+import type { TokenSet, TokenSetInit } from './token-set.js';
+
+/** Options of {@link createTokenManager}. */
+export interface TokenManagerOptions extends TransportOptions {
+	/** Where token sets live. Default: a private in-memory store. */
+	readonly store?: TokenStore | undefined;
+	/** This session's key in the store. Default: derived from provider, endpoint, client id and scope. */
+	readonly key?: string | undefined;
+	/** A token is fresh until this many ms before it expires. Default 30 000. */
+	readonly leeway?: number | undefined;
+	/** Longest time one token request may hold the store's lock, in ms. Default 60 000. */
+	readonly lockTtl?: number | undefined;
+	/**
+	 * Refresh-ahead, in ms: a read of a token that stops being fresh within this window returns it at once and starts
+	 * one background refresh, so callers do not wait for the token endpoint. At most half the token's fresh life.
+	 * `0` turns it off. Default 30 000.
+	 */
+	readonly refreshAhead?: number | undefined;
+	/**
+	 * What a token request does when the store cannot be reached. `bypass` (default): a session whose primary grant
+	 * needs no person (client credentials; password with `credentials`) gets a token from the endpoint without the
+	 * store's lock, kept in this process until the store is back; a refresh token is never used without the lock.
+	 * `fail`: every token request fails with the store's error (`ERR_STORE`). A fresh token this process holds is
+	 * served either way.
+	 */
+	readonly storeFailure?: 'bypass' | 'fail' | undefined;
+}
+
+/** Options of {@link TokenManager.getToken}. */
+export interface GetTokenOptions {
+	/** Stop waiting; other callers waiting on the same request are not affected. */
+	readonly signal?: AbortSignal | undefined;
+	/** Get a new token even if the cached one looks fresh. Joins a request already in flight. */
+	readonly forceRefresh?: boolean | undefined;
+}
+
+/** Owns one session's tokens: cache, single flight, refresh, rotation, invalidation. */
+export interface TokenManager {
+	readonly provider: Provider;
+	readonly key: string;
+	/** A fresh token set: from the cache when fresh (no I/O), else from one shared token request. */
+	getToken(options?: GetTokenOptions): Promise<TokenSet>;
+	/** Drop `token` if it is still the cached one (rule 4). Resolves `true` when it dropped it. */
+	invalidate(token: string | TokenSet): Promise<boolean>;
+	/** Store tokens obtained elsewhere (e.g. an app's own login); ends a `clear()`. */
+	setTokens(tokens: TokenSet | TokenSetInit): Promise<TokenSet>;
+	/** Forget the session: `getToken()` throws {@link LoginRequiredError} until `setTokens()`. */
+	clear(): Promise<void>;
+	/** Listen to `token`, `login-required` and `error`; returns the function that unsubscribes. */
+	on<E extends TokenManagerEventName>(event: E, listener: TokenManagerListener<E>): () => void;
+}
+
+/**
+ * What a login flow hands to the session's owner, and all it may do with the session: it never touches the
+ * store, the lock or the token endpoint itself. Internal: not exported from the package.
+ */
+export interface SessionSeam {
+	/** The clock every expiry is computed with. */
+	readonly now: () => number;
+	/** The provider's endpoints (the authorization endpoint, for the login URL). */
+	endpoints(signal?: AbortSignal): Promise<ProviderEndpoints>;
+	/**
+	 * Exchange a grant a person just gave (an authorization code) for the session's first tokens: one token request
+	 * inside the session's single flight and lock, stored and announced like any other (rule 8).
+	 */
+	login(grant: GrantParameters, signal?: AbortSignal): Promise<TokenSet>;
+	/**
+	 * Revoke the session's tokens at the provider (RFC 7009), then clear it, whatever the revocation said.
+	 * `revoked`: there were tokens, and every one was revoked.
+	 */
+	logout(): Promise<{ readonly revoked: boolean; readonly errors: readonly TokenkeeperError[] }>;
+	/** A store that fell back (IndexedDB to memory) tells the session's listeners, as an `error` event. */
+	reportStoreFailure(error: StoreError): void;
+}
+
+/** The fresh token a manager holds, read without a promise: the client's hot path (rule 1). Internal. */
+export const freshTokenOf = Symbol.for('tokenkeeper.freshToken');
+
+/** The fresh token set `manager` holds in memory, or `undefined` when only `getToken()` can tell. */
+export function peekFreshToken(manager: TokenManager): TokenSet | undefined {
+	return (manager as { [freshTokenOf]?: () => TokenSet | undefined })[freshTokenOf]?.();
+}
+
+export const managerBrand = Symbol.for('tokenkeeper.manager');
+
+/** True for a TokenManager from any copy of tokenkeeper. */
+export function isTokenManager(value: unknown): value is TokenManager {
+	return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[managerBrand] === true;
+}
+
+/**
+ * The store key of a provider's session when none is given: endpoint, client id, scope and, where the preset
+ * knows the user, the username. Never derived from a secret.
+ */
+export function defaultKey(provider: Provider): string {
+	const where = provider.issuer ?? provider.endpoints?.token ?? '';
+	const user = provider.username === undefined ? [] : [provider.username];
+	return ['tokenkeeper', provider.name, where, provider.clientId, provider.scope ?? '', ...user].join('|');
+}
