@@ -1,16 +1,27 @@
+import { TokenResponseError } from '../errors.js';
 import type { Transport } from './transport.js';
+
+/**
+ * The most tokenkeeper reads of a token, discovery or revocation endpoint's body: 1 MiB. Real answers are far
+ * smaller (a token response is a few KB even with a large `id_token`; an OpenID discovery document is usually under
+ * 10 KB, the largest about 50 KB), so no real server comes near it, while a broken or hostile one streaming without
+ * end costs at most this much memory and the time to read it, not the whole timeout.
+ */
+export const MAX_RESPONSE_BYTES = 1024 * 1024;
 
 /** What a bounded request ended with, before any meaning is given to the status. */
 export type BoundedOutcome =
 	| { readonly kind: 'response'; readonly response: Response; readonly bodyText: string }
+	/** The body was (or was declared) larger than {@link MAX_RESPONSE_BYTES}; it was not read further. */
+	| { readonly kind: 'too-large'; readonly response: Response }
 	| { readonly kind: 'timeout' }
 	| { readonly kind: 'network'; readonly error: unknown };
 
 /**
- * Send one request to a token, discovery or revocation endpoint and read its whole body, within
- * `transport.timeout` (headers and body together: a server that stalls mid-body cannot hang the caller).
- * The caller's signal aborts at once and rejects with its reason. Redirects are not followed: a 307 from a
- * token endpoint would re-send the client secret to wherever it points.
+ * Send one request to a token, discovery or revocation endpoint and read its body, up to
+ * {@link MAX_RESPONSE_BYTES}, within `transport.timeout` (headers and body together: a server that stalls mid-body
+ * cannot hang the caller). The caller's signal aborts at once and rejects with its reason. Redirects are not
+ * followed: a 307 from a token endpoint would re-send the client secret to wherever it points.
  */
 export async function boundedRequest(
 	url: string,
@@ -35,9 +46,14 @@ export async function boundedRequest(
 		controller.signal.addEventListener('abort', () => reject(controller.signal.reason), { once: true });
 	});
 	aborted.catch(() => undefined);
+	let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
 	try {
 		const response = await Promise.race([transport.fetch(url, { ...init, redirect: 'manual', signal: controller.signal }), aborted]);
-		const bodyText = await Promise.race([response.text(), aborted]);
+		reader = response.body?.getReader();
+		// Refused unread: a server that announces more than the limit would only waste the time to read it.
+		if (Number(response.headers.get('content-length')) > MAX_RESPONSE_BYTES) return { kind: 'too-large', response };
+		const bodyText = reader ? await Promise.race([readText(reader), aborted]) : '';
+		if (bodyText === undefined) return { kind: 'too-large', response };
 		return { kind: 'response', response, bodyText };
 	} catch (error) {
 		if (signal?.aborted) throw signal.reason;
@@ -45,9 +61,39 @@ export async function boundedRequest(
 		return { kind: 'network', error };
 	} finally {
 		clearTimeout(timer);
+		// Cancelling the stream itself, not only aborting the fetch, stops a body whose source ignores the signal.
+		reader?.cancel().catch(() => undefined);
 		if (!controller.signal.aborted) controller.abort();
 		signal?.removeEventListener('abort', onAbort);
 	}
+}
+
+/** The body as UTF-8 text, or `undefined` as soon as it passes {@link MAX_RESPONSE_BYTES}. */
+async function readText(reader: ReadableStreamDefaultReader<Uint8Array>): Promise<string | undefined> {
+	// Streaming decode: a multi-byte character split across two chunks is joined, not replaced.
+	const decoder = new TextDecoder();
+	let text = '';
+	let bytes = 0;
+	for (;;) {
+		const { done, value } = await reader.read();
+		if (done) return text + decoder.decode();
+		bytes += value.byteLength;
+		if (bytes > MAX_RESPONSE_BYTES) return undefined;
+		text += decoder.decode(value, { stream: true });
+	}
+}
+
+/**
+ * The error for a body over {@link MAX_RESPONSE_BYTES}. Never retried: a server that sent that much once will again.
+ * `what` names the endpoint for a person (`token endpoint`); only the host of `url` is shown.
+ */
+export function responseTooLarge(what: string, url: string, response: Response): TokenResponseError {
+	return new TokenResponseError(
+		`The ${what} at ${new URL(url).host} answered ${response.status} with a body too large (more than 1 MiB, where real ` +
+			'answers take a few KB): tokenkeeper stopped reading it. Check that the URL points at the OAuth server, not at a ' +
+			'download or a proxy.',
+		{ status: response.status, response },
+	);
 }
 
 /** A 3xx, or the opaque answer browsers give for `redirect: 'manual'`. */

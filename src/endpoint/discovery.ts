@@ -3,7 +3,7 @@ import { abortable } from '../abortable.js';
 import { NetworkError, TokenResponseError } from '../errors.js';
 import type { Provider, ProviderEndpoints } from '../provider.js';
 import { tryParseJson } from '../try-parse-json.js';
-import { boundedRequest } from './bounded-request.js';
+import { boundedRequest, responseTooLarge } from './bounded-request.js';
 import type { Transport } from './transport.js';
 
 /**
@@ -25,6 +25,7 @@ const discovered = new WeakMap<Provider, Promise<ProviderEndpoints>>();
 async function discover(issuer: string, transport: Transport, signal: AbortSignal | undefined): Promise<ProviderEndpoints> {
 	const url = `${issuer}/.well-known/openid-configuration`;
 	const outcome = await boundedRequest(url, { headers: { accept: 'application/json' } }, transport, signal);
+	if (outcome.kind === 'too-large') throw responseTooLarge('OpenID discovery endpoint', url, outcome.response);
 	if (outcome.kind !== 'response') {
 		throw new NetworkError(`OpenID discovery at ${url} failed (${outcome.kind}). Check \`issuer\` and the network.`, {
 			attempts: 1,

@@ -4,7 +4,7 @@ import { NetworkError, OAuthError, TokenResponseError, type TokenkeeperError } f
 import type { GrantParameters } from '../grants.js';
 import type { Provider } from '../provider.js';
 import type { TokenSet } from '../token-set.js';
-import { boundedRequest, isRedirect } from './bounded-request.js';
+import { boundedRequest, isRedirect, responseTooLarge } from './bounded-request.js';
 import { resolveEndpoints } from './discovery.js';
 import { toRawResponse } from './raw-response.js';
 import { buildTokenRequest, type TokenHttpRequest } from './token-request.js';
@@ -37,6 +37,7 @@ function parseRetryAfter(value: string | null, now: number): number | undefined 
 async function attempt(request: TokenHttpRequest, transport: Transport, signal: AbortSignal | undefined): Promise<TokenSet> {
 	const outcome = await boundedRequest(request.url, { method: 'POST', headers: request.headers, body: request.body }, transport, signal);
 	if (outcome.kind === 'timeout') throw new TransientFailure('timeout', undefined);
+	if (outcome.kind === 'too-large') throw responseTooLarge('token endpoint', request.url, outcome.response);
 	if (outcome.kind === 'network')
 		throw new TransientFailure('network', undefined, (outcome.error as { cause?: unknown })?.cause ?? outcome.error);
 	const { response, bodyText } = outcome;

@@ -1,7 +1,7 @@
 import { ErrorCode, NetworkError, TokenkeeperError } from '../errors.js';
 import type { Provider } from '../provider.js';
 import type { TokenSet } from '../token-set.js';
-import { boundedRequest } from './bounded-request.js';
+import { boundedRequest, responseTooLarge } from './bounded-request.js';
 import { resolveEndpoints } from './discovery.js';
 import { toRawResponse } from './raw-response.js';
 import { buildTokenRequest } from './token-request.js';
@@ -22,6 +22,8 @@ async function revokeToken(
 ): Promise<TokenkeeperError | undefined> {
 	const request = buildTokenRequest(provider, endpoint, { token, token_type_hint: hint });
 	const outcome = await boundedRequest(request.url, { method: 'POST', headers: request.headers, body: request.body }, transport, undefined);
+	// Even with a 200: no revocation endpoint sends a megabyte (a wrong URL serving a file might), so the token may live on.
+	if (outcome.kind === 'too-large') return responseTooLarge('revocation endpoint', endpoint, outcome.response);
 	if (outcome.kind !== 'response') {
 		return new NetworkError(`The revocation endpoint at ${new URL(endpoint).host} could not be reached (${outcome.kind}).`, {
 			attempts: 1,

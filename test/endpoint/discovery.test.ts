@@ -97,6 +97,35 @@ describe('oauth2()', () => {
 			expect((error as TokenResponseError).code).toBe(ErrorCode.TokenResponse);
 		});
 
+		it('a 100 MB document -> TokenResponseError ERR_TOKEN_RESPONSE "too large" after reading about 1 MiB; not cached', async () => {
+			const chunk = new Uint8Array(64 * 1024).fill(0x20);
+			const served = { chunks: 0 };
+			const endless = () =>
+				new HttpResponse(
+					new ReadableStream<Uint8Array>({
+						pull(controller) {
+							served.chunks += 1;
+							if (served.chunks * chunk.byteLength > 100 * 1024 * 1024) controller.close();
+							else controller.enqueue(chunk);
+						},
+					}),
+					{ headers: { 'content-type': 'application/json' } },
+				);
+			const state = discoveryEndpoint(endless, () => HttpResponse.json(DOCUMENT));
+			const provider = oauth2({ issuer: ISSUER, clientId: CLIENT_ID, clientSecret: SECRET });
+			const error = await resolveEndpoints(provider, transport()).catch((e: unknown) => e);
+			expect(error).toBeInstanceOf(TokenResponseError);
+			expect(error).toMatchObject({ code: ErrorCode.TokenResponse, status: 200 });
+			expect((error as Error).message).toContain(
+				'The OpenID discovery endpoint at login.test answered 200 with a body too large (more than 1 MiB',
+			);
+			expect(state.requests).toBe(1);
+			// 1 MiB is 16 chunks; a few more sit in the streams' queues, nowhere near the 1 600 of the whole body.
+			expect(served.chunks).toBeLessThan(40);
+			await expect(resolveEndpoints(provider, transport())).resolves.toMatchObject({ token: DOCUMENT.token_endpoint });
+			expect(state.requests).toBe(2);
+		});
+
 		it('a failed discovery is not cached: the next call tries again and succeeds', async () => {
 			const state = discoveryEndpoint(
 				() => new HttpResponse('<h1>Bad Gateway</h1>', { status: 502, headers: { 'content-type': 'text/html' } }),

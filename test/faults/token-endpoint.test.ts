@@ -15,6 +15,8 @@ import { transports, type Started } from '../_helpers/transports.js';
 const RETRY = { retries: 2, minTimeout: 5, maxTimeout: 20 };
 const TIMEOUT = 200;
 const TEN_YEARS_S = 10 * 365 * 24 * 3600;
+/** Twice the most tokenkeeper reads of an answer (1 MiB). */
+const TWO_MIB = 2 * 1024 * 1024;
 
 interface Row {
 	readonly name: string;
@@ -138,6 +140,24 @@ const rows: Row[] = [
 		requests: 1,
 		within: 500,
 		alsoCheck: (outcome) => expect(rejection(outcome).message).toContain('not valid JSON'),
+	},
+	{
+		name: 'a 200 token response of 2 MiB (a runaway id_token): too large, not retried',
+		faults: [[bearer({ expires_in: 3600, id_token: 'x'.repeat(TWO_MIB) })]],
+		outcome: ErrorCode.TokenResponse,
+		requests: 1,
+		within: 1_000,
+		alsoCheck: (outcome) =>
+			expect(rejection(outcome)).toMatchObject({ status: 200, message: expect.stringContaining('too large (more than 1 MiB') }),
+	},
+	{
+		name: 'a 503 with a 2 MiB page: too large, not retried (a server that sent it once will again)',
+		faults: [[{ kind: 'status', status: 503, body: 'x'.repeat(TWO_MIB), contentType: 'text/html' }]],
+		outcome: ErrorCode.TokenResponse,
+		requests: 1,
+		within: 1_000,
+		alsoCheck: (outcome) =>
+			expect(rejection(outcome)).toMatchObject({ status: 503, message: expect.stringContaining('too large (more than 1 MiB') }),
 	},
 	{
 		name: '200 without access_token',
