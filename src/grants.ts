@@ -38,3 +38,11 @@ export function refreshTokenGrant(refreshToken: string, scope: string | undefine
 export function authorizationCodeGrant(code: string, redirectUri: string, codeVerifier: string): GrantParameters {
 	return { grant_type: 'authorization_code', code, redirect_uri: redirectUri, code_verifier: codeVerifier };
 }
+
+/**
+ * The device access token request: one poll of a device login.
+ * @see https://www.rfc-editor.org/rfc/rfc8628#section-3.4
+ */
+export function deviceCodeGrant(deviceCode: string): GrantParameters {
+	return { grant_type: 'urn:ietf:params:oauth:grant-type:device_code', device_code: deviceCode };
+}

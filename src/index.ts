@@ -12,6 +12,7 @@ export { createMemoryStore } from './stores/memory.js';
 export { createWebStorageStore } from './stores/web-storage.js';
 export { createIndexedDbStore } from './stores/indexed-db.js';
 export { createAuthorizationCodeFlow } from './flow/authorization-code-flow.js';
+export { createDeviceAuthorizationFlow } from './flow/device-authorization-flow.js';
 export {
 	AuthorizationResponseError,
 	ErrorCode,
@@ -59,6 +60,7 @@ export type {
 	LogoutResult,
 } from './flow/authorization-code-flow.js';
 export type { TokenStorageKind } from './stores/storage-kind.js';
+export type { DeviceAuthorizationFlow, DeviceAuthorizationFlowOptions, DeviceLogin } from './flow/device-authorization-flow.js';
 export type { TokenManagerEventName, TokenManagerEvents, TokenManagerListener } from './events.js';
 export type { RetryOptions, TransportOptions } from './endpoint/index.js';
 export type { OAuthErrorFields, TokenkeeperErrorOptions } from './errors.js';

@@ -1,6 +1,6 @@
 import { abortable } from './abortable.js';
 import { createTokenEndpoint, type TokenEndpoint } from './endpoint/index.js';
-import { isStoreError, LoginRequiredError, type StoreError } from './errors.js';
+import { isOAuthError, isStoreError, LoginRequiredError, type StoreError } from './errors.js';
 import { createEmitter } from './events.js';
 import type { GrantParameters } from './grants.js';
 import { requireNonNegative, requireTimerDelay } from './options.js';
@@ -20,6 +20,9 @@ import {
 } from './token-manager.js';
 import { createTokenSet, isFresh, withTokenSetChanges, type TokenSet, type TokenSetInit } from './token-set.js';
 import { createTokenSource, type Obtained } from './token-source.js';
+
+/** The answers to a device login's poll that mean "ask again later" (RFC 8628 3.5). */
+const POLL_AGAIN = new Set(['authorization_pending', 'slow_down']);
 
 /**
  * What a flight is for: a read that found no fresh token (maybe forced, maybe in the background), a login's
@@ -138,7 +141,8 @@ export function createManagedSession(provider: Provider, options: TokenManagerOp
 				return bypassed.tokenSet;
 			}
 		} catch (error) {
-			emitter.emit('error', { error });
+			// A device login's "not yet" is the protocol at work, not a failure worth an event.
+			if (!(plan.grant && isOAuthError(error) && POLL_AGAIN.has(error.error))) emitter.emit('error', { error });
 			throw error;
 		}
 	}
@@ -248,6 +252,7 @@ export function createManagedSession(provider: Provider, options: TokenManagerOp
 			await manager.clear();
 			return { revoked: current !== undefined && errors.length === 0, errors };
 		},
+		call: endpoint.call,
 		reportStoreFailure: (error) => emitter.emit('error', { error }),
 	};
 	return { manager: Object.freeze(manager), seam };

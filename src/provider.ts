@@ -25,7 +25,9 @@ export type PrimaryGrant =
 			/** Asked for the username and password when a password grant is needed; the result is never kept. */
 			readonly credentials?: (() => Promise<PasswordCredentials>) | undefined;
 	  }
-	| { readonly type: 'authorization_code' };
+	| { readonly type: 'authorization_code' }
+	/** A person logs in on another device (RFC 8628): see `createDeviceAuthorizationFlow`. */
+	| { readonly type: 'device_code' };
 
 /** Where the provider's endpoints are. `refresh` defaults to `token`. */
 export interface ProviderEndpoints {
@@ -33,6 +35,8 @@ export interface ProviderEndpoints {
 	readonly refresh?: string | undefined;
 	readonly authorization?: string | undefined;
 	readonly revocation?: string | undefined;
+	/** The device authorization endpoint (RFC 8628), for logins on machines without a browser. */
+	readonly deviceAuthorization?: string | undefined;
 }
 
 /**

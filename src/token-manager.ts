@@ -2,7 +2,7 @@
  * The token manager's public shape: its options, its methods, and the internal seam a login flow uses.
  * The implementation is in manager.ts.
  */
-import type { TransportOptions } from './endpoint/index.js';
+import type { EndpointStep, TransportOptions } from './endpoint/index.js';
 import type { StoreError, TokenkeeperError } from './errors.js';
 import type { TokenManagerEventName, TokenManagerListener } from './events.js';
 import type { GrantParameters } from './grants.js';
@@ -79,6 +79,8 @@ export interface SessionSeam {
 	 * `revoked`: there were tokens, and every one was revoked.
 	 */
 	logout(): Promise<{ readonly revoked: boolean; readonly errors: readonly TokenkeeperError[] }>;
+	/** Run one more endpoint step (a device authorization request…) with the session's provider and transport. */
+	call<T>(step: EndpointStep<T>, signal?: AbortSignal): Promise<T>;
 	/** A store that fell back (IndexedDB to memory) tells the session's listeners, as an `error` event. */
 	reportStoreFailure(error: StoreError): void;
 }

@@ -99,7 +99,8 @@ export function createTokenSource(context: TokenSourceContext) {
 			return { tokenSet: await endpoint.requestToken(grant, { signal }), source: 'grant', replaces: current };
 		} catch (error) {
 			if (isOAuthError(error) && error.error === 'invalid_grant') {
-				throw new LoginRequiredError('The authorization code expired or was already used: log in again.', { cause: error });
+				const what = grant.device_code === undefined ? 'authorization code' : 'device code';
+				throw new LoginRequiredError(`The ${what} expired or was already used: log in again.`, { cause: error });
 			}
 			throw error;
 		}

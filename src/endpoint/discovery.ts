@@ -18,6 +18,7 @@ const DiscoveryDocumentSchema = z.object({
 	token_endpoint: AbsoluteUrl,
 	authorization_endpoint: z.optional(AbsoluteUrl),
 	revocation_endpoint: z.optional(AbsoluteUrl),
+	device_authorization_endpoint: z.optional(AbsoluteUrl),
 });
 
 const discovered = new WeakMap<Provider, Promise<ProviderEndpoints>>();
@@ -50,6 +51,7 @@ async function discover(issuer: string, transport: Transport, signal: AbortSigna
 		token: parsed.data.token_endpoint,
 		authorization: parsed.data.authorization_endpoint,
 		revocation: parsed.data.revocation_endpoint,
+		deviceAuthorization: parsed.data.device_authorization_endpoint,
 	};
 }
 

@@ -8,6 +8,8 @@ import { revokeTokenSet } from './revocation.js';
 import { normalizeTransport, type Transport, type TransportOptions } from './transport.js';
 
 export { redact } from './redaction.js';
+export { type DeviceAuthorization, requestDeviceAuthorization } from './device-authorization.js';
+export type { Transport } from './transport.js';
 export type { RetryOptions, TransportOptions } from './transport.js';
 
 /**
@@ -29,7 +31,15 @@ export interface TokenEndpoint {
 	): Promise<TokenSet>;
 	/** Revoke a session's tokens (RFC 7009); resolves with what failed, never throws. */
 	revoke(tokenSet: TokenSet): Promise<TokenkeeperError[]>;
+	/**
+	 * Run one more endpoint step (e.g. {@link requestDeviceAuthorization}) with this provider and transport, so that
+	 * steps only some apps need are not carried by every bundle.
+	 */
+	call<T>(step: EndpointStep<T>, signal?: AbortSignal): Promise<T>;
 }
+
+/** An endpoint step of the session's provider, run with its transport by {@link TokenEndpoint.call}. */
+export type EndpointStep<T> = (provider: Provider, transport: Transport, signal: AbortSignal | undefined) => Promise<T>;
 
 /** Bind a provider and its transport options (validated now) into a {@link TokenEndpoint}. */
 export function createTokenEndpoint(provider: Provider, options: TransportOptions = {}): TokenEndpoint {
@@ -40,5 +50,6 @@ export function createTokenEndpoint(provider: Provider, options: TransportOption
 		requestToken: (grant, { signal, retries } = {}) =>
 			requestToken(provider, grant, retries === undefined ? transport : { ...transport, retry: { ...transport.retry, retries } }, signal),
 		revoke: (tokenSet) => revokeTokenSet(provider, tokenSet, transport),
+		call: (step, signal) => step(provider, transport, signal),
 	};
 }

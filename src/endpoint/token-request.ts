@@ -14,7 +14,7 @@ export interface TokenHttpRequest {
  * Parameters whose values are secrets: a server that echoes them into an error must not put them in our messages.
  * `token` is what a revocation request (RFC 7009) carries.
  */
-const SECRET_PARAMETERS = ['client_secret', 'password', 'refresh_token', 'code', 'code_verifier', 'assertion', 'token'];
+const SECRET_PARAMETERS = ['client_secret', 'password', 'refresh_token', 'code', 'code_verifier', 'assertion', 'token', 'device_code'];
 
 /** RFC 6749 2.3.1: id and secret are form-encoded before Basic encoding (Squidex ids contain `:`). */
 function basicCredentials(clientId: string, clientSecret: string): string {

@@ -9,6 +9,8 @@ export interface OAuth2Options {
 	readonly authorizationEndpoint?: string | undefined;
 	/** Where `logout()` revokes tokens (RFC 7009), when not discovered from `issuer`. */
 	readonly revocationEndpoint?: string | undefined;
+	/** Where a device login starts (RFC 8628), when not discovered from `issuer`. */
+	readonly deviceAuthorizationEndpoint?: string | undefined;
 	/** For the authorization code flow: where the provider sends the browser back. */
 	readonly redirectUri?: string | undefined;
 	/** The issuer; endpoints are discovered from `{issuer}/.well-known/openid-configuration` once. */
@@ -16,7 +18,7 @@ export interface OAuth2Options {
 	readonly clientId: string;
 	readonly clientSecret?: string | undefined;
 	/** Default `client_credentials`. */
-	readonly grant?: 'client_credentials' | 'password' | 'authorization_code' | undefined;
+	readonly grant?: 'client_credentials' | 'password' | 'authorization_code' | 'device_code' | undefined;
 	/** For the password grant: called when a password grant is needed; its result is never stored. */
 	readonly credentials?: (() => Promise<PasswordCredentials>) | undefined;
 	/** Space-separated, or an array. */
@@ -60,6 +62,7 @@ export function oauth2(given: OAuth2Options): Provider {
 						token: tokenEndpoint,
 						authorization: optionalUrl(options.authorizationEndpoint, 'authorizationEndpoint'),
 						revocation: optionalUrl(options.revocationEndpoint, 'revocationEndpoint'),
+						deviceAuthorization: optionalUrl(options.deviceAuthorizationEndpoint, 'deviceAuthorizationEndpoint'),
 					},
 		bodyEncoding: options.bodyEncoding ?? 'form',
 		scope: scope || undefined,

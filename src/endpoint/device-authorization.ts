@@ -1,0 +1,85 @@
+import * as z from 'zod/mini';
+import { NetworkError, TokenResponseError } from '../errors.js';
+import type { Provider } from '../provider.js';
+import { tryParseJson } from '../try-parse-json.js';
+import { boundedRequest, responseTooLarge } from './bounded-request.js';
+import { resolveEndpoints } from './discovery.js';
+import { toRawResponse } from './raw-response.js';
+import { buildTokenRequest } from './token-request.js';
+import { processErrorResponse } from './token-response.js';
+import type { Transport } from './transport.js';
+
+/**
+ * The device authorization response, as sent on the wire.
+ * @see https://www.rfc-editor.org/rfc/rfc8628#section-3.2
+ */
+const DeviceAuthorizationSchema = z.object({
+	device_code: z.string().check(z.minLength(1)),
+	user_code: z.string().check(z.minLength(1)),
+	verification_uri: z.string().check(z.refine((value) => URL.canParse(value))),
+	verification_uri_complete: z.optional(z.string().check(z.refine((value) => URL.canParse(value)))),
+	expires_in: z.number().check(z.gt(0)),
+	interval: z.optional(z.number().check(z.gte(0))),
+});
+
+/** What the device authorization endpoint granted: what a person needs to log in elsewhere, and the polling terms. */
+export interface DeviceAuthorization {
+	/** Secret: the code this client polls with. Never shown to the person. */
+	readonly deviceCode: string;
+	readonly userCode: string;
+	readonly verificationUri: string;
+	readonly verificationUriComplete: string | undefined;
+	/** Epoch ms after which the codes are dead. */
+	readonly expiresAt: number;
+	/** Seconds between polls; RFC 8628 says 5 when the server names none. */
+	readonly interval: number;
+}
+
+/**
+ * Start a device login: ask the provider for a device code and a user code.
+ * @see https://www.rfc-editor.org/rfc/rfc8628#section-3.1
+ */
+export function requestDeviceAuthorization(scope: string | undefined) {
+	return (provider: Provider, transport: Transport, signal: AbortSignal | undefined) => deviceAuthorization(provider, scope, transport, signal);
+}
+
+async function deviceAuthorization(
+	provider: Provider,
+	scope: string | undefined,
+	transport: Transport,
+	signal: AbortSignal | undefined,
+): Promise<DeviceAuthorization> {
+	const endpoint = (await resolveEndpoints(provider, transport, signal)).deviceAuthorization;
+	if (!endpoint) {
+		throw new TypeError(`Provider ${provider.name} has no device authorization endpoint: set \`deviceAuthorizationEndpoint\`, or use an issuer that has one`);
+	}
+	const request = buildTokenRequest(provider, endpoint, { scope });
+	const outcome = await boundedRequest(request.url, { method: 'POST', headers: request.headers, body: request.body }, transport, signal);
+	if (outcome.kind === 'too-large') throw responseTooLarge('device authorization endpoint', endpoint, outcome.response);
+	if (outcome.kind !== 'response') {
+		throw new NetworkError(`The device authorization endpoint at ${new URL(endpoint).host} could not be reached (${outcome.kind}).`, {
+			attempts: 1,
+			timeout: outcome.kind === 'timeout',
+		});
+	}
+	const receivedAt = transport.now();
+	if (!outcome.response.ok) {
+		throw processErrorResponse(toRawResponse(outcome.response, outcome.bodyText, receivedAt, request.secrets), 'device authorization endpoint');
+	}
+	const parsed = DeviceAuthorizationSchema.safeParse(tryParseJson(outcome.bodyText));
+	if (!parsed.success) {
+		throw new TokenResponseError(
+			`The device authorization endpoint answered ${outcome.response.status} without a usable device code. Check \`deviceAuthorizationEndpoint\`.`,
+			{ status: outcome.response.status, response: outcome.response },
+		);
+	}
+	const wire = parsed.data;
+	return {
+		deviceCode: wire.device_code,
+		userCode: wire.user_code,
+		verificationUri: wire.verification_uri,
+		verificationUriComplete: wire.verification_uri_complete,
+		expiresAt: receivedAt + wire.expires_in * 1000,
+		interval: wire.interval ?? 5,
+	};
+}
