@@ -40,7 +40,8 @@ export interface DeviceAuthorization {
  * @see https://www.rfc-editor.org/rfc/rfc8628#section-3.1
  */
 export function requestDeviceAuthorization(scope: string | undefined) {
-	return (provider: Provider, transport: Transport, signal: AbortSignal | undefined) => deviceAuthorization(provider, scope, transport, signal);
+	return (provider: Provider, transport: Transport, signal: AbortSignal | undefined) =>
+		deviceAuthorization(provider, scope, transport, signal);
 }
 
 async function deviceAuthorization(
@@ -51,7 +52,9 @@ async function deviceAuthorization(
 ): Promise<DeviceAuthorization> {
 	const endpoint = (await resolveEndpoints(provider, transport, signal)).deviceAuthorization;
 	if (!endpoint) {
-		throw new TypeError(`Provider ${provider.name} has no device authorization endpoint: set \`deviceAuthorizationEndpoint\`, or use an issuer that has one`);
+		throw new TypeError(
+			`Provider ${provider.name} has no device authorization endpoint: set \`deviceAuthorizationEndpoint\`, or use an issuer that has one`,
+		);
 	}
 	const request = buildTokenRequest(provider, endpoint, { scope });
 	const outcome = await boundedRequest(request.url, { method: 'POST', headers: request.headers, body: request.body }, transport, signal);
@@ -64,7 +67,10 @@ async function deviceAuthorization(
 	}
 	const receivedAt = transport.now();
 	if (!outcome.response.ok) {
-		throw processErrorResponse(toRawResponse(outcome.response, outcome.bodyText, receivedAt, request.secrets), 'device authorization endpoint');
+		throw processErrorResponse(
+			toRawResponse(outcome.response, outcome.bodyText, receivedAt, request.secrets),
+			'device authorization endpoint',
+		);
 	}
 	const parsed = DeviceAuthorizationSchema.safeParse(tryParseJson(outcome.bodyText));
 	if (!parsed.success) {

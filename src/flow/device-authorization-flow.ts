@@ -33,7 +33,10 @@ export interface DeviceAuthorizationFlow {
 	/** The session's manager: pass it as `auth` to `createClient`. */
 	readonly tokens: TokenManager;
 	/** Start a login: a user code for the person, and `complete()` to wait for them. */
-	start(options?: { readonly scope?: string | readonly string[] | undefined; readonly signal?: AbortSignal | undefined }): Promise<DeviceLogin>;
+	start(options?: {
+		readonly scope?: string | readonly string[] | undefined;
+		readonly signal?: AbortSignal | undefined;
+	}): Promise<DeviceLogin>;
 }
 
 /** What RFC 8628 3.5 says about each error of a poll. */
