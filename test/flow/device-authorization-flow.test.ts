@@ -132,8 +132,6 @@ describe('createDeviceAuthorizationFlow (RFC 8628)', () => {
 			code: ErrorCode.LoginRequired,
 			message: expect.stringMatching(/device code expired or was already used/),
 		});
-		expect(JSON.stringify(error) + String((error as Error).cause && (error as { cause: Error }).cause.message)).not.toContain(
-			'DEVICE-CODE-secret',
-		);
+		expect(JSON.stringify(error) + String((error as { cause?: Error }).cause?.message)).not.toContain('DEVICE-CODE-secret');
 	});
 });
