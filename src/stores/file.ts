@@ -256,8 +256,10 @@ export class FileTokenStore implements TokenStore {
 		return undefined;
 	}
 
+	/** Under the write lock: replace the file whole, then sweep what writers killed mid-write left (it holds tokens). */
 	async #write(file: string, entry: SessionEntry): Promise<void> {
 		await writeFileAtomically(this.#fs, file, encodeSessionEntry(entry));
+		await removeLeftovers(this.#fs, file);
 	}
 
 	/** A mutation: the directory made private, then `work` under the session's write lock (one writer at a time). */
