@@ -47,6 +47,13 @@ export function readMeta(value: unknown): SessionMeta | undefined {
 	return Object.freeze(Object.fromEntries(entries) as Record<string, string>);
 }
 
+/** A `meta` option, checked: an object of strings (a TypeError names the option otherwise). */
+export function requireMeta(value: SessionMeta): SessionMeta {
+	const meta = readMeta(value);
+	if (meta === undefined) throw new TypeError('Expected `meta` to be an object of strings');
+	return meta;
+}
+
 /**
  * Decode a session file. Strict, since the file is on a disk a person can edit: anything that is not exactly a
  * format-1 entry is a problem to report, so that a damaged session is named and kept, not silently replaced.

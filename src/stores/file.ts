@@ -1,30 +1,28 @@
 import path from 'node:path';
-import type { StoreError } from '../errors.js';
 import { requireFunction, requireNonNegative, requirePositiveTimerDelay, requireTimerDelay } from '../options.js';
 import type { TokenSet } from '../token-set.js';
-import { asFileStoreError, tooOpenError, unusableFileError } from './file-errors.js';
-import { decodeSessionFile, encodeSessionEntry, readMeta, type SessionEntry, type SessionMeta } from './file-format.js';
+import { asFileStoreError } from './file-errors.js';
+import { requireMeta, type SessionEntry, type SessionMeta } from './file-format.js';
 import {
 	FILE_SYSTEM,
 	isErrnoError,
 	nodeFileSystem,
-	readFileWithMode,
 	removeFile,
 	removeLeftovers,
 	unlessMissing,
-	writeFileAtomically,
 	type FileStoreSeams,
 	type FileSystem,
 } from './file-io.js';
 import { withFileLock } from './file-lock.js';
+import { checkPrivateDirectory, defaultSessionDir, ensurePrivateDirectory, sessionFileName } from './file-paths.js';
 import {
-	checkPrivateDirectory,
-	defaultSessionDir,
-	ensurePrivateDirectory,
-	isTooOpen,
-	SESSION_FILE_NAME,
-	sessionFileName,
-} from './file-paths.js';
+	inspectSessionFile,
+	listSessionFiles,
+	moveAside,
+	writeSessionFile,
+	type FileSession,
+	type UnreadableSessionFile,
+} from './file-session.js';
 import { sameTokenSet, type TokenStore, type TokenStoreLockOptions, type TokenStoreSetOptions } from './store.js';
 
 /** Options of {@link FileTokenStore}. */
@@ -50,35 +48,8 @@ export interface FileTokenStoreSetOptions extends TokenStoreSetOptions {
 	readonly meta?: SessionMeta | undefined;
 }
 
-/** One session on disk, as {@link FileTokenStore.list} reports it. */
-export interface FileSession {
-	/** The session file's path. */
-	readonly file: string;
-	readonly key: string;
-	readonly tokenSet: TokenSet;
-	readonly meta: SessionMeta | undefined;
-}
-
-/** A session file {@link FileTokenStore.list} could not use: damaged, foreign, too open; `error` says what to do. */
-export interface UnreadableSessionFile {
-	readonly file: string;
-	readonly error: StoreError;
-}
-
 /** An entry without a refresh token is kept this long past its access token's expiry (as in Redis). */
 const EXPIRY_MARGIN = 60_000;
-
-/** What is in a session file, judged. */
-type FileState =
-	| { readonly kind: 'none' }
-	| { readonly kind: 'entry'; readonly entry: SessionEntry }
-	| { readonly kind: 'unusable'; readonly error: StoreError };
-
-function requireMeta(value: SessionMeta): SessionMeta {
-	const meta = readMeta(value);
-	if (meta === undefined) throw new TypeError('Expected `meta` to be an object of strings');
-	return meta;
-}
 
 /** A positive amount of ms that is never a timer, so unlike a lease it may exceed 2^31-1 (a 30-day Squidex token). */
 function requirePositiveMs(value: number, name: string): number {
@@ -133,7 +104,7 @@ export class FileTokenStore implements TokenStore {
 		const meta = options.meta === undefined ? undefined : requireMeta(options.meta);
 		await this.#mutate(key, 'writing the session', async (file) => {
 			const current = await this.#current(file, { moveAsideUnusable: true });
-			await this.#write(file, { key, tokenSet, keepUntil: this.#keepUntil(ttl), meta: meta ?? current?.meta });
+			await writeSessionFile(this.#fs, file, { key, tokenSet, keepUntil: this.#keepUntil(ttl), meta: meta ?? current?.meta });
 		});
 	}
 
@@ -143,7 +114,7 @@ export class FileTokenStore implements TokenStore {
 		return this.#mutate(key, 'writing the session', async (file) => {
 			const current = await this.#current(file, { moveAsideUnusable: false });
 			if (current === undefined) return false;
-			await this.#write(file, { ...current, meta: checked });
+			await writeSessionFile(this.#fs, file, { ...current, meta: checked });
 			return true;
 		});
 	}
@@ -165,7 +136,7 @@ export class FileTokenStore implements TokenStore {
 			const current = await this.#current(file, { moveAsideUnusable: false });
 			if (!sameTokenSet(current?.tokenSet, expected)) return false;
 			if (next === undefined) await removeFile(this.#fs, file);
-			else await this.#write(file, { key, tokenSet: next, keepUntil: this.#keepUntil(ttl), meta: current?.meta });
+			else await writeSessionFile(this.#fs, file, { key, tokenSet: next, keepUntil: this.#keepUntil(ttl), meta: current?.meta });
 			return true;
 		});
 	}
@@ -197,22 +168,7 @@ export class FileTokenStore implements TokenStore {
 	async list(): Promise<Array<FileSession | UnreadableSessionFile>> {
 		return this.#guard('listing the sessions', async () => {
 			if (!(await checkPrivateDirectory(this.#fs, this.dir))) return [];
-			const names = (await this.#fs.readdir(this.dir)).filter((name) => SESSION_FILE_NAME.test(name)).sort();
-			const sessions: Array<FileSession | UnreadableSessionFile> = [];
-			for (const name of names) {
-				const file = path.join(this.dir, name);
-				try {
-					const state = await this.#inspect(file);
-					if (state.kind === 'unusable') sessions.push({ file, error: state.error });
-					if (state.kind === 'entry' && this.#isLive(state.entry)) {
-						const { key, tokenSet, meta } = state.entry;
-						sessions.push({ file, key, tokenSet, meta });
-					}
-				} catch (error) {
-					sessions.push({ file, error: asFileStoreError(error, 'reading a session', this.dir) });
-				}
-			}
-			return sessions;
+			return listSessionFiles(this.#fs, this.dir, (entry) => this.#isLive(entry));
 		});
 	}
 
@@ -221,7 +177,7 @@ export class FileTokenStore implements TokenStore {
 		return this.#guard('reading the session', async () => {
 			if (!(await checkPrivateDirectory(this.#fs, this.dir))) return undefined;
 			const file = this.#sibling(key, 'json');
-			const state = await this.#inspect(file);
+			const state = await inspectSessionFile(this.#fs, file, this.dir);
 			if (state.kind === 'unusable') throw state.error;
 			if (state.kind === 'none') return undefined;
 			if (this.#isLive(state.entry)) return state.entry;
@@ -230,36 +186,15 @@ export class FileTokenStore implements TokenStore {
 		});
 	}
 
-	/** Judge a session file; it is read only when only its owner can read it. */
-	async #inspect(file: string): Promise<FileState> {
-		const read = await readFileWithMode(this.#fs, file, (mode) => !isTooOpen(mode));
-		if (read === undefined) return { kind: 'none' };
-		if (!read.isFile) return { kind: 'unusable', error: unusableFileError({ kind: 'not-a-file' }, file, this.dir) };
-		if (read.text === undefined) throw tooOpenError(file, read.mode, 'file', this.dir);
-		const decoded = decodeSessionFile(read.text);
-		if ('problem' in decoded) return { kind: 'unusable', error: unusableFileError(decoded.problem, file, this.dir) };
-		// The name is the key's hash: a file copied or renamed by hand must not answer for another session.
-		if (path.basename(file) !== sessionFileName(decoded.entry.key)) {
-			return { kind: 'unusable', error: unusableFileError({ kind: 'other-key' }, file, this.dir) };
-		}
-		return { kind: 'entry', entry: decoded.entry };
-	}
-
 	/** Under the write lock: the live entry. An unusable file is refused, or moved aside when a new token set replaces it. */
 	async #current(file: string, options: { readonly moveAsideUnusable: boolean }): Promise<SessionEntry | undefined> {
-		const state = await this.#inspect(file);
+		const state = await inspectSessionFile(this.#fs, file, this.dir);
 		if (state.kind === 'entry') return this.#isLive(state.entry) ? state.entry : undefined;
 		if (state.kind === 'unusable') {
 			if (!options.moveAsideUnusable) throw state.error;
-			await this.#fs.rename(file, `${file}.corrupt-${new Date(this.#now()).toISOString().replace(/[:.]/g, '-')}`);
+			await moveAside(this.#fs, file, this.#now());
 		}
 		return undefined;
-	}
-
-	/** Under the write lock: replace the file whole, then sweep what writers killed mid-write left (it holds tokens). */
-	async #write(file: string, entry: SessionEntry): Promise<void> {
-		await writeFileAtomically(this.#fs, file, encodeSessionEntry(entry));
-		await removeLeftovers(this.#fs, file);
 	}
 
 	/** A mutation: the directory made private, then `work` under the session's write lock (one writer at a time). */
@@ -284,7 +219,7 @@ export class FileTokenStore implements TokenStore {
 		await this.#withWriteLock(
 			key,
 			async (file) => {
-				const state = await this.#inspect(file);
+				const state = await inspectSessionFile(this.#fs, file, this.dir);
 				if (state.kind === 'entry' && !this.#isLive(state.entry)) await removeFile(this.#fs, file);
 			},
 			0,
