@@ -172,7 +172,8 @@ export async function removeLock(
 		await removeFile(fs, lockPath);
 		return true;
 	} finally {
-		// The lock judged is gone for good (its identity never comes back), so its claims can all go.
+		// Done with: our claim, and those of dead claimants passed over. An owner's identity is never reused, so no
+		// later remover can mistake a new lock for the one these claims were about.
 		for (const file of [...claim.passedOver, claim.file]) await removeFile(fs, file).catch(() => undefined);
 	}
 }
