@@ -7,6 +7,7 @@ const entry = {
 	pkce: 'src/pkce.ts',
 	testing: 'src/testing/index.ts',
 	redis: 'src/redis.ts',
+	file: 'src/file.ts',
 };
 
 /** Resolve `stores/memory.js` to `stores/memory.browser.ts` in the browser build. */

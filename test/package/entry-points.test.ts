@@ -19,10 +19,12 @@ describe('the built package', () => {
 			const tk = await import('tokenkeeper');
 			const pkce = await import('tokenkeeper/pkce');
 			const testing = await import('tokenkeeper/testing');
+			const file = await import('tokenkeeper/file');
 			console.log(JSON.stringify({ names: ${JSON.stringify(expectedNames)}.filter((n) => typeof tk[n] === 'function'),
-				pkce: typeof pkce.computeCodeChallenge, emulator: typeof testing.createEmulator }));`,
+				pkce: typeof pkce.computeCodeChallenge, emulator: typeof testing.createEmulator,
+				file: [typeof file.FileTokenStore, typeof file.defaultSessionDir] }));`,
 		);
-		expect(JSON.parse(out)).toEqual({ names: expectedNames, pkce: 'function', emulator: 'function' });
+		expect(JSON.parse(out)).toEqual({ names: expectedNames, pkce: 'function', emulator: 'function', file: ['function', 'function'] });
 	});
 
 	it('requires as CJS on Node 20 (ky and p-retry are bundled into the CJS build)', () => {
@@ -32,10 +34,12 @@ describe('the built package', () => {
 			const tk = require('tokenkeeper');
 			const pkce = require('tokenkeeper/pkce');
 			const testing = require('tokenkeeper/testing');
+			const file = require('tokenkeeper/file');
 			console.log(JSON.stringify({ names: ${JSON.stringify(expectedNames)}.filter((n) => typeof tk[n] === 'function'),
-				pkce: typeof pkce.generateState, emulator: typeof testing.createEmulator }));`,
+				pkce: typeof pkce.generateState, emulator: typeof testing.createEmulator,
+				file: [typeof file.FileTokenStore, typeof file.defaultSessionDir] }));`,
 		);
-		expect(JSON.parse(out)).toEqual({ names: expectedNames, pkce: 'function', emulator: 'function' });
+		expect(JSON.parse(out)).toEqual({ names: expectedNames, pkce: 'function', emulator: 'function', file: ['function', 'function'] });
 	});
 
 	it("an ESM error and a CJS error are both recognised by either copy's guard", () => {
@@ -49,5 +53,32 @@ describe('the built package', () => {
 			console.log(JSON.stringify([esm.isTokenkeeperError(error), esm.isLoginRequiredError(error), error instanceof esm.TokenkeeperError]));`,
 		);
 		expect(JSON.parse(out)).toEqual([true, true, false]);
+	});
+
+	it("tokenkeeper/file's StoreError (its own copy of the class) is recognised by the main entry's guard, in ESM and CJS", () => {
+		const out = runNode(
+			['--input-type=module', '-e'],
+			`
+			import { createRequire } from 'node:module';
+			import { writeFileSync, mkdtempSync, rmSync } from 'node:fs';
+			import { join } from 'node:path';
+			import { tmpdir } from 'node:os';
+			const tk = await import('tokenkeeper');
+			const results = [];
+			for (const { FileTokenStore } of [await import('tokenkeeper/file'), createRequire(import.meta.url)('tokenkeeper/file')]) {
+				const dir = mkdtempSync(join(tmpdir(), 'tokenkeeper-entry-'));
+				const store = new FileTokenStore({ dir });
+				await store.set('k', tk.createTokenSet({ accessToken: 'x' }));
+				writeFileSync((await store.list())[0].file, 'not json', { mode: 0o600 });
+				const error = await store.get('k').catch((reason) => reason);
+				results.push([tk.isStoreError(error), error.code]);
+				rmSync(dir, { recursive: true });
+			}
+			console.log(JSON.stringify(results));`,
+		);
+		expect(JSON.parse(out)).toEqual([
+			[true, 'ERR_STORE'],
+			[true, 'ERR_STORE'],
+		]);
 	});
 });

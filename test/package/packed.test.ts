@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
  * as TypeScript with `moduleResolution: node16` and `bundler`.
  */
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const entries = ['tokenkeeper', 'tokenkeeper/pkce', 'tokenkeeper/testing', 'tokenkeeper/redis'];
+const entries = ['tokenkeeper', 'tokenkeeper/pkce', 'tokenkeeper/testing', 'tokenkeeper/redis', 'tokenkeeper/file'];
 let project = '';
 
 function run(command: string, args: string[], cwd = project): string {
@@ -77,11 +77,15 @@ describe('the packed package, installed in a scratch project', () => {
 					"import { computeCodeChallenge } from 'tokenkeeper/pkce';",
 					"import type { Emulator } from 'tokenkeeper/testing';",
 					"import type { RedisTokenStore } from 'tokenkeeper/redis';",
+					"import { FileTokenStore, defaultSessionDir, type FileSession } from 'tokenkeeper/file';",
 					"const tokens = createTokenManager(squidex({ clientId: 'a:b', clientSecret: 's' }));",
 					'const api = createClient({ prefixUrl: "https://example.com/api/", auth: tokens });',
 					'export async function check(emulator: Emulator, store: RedisTokenStore): Promise<string> {',
 					'  const set: TokenSet = await tokens.getToken();',
 					'  void api; void store; void isTokenkeeperError(set);',
+					"  const files = new FileTokenStore({ dir: defaultSessionDir({ TOKENKEEPER_HOME: '/tmp/x' }) });",
+					'  const listed: Array<FileSession | { file: string }> = await files.list();',
+					"  await files.setMeta('k', { provider: 'squidex' }); void listed;",
 					// biome-ignore lint/suspicious/noTemplateCurlyInString: the scratch project's source, a template literal of its own.
 					'  return `${emulator.url} ${await computeCodeChallenge("x")}`;',
 					'}',

@@ -61,18 +61,18 @@ describe('bundle sizes (min+gz)', () => {
 		expect(inputs.filter((input) => input.includes('node_modules'))).toEqual([]);
 	});
 
-	it('a browser SPA (createAuthorizationCodeFlow, createClient, sqowey): under its ceiling, without lru-cache, Node built-ins, emulator, msw or redis', async () => {
+	it('a browser SPA (createAuthorizationCodeFlow, createClient, sqowey): under its ceiling, without lru-cache, Node built-ins, emulator, msw, redis or the file store', async () => {
 		const spa = await bundle("export { createAuthorizationCodeFlow, createClient, sqowey } from 'tokenkeeper';", 'browser');
 		console.log(`SPA: ${kb(spa.gzip)} (target ${kb(budgets.spa.target)}, ceiling ${kb(budgets.spa.ceiling)})`);
 		expect(spa.gzip).toBeLessThanOrEqual(budgets.spa.ceiling);
 		expect(spa.inputs.some((input) => input.includes('index.browser.js'))).toBe(true);
-		for (const banned of ['lru-cache', 'msw', 'redis', 'dist/testing', 'dist/cli']) {
+		for (const banned of ['lru-cache', 'msw', 'redis', 'dist/testing', 'dist/cli', 'dist/file']) {
 			expect(spa.inputs.filter((input) => input.includes(banned))).toEqual([]);
 		}
 		expect(spa.text).not.toMatch(/from\s*["']node:|require\(["']node:/);
 	});
 
-	it(`a Node backend (createClient, squidex, createTokenManager) adds <= ${kb(budgets.node.target)}, without emulator, msw or redis`, async () => {
+	it(`a Node backend (createClient, squidex, createTokenManager) adds <= ${kb(budgets.node.target)}, without emulator, msw, redis or the file store`, async () => {
 		const code = "export { createClient, squidex, createTokenManager } from 'tokenkeeper';";
 		const node = await bundle(code, 'node', runtimeDependencies);
 		const bundled = await bundle(code, 'node');
@@ -81,8 +81,14 @@ describe('bundle sizes (min+gz)', () => {
 		);
 		expect(node.gzip).toBeLessThanOrEqual(budgets.node.ceiling);
 		expect(bundled.gzip).toBeLessThanOrEqual(budgets.nodeBundled.ceiling);
-		for (const banned of ['msw', 'redis', 'dist/testing', 'dist/cli']) {
+		for (const banned of ['msw', 'redis', 'dist/testing', 'dist/cli', 'dist/file']) {
 			expect(bundled.inputs.filter((input) => input.includes(banned))).toEqual([]);
+		}
+	});
+
+	it('Node-only entries ("browser": null) do not resolve in a browser bundle: tokenkeeper/file, tokenkeeper/redis, tokenkeeper/testing', async () => {
+		for (const entry of ['tokenkeeper/file', 'tokenkeeper/redis', 'tokenkeeper/testing']) {
+			await expect(bundle(`export * from '${entry}';`, 'browser')).rejects.toThrow(/Could not resolve|not exported|browser/i);
 		}
 	});
 });

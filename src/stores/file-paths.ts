@@ -1,0 +1,74 @@
+import { createHash } from 'node:crypto';
+import { homedir } from 'node:os';
+import path from 'node:path';
+import { tooOpenError } from './file-errors.js';
+import { errnoOf, POSIX_MODES, unlessMissing, type FileSystem } from './file-io.js';
+
+/** Environment variables, as `process.env` holds them. */
+export type SessionDirEnv = Readonly<Record<string, string | undefined>>;
+
+/**
+ * Where sessions live unless told otherwise: `$TOKENKEEPER_HOME` when set; else `$XDG_CONFIG_HOME/tokenkeeper`
+ * (an absolute `XDG_CONFIG_HOME` only, as the XDG spec says); else `~/.config/tokenkeeper`, or
+ * `%APPDATA%\tokenkeeper` on Windows. Pure: reads `env`, never the disk.
+ * @example
+ * defaultSessionDir(); // '/home/me/.config/tokenkeeper'
+ * defaultSessionDir({ TOKENKEEPER_HOME: '/srv/tokens' }); // '/srv/tokens'
+ */
+export function defaultSessionDir(env: SessionDirEnv = process.env, platform: string = process.platform): string {
+	const paths = platform === 'win32' ? path.win32 : path.posix;
+	if (env.TOKENKEEPER_HOME) return paths.resolve(env.TOKENKEEPER_HOME);
+	const xdg = env.XDG_CONFIG_HOME;
+	if (xdg && paths.isAbsolute(xdg)) return paths.join(xdg, 'tokenkeeper');
+	if (platform === 'win32') {
+		const appData = env.APPDATA || paths.join(env.USERPROFILE || homedir(), 'AppData', 'Roaming');
+		return paths.join(appData, 'tokenkeeper');
+	}
+	return paths.join(env.HOME || homedir(), '.config', 'tokenkeeper');
+}
+
+/** Hex digits of the key's SHA-256 in a file name: 128 bits, so two keys never share a file. */
+const NAME_LENGTH = 32;
+
+/** A session file's name: `<hash>.json`. Not the key itself, which may hold characters no file system accepts. */
+export function sessionFileName(key: string): string {
+	return `${createHash('sha256').update(key, 'utf8').digest('hex').slice(0, NAME_LENGTH)}.json`;
+}
+
+/** Only session files match: temporary files, locks, their claims and moved-aside files never do. */
+export const SESSION_FILE_NAME = new RegExp(`^[0-9a-f]{${NAME_LENGTH}}\\.json$`);
+
+/** Group or other bits set: the ssh rule, no access for anyone but the owner. */
+export function isTooOpen(mode: number): boolean {
+	return POSIX_MODES && (mode & 0o077) !== 0;
+}
+
+/**
+ * The directory, created when missing: parents with the usual mode, the directory itself 0700, set again after
+ * `mkdir` because the umask may have changed it. An existing directory is checked, never changed: a mode you chose
+ * is yours to fix (the error says how).
+ */
+export async function ensurePrivateDirectory(fs: FileSystem, dir: string): Promise<void> {
+	await fs.mkdir(path.dirname(dir), { recursive: true });
+	try {
+		await fs.mkdir(dir, { mode: 0o700 });
+		if (POSIX_MODES) await fs.chmod(dir, 0o700);
+	} catch (error) {
+		if (errnoOf(error) !== 'EEXIST') throw error;
+	}
+	await checkPrivateDirectory(fs, dir);
+}
+
+/**
+ * `true` when the directory exists and only its owner can get in; `false` when it does not exist (no sessions yet).
+ * Throws when it is too open, or not a directory.
+ */
+export async function checkPrivateDirectory(fs: FileSystem, dir: string): Promise<boolean> {
+	const stat = await unlessMissing(() => fs.stat(dir));
+	if (stat === undefined) return false;
+	if (!stat.isDirectory()) {
+		throw Object.assign(new Error(`ENOTDIR: not a directory, stat '${dir}'`), { code: 'ENOTDIR', syscall: 'stat', path: dir });
+	}
+	if (isTooOpen(stat.mode)) throw tooOpenError(dir, stat.mode, 'directory', dir);
+	return true;
+}
