@@ -9,12 +9,14 @@ export const ExitCode = {
 	Usage: 2,
 	/** The server could not be reached or did not answer in time (or `emulate` could not listen). */
 	Network: 3,
+	/** The sessions on disk could not be read or written (permissions, a damaged file, a full disk). */
+	Store: 4,
 } as const;
 
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 
 /** One line for every `--help`. */
-export const EXIT_CODES_HELP = 'Exit codes: 0 ok, 1 the server refused, 2 usage error, 3 network.';
+export const EXIT_CODES_HELP = 'Exit codes: 0 ok, 1 the server refused or a login is needed, 2 usage error, 3 network, 4 the sessions on disk.';
 
 /** The exit code an error ends the process with. */
 export function exitCodeFor(error: unknown): ExitCode {
@@ -24,6 +26,7 @@ export function exitCodeFor(error: unknown): ExitCode {
 	if (isTokenkeeperError(error) && (error.code === ErrorCode.Network || error.code === ErrorCode.Timeout)) {
 		return ExitCode.Network;
 	}
+	if (isTokenkeeperError(error) && error.code === ErrorCode.Store) return ExitCode.Store;
 	// Every other failure, typed or not, means no token: scripts only need to tell usage and network apart.
 	return ExitCode.Refused;
 }

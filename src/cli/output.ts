@@ -6,13 +6,20 @@ import type { CliContext, TextSink } from './context.js';
 import { redact } from '../endpoint/index.js';
 import { oneLine, safeLines } from './terminal-text.js';
 
+/** How a token is printed: the access token alone, an `Authorization` header line (`curl -H @-`), or the whole set. */
+export type TokenFormat = 'token' | 'header' | 'json';
+
 /**
- * The token for a script: the access token and one newline, or with `json` the whole set, tokens included
- * (the user asked for them). `expiresAt` is epoch ms, as in the SDK.
+ * The token for a script: the access token and one newline, `Authorization: Bearer <token>` with `header`, or with
+ * `json` the whole set, tokens included (the user asked for them). `expiresAt` is epoch ms, as in the SDK.
  */
-export function printTokenSet(stdout: TextSink, tokenSet: TokenSet, json: boolean): void {
-	if (!json) {
+export function printTokenSet(stdout: TextSink, tokenSet: TokenSet, format: TokenFormat): void {
+	if (format === 'token') {
 		stdout.write(`${tokenSet.accessToken}\n`);
+		return;
+	}
+	if (format === 'header') {
+		stdout.write(`Authorization: ${tokenSet.tokenType} ${tokenSet.accessToken}\n`);
 		return;
 	}
 	const { receivedAt: _receivedAt, ...record } = toTokenSetRecord(tokenSet);

@@ -66,10 +66,11 @@ ${EXIT_CODES_HELP}`,
 					clientId,
 					clientSecret,
 					scope: scopeOption(values.scope),
+					username,
 					credentials: async () => ({ username, password }),
 				}),
 			NAME,
 		);
-		return printToken(context, provider, request);
+		return printToken(context, provider, request, [clientSecret, password]);
 	},
 };

@@ -72,6 +72,6 @@ ${EXIT_CODES_HELP}`,
 				}),
 			NAME,
 		);
-		return printToken(context, provider, request);
+		return printToken(context, provider, request, [clientSecret]);
 	},
 };

@@ -47,6 +47,6 @@ ${EXIT_CODES_HELP}`,
 			NAME,
 		);
 		const provider = withFlagNames(() => squidex({ url: values.url, clientId, clientSecret, scope: scopeOption(values.scope) }), NAME);
-		return printToken(context, provider, request);
+		return printToken(context, provider, request, [clientSecret]);
 	},
 };
