@@ -15,6 +15,8 @@ export interface RedisCluster {
 	readonly rootNodes: ReadonlyArray<{ readonly url: string }>;
 	/** `redis-cli -p <first node> <args>` (no cluster redirection): for `CLUSTER KEYSLOT` and the like. */
 	cli(...args: string[]): Promise<string>;
+	/** SIGKILL the node on `port`, as a crash would (no replica takes over: there are none). */
+	killNode(port: number): Promise<void>;
 	/** Kill every node and remove their directory. */
 	stop(): Promise<void>;
 }
@@ -98,6 +100,7 @@ export async function startRedisCluster(tools: RedisClusterTools, nodes = 3): Pr
 		ports,
 		rootNodes: ports.map((port) => ({ url: `redis://127.0.0.1:${port}` })),
 		cli: (...args) => cli(ports[0]!, args),
+		killNode: (port) => stopChild(children[ports.indexOf(port)]!, 'SIGKILL'),
 		stop,
 	};
 }
