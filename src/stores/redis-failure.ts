@@ -111,8 +111,11 @@ export function redisStoreError(error: unknown, context: RedisFailureContext): S
 			options,
 		);
 	}
+	if (reason) {
+		return new StoreError(`${store} is unreachable (${reason}): check that Redis is running and reachable; ${comesBack}.`, options);
+	}
 	return new StoreError(
-		`${store} is unreachable (${reason ?? 'see `cause`'}): check that Redis is running and reachable; ${comesBack}.`,
+		`${store} failed on ${command} (see \`cause\`): check that Redis is running and reachable, and that the client works.`,
 		options,
 	);
 }
@@ -133,7 +136,7 @@ export function closedStoreError(store: string): StoreError {
 /** `{ url }` without the optional peer dependency. */
 export function missingDriverError(store: string, cause: unknown): StoreError {
 	return new StoreError(
-		'RedisTokenStore({ url }) needs the `redis` package (node-redis 5), an optional peer dependency: npm install redis.',
+		`${store} cannot be used: RedisTokenStore({ url }) needs the \`redis\` package (node-redis 5), an optional peer dependency: npm install redis.`,
 		{ store, cause },
 	);
 }
