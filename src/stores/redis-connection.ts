@@ -21,6 +21,7 @@ export interface RedisSingleClientLike {
 
 /** A Redis Cluster client: node-redis 5's `createCluster()`, which sends each command to the node owning its key. */
 export interface RedisClusterClientLike {
+	/** Send one raw command to the primary that owns `firstKey` (`isReadonly: false`) and resolve with its reply. */
 	sendCommand(
 		firstKey: string | undefined,
 		isReadonly: boolean | undefined,
@@ -33,9 +34,11 @@ export interface RedisClusterClientLike {
 
 /** A client of a primary found through Redis Sentinel: node-redis 5's `createSentinel()`. */
 export interface RedisSentinelClientLike {
+	/** Send one raw command to the current primary (`isReadonly: false`) and resolve with its reply. */
 	sendCommand(isReadonly: boolean | undefined, args: string[], options?: RedisCommandOptions): Promise<unknown>;
 	/** How the store tells a Sentinel client from the others. */
 	getSentinelNode(): unknown;
+	/** The current primary's address, which a `StoreError` names when it is known. */
 	getMasterNode?(): unknown;
 }
 
