@@ -4,12 +4,14 @@
  *
  *   npm run example:cluster                           # local emulator + a throwaway redis-server (apt-get install redis-server)
  *   REDIS_URL=redis://127.0.0.1:6379 npm run example:cluster
+ *   REDIS_CLUSTER_NODES=redis://127.0.0.1:7000,redis://127.0.0.1:7001 npm run example:cluster   # a Redis Cluster
  *   REDIS_URL=… DOTKERNEL_URL=https://api.example.net DOTKERNEL_USERNAME=… TOKENKEEPER_PASSWORD=… npm run example:cluster
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import cluster, { type Worker } from 'node:cluster';
 import { createServer, type AddressInfo } from 'node:net';
-import { createClient, createTokenManager, dotkernel } from 'tokenkeeper';
+import { createCluster } from 'redis';
+import { createClient, createTokenManager, dotkernel, isStoreError } from 'tokenkeeper';
 import { RedisTokenStore } from 'tokenkeeper/redis';
 import { createEmulator, type Emulator } from 'tokenkeeper/testing';
 
@@ -20,13 +22,35 @@ type ToWorker = { readonly cmd: 'calls' } | { readonly cmd: 'exit' };
 interface FromWorker {
 	readonly ok: number;
 	readonly failed: number;
+	/** The first failure's message (tokenkeeper's messages hold no secret), e.g. an `ERR_STORE` naming Redis. */
+	readonly firstError?: string;
+}
+
+/** The store: on a Redis Cluster (a node-redis cluster client of our own) when REDIS_CLUSTER_NODES is set, else REDIS_URL. */
+async function openStore(env: NodeJS.ProcessEnv): Promise<{ store: RedisTokenStore; close(): Promise<void> }> {
+	if (!env.REDIS_CLUSTER_NODES) {
+		const store = new RedisTokenStore({ url: env.REDIS_URL! });
+		return { store, close: () => store.close() };
+	}
+	const cluster = createCluster({ rootNodes: env.REDIS_CLUSTER_NODES.split(',').map((url) => ({ url })) });
+	// A lost node surfaces as a StoreError from the store; without a listener node-redis would end the process.
+	cluster.on('error', (error: unknown) => console.warn(`  worker ${process.pid}: Redis Cluster: ${String(error)}`));
+	await cluster.connect();
+	const store = new RedisTokenStore({ client: cluster });
+	return {
+		store,
+		close: async () => {
+			await store.close();
+			await cluster.close();
+		},
+	};
 }
 
 // --- each worker: its own process, its own manager, the session in Redis ---------------------------------
 
 async function worker(): Promise<void> {
 	const env = process.env;
-	const store = new RedisTokenStore({ url: env.REDIS_URL! });
+	const { store, close } = await openStore(env);
 	const tokens = createTokenManager(
 		dotkernel({
 			url: env.DOTKERNEL_URL!,
@@ -43,12 +67,15 @@ async function worker(): Promise<void> {
 
 	process.on('message', async (message: ToWorker) => {
 		if (message.cmd === 'exit') {
-			await store.close();
+			await close();
 			process.exit(0);
 		}
 		const results = await Promise.allSettled(Array.from({ length: CALLS }, () => api.get('user/my-account').json()));
 		const ok = results.filter((result) => result.status === 'fulfilled').length;
-		process.send!({ ok, failed: CALLS - ok } satisfies FromWorker);
+		const failure = results.find((result) => result.status === 'rejected')?.reason;
+		// A StoreError says which Redis failed and what to do; other errors are tokenkeeper's or the API's.
+		const firstError = failure === undefined ? undefined : `${isStoreError(failure) ? 'store: ' : ''}${String(failure)}`;
+		process.send!({ ok, failed: CALLS - ok, firstError } satisfies FromWorker);
 	});
 	process.send!({ ok: 0, failed: 0 } satisfies FromWorker);
 }
@@ -71,6 +98,8 @@ async function round(workers: Worker[], title: string, emulator: Emulator | unde
 	const reports = await Promise.all(workers.map(nextMessage));
 	const ok = reports.reduce((sum, report) => sum + report.ok, 0);
 	console.log(`  ${ok} of ${workers.length * CALLS} calls succeeded, in ${workers.length} processes`);
+	const firstError = reports.find((report) => report.firstError)?.firstError;
+	if (firstError) console.log(`  first failure: ${firstError}`);
 	if (emulator) {
 		const { tokenRequests, refreshTokenReuse } = emulator.counters();
 		console.log(
@@ -82,12 +111,13 @@ async function round(workers: Worker[], title: string, emulator: Emulator | unde
 
 async function primary(): Promise<void> {
 	const emulator = process.env.DOTKERNEL_URL ? undefined : await createEmulator();
-	const redis = process.env.REDIS_URL ? undefined : await startThrowawayRedis();
+	const redis = process.env.REDIS_URL || process.env.REDIS_CLUSTER_NODES ? undefined : await startThrowawayRedis();
 	const demo = emulator?.credentials.dotkernel;
 	const workers: Worker[] = [];
 	try {
 		const env = {
-			REDIS_URL: process.env.REDIS_URL ?? redis!.url,
+			REDIS_URL: process.env.REDIS_URL ?? redis?.url,
+			REDIS_CLUSTER_NODES: process.env.REDIS_CLUSTER_NODES,
 			DOTKERNEL_URL: demo?.url ?? process.env.DOTKERNEL_URL,
 			DOTKERNEL_CLIENT_ID: demo?.clientId ?? process.env.DOTKERNEL_CLIENT_ID,
 			TOKENKEEPER_CLIENT_SECRET: demo?.clientSecret ?? process.env.TOKENKEEPER_CLIENT_SECRET,

@@ -1,4 +1,11 @@
 export { RedisTokenStore } from './stores/redis.js';
 
 export type { RedisTokenStoreOptions } from './stores/redis.js';
-export type { RedisClientLike, RedisCommandOptions, RedisConnection } from './stores/redis-connection.js';
+export type {
+	RedisClientLike,
+	RedisClusterClientLike,
+	RedisCommandOptions,
+	RedisConnection,
+	RedisSentinelClientLike,
+	RedisSingleClientLike,
+} from './stores/redis-connection.js';

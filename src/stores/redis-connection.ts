@@ -1,17 +1,52 @@
-/** Options of one command sent through {@link RedisClientLike.sendCommand}. */
+import { addressOfUrl, isRedisClient, type RedisTarget, targetForClient } from './redis-clients.js';
+import { closedClientError, closedStoreError, missingDriverError, redisStoreError } from './redis-failure.js';
+import { type OwnedClient, openOwnedClient } from './redis-owned-client.js';
+
+/**
+ * Options of one command sent through a client's `sendCommand`. The store sends `abortSignal`, aborted at its
+ * `commandTimeout`, and `timeout: undefined` (so that a default timeout of your client does not fire as well).
+ */
 export interface RedisCommandOptions {
 	/** ms; node-redis 5 rejects the command when no reply came in time. */
 	readonly timeout?: number | undefined;
+	/** node-redis 5 rejects the command when it aborts, and drops it if it was not written yet. */
+	readonly abortSignal?: AbortSignal | undefined;
 }
 
-/**
- * What `RedisTokenStore` needs from a Redis client: a node-redis 5 client (`createClient()` from `redis`)
- * fits as is, whatever its modules, RESP version or type mapping.
- */
-export interface RedisClientLike {
+/** One connection (or a pool): node-redis 5's `createClient()` or `createClientPool()`. */
+export interface RedisSingleClientLike {
 	/** Send one raw command (`['SET', key, value, 'NX', 'PX', '10000']`) and resolve with its reply. */
 	sendCommand(args: readonly string[], options?: RedisCommandOptions): Promise<unknown>;
 }
+
+/** A Redis Cluster client: node-redis 5's `createCluster()`, which sends each command to the node owning its key. */
+export interface RedisClusterClientLike {
+	/** Send one raw command to the primary that owns `firstKey` (`isReadonly: false`) and resolve with its reply. */
+	sendCommand(
+		firstKey: string | undefined,
+		isReadonly: boolean | undefined,
+		args: string[],
+		options?: RedisCommandOptions,
+	): Promise<unknown>;
+	/** How the store tells a cluster client from the others. */
+	getSlotRandomNode(slot: number): unknown;
+}
+
+/** A client of a primary found through Redis Sentinel: node-redis 5's `createSentinel()`. */
+export interface RedisSentinelClientLike {
+	/** Send one raw command to the current primary (`isReadonly: false`) and resolve with its reply. */
+	sendCommand(isReadonly: boolean | undefined, args: string[], options?: RedisCommandOptions): Promise<unknown>;
+	/** How the store tells a Sentinel client from the others. */
+	getSentinelNode(): unknown;
+	/** The current primary's address, which a `StoreError` names when it is known. */
+	getMasterNode?(): unknown;
+}
+
+/**
+ * What `RedisTokenStore` accepts as `client`: a node-redis 5 client as made by `createClient()`, `createCluster()` or
+ * `createSentinel()` from `redis`, whatever its modules, RESP version or type mapping.
+ */
+export type RedisClientLike = RedisSingleClientLike | RedisClusterClientLike | RedisSentinelClientLike;
 
 /** Where `RedisTokenStore` finds Redis: a URL (the store opens and closes its own client) or your client. */
 export type RedisConnection =
@@ -20,30 +55,16 @@ export type RedisConnection =
 			readonly url: string;
 	  }
 	| {
-			/** A connected node-redis client; closing the store leaves it open, since it is yours. */
+			/** A connected node-redis client (one node, a cluster or Sentinel); closing the store leaves it open, since it is yours. */
 			readonly client: RedisClientLike;
 	  };
 
-/** Sends commands, whether the store opened the client or was given one. */
+/** Sends commands, whether the store opened the client or was given one; every failure is a `StoreError`. */
 export interface RedisLink {
-	send(args: readonly string[]): Promise<unknown>;
+	/** Send `args`, whose first key is `key` (a cluster routes by it); settles within `commandTimeout`. */
+	send(args: readonly string[], key: string): Promise<unknown>;
 	/** Closes the client it opened (a given one stays open); later sends reject. */
 	close(): Promise<void>;
-}
-
-/** The client opened from `{ url }`, which the link also closes. */
-interface OwnedClient extends RedisClientLike {
-	readonly isOpen: boolean;
-	close(): Promise<void>;
-	destroy(): void;
-}
-
-function isRedisClient(value: unknown): value is RedisClientLike {
-	return typeof value === 'object' && value !== null && typeof (value as RedisClientLike).sendCommand === 'function';
-}
-
-function closedError(): Error {
-	return new Error('This RedisTokenStore is closed: create a new one.');
 }
 
 /** A reply as text, whatever the client's type mapping (node-redis can map strings to Buffers). */
@@ -54,68 +75,100 @@ export function replyText(reply: unknown): string | undefined {
 }
 
 /**
+ * Settle with `promise`, or reject with the signal's reason once it aborts. One turn later, not at once: node-redis
+ * rejects an aborted command synchronously, and its error, when it has one, is the better `cause`.
+ */
+function settleBy<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+	return new Promise<T>((resolve, reject) => {
+		const onAbort = () => setImmediate(() => reject(signal.reason));
+		signal.addEventListener('abort', onAbort, { once: true });
+		promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+	});
+}
+
+/**
  * Validate `connection` now; open a `{ url }` client on first use. `redis` is imported only then, so that
  * importing `tokenkeeper/redis` costs nothing and a missing optional peer dependency gets a clear message.
  */
 export function createRedisLink(connection: RedisConnection, commandTimeout: number): RedisLink {
 	const given = (connection ?? {}) as Partial<{ url: unknown; client: unknown }>;
-	let client: Promise<RedisClientLike> | undefined;
-	let owned: OwnedClient | undefined;
+	let target: RedisTarget | undefined;
+	let owned: Promise<OwnedClient> | undefined;
 	let closed = false;
 	// Kept in this closure only: a Redis URL may carry a password.
-	let url: string | undefined;
+	let url = '';
+	let ownedName = '';
 
 	if (given.client !== undefined) {
 		if (!isRedisClient(given.client)) {
 			throw new TypeError('Expected `client` to be a node-redis client, as made by `createClient()` from `redis`');
 		}
-		client = Promise.resolve(given.client);
+		target = targetForClient(given.client);
 	} else if (typeof given.url === 'string' && given.url !== '') {
+		const address = addressOfUrl(given.url);
+		// Never echoed: the URL may carry a password.
+		if (address === undefined || !/^rediss?:$/.test(new URL(given.url).protocol)) {
+			throw new TypeError('Expected `url` to be a redis:// or rediss:// URL with a host');
+		}
 		url = given.url;
+		ownedName = `Redis at ${address}`;
 	} else {
 		throw new TypeError('Expected `{ url }` (a redis:// URL) or `{ client }` (a node-redis client)');
 	}
+	const name = () => target?.name() ?? ownedName;
 
-	async function open(): Promise<RedisClientLike> {
+	async function open(): Promise<OwnedClient> {
 		let redis: typeof import('redis');
 		try {
 			redis = await import('redis');
 		} catch (error) {
-			throw new Error('RedisTokenStore({ url }) needs the `redis` package (node-redis 5): npm install redis', { cause: error });
+			throw missingDriverError(ownedName, error);
 		}
-		if (closed) throw closedError();
-		const opened = redis.createClient({
-			url,
-			socket: {
-				connectTimeout: commandTimeout,
-				// Reconnect forever (Redis restarts), at most every 2 s; each command still times out on its own.
-				reconnectStrategy: (retries) => Math.min(50 * 2 ** Math.min(retries, 6), 2_000),
-			},
-		});
-		// Connection errors surface as failed commands; an unhandled 'error' event would crash the process.
-		opened.on('error', () => undefined);
-		// Not awaited: while Redis is down, commands wait in the offline queue, each bounded by its timeout.
-		opened.connect().catch(() => undefined);
-		owned = opened;
-		return opened;
+		if (closed) throw closedStoreError(ownedName);
+		return openOwnedClient(redis, url, commandTimeout);
 	}
 
 	return {
-		async send(args) {
-			if (closed) throw closedError();
-			client ??= open();
-			return (await client).sendCommand(args, { timeout: commandTimeout });
+		async send(args, key) {
+			if (closed) throw closedStoreError(name());
+			let client: OwnedClient | undefined;
+			if (!target) {
+				owned ??= open();
+				// Loading node-redis is not part of the command's time: a cold start must not eat the first command's budget.
+				client = await owned;
+			}
+			if (closed) throw closedStoreError(name());
+			if (target?.closed()) throw closedClientError(name());
+			const deadline = new AbortController();
+			let timedOut = false;
+			const timer = setTimeout(() => {
+				timedOut = true;
+				deadline.abort(new DOMException(`No reply from Redis within ${commandTimeout} ms (commandTimeout)`, 'TimeoutError'));
+			}, commandTimeout);
+			// The deadline is the only timeout, a client's default `timeout` included: when both fire on a queued command,
+			// node-redis 5.12 removes it from its queue twice, which breaks the queue's count (its close() then hangs).
+			const options = { timeout: undefined, abortSignal: deadline.signal };
+			try {
+				return await settleBy(client ? client.send(args, options) : target!.send(args, key, options), deadline.signal);
+			} catch (error) {
+				// While the store's client is not connected, the last connection error says why better than "offline".
+				const cause = client && !client.connected && client.lastError !== undefined ? client.lastError : error;
+				throw redisStoreError(cause, {
+					store: name(),
+					command: String(args[0]),
+					commandTimeout,
+					timedOut,
+					owned: client !== undefined,
+					neverConnected: client?.neverConnected ?? false,
+				});
+			} finally {
+				clearTimeout(timer);
+			}
 		},
 		async close() {
 			closed = true;
-			const opened = owned;
-			owned = undefined;
-			if (!opened?.isOpen) return;
-			try {
-				await opened.close();
-			} catch {
-				opened.destroy();
-			}
+			const opened = await owned?.catch(() => undefined);
+			await opened?.close(commandTimeout);
 		},
 	};
 }

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { abortable, delay } from '../abortable.js';
 import { replyText } from './redis-connection.js';
 
-/** Sends one Redis command and resolves with its reply. */
+/** Sends one Redis command about the lock key and resolves with its reply; a failure rejects (a `StoreError`). */
 export type RedisCommand = (args: readonly string[]) => Promise<unknown>;
 
 /** How one {@link withRedisLock} call takes, keeps and waits for its lock. */
@@ -71,6 +71,9 @@ async function acquire(command: RedisCommand, lockKey: string, owner: string, le
 		const setting = command(['SET', lockKey, owner, 'NX', 'PX', String(lease)]);
 		const reply = await abortable(setting, signal).catch((error: unknown) => {
 			if (signal?.aborted) void setting.then((late) => (isOk(late) ? release(command, lockKey, owner) : undefined)).catch(() => undefined);
+			// A SET that failed on the way (timed out after it was written, its reply lost) may still have taken the lock:
+			// release it by owner, in the background. A Redis that is down is not "the lock is busy": no retry, no wait.
+			else void release(command, lockKey, owner);
 			throw error;
 		});
 		if (isOk(reply)) return sentAt;

@@ -7,7 +7,7 @@ import { tryParseJson } from '../try-parse-json.js';
 
 /** Options of {@link RedisTokenStore}. */
 export interface RedisTokenStoreOptions {
-	/** Prefix of every key the store writes. Default `tokenkeeper:`. */
+	/** Prefix of every key the store writes, without `{` or `}`. Default `tokenkeeper:`. */
 	readonly keyPrefix?: string | undefined;
 	/**
 	 * Lease of a session's lock, in ms. The holder renews it while it runs, so a crashed holder blocks the
@@ -22,7 +22,11 @@ export interface RedisTokenStoreOptions {
 	 * replaced or deleted, since dropping a live refresh token would end a session.
 	 */
 	readonly refreshTokenTtl?: number | undefined;
-	/** Timeout of each Redis command, in ms. Default 5 000. */
+	/**
+	 * Longest time one store call waits for Redis, in ms: every failure within it (down, unreachable, refused, too slow)
+	 * rejects with a `StoreError` (`ERR_STORE`). With `{ url }`, a call made while the connection is down fails at
+	 * once, and the first calls wait this long for the first connection. Default 5 000.
+	 */
 	readonly commandTimeout?: number | undefined;
 	/** The clock, in epoch ms. Default `Date.now`. */
 	readonly now?: (() => number) | undefined;
@@ -62,6 +66,8 @@ interface NormalizedOptions {
 function normalizeOptions(options: RedisTokenStoreOptions): NormalizedOptions {
 	const keyPrefix = options.keyPrefix ?? 'tokenkeeper:';
 	if (typeof keyPrefix !== 'string') throw new TypeError('Expected `keyPrefix` to be a string');
+	// A brace in the prefix would start the hash tag there, and could part a session's two keys on a cluster.
+	if (/[{}]/.test(keyPrefix)) throw new TypeError('Expected `keyPrefix` to contain no `{` or `}`: each session has a hash tag of its own');
 	const now = requireFunction(options.now ?? Date.now, 'now', 'a function returning epoch ms');
 	const refreshTokenTtl = options.refreshTokenTtl;
 	if (refreshTokenTtl !== undefined) requirePositiveTimerDelay(refreshTokenTtl, 'refreshTokenTtl');
@@ -79,6 +85,8 @@ function normalizeOptions(options: RedisTokenStoreOptions): NormalizedOptions {
  * A {@link TokenStore} in Redis, for many processes sharing sessions: token sets stored without loss,
  * with a TTL a little past their expiry, and a per-session lock so that one process at a time asks the token
  * endpoint (DESIGN rule 8: rotating refresh tokens survive a cluster). Node only.
+ * One Redis, a Redis Cluster (a session's keys share a hash tag, so they live on one node) or a primary found through
+ * Sentinel. Every failure of Redis is a `StoreError` (`ERR_STORE`) within `commandTimeout`.
  * Token sets are written to Redis in full (that is the point) and never to a log.
  * @example
  * const store = new RedisTokenStore({ url: process.env.REDIS_URL });
@@ -97,7 +105,8 @@ export class RedisTokenStore implements TokenStore {
 
 	/** The session's token set, or `undefined` (a damaged or foreign entry reads as absent). */
 	async get(key: string): Promise<TokenSet | undefined> {
-		const reply = replyText(await this.#redis.send(['GET', this.#tokensKey(key)]));
+		const tokensKey = this.#tokensKey(key);
+		const reply = replyText(await this.#redis.send(['GET', tokensKey], tokensKey));
 		if (reply === undefined) return undefined;
 		// Not ours, or damaged: as good as absent. The next token request overwrites it.
 		const entry = tryParseJson(reply) as { v?: unknown } | null | undefined;
@@ -107,26 +116,33 @@ export class RedisTokenStore implements TokenStore {
 	/** Store a token set losslessly, with a TTL a little past its expiry (see the class notes). */
 	async set(key: string, tokenSet: TokenSet, options: TokenStoreSetOptions = {}): Promise<void> {
 		const ttl = options.ttl === undefined ? this.#ttlFor(tokenSet) : requirePositiveTimerDelay(options.ttl, 'ttl');
-		const args = ['SET', this.#tokensKey(key), serialise(tokenSet)];
-		await this.#redis.send(ttl === undefined ? args : [...args, 'PX', String(Math.ceil(ttl))]);
+		const tokensKey = this.#tokensKey(key);
+		const args = ['SET', tokensKey, serialise(tokenSet)];
+		await this.#redis.send(ttl === undefined ? args : [...args, 'PX', String(Math.ceil(ttl))], tokensKey);
 	}
 
 	/** Forget the session. */
 	async delete(key: string): Promise<void> {
-		await this.#redis.send(['DEL', this.#tokensKey(key)]);
+		const tokensKey = this.#tokensKey(key);
+		await this.#redis.send(['DEL', tokensKey], tokensKey);
 	}
 
 	async compareAndSet(key: string, expected: TokenSet | undefined, next: TokenSet | undefined): Promise<boolean> {
 		const ttl = next === undefined ? undefined : this.#ttlFor(next);
-		const reply = await this.#redis.send([
-			'EVAL',
-			COMPARE_AND_SET,
-			'1',
-			this.#tokensKey(key),
-			expected?.accessToken ?? '',
-			next === undefined ? '' : serialise(next),
-			ttl === undefined ? '' : String(Math.ceil(ttl)),
-		]);
+		const tokensKey = this.#tokensKey(key);
+		// The key in KEYS, not in ARGV: a cluster routes the script by it.
+		const reply = await this.#redis.send(
+			[
+				'EVAL',
+				COMPARE_AND_SET,
+				'1',
+				tokensKey,
+				expected?.accessToken ?? '',
+				next === undefined ? '' : serialise(next),
+				ttl === undefined ? '' : String(Math.ceil(ttl)),
+			],
+			tokensKey,
+		);
 		return Number(reply) === 1;
 	}
 
@@ -136,7 +152,8 @@ export class RedisTokenStore implements TokenStore {
 	 */
 	async withLock<T>(key: string, fn: () => Promise<T>, options: TokenStoreLockOptions = {}): Promise<T> {
 		const maxHold = options.ttl === undefined ? undefined : requirePositiveTimerDelay(options.ttl, 'ttl');
-		return withRedisLock((args) => this.#redis.send(args), this.#lockKey(key), fn, {
+		const lockKey = this.#lockKey(key);
+		return withRedisLock((args) => this.#redis.send(args, lockKey), lockKey, fn, {
 			lease: this.#options.lockTtl,
 			maxHold,
 			waitTimeout: this.#options.lockWaitTimeout,
@@ -150,11 +167,11 @@ export class RedisTokenStore implements TokenStore {
 	}
 
 	#tokensKey(key: string): string {
-		return `${this.#options.keyPrefix}tokens:${key}`;
+		return `${this.#options.keyPrefix}tokens:${hashTag(key)}`;
 	}
 
 	#lockKey(key: string): string {
-		return `${this.#options.keyPrefix}lock:${key}`;
+		return `${this.#options.keyPrefix}lock:${hashTag(key)}`;
 	}
 
 	/** With a refresh token: its lifetime when known, else no TTL. Without: a little past the access token's expiry. */
@@ -163,6 +180,18 @@ export class RedisTokenStore implements TokenStore {
 		if (tokenSet.expiresAt === undefined) return undefined;
 		return Math.max(1, tokenSet.expiresAt - this.#options.now()) + EXPIRY_MARGIN;
 	}
+}
+
+/**
+ * `{key}`: a Redis Cluster hashes only what is inside the first braces, so a session's tokens and its lock live in one
+ * slot (one node), and the scripts that touch them stay single-slot. Braces and `%` inside `key` are escaped, so that
+ * the tag always ends where the key does and two keys never share one.
+ * @see https://redis.io/docs/latest/operate/oss_and_stack/reference/cluster-spec/#hash-tags
+ */
+function hashTag(key: string): string {
+	// An empty tag (`{}`) would not count as one; a lone `%` is no escape's output, so it cannot clash.
+	if (key === '') return '{%}';
+	return `{${key.replace(/[%{}]/g, (char) => `%${char.charCodeAt(0).toString(16).toUpperCase()}`)}}`;
 }
 
 /** Every field, tokens included, as JSON: the only place a token set is turned into text. Never log it. */

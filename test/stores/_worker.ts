@@ -5,13 +5,17 @@
  * the config (emulator credentials) comes over stdin so that it is not on the command line.
  */
 import { createInterface } from 'node:readline';
+import { createCluster } from 'redis';
 import { createClient, createTokenManager, dotkernel, isTokenkeeperError } from '../../src/index.js';
-import { RedisTokenStore } from '../../src/redis.js';
+import { RedisTokenStore, type RedisTokenStoreOptions } from '../../src/redis.js';
 
 export interface WorkerConfig {
 	/** `session`: call the API through a shared session; `hold-lock`: take the session's lock and hang until killed. */
 	readonly mode: 'session' | 'hold-lock';
-	readonly redisUrl: string;
+	/** One Redis: the store opens its own client from this URL. */
+	readonly redisUrl?: string;
+	/** A Redis Cluster instead: the worker makes a `createCluster()` client of these node URLs and passes it as `client`. */
+	readonly clusterNodes?: readonly string[];
 	readonly keyPrefix: string;
 	readonly key: string;
 	readonly lockTtl?: number;
@@ -46,8 +50,27 @@ function describeError(error: unknown): string {
 	return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }
 
+/** The store `config` asks for, and what closes it (the cluster client is the worker's, so it closes that too). */
+async function openStore(config: WorkerConfig): Promise<{ store: RedisTokenStore; close(): Promise<void> }> {
+	const options: RedisTokenStoreOptions = { keyPrefix: config.keyPrefix, lockTtl: config.lockTtl };
+	if (config.clusterNodes) {
+		const client = createCluster({ rootNodes: config.clusterNodes.map((url) => ({ url })) });
+		// Node errors surface as failed store calls; an unhandled 'error' event would end the worker.
+		client.on('error', () => undefined);
+		await client.connect();
+		const store = new RedisTokenStore({ client }, options);
+		const close = async () => {
+			await store.close();
+			await client.close();
+		};
+		return { store, close };
+	}
+	const store = new RedisTokenStore({ url: config.redisUrl! }, options);
+	return { store, close: () => store.close() };
+}
+
 async function holdLock(config: WorkerConfig): Promise<never> {
-	const store = new RedisTokenStore({ url: config.redisUrl }, { keyPrefix: config.keyPrefix, lockTtl: config.lockTtl });
+	const { store } = await openStore(config);
 	void store.withLock(
 		config.key,
 		() => {
@@ -63,7 +86,7 @@ async function holdLock(config: WorkerConfig): Promise<never> {
 
 async function session(config: WorkerConfig): Promise<void> {
 	const dk = config.dotkernel!;
-	const store = new RedisTokenStore({ url: config.redisUrl }, { keyPrefix: config.keyPrefix, lockTtl: config.lockTtl });
+	const { store, close } = await openStore(config);
 	const { username, password } = dk;
 	const credentials = username !== undefined && password !== undefined ? async () => ({ username, password }) : undefined;
 	const tokens = createTokenManager(dotkernel({ url: dk.url, clientId: dk.clientId, clientSecret: dk.clientSecret, credentials }), {
@@ -84,7 +107,7 @@ async function session(config: WorkerConfig): Promise<void> {
 		const report: CallsReport = { ok: results.length - errors.length, failed: errors.length, errors };
 		send(report);
 	}
-	await store.close();
+	await close();
 }
 
 const config = (await nextLine()) as WorkerConfig;

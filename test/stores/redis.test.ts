@@ -58,15 +58,15 @@ describe.skipIf(!binary)('RedisTokenStore', () => {
 		createTokenSet({ accessToken: 'secret-access-token-value', expiresAt: NOW + 10_000, ...init }, NOW);
 
 	describe('storage', () => {
-		it('keys: `<prefix>tokens:<key>` for token sets, `<prefix>lock:<key>` while the lock is held, nothing after', async () => {
+		it('keys: `<prefix>tokens:{<key>}` for token sets, `<prefix>lock:{<key>}` while the lock is held, nothing after', async () => {
 			const store = newStore({ keyPrefix: 'app1:' });
 			await store.set('session-a', tokenSet());
 			let during: string[] = [];
 			await store.withLock('session-a', async () => {
 				during = (await admin.keys('app1:*')).sort();
 			});
-			expect(during).toEqual(['app1:lock:session-a', 'app1:tokens:session-a']);
-			expect(await admin.keys('app1:*')).toEqual(['app1:tokens:session-a']);
+			expect(during).toEqual(['app1:lock:{session-a}', 'app1:tokens:{session-a}']);
+			expect(await admin.keys('app1:*')).toEqual(['app1:tokens:{session-a}']);
 		});
 
 		it('two prefixes on one Redis are two separate stores', async () => {
@@ -78,7 +78,7 @@ describe.skipIf(!binary)('RedisTokenStore', () => {
 		it('TTL without a refresh token: a little past the access token expiry (60 s margin)', async () => {
 			const store = newStore({ now: () => NOW });
 			await store.set('k', tokenSet({ expiresAt: NOW + 10_000 }));
-			const pttl = await admin.pTTL(`t${prefixCount}:tokens:k`);
+			const pttl = await admin.pTTL(`t${prefixCount}:tokens:{k}`);
 			expect(pttl).toBeGreaterThan(69_000);
 			expect(pttl).toBeLessThanOrEqual(70_000);
 		});
@@ -86,25 +86,25 @@ describe.skipIf(!binary)('RedisTokenStore', () => {
 		it("TTL with a refresh token: none by default, the refresh token's lifetime when known", async () => {
 			const unknown = newStore({ now: () => NOW });
 			await unknown.set('k', tokenSet({ refreshToken: 'secret-refresh' }));
-			expect(await admin.pTTL(`t${prefixCount}:tokens:k`)).toBe(-1);
+			expect(await admin.pTTL(`t${prefixCount}:tokens:{k}`)).toBe(-1);
 
 			const known = newStore({ now: () => NOW, refreshTokenTtl: 7 * 86_400_000 });
 			await known.set('k', tokenSet({ refreshToken: 'secret-refresh' }));
-			expect(await admin.pTTL(`t${prefixCount}:tokens:k`)).toBeGreaterThan(7 * 86_400_000 - 5_000);
+			expect(await admin.pTTL(`t${prefixCount}:tokens:{k}`)).toBeGreaterThan(7 * 86_400_000 - 5_000);
 		});
 
 		it('an explicit { ttl } wins; compareAndSet applies the same TTL rules to what it writes', async () => {
 			const store = newStore({ now: () => NOW });
 			await store.set('k', tokenSet({ refreshToken: 'secret-refresh' }), { ttl: 5_000 });
-			expect(await admin.pTTL(`t${prefixCount}:tokens:k`)).toBeLessThanOrEqual(5_000);
+			expect(await admin.pTTL(`t${prefixCount}:tokens:{k}`)).toBeLessThanOrEqual(5_000);
 			expect(await store.compareAndSet('k', tokenSet(), tokenSet({ accessToken: 'next', expiresAt: NOW + 1_000 }))).toBe(true);
-			expect(await admin.pTTL(`t${prefixCount}:tokens:k`)).toBeGreaterThan(60_000);
-			expect(await admin.pTTL(`t${prefixCount}:tokens:k`)).toBeLessThanOrEqual(61_000);
+			expect(await admin.pTTL(`t${prefixCount}:tokens:{k}`)).toBeGreaterThan(60_000);
+			expect(await admin.pTTL(`t${prefixCount}:tokens:{k}`)).toBeLessThanOrEqual(61_000);
 		});
 
 		it('a damaged or foreign entry reads as absent and is replaced by the next set', async () => {
 			const store = newStore();
-			await admin.set(`t${prefixCount}:tokens:k`, 'not json {');
+			await admin.set(`t${prefixCount}:tokens:{k}`, 'not json {');
 			expect(await store.get('k')).toBeUndefined();
 			expect(await store.compareAndSet('k', undefined, tokenSet())).toBe(true);
 			expect(toTokenSetRecord((await store.get('k'))!)).toEqual(toTokenSetRecord(tokenSet()));
@@ -150,7 +150,7 @@ describe.skipIf(!binary)('RedisTokenStore', () => {
 			expect((await store.get('k'))?.accessToken).toBe('secret-access-token-value');
 			await store.close();
 			expect(client.isOpen).toBe(true);
-			expect(await client.get('own-client:tokens:k')).toContain('secret-access-token-value');
+			expect(await client.get('own-client:tokens:{k}')).toContain('secret-access-token-value');
 			await expect(store.get('k')).rejects.toThrow(/closed/);
 			await client.close();
 		});
