@@ -46,6 +46,13 @@ export function requirePositiveTimerDelay(value: number, name: string): number {
 	return value;
 }
 
+/** A finite number above zero that is not a timer's delay, such as a TTL Redis keeps (it takes far more than 2^31-1 ms). */
+export function requirePositive(value: number, name: string): number {
+	requireNonNegative(value, name);
+	if (value === 0) throw new TypeError(`Expected \`${name}\` to be a positive number`);
+	return value;
+}
+
 /** A whole number of one or more, such as a store's `max`. */
 export function requirePositiveInteger(value: number, name: string): number {
 	if (!Number.isInteger(value) || value < 1) throw new TypeError(`Expected \`${name}\` to be a positive integer`);

@@ -2,7 +2,7 @@ import { createRedisLink, replyText, type RedisConnection, type RedisLink } from
 import { withRedisLock } from './redis-lock.js';
 import type { TokenStore, TokenStoreLockOptions, TokenStoreSetOptions } from './store.js';
 import { fromTokenSetRecord, toTokenSetRecord, type TokenSet } from '../token-set.js';
-import { requireFunction, requirePositiveTimerDelay, requireTimerDelay } from '../options.js';
+import { requireFunction, requirePositive, requirePositiveTimerDelay, requireTimerDelay } from '../options.js';
 import { tryParseJson } from '../try-parse-json.js';
 
 /** Options of {@link RedisTokenStore}. */
@@ -70,7 +70,7 @@ function normalizeOptions(options: RedisTokenStoreOptions): NormalizedOptions {
 	if (/[{}]/.test(keyPrefix)) throw new TypeError('Expected `keyPrefix` to contain no `{` or `}`: each session has a hash tag of its own');
 	const now = requireFunction(options.now ?? Date.now, 'now', 'a function returning epoch ms');
 	const refreshTokenTtl = options.refreshTokenTtl;
-	if (refreshTokenTtl !== undefined) requirePositiveTimerDelay(refreshTokenTtl, 'refreshTokenTtl');
+	if (refreshTokenTtl !== undefined) requirePositive(refreshTokenTtl, 'refreshTokenTtl');
 	return {
 		keyPrefix,
 		lockTtl: requirePositiveTimerDelay(options.lockTtl ?? 10_000, 'lockTtl'),
@@ -115,7 +115,8 @@ export class RedisTokenStore implements TokenStore {
 
 	/** Store a token set losslessly, with a TTL a little past its expiry (see the class notes). */
 	async set(key: string, tokenSet: TokenSet, options: TokenStoreSetOptions = {}): Promise<void> {
-		const ttl = options.ttl === undefined ? this.#ttlFor(tokenSet) : requirePositiveTimerDelay(options.ttl, 'ttl');
+		// A TTL is Redis's to keep, not a timer: a 30-day Squidex token's entry lives 30 days and a minute.
+		const ttl = options.ttl === undefined ? this.#ttlFor(tokenSet) : requirePositive(options.ttl, 'ttl');
 		const tokensKey = this.#tokensKey(key);
 		const args = ['SET', tokensKey, serialise(tokenSet)];
 		await this.#redis.send(ttl === undefined ? args : [...args, 'PX', String(Math.ceil(ttl))], tokensKey);

@@ -1,6 +1,6 @@
 import { createClient, type RedisClientType } from 'redis';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createTokenSet, type TokenSet } from '../../src/index.js';
+import { createTokenManager, createTokenSet, squidex, type TokenSet } from '../../src/index.js';
 import { RedisTokenStore, type RedisClientLike } from '../../src/redis.js';
 import { withRedisLock } from '../../src/stores/redis-lock.js';
 import { toTokenSetRecord } from '../../src/token-set.js';
@@ -91,6 +91,19 @@ describe.skipIf(!binary)('RedisTokenStore', () => {
 			const known = newStore({ now: () => NOW, refreshTokenTtl: 7 * 86_400_000 });
 			await known.set('k', tokenSet({ refreshToken: 'secret-refresh' }));
 			expect(await admin.pTTL(`t${prefixCount}:tokens:{k}`)).toBeGreaterThan(7 * 86_400_000 - 5_000);
+		});
+
+		it('TTLs past 2^31-1 ms are Redis\'s to keep, not timers: a 30-day Squidex token through the manager is stored for 30 days and a minute', async () => {
+			const store = newStore();
+			const manager = createTokenManager(squidex({ url: 'https://squidex.test', clientId: 'app:client', clientSecret: 'secret' }), {
+				store,
+				key: 'squidex',
+			});
+			await manager.setTokens({ accessToken: 'thirty-days', expiresIn: 30 * 86_400 });
+			const pttl = await admin.pTTL(`t${prefixCount}:tokens:{squidex}`);
+			expect(pttl).toBeGreaterThan(30 * 86_400_000);
+			expect(pttl).toBeLessThanOrEqual(30 * 86_400_000 + 61_000);
+			expect(() => new RedisTokenStore({ url: server.url }, { refreshTokenTtl: 90 * 86_400_000 })).not.toThrow();
 		});
 
 		it('an explicit { ttl } wins; compareAndSet applies the same TTL rules to what it writes', async () => {
