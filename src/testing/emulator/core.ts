@@ -88,6 +88,10 @@ export function createEmulatorCore(options: EmulatorOptions | undefined, url: st
 		const url = new URL(request.url);
 		const route = findRoute(providers, request.method, url);
 		if (!route) return json({ error: 'not_found', message: `The emulator has no route for ${request.method} ${url.pathname}.` }, 404);
+		// Before anything else, faults included: the latency is the distance to the server, whatever it then answers.
+		if (route.target === 'token' && normalized.tokenLatency > 0 && !(await hangs.pause(normalized.tokenLatency, request.signal))) {
+			return Response.error();
+		}
 		// A revocation endpoint belongs to the authorization server: token faults hit it too.
 		const faultTarget = route.target === 'revocation' ? 'token' : route.target;
 		const fault = faultTarget === undefined ? undefined : faults.take(faultTarget);

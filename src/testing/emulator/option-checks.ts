@@ -13,3 +13,16 @@ export function checkLifetime(name: string, value: number): number {
 export function isNonEmptyString(value: unknown): value is string {
 	return typeof value === 'string' && value.length > 0;
 }
+
+/** Longest delay a Node timer honours (2^31-1 ms); a longer one fires at once. */
+const LONGEST_TIMER = 2_147_483_647;
+
+/** A delay in milliseconds: finite, non-negative, and short enough for a timer. */
+export function checkDelay(name: string, value: number): number {
+	if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > LONGEST_TIMER) {
+		throw new TypeError(
+			`Expected \`${name}\` to be a non-negative number of milliseconds up to ${LONGEST_TIMER}, got \`${String(value)}\``,
+		);
+	}
+	return value;
+}

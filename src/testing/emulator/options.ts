@@ -1,6 +1,6 @@
 import { normalizeSqoweyEmulatorOptions, type NormalizedSqoweyEmulatorOptions, type SqoweyEmulatorOptions } from '../sqowey/options.js';
 import { checkCorsOrigins } from './cors.js';
-import { checkLifetime, isNonEmptyString } from './option-checks.js';
+import { checkDelay, checkLifetime, isNonEmptyString } from './option-checks.js';
 
 /** Names of the providers the emulator can serve. */
 export type ProviderName = 'squidex' | 'dotkernel' | 'sqowey';
@@ -55,6 +55,16 @@ export interface EmulatorOptions {
 	 * Default: any loopback origin (`http://localhost:<port>`, `http://127.0.0.1:<port>`, `http://[::1]:<port>`).
 	 */
 	corsOrigins?: ReadonlyArray<string>;
+	/**
+	 * How long every provider's token endpoint takes to answer, in ms: each request that reaches one waits this
+	 * long before it is handled (faults included), as a distant or busy authorization server would. Protected
+	 * resources and revocation endpoints answer at once. A client that goes away, or `close()`, ends the wait.
+	 * Default 0.
+	 * @example
+	 * // A token endpoint 300 ms away and tokens that live 3 s: refresh-ahead and lock waits become visible.
+	 * const emulator = await createEmulator({ tokenLatency: 300, dotkernel: { expiresIn: 3 } });
+	 */
+	tokenLatency?: number;
 	/** The emulator's clock in epoch milliseconds. Default `Date.now`. */
 	now?: () => number;
 }
@@ -71,6 +81,8 @@ export interface NormalizedOptions {
 	readonly sqowey: NormalizedSqoweyEmulatorOptions;
 	/** Undefined: any loopback origin. */
 	readonly corsOrigins: ReadonlySet<string> | undefined;
+	/** ms; 0 = none. */
+	readonly tokenLatency: number;
 	readonly now: () => number;
 }
 
@@ -119,6 +131,7 @@ export function normalizeOptions(options: EmulatorOptions = {}): NormalizedOptio
 		},
 		sqowey: normalizeSqoweyEmulatorOptions(options.sqowey),
 		corsOrigins: options.corsOrigins === undefined ? undefined : checkCorsOrigins('corsOrigins', options.corsOrigins),
+		tokenLatency: checkDelay('tokenLatency', options.tokenLatency ?? 0),
 		now,
 	};
 }
