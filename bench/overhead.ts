@@ -1,12 +1,13 @@
 /**
- * `npm run bench`: what tokenkeeper costs on the hot path, and how it behaves in token storms.
+ * `npm run bench:overhead` (the first of `npm run bench`): what tokenkeeper costs on the hot path, and how it behaves
+ * in token storms.
  * A measurement, not a test: it exits 0 whatever the ratios are, and 1 only when the measurement itself is
  * invalid (a token request during the hot-path rounds, a wrong Authorization header, a failed call).
  *
- *   npm run bench
- *   npm run bench -- --requests 1000 --concurrency 32 --rounds 16 --warmup 3 --storm 2000
- *   npm run bench -- --control        # also ky vs ky: the noise floor of this machine, to read the ratios against
- *   npm run bench -- --skip-fetch --skip-storms
+ *   npm run bench:overhead
+ *   npm run bench:overhead -- --requests 1000 --concurrency 32 --rounds 16 --warmup 3 --storm 2000
+ *   npm run bench:overhead -- --control        # also ky vs ky: the noise floor of this machine, to read the ratios against
+ *   npm run bench:overhead -- --skip-fetch --skip-storms
  */
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
@@ -76,7 +77,7 @@ console.log(
 if (load > cpus.length / 2) {
 	console.log(
 		`  note: the machine is busy (load ${load.toFixed(2)} on ${cpus.length} CPUs); wall-clock ratios will be noisy, the CPU-time ratio less so; ` +
-			'`npm run bench -- --control` shows the noise floor',
+			'`npm run bench:overhead -- --control` shows the noise floor',
 	);
 }
 

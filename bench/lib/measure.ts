@@ -5,7 +5,8 @@ import vm from 'node:vm';
 // A full GC before every round, so no round pays for the garbage of the one before (which would always be
 // the other variant). Exposed at run time, so `npm run bench` needs no node flag.
 v8.setFlagsFromString('--expose-gc');
-const collectGarbage = vm.runInNewContext('gc') as () => void;
+/** A full garbage collection, now. */
+export const collectGarbage = vm.runInNewContext('gc') as () => void;
 
 /** One request of a variant; resolves when its body has been read. */
 export type Call = () => Promise<unknown>;
