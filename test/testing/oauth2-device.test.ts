@@ -117,7 +117,7 @@ describe.each(transports)('oauth2 device authorization (RFC 8628) over $name', (
 		expect(() => emulator.approveDevice(42 as never)).toThrow(TypeError);
 	});
 
-	it('the verification page: a form without a code; 400 for an unknown or already used code; GET only', async () => {
+	it('the verification page: a form without a code; 400 for an unknown or already used code; GET only (a HEAD decides nothing)', async () => {
 		const { url, startDevice } = await start();
 		const form = await get(url('verify'));
 		expect(form.status).toBe(200);
@@ -127,6 +127,10 @@ describe.each(transports)('oauth2 device authorization (RFC 8628) over $name', (
 		expect((await get(`${url('verify')}?user_code=${device.user_code.toLowerCase()}`)).status).toBe(200);
 		expect((await get(device.verification_uri_complete)).status).toBe(400);
 		expect((await postForm(url('verify'), { user_code: device.user_code })).status).toBe(405);
+		const other = await startDevice();
+		const head = await fetch(other.verification_uri_complete, { method: 'HEAD', signal: AbortSignal.timeout(2000) });
+		expect(head.status).toBe(405);
+		expect((await get(other.verification_uri_complete)).status).toBe(200);
 	});
 
 	it('client authentication: a confidential client with Basic; an unknown client or a wrong secret -> invalid_client', async () => {

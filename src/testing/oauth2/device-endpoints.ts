@@ -58,7 +58,8 @@ export function createDeviceEndpoints(
 	 * @see https://www.rfc-editor.org/rfc/rfc8628#section-3.3
 	 */
 	async function verify(request: Request, url: URL): Promise<Response> {
-		if (request.method !== 'GET' && request.method !== 'HEAD') return htmlPage(405, TITLE, 'invalid_request', 'Use GET.');
+		// GET only: a HEAD (a link preview, a prefetch) must not decide a login.
+		if (request.method !== 'GET') return htmlPage(405, TITLE, 'invalid_request', 'Use GET.');
 		const userCode = url.searchParams.get('user_code');
 		if (userCode === null) {
 			const form = `<form method="get"><label>Code <input name="user_code" autocomplete="off"></label> <button>Continue</button></form>`;

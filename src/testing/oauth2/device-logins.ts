@@ -8,7 +8,7 @@ const USER_CODE_LENGTH = 8;
 const SLOW_DOWN_SECONDS = 5;
 
 /** A device login, from the device authorization request to the poll that gets its tokens. */
-export interface DeviceLogin {
+export interface IssuedDeviceLogin {
 	readonly deviceCode: string;
 	/** As shown to the person: `XXXX-XXXX`. */
 	readonly userCode: string;
@@ -19,7 +19,7 @@ export interface DeviceLogin {
 	readonly expiresAt: number;
 }
 
-interface DeviceLoginRecord extends DeviceLogin {
+interface DeviceLoginRecord extends IssuedDeviceLogin {
 	/** Seconds the client must leave between polls; grows with each slow_down. */
 	interval: number;
 	lastPollAt: number | undefined;
@@ -33,7 +33,7 @@ export type DeviceDecisionOutcome =
 
 /** The answer to one poll: the approved login (spent by this poll), or the RFC 8628 3.5 error to answer with. */
 export type DevicePollOutcome =
-	| { readonly ok: true; readonly login: DeviceLogin }
+	| { readonly ok: true; readonly login: IssuedDeviceLogin }
 	| {
 			readonly ok: false;
 			readonly error: 'authorization_pending' | 'slow_down' | 'access_denied' | 'expired_token' | 'invalid_grant';
@@ -55,7 +55,7 @@ export class DeviceLogins {
 	}
 
 	/** Starts a login for `clientId`: its codes live `lifetime` seconds, and it must be polled at most every `interval`. */
-	start(clientId: string, scope: string, lifetime: number, interval: number): DeviceLogin {
+	start(clientId: string, scope: string, lifetime: number, interval: number): IssuedDeviceLogin {
 		let compact = randomUserCode();
 		while (this.#byUserCode.has(compact)) compact = randomUserCode();
 		const record: DeviceLoginRecord = {
