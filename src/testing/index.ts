@@ -8,6 +8,7 @@ export type { EmulatorCounters } from './emulator/counters.js';
 export type { Fault, FaultTarget, InjectFaultOptions } from './emulator/faults.js';
 export type { ConsentMode } from './emulator/provider-module.js';
 export type { SqoweyClient, SqoweyEmulatorOptions, SqoweyUser } from './sqowey/options.js';
+export type { OAuth2EmulatorClient, OAuth2EmulatorCredentials, OAuth2EmulatorOptions, OAuth2EmulatorUser } from './oauth2/options.js';
 export type {
 	ClientCredentials,
 	DotkernelClient,

@@ -128,6 +128,7 @@ describe.each(transports)('squidex over $name', (transport) => {
 			password: 1,
 			refresh_token: 0,
 			authorization_code: 0,
+			device_code: 0,
 		});
 	});
 });

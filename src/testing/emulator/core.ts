@@ -1,14 +1,16 @@
 import { createDotkernelProvider } from '../dotkernel/provider.js';
+import { oauth2EmulatorCredentials, type OAuth2EmulatorCredentials } from '../oauth2/options.js';
+import { createOAuth2Provider } from '../oauth2/provider.js';
 import { createSqoweyProvider } from '../sqowey/provider.js';
 import { createSquidexProvider } from '../squidex/provider.js';
 import { CorsPolicy, isPreflight } from './cors.js';
 import { Counters, type EmulatorCounters } from './counters.js';
 import { faultResponse } from './fault-response.js';
-import { FaultQueue, type Fault, type InjectFaultOptions } from './faults.js';
+import { FaultQueue, type Fault, type FaultTarget, type InjectFaultOptions } from './faults.js';
 import { HangingRequests } from './hangs.js';
 import { IssuedTokens } from './issued-tokens.js';
 import { normalizeOptions, type EmulatorOptions, type NormalizedOptions, type ProviderName } from './options.js';
-import type { ConsentMode, EmulatorState, ProviderFactory, ProviderModule } from './provider-module.js';
+import type { ConsentMode, EmulatorState, ProviderFactory, ProviderModule, RouteTarget } from './provider-module.js';
 import { json } from './responses.js';
 
 /** Ready-made credentials for each emulated provider, pointing at the emulator. */
@@ -23,6 +25,8 @@ export interface EmulatorCredentials {
 	};
 	/** The first Sqowey client; `clientSecret` only when it is confidential. */
 	readonly sqowey: { readonly url: string; readonly clientId: string; readonly clientSecret?: string };
+	/** The generic OAuth2 server: a confidential client and, for PKCE and device logins, a public one. */
+	readonly oauth2: OAuth2EmulatorCredentials;
 }
 
 /** The switches and counters of a running emulator, shared by the node server and the msw handlers. */
@@ -42,8 +46,22 @@ export interface EmulatorControls {
 	injectFault(fault: Fault, options?: InjectFaultOptions): void;
 	/** Remove every injected fault. */
 	clearFaults(): void;
-	/** How the emulated user answers Sqowey's consent: `'deny'` redirects with `error=access_denied`. Default `'allow'`. */
+	/**
+	 * How the emulated user answers consent: at an authorization endpoint `'deny'` redirects with
+	 * `error=access_denied`; at the OAuth2 server's device verification page it denies the device login. Default `'allow'`.
+	 */
 	setConsent(mode: ConsentMode): void;
+	/**
+	 * Approves a pending device login (RFC 8628) of the OAuth2 server without an HTTP call, as a person at the
+	 * verification page would: the one with `userCode`, or the most recent pending one. Throws when there is none.
+	 * @example
+	 * const login = await createDeviceAuthorizationFlow(oauth2({ issuer: emulator.url, clientId, grant: 'device_code' })).start();
+	 * emulator.approveDevice(login.userCode);
+	 * await login.complete();
+	 */
+	approveDevice(userCode?: string): void;
+	/** Denies a pending device login like {@link EmulatorControls.approveDevice}: its next poll gets `access_denied`. */
+	denyDevice(userCode?: string): void;
 	/** Replaces the origins allowed by CORS; `undefined` goes back to any loopback origin. */
 	setCorsOrigins(origins: ReadonlyArray<string> | undefined): void;
 }
@@ -61,10 +79,19 @@ const PROVIDERS: Readonly<Record<ProviderName, ProviderFactory>> = {
 	squidex: createSquidexProvider,
 	dotkernel: createDotkernelProvider,
 	sqowey: createSqoweyProvider,
+	oauth2: createOAuth2Provider,
 };
 
 // The order providers are asked in: Sqowey's `/api/users/@me` sits inside Squidex's `/api/` prefix.
-const ROUTING_ORDER: readonly ProviderName[] = ['sqowey', 'squidex', 'dotkernel'];
+const ROUTING_ORDER: readonly ProviderName[] = ['sqowey', 'oauth2', 'squidex', 'dotkernel'];
+
+// Every endpoint of an authorization server gets token faults, not only its token endpoint.
+const FAULT_TARGETS: Readonly<Record<RouteTarget, FaultTarget>> = {
+	token: 'token',
+	revocation: 'token',
+	'device-authorization': 'token',
+	api: 'api',
+};
 
 /** Builds the emulator's state and request handler; `url` is where the transport serves it. */
 export function createEmulatorCore(options: EmulatorOptions | undefined, url: string): EmulatorCore {
@@ -92,9 +119,7 @@ export function createEmulatorCore(options: EmulatorOptions | undefined, url: st
 		if (route.target === 'token' && normalized.tokenLatency > 0 && !(await hangs.pause(normalized.tokenLatency, request.signal))) {
 			return Response.error();
 		}
-		// A revocation endpoint belongs to the authorization server: token faults hit it too.
-		const faultTarget = route.target === 'revocation' ? 'token' : route.target;
-		const fault = faultTarget === undefined ? undefined : faults.take(faultTarget);
+		const fault = route.target === undefined ? undefined : faults.take(FAULT_TARGETS[route.target]);
 		if (fault) {
 			state.counters.faultServed();
 			return faultResponse(fault, request.signal, hangs);
@@ -120,6 +145,8 @@ export function createEmulatorCore(options: EmulatorOptions | undefined, url: st
 				if (mode !== 'allow' && mode !== 'deny') throw new TypeError(`Expected \`mode\` to be 'allow' or 'deny', got \`${String(mode)}\``);
 				state.consent = mode;
 			},
+			approveDevice: (userCode?: string) => decideDevice(providers, 'allow', userCode),
+			denyDevice: (userCode?: string) => decideDevice(providers, 'deny', userCode),
 			setCorsOrigins: (origins: ReadonlyArray<string> | undefined) => cors.setOrigins(origins),
 		}),
 		async handle(request) {
@@ -144,6 +171,15 @@ function findRoute(providers: readonly ProviderModule[], method: string, url: UR
 	return undefined;
 }
 
+function decideDevice(providers: readonly ProviderModule[], decision: ConsentMode, userCode: string | undefined): void {
+	if (userCode !== undefined && typeof userCode !== 'string') {
+		throw new TypeError(`Expected \`userCode\` to be a string or undefined, got \`${String(userCode)}\``);
+	}
+	const provider = providers.find((candidate) => candidate.decideDevice !== undefined);
+	if (!provider?.decideDevice) throw new Error('No provider with device logins is served: add `oauth2` to `providers`.');
+	provider.decideDevice(decision, userCode);
+}
+
 function credentialsFor(url: string, options: NormalizedOptions): EmulatorCredentials {
 	const squidex = options.squidex.clients[0]!;
 	const dotkernel = options.dotkernel;
@@ -165,5 +201,6 @@ function credentialsFor(url: string, options: NormalizedOptions): EmulatorCreden
 			clientId: sqowey.clientId,
 			...(sqowey.clientSecret === undefined ? {} : { clientSecret: sqowey.clientSecret }),
 		}),
+		oauth2: oauth2EmulatorCredentials(url, options.oauth2),
 	});
 }

@@ -1,15 +1,19 @@
 /** Grant types the emulator counts separately. */
-export type CountedGrantType = 'client_credentials' | 'password' | 'refresh_token' | 'authorization_code';
+export type CountedGrantType = 'client_credentials' | 'password' | 'refresh_token' | 'authorization_code' | 'device_code';
 
 /** What the emulator has seen since it started or since `resetCounters()`. */
 export interface EmulatorCounters {
-	/** Every request that reached a token endpoint, rejected ones included; by `grant_type` when it is one of these. */
+	/**
+	 * Every request that reached a token endpoint, rejected ones included; by `grant_type` when it is one of these
+	 * (`device_code`: each poll of a device login, `urn:ietf:params:oauth:grant-type:device_code`).
+	 */
 	tokenRequests: {
 		total: number;
 		client_credentials: number;
 		password: number;
 		refresh_token: number;
 		authorization_code: number;
+		device_code: number;
 	};
 	/** Requests to protected resources; `rejected` = answered 401 or 403 (no, bad, expired or revoked token, or wrong role). */
 	apiRequests: { total: number; ok: number; rejected: number };
@@ -21,7 +25,14 @@ export interface EmulatorCounters {
 	faultsServed: number;
 }
 
-const GRANT_TYPES: readonly string[] = ['client_credentials', 'password', 'refresh_token', 'authorization_code'];
+/** Each counted `grant_type` and the counter it goes to: extension grants are URIs (RFC 6749 4.5). */
+const GRANT_TYPES: ReadonlyMap<string, CountedGrantType> = new Map([
+	['client_credentials', 'client_credentials'],
+	['password', 'password'],
+	['refresh_token', 'refresh_token'],
+	['authorization_code', 'authorization_code'],
+	['urn:ietf:params:oauth:grant-type:device_code', 'device_code'],
+]);
 
 /** The mutable counters behind `counters()` snapshots. */
 export class Counters {
@@ -34,9 +45,8 @@ export class Counters {
 
 	/** Counts the grant type of a token request (called by the route once it has read the body). */
 	grantType(grantType: unknown): void {
-		if (typeof grantType === 'string' && GRANT_TYPES.includes(grantType)) {
-			this.#value.tokenRequests[grantType as CountedGrantType] += 1;
-		}
+		const counted = typeof grantType === 'string' ? GRANT_TYPES.get(grantType) : undefined;
+		if (counted !== undefined) this.#value.tokenRequests[counted] += 1;
 	}
 
 	/** Counts a protected-resource request by the status it was answered with. */
@@ -76,7 +86,7 @@ export class Counters {
 
 function zero(): EmulatorCounters {
 	return {
-		tokenRequests: { total: 0, client_credentials: 0, password: 0, refresh_token: 0, authorization_code: 0 },
+		tokenRequests: { total: 0, client_credentials: 0, password: 0, refresh_token: 0, authorization_code: 0, device_code: 0 },
 		apiRequests: { total: 0, ok: 0, rejected: 0 },
 		refreshTokenReuse: 0,
 		revocations: 0,

@@ -73,6 +73,12 @@ export class IssuedTokens {
 		return this.#now() < record.expiresAt ? record : undefined;
 	}
 
+	/** The scope of an active refresh token of `provider`, without spending it; undefined for any other token. */
+	refreshScope(token: string, provider: string): string | undefined {
+		const record = this.#refresh.get(token);
+		return record?.grant.provider === provider && record.state === 'active' ? record.grant.scope : undefined;
+	}
+
 	/**
 	 * Spends a refresh token: it works once. On success the access token issued with it is revoked too.
 	 * Synchronous on purpose, so two concurrent refreshes cannot both win.

@@ -1,9 +1,10 @@
+import { normalizeOAuth2EmulatorOptions, type NormalizedOAuth2EmulatorOptions, type OAuth2EmulatorOptions } from '../oauth2/options.js';
 import { normalizeSqoweyEmulatorOptions, type NormalizedSqoweyEmulatorOptions, type SqoweyEmulatorOptions } from '../sqowey/options.js';
 import { checkCorsOrigins } from './cors.js';
 import { checkDelay, checkLifetime, isNonEmptyString } from './option-checks.js';
 
 /** Names of the providers the emulator can serve. */
-export type ProviderName = 'squidex' | 'dotkernel' | 'sqowey';
+export type ProviderName = 'squidex' | 'dotkernel' | 'sqowey' | 'oauth2';
 
 /** A registered OAuth2 client. */
 export interface ClientCredentials {
@@ -50,6 +51,8 @@ export interface EmulatorOptions {
 		expiresIn?: number;
 	};
 	sqowey?: SqoweyEmulatorOptions;
+	/** The generic OAuth2 / OpenID server (issuer: the emulator's URL), with a device authorization endpoint. */
+	oauth2?: OAuth2EmulatorOptions;
 	/**
 	 * Origins a browser may call the emulator from (CORS), e.g. `['http://app.test']`.
 	 * Default: any loopback origin (`http://localhost:<port>`, `http://127.0.0.1:<port>`, `http://[::1]:<port>`).
@@ -79,6 +82,7 @@ export interface NormalizedOptions {
 		readonly expiresIn: number;
 	};
 	readonly sqowey: NormalizedSqoweyEmulatorOptions;
+	readonly oauth2: NormalizedOAuth2EmulatorOptions;
 	/** Undefined: any loopback origin. */
 	readonly corsOrigins: ReadonlySet<string> | undefined;
 	/** ms; 0 = none. */
@@ -86,7 +90,7 @@ export interface NormalizedOptions {
 	readonly now: () => number;
 }
 
-const PROVIDER_NAMES: readonly ProviderName[] = ['squidex', 'dotkernel', 'sqowey'];
+const PROVIDER_NAMES: readonly ProviderName[] = ['squidex', 'dotkernel', 'sqowey', 'oauth2'];
 
 const SQUIDEX_CLIENTS: readonly ClientCredentials[] = [
 	// Real Squidex client ids are `app:client`; the colon is what breaks naive Basic encoders.
@@ -130,6 +134,7 @@ export function normalizeOptions(options: EmulatorOptions = {}): NormalizedOptio
 			expiresIn: checkLifetime('dotkernel.expiresIn', options.dotkernel?.expiresIn ?? 86_400),
 		},
 		sqowey: normalizeSqoweyEmulatorOptions(options.sqowey),
+		oauth2: normalizeOAuth2EmulatorOptions(options.oauth2),
 		corsOrigins: options.corsOrigins === undefined ? undefined : checkCorsOrigins('corsOrigins', options.corsOrigins),
 		tokenLatency: checkDelay('tokenLatency', options.tokenLatency ?? 0),
 		now,

@@ -18,10 +18,11 @@ export interface EmulatorState {
 }
 
 /**
- * What a route is for: `'token'` endpoints and `'revocation'` endpoints get token faults, `'api'`
- * (protected resources) gets api faults; each is counted in its own counter.
+ * What a route is for: `'token'`, `'revocation'` and `'device-authorization'` endpoints (the authorization
+ * server) get token faults, `'api'` (protected resources) gets api faults. Token, revocation and api requests
+ * are each counted in their own counter; device authorization requests are not counted.
  */
-export type RouteTarget = FaultTarget | 'revocation';
+export type RouteTarget = FaultTarget | 'revocation' | 'device-authorization';
 
 /** One matched route of a provider. */
 export interface Route {
@@ -42,6 +43,11 @@ export interface ProviderModule {
 	readonly name: string;
 	/** The route for a request this provider owns, or undefined to let the next provider look. */
 	route(method: string, url: URL): Route | undefined;
+	/**
+	 * For a provider with device logins (RFC 8628): decides the one with `userCode`, or the most recent pending
+	 * one, as a person at the verification page would. Throws an Error saying why when it cannot.
+	 */
+	decideDevice?(decision: ConsentMode, userCode: string | undefined): void;
 }
 
 /** Builds a provider module over the shared state and the normalized options. */

@@ -13,3 +13,8 @@ export function json(body: unknown, status = 200, headers: Readonly<Record<strin
 export function methodNotAllowed(allowed: readonly string[], body: unknown): Response {
 	return json(body, 405, { allow: allowed.join(', ') });
 }
+
+/** 401 with a `WWW-Authenticate` challenge and no body, as a protected resource refuses a token. */
+export function unauthorized(challenge: string): Response {
+	return new Response(null, { status: 401, headers: { 'www-authenticate': challenge } });
+}

@@ -1,5 +1,5 @@
-import { parseUrl } from '../emulator/loopback.js';
-import { checkLifetime, isNonEmptyString } from '../emulator/option-checks.js';
+import { checkRegisteredClients, checkRegisteredUsers, type RegisteredClient } from '../authorization-server/registrations.js';
+import { checkLifetime } from '../emulator/option-checks.js';
 
 /** A Sqowey application, as registered at dev.sqowey.de. */
 export interface SqoweyClient {
@@ -31,17 +31,9 @@ export interface SqoweyEmulatorOptions {
 	codeLifetime?: number;
 }
 
-/** A Sqowey client with its defaults applied. */
-export interface NormalizedSqoweyClient {
-	readonly clientId: string;
-	readonly clientSecret: string | undefined;
-	/** Undefined: any loopback redirect URI. */
-	readonly redirectUris: readonly string[] | undefined;
-}
-
 /** Sqowey options with every default applied, validated once. */
 export interface NormalizedSqoweyEmulatorOptions {
-	readonly clients: readonly NormalizedSqoweyClient[];
+	readonly clients: readonly RegisteredClient[];
 	readonly users: readonly SqoweyUser[];
 	readonly accessTokenLifetime: number;
 	/** Undefined: the documented 300 s / 90 s. */
@@ -55,49 +47,9 @@ const USERS: readonly SqoweyUser[] = [{ id: '1000000000000001', username: 'sqowe
 export function normalizeSqoweyEmulatorOptions(options: SqoweyEmulatorOptions = {}): NormalizedSqoweyEmulatorOptions {
 	const codeLifetime = options.codeLifetime;
 	return {
-		clients: checkClients(options.clients ?? CLIENTS),
-		users: checkUsers(options.users ?? USERS),
+		clients: checkRegisteredClients('sqowey', options.clients ?? CLIENTS),
+		users: checkRegisteredUsers('sqowey', options.users ?? USERS),
 		accessTokenLifetime: checkLifetime('sqowey.accessTokenLifetime', options.accessTokenLifetime ?? 3600),
 		codeLifetime: codeLifetime === undefined ? undefined : checkLifetime('sqowey.codeLifetime', codeLifetime),
 	};
-}
-
-function checkClients(clients: ReadonlyArray<SqoweyClient>): NormalizedSqoweyClient[] {
-	if (!Array.isArray(clients) || clients.length === 0) throw new TypeError('Expected `sqowey.clients` to be a non-empty array');
-	return clients.map((client) => {
-		if (!isNonEmptyString(client?.clientId)) throw new TypeError('Expected every entry of `sqowey.clients` to have a non-empty `clientId`');
-		if (client.clientSecret !== undefined && !isNonEmptyString(client.clientSecret)) {
-			throw new TypeError(`Expected \`clientSecret\` of sqowey client \`${client.clientId}\` to be a non-empty string or absent`);
-		}
-		return { clientId: client.clientId, clientSecret: client.clientSecret, redirectUris: checkRedirectUris(client) };
-	});
-}
-
-// RFC 6749 3.1.2: an absolute URI without a fragment.
-function checkRedirectUris(client: SqoweyClient): string[] | undefined {
-	const { redirectUris } = client;
-	if (redirectUris === undefined) return undefined;
-	const valid =
-		Array.isArray(redirectUris) &&
-		redirectUris.length > 0 &&
-		redirectUris.every((uri) => {
-			const url = typeof uri === 'string' ? parseUrl(uri) : undefined;
-			return url !== undefined && (url.protocol === 'http:' || url.protocol === 'https:') && url.hash === '' && !uri.includes('#');
-		});
-	if (!valid) {
-		throw new TypeError(
-			`Expected \`redirectUris\` of sqowey client \`${client.clientId}\` to be a non-empty array of absolute http(s) URLs without a fragment`,
-		);
-	}
-	return [...redirectUris];
-}
-
-function checkUsers(users: ReadonlyArray<SqoweyUser>): SqoweyUser[] {
-	if (!Array.isArray(users) || users.length === 0) throw new TypeError('Expected `sqowey.users` to be a non-empty array');
-	return users.map((user) => {
-		if (!isNonEmptyString(user?.id) || !isNonEmptyString(user.username)) {
-			throw new TypeError('Expected every entry of `sqowey.users` to have a non-empty `id` and `username`');
-		}
-		return { id: user.id, username: user.username };
-	});
 }

@@ -1,11 +1,9 @@
+import { createAuthorizationServer } from '../authorization-server/endpoints.js';
 import type { NormalizedOptions } from '../emulator/options.js';
 import type { EmulatorState, ProviderModule } from '../emulator/provider-module.js';
 import { bearerToken } from '../emulator/request-parsing.js';
-import { json, methodNotAllowed } from '../emulator/responses.js';
-import { AuthorizationCodes } from './authorization-codes.js';
-import { createSqoweyAuthorizeEndpoint } from './authorize.js';
-import { createSqoweyRevokeEndpoint } from './revoke.js';
-import { createSqoweyTokenEndpoint, SQOWEY } from './token.js';
+import { json, methodNotAllowed, unauthorized } from '../emulator/responses.js';
+import { SQOWEY, sqoweyServer } from './server.js';
 
 const USER_PATH = '/api/users/@me';
 
@@ -16,10 +14,7 @@ const USER_PATH = '/api/users/@me';
  * authorization response. `/api/users/@me` is the protected resource that needs scope `identity`.
  */
 export function createSqoweyProvider(state: EmulatorState, options: NormalizedOptions): ProviderModule {
-	const codes = new AuthorizationCodes(state.now);
-	const authorize = createSqoweyAuthorizeEndpoint(state, options.sqowey, codes);
-	const token = createSqoweyTokenEndpoint(state, options.sqowey, codes);
-	const revoke = createSqoweyRevokeEndpoint(state, options.sqowey);
+	const { authorize, token, revoke } = createAuthorizationServer(state, sqoweyServer(options.sqowey));
 	const { users } = options.sqowey;
 
 	async function me(request: Request): Promise<Response> {
@@ -54,8 +49,4 @@ export function createSqoweyProvider(state: EmulatorState, options: NormalizedOp
 			}
 		},
 	};
-}
-
-function unauthorized(challenge: string): Response {
-	return new Response(null, { status: 401, headers: { 'www-authenticate': challenge } });
 }

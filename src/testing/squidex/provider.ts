@@ -3,7 +3,7 @@ import type { ClientCredentials, NormalizedOptions } from '../emulator/options.j
 import type { EmulatorState, ProviderModule } from '../emulator/provider-module.js';
 import { randomBase64Url } from '../emulator/random.js';
 import { bearerToken, mediaType } from '../emulator/request-parsing.js';
-import { json, methodNotAllowed, NO_STORE } from '../emulator/responses.js';
+import { json, methodNotAllowed, NO_STORE, unauthorized } from '../emulator/responses.js';
 
 const PROVIDER = 'squidex';
 const TOKEN_PATH = '/identity-server/connect/token';
@@ -83,10 +83,6 @@ function authenticate(
 /** IdentityServer's error body is the bare RFC 6749 5.2 object. */
 function oauthError(error: string): Response {
 	return json({ error }, 400, NO_STORE);
-}
-
-function unauthorized(challenge: string): Response {
-	return new Response(null, { status: 401, headers: { 'www-authenticate': challenge } });
 }
 
 function schemaList(app: string): unknown {

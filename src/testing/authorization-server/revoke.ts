@@ -1,26 +1,23 @@
 import type { EmulatorState } from '../emulator/provider-module.js';
 import { NO_STORE } from '../emulator/responses.js';
 import { authenticateClient, oauthError, readOAuthForm } from './oauth-request.js';
-import type { NormalizedSqoweyEmulatorOptions } from './options.js';
-import { SQOWEY } from './token.js';
+import type { AuthorizationServerConfig } from './server-config.js';
 
 /**
- * Sqowey's `POST /oauth2/token/revoke`: revoking a refresh token ends its whole login, revoking an
- * access token ends that token; an unknown token is answered 200 all the same.
+ * The revocation endpoint (`POST`): revoking a refresh token ends its whole login, revoking an access token
+ * ends that token; an unknown token is answered 200 all the same.
  * @see https://www.rfc-editor.org/rfc/rfc7009#section-2
  */
-export function createSqoweyRevokeEndpoint(state: EmulatorState, options: NormalizedSqoweyEmulatorOptions) {
-	const { clients } = options;
-
+export function createRevokeEndpoint(state: EmulatorState, server: AuthorizationServerConfig) {
 	return async function revoke(request: Request): Promise<Response> {
 		const form = await readOAuthForm(request);
 		if (form instanceof Response) return form;
-		const client = authenticateClient(request, form, clients);
+		const client = authenticateClient(request, form, server);
 		if (client instanceof Response) return client;
 		const token = form.get('token');
 		if (!token) return oauthError('invalid_request', 'The token parameter is missing.');
 		// `token_type_hint` only speeds up a lookup (RFC 7009 2.1); both kinds are searched anyway.
-		if (state.tokens.revoke(token, SQOWEY, client.clientId) === 'wrong-client') {
+		if (state.tokens.revoke(token, server.provider, client.clientId) === 'wrong-client') {
 			return oauthError('invalid_request', 'The token was not issued to this client.');
 		}
 		return new Response(null, { status: 200, headers: NO_STORE });

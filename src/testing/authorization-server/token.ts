@@ -1,40 +1,41 @@
-import type { Grant } from '../emulator/issued-tokens.js';
 import type { EmulatorState } from '../emulator/provider-module.js';
-import { randomBase64Url } from '../emulator/random.js';
-import { json, NO_STORE } from '../emulator/responses.js';
 import type { AuthorizationCodes } from './authorization-codes.js';
-import { SQOWEY_SCOPES } from './authorize.js';
+import { issueTokens } from './issue.js';
 import { authenticateClient, oauthError, readOAuthForm } from './oauth-request.js';
-import type { NormalizedSqoweyClient, NormalizedSqoweyEmulatorOptions } from './options.js';
 import { s256Challenge } from './pkce-check.js';
+import type { RegisteredClient } from './registrations.js';
+import { splitScope, type AuthorizationServerConfig } from './server-config.js';
 
-/** The provider name Sqowey tokens are recorded under. */
-export const SQOWEY = 'sqowey';
+/** One grant type's handling, once the form is read and the client authenticated. */
+export type GrantHandler = (form: URLSearchParams, client: RegisteredClient) => Response | Promise<Response>;
 
 /**
- * Sqowey's `POST /oauth2/token`: form bodies only; the authorization code grant (single-use codes,
- * PKCE S256, the exact redirect URI) and the refresh token grant with rotation. A replayed code or
- * refresh token is taken as theft: every token of that login is revoked.
+ * The token endpoint (`POST`, form bodies only) for the grant types the server lists: client credentials
+ * (confidential clients only), the authorization code grant (single-use codes, PKCE S256, the exact redirect
+ * URI), the refresh token grant with rotation, and any `extraGrants` (the device code grant). A replayed code
+ * or refresh token is taken as theft: every token of that login is revoked.
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1.3
  * @see https://www.rfc-editor.org/rfc/rfc7636#section-4.6
  * @see https://www.rfc-editor.org/rfc/rfc9700#section-4.14.2
  */
-export function createSqoweyTokenEndpoint(state: EmulatorState, options: NormalizedSqoweyEmulatorOptions, codes: AuthorizationCodes) {
-	const { clients, accessTokenLifetime } = options;
+export function createTokenEndpoint(
+	state: EmulatorState,
+	server: AuthorizationServerConfig,
+	codes: AuthorizationCodes,
+	extraGrants: Readonly<Record<string, GrantHandler>> = {},
+) {
+	const { provider } = server;
 
-	function issue(grant: Grant): Response {
-		const accessToken = randomBase64Url(32);
-		const refreshToken = randomBase64Url(32);
-		state.tokens.addAccess(accessToken, grant, accessTokenLifetime);
-		state.tokens.addRefresh(refreshToken, grant, accessToken);
-		return json(
-			{ access_token: accessToken, token_type: 'Bearer', expires_in: accessTokenLifetime, refresh_token: refreshToken, scope: grant.scope },
-			200,
-			NO_STORE,
-		);
+	function clientCredentials(form: URLSearchParams, client: RegisteredClient): Response {
+		// RFC 6749 4.4: a client acting for itself must prove who it is, which a public client cannot.
+		if (client.clientSecret === undefined) return oauthError('unauthorized_client', 'A public client cannot use client_credentials.');
+		const requested = splitScope(form.get('scope'));
+		const refused = server.scopes.refuse(requested);
+		if (refused !== undefined) return oauthError('invalid_scope', refused);
+		return issueTokens(state, server, { provider, clientId: client.clientId, roles: [], scope: requested.join(' ') });
 	}
 
-	async function authorizationCode(form: URLSearchParams, client: NormalizedSqoweyClient): Promise<Response> {
+	async function authorizationCode(form: URLSearchParams, client: RegisteredClient): Promise<Response> {
 		const code = form.get('code');
 		if (!code) return oauthError('invalid_request', 'The code parameter is missing.');
 		const verifier = form.get('code_verifier');
@@ -61,8 +62,8 @@ export function createSqoweyTokenEndpoint(state: EmulatorState, options: Normali
 		} else if (challenge !== grant.codeChallenge) {
 			return invalidGrant('The code_verifier does not match the code_challenge.');
 		}
-		return issue({
-			provider: SQOWEY,
+		return issueTokens(state, server, {
+			provider,
 			clientId: client.clientId,
 			subject: grant.subject,
 			roles: [],
@@ -71,42 +72,48 @@ export function createSqoweyTokenEndpoint(state: EmulatorState, options: Normali
 		});
 	}
 
-	function refresh(form: URLSearchParams, client: NormalizedSqoweyClient): Response {
+	function refresh(form: URLSearchParams, client: RegisteredClient): Response {
 		const refreshToken = form.get('refresh_token');
 		if (!refreshToken) return oauthError('invalid_request', 'The refresh_token parameter is missing.');
 		// Checked before the token is spent, so a bad request does not cost the client its session.
 		// The grant's own scope is what is issued: a refresh never widens it (RFC 6749 6).
 		const scope = form.get('scope');
-		if (scope?.split(' ').some((name) => name !== '' && !SQOWEY_SCOPES.includes(name))) {
-			return oauthError('invalid_scope', `Unknown scope in \`${scope}\`.`);
-		}
-		const outcome = state.tokens.useRefresh(refreshToken, SQOWEY, client.clientId);
-		if (outcome.ok) return issue(outcome.grant);
+		const refused = scope === null ? undefined : server.scopes.refuseOnRefresh(scope, state.tokens.refreshScope(refreshToken, provider));
+		if (refused !== undefined) return oauthError('invalid_scope', refused);
+		const outcome = state.tokens.useRefresh(refreshToken, provider, client.clientId);
+		if (outcome.ok) return issueTokens(state, server, outcome.grant);
 		if (outcome.reason !== 'used') return invalidGrant('The refresh token is invalid or revoked: log in again.');
 		state.counters.refreshTokenReuse();
 		if (outcome.grant?.session !== undefined) state.tokens.revokeSession(outcome.grant.session);
 		return invalidGrant('The refresh token was already used (rotation): the session is revoked. Log in again.');
 	}
 
+	const handlers: Readonly<Record<string, GrantHandler>> = {
+		client_credentials: clientCredentials,
+		authorization_code: authorizationCode,
+		refresh_token: refresh,
+		...extraGrants,
+	};
+
 	return async function token(request: Request): Promise<Response> {
 		const form = await readOAuthForm(request);
 		if (form instanceof Response) return form;
 		state.counters.grantType(form.get('grant_type'));
-		const client = authenticateClient(request, form, clients);
+		const client = authenticateClient(request, form, server);
 		if (client instanceof Response) return client;
-		switch (form.get('grant_type')) {
-			case 'authorization_code':
-				return authorizationCode(form, client);
-			case 'refresh_token':
-				return refresh(form, client);
-			case null:
-				return oauthError('invalid_request', 'The grant_type parameter is missing.');
-			default:
-				return oauthError('unsupported_grant_type', 'Use authorization_code or refresh_token.');
-		}
+		const grantType = form.get('grant_type');
+		if (grantType === null) return oauthError('invalid_request', 'The grant_type parameter is missing.');
+		const handler = server.grantTypes.includes(grantType) ? handlers[grantType] : undefined;
+		if (!handler) return oauthError('unsupported_grant_type', `Use ${listed(server.grantTypes)}.`);
+		return handler(form, client);
 	};
 }
 
 function invalidGrant(description: string): Response {
 	return oauthError('invalid_grant', description);
+}
+
+/** `a`, `a or b`, `a, b or c`. */
+function listed(names: readonly string[]): string {
+	return names.length <= 1 ? (names[0] ?? 'nothing') : `${names.slice(0, -1).join(', ')} or ${names.at(-1)}`;
 }

@@ -2,23 +2,22 @@ import { isLoopbackUrl, parseUrl, redirectUriMatches } from '../emulator/loopbac
 import type { EmulatorState } from '../emulator/provider-module.js';
 import { json } from '../emulator/responses.js';
 import type { AuthorizationCodes } from './authorization-codes.js';
+import { htmlPage } from './html-page.js';
 import { repeatedParameter } from './oauth-request.js';
-import type { NormalizedSqoweyClient, NormalizedSqoweyEmulatorOptions } from './options.js';
 import { isS256Challenge } from './pkce-check.js';
-
-/** The scopes Sqowey documents; `identity` is personal data, which shortens the code lifetime. */
-export const SQOWEY_SCOPES: readonly string[] = ['identity'];
-const PERSONAL_SCOPES: readonly string[] = ['identity'];
+import type { RegisteredClient } from './registrations.js';
+import { splitScope, type AuthorizationServerConfig } from './server-config.js';
 
 /**
- * Sqowey's `GET /oauth2/auth` with automatic consent (or refusal, per `setConsent()`): checks the
+ * The authorization endpoint (`GET`) with automatic consent (or refusal, per `setConsent()`): checks the
  * client and redirect URI first and shows an error page when they are wrong, never redirecting to an
  * unchecked URI; every later error goes back to the client as `?error=…&state=…&iss=…`.
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2.1
  * @see https://www.rfc-editor.org/rfc/rfc9207
  */
-export function createSqoweyAuthorizeEndpoint(state: EmulatorState, options: NormalizedSqoweyEmulatorOptions, codes: AuthorizationCodes) {
-	const { clients, users, codeLifetime } = options;
+export function createAuthorizeEndpoint(state: EmulatorState, server: AuthorizationServerConfig, codes: AuthorizationCodes) {
+	const errorPage = (request: Request, status: number, error: string, description: string) =>
+		refusalPage(request, server.displayName, status, error, description);
 
 	return async function authorize(request: Request, url: URL): Promise<Response> {
 		if (request.method !== 'GET' && request.method !== 'HEAD') return errorPage(request, 405, 'invalid_request', 'Use GET.');
@@ -27,7 +26,7 @@ export function createSqoweyAuthorizeEndpoint(state: EmulatorState, options: Nor
 			if (params.getAll(name).length > 1)
 				return errorPage(request, 400, 'invalid_request', `The \`${name}\` parameter is included more than once.`);
 		}
-		const client = clients.find((candidate) => candidate.clientId === params.get('client_id'));
+		const client = server.clients.find((candidate) => candidate.clientId === params.get('client_id'));
 		if (!client) return errorPage(request, 400, 'invalid_client', 'Unknown client_id.');
 		const redirectUri = params.get('redirect_uri');
 		if (redirectUri === null) return errorPage(request, 400, 'invalid_request', 'The redirect_uri parameter is missing.');
@@ -59,25 +58,27 @@ export function createSqoweyAuthorizeEndpoint(state: EmulatorState, options: Nor
 			return refuse('invalid_request', 'code_challenge must be the 43-character base64url SHA-256 of the code_verifier.');
 		}
 
-		const requested = [...new Set((params.get('scope') ?? '').split(' ').filter(Boolean))];
-		if (requested.length === 0) return refuse('invalid_scope', 'The scope parameter is missing; use e.g. scope=identity.');
-		const unknown = requested.filter((scope) => !SQOWEY_SCOPES.includes(scope));
-		if (unknown.length > 0) {
-			return refuse('invalid_scope', `Unknown scope: ${unknown.join(' ')}. Scopes are separated by spaces (%20 or +).`);
-		}
+		const requested = splitScope(params.get('scope'));
+		const refused = server.scopes.refuse(requested);
+		if (refused !== undefined) return refuse('invalid_scope', refused);
 
 		if (state.consent === 'deny') return refuse('access_denied', 'The user denied the authorization request.');
-		const personal = requested.some((scope) => PERSONAL_SCOPES.includes(scope));
 		const code = codes.issue(
-			{ clientId: client.clientId, redirectUri, codeChallenge: challenge ?? undefined, scope: requested.join(' '), subject: users[0]!.id },
-			codeLifetime ?? (personal ? 90 : 300),
+			{
+				clientId: client.clientId,
+				redirectUri,
+				codeChallenge: challenge ?? undefined,
+				scope: requested.join(' '),
+				subject: server.subject,
+			},
+			server.codeLifetime(requested),
 		);
 		return back({ code });
 	};
 }
 
 /** A registered URI (a loopback one on any port), or any loopback URI when none is registered. */
-function acceptsRedirectUri(client: NormalizedSqoweyClient, redirectUri: string): boolean {
+function acceptsRedirectUri(client: RegisteredClient, redirectUri: string): boolean {
 	const url = parseUrl(redirectUri);
 	// RFC 6749 3.1.2: absolute, no fragment; credentials in a redirect URI are never legitimate.
 	if (!url || redirectUri.includes('#') || url.username !== '' || url.password !== '') return false;
@@ -97,13 +98,8 @@ function redirect(redirectUri: string, fields: Record<string, string | undefined
 }
 
 /** The page a user sees when the request cannot be trusted enough to redirect; JSON for API clients. */
-function errorPage(request: Request, status: number, error: string, description: string): Response {
+function refusalPage(request: Request, displayName: string, status: number, error: string, description: string): Response {
 	const accept = request.headers.get('accept') ?? '';
 	if (accept.includes('application/json') && !accept.includes('text/html')) return json({ error, error_description: description }, status);
-	const page = `<!DOCTYPE html>\n<html><head><title>Sqowey: authorization error</title></head><body><h1>${error}</h1><p>${escapeHtml(description)}</p></body></html>\n`;
-	return new Response(page, { status, headers: { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' } });
-}
-
-function escapeHtml(text: string): string {
-	return text.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`);
+	return htmlPage(status, `${displayName}: authorization error`, error, description);
 }

@@ -1,10 +1,11 @@
 import { readClientAuthentication } from '../emulator/client-auth.js';
 import { mediaType } from '../emulator/request-parsing.js';
 import { json, methodNotAllowed, NO_STORE } from '../emulator/responses.js';
-import type { NormalizedSqoweyClient } from './options.js';
+import type { RegisteredClient } from './registrations.js';
+import type { AuthorizationServerConfig } from './server-config.js';
 
 /**
- * The bare RFC 6749 error object Sqowey's token and revocation endpoints answer with.
+ * The bare RFC 6749 error object the token, revocation and device authorization endpoints answer with.
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-5.2
  */
 export function oauthError(error: string, description: string, status = 400, headers: Record<string, string> = {}): Response {
@@ -12,7 +13,7 @@ export function oauthError(error: string, description: string, status = 400, hea
 }
 
 /**
- * The form body of a POST to the token or revocation endpoint, or the error answer: anything but a
+ * The form body of a POST to a token, revocation or device authorization endpoint, or the error answer: anything but a
  * form POST, and a parameter sent twice, are refused before the body means anything.
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-3.2
  */
@@ -38,16 +39,16 @@ export function repeatedParameter(params: URLSearchParams): string | undefined {
 }
 
 /**
- * Authenticates the client of a token or revocation request: a public client names itself with
- * `client_id` and nothing else; a confidential one adds its secret, in the body or with HTTP Basic
- * (one method only). Returns the client, or the error answer.
+ * Authenticates the client of a request to `server`'s token, revocation or device authorization endpoint: a
+ * public client names itself with `client_id` and nothing else; a confidential one adds its secret, in the body
+ * or with HTTP Basic (one method only). Returns the client, or the error answer.
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-2.3
  */
 export function authenticateClient(
 	request: Request,
 	form: URLSearchParams,
-	clients: readonly NormalizedSqoweyClient[],
-): NormalizedSqoweyClient | Response {
+	server: AuthorizationServerConfig,
+): RegisteredClient | Response {
 	const basic = /^basic\s/i.test(request.headers.get('authorization') ?? '');
 	if (basic && form.has('client_secret')) {
 		return oauthError('invalid_request', 'Use one client authentication method: HTTP Basic or the body, not both.');
@@ -55,13 +56,13 @@ export function authenticateClient(
 	const presented = readClientAuthentication(request, form);
 	// RFC 6749 5.2: a client that tried HTTP Basic must be challenged with it.
 	const failed = (description: string) =>
-		oauthError('invalid_client', description, 401, basic ? { 'www-authenticate': 'Basic realm="sqowey"' } : {});
+		oauthError('invalid_client', description, 401, basic ? { 'www-authenticate': `Basic realm="${server.provider}"` } : {});
 	if (presented === undefined) return failed('Client authentication failed: no client_id.');
 	if (presented === 'malformed') return failed('Client authentication failed: the Basic credentials cannot be decoded.');
 	if (basic && form.has('client_id') && form.get('client_id') !== presented.clientId) {
 		return failed('Client authentication failed: client_id differs from the Basic credentials.');
 	}
-	const client = clients.find((candidate) => candidate.clientId === presented.clientId);
+	const client = server.clients.find((candidate) => candidate.clientId === presented.clientId);
 	// A public client has no secret, so presenting one is as wrong as presenting a bad one.
 	if (!client || (client.clientSecret ?? '') !== presented.clientSecret) return failed('Client authentication failed.');
 	return client;

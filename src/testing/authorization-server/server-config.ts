@@ -1,0 +1,39 @@
+import type { RegisteredClient } from './registrations.js';
+
+/**
+ * One emulated authorization server: who it is and what it allows. The endpoints in this folder (authorize,
+ * token, revoke) serve any such configuration; Sqowey and the generic OAuth2 server are two of them.
+ */
+export interface AuthorizationServerConfig {
+	/** The provider name its tokens are recorded under (a token works only at its own server), also the Basic realm. */
+	readonly provider: string;
+	/** Names the server on the error pages a person sees. */
+	readonly displayName: string;
+	readonly clients: readonly RegisteredClient[];
+	/** The user who logs in: consent is automatic, as `setConsent()` says. */
+	readonly subject: string;
+	readonly accessTokenLifetime: number;
+	/** Whether tokens issued for a user come with a refresh token (rotated at each use). */
+	readonly refreshTokens: boolean;
+	/** The grant types the token endpoint accepts, in the order an `unsupported_grant_type` answer lists them. */
+	readonly grantTypes: readonly string[];
+	readonly scopes: ScopePolicy;
+	/** How long an authorization code issued for `scopes` lives, in seconds. */
+	codeLifetime(scopes: readonly string[]): number;
+}
+
+/** What a server accepts as scope; each method returns why it refuses (an `invalid_scope` description), or undefined. */
+export interface ScopePolicy {
+	/** The scopes of a new grant: an authorization, client credentials or device authorization request. */
+	refuse(requested: readonly string[]): string | undefined;
+	/**
+	 * The `scope` of a refresh request, checked before the refresh token is spent, so a bad request does not cost
+	 * the client its session; `granted` is the refresh token's scope when the token is known.
+	 */
+	refuseOnRefresh(requested: string, granted: string | undefined): string | undefined;
+}
+
+/** The distinct scope names of a space-separated `scope` parameter (RFC 6749 3.3). */
+export function splitScope(value: string | null): string[] {
+	return [...new Set((value ?? '').split(' ').filter(Boolean))];
+}

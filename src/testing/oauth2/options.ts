@@ -1,0 +1,105 @@
+import { checkRegisteredClients, checkRegisteredUsers, type RegisteredClient } from '../authorization-server/registrations.js';
+import { checkLifetime } from '../emulator/option-checks.js';
+
+/** A client registered at the emulated OAuth2 server. */
+export interface OAuth2EmulatorClient {
+	clientId: string;
+	/**
+	 * Only for a confidential client (a server): it may then use client credentials, and PKCE is optional for it.
+	 * Without one the client is public and must use PKCE (S256) at the authorization endpoint.
+	 */
+	clientSecret?: string;
+	/**
+	 * The registered redirect URIs, compared exactly (a loopback URI on any port, RFC 8252).
+	 * Default: any loopback URI (`http://127.0.0.1:<port>/…`, `http://localhost:<port>/…`, `http://[::1]:<port>/…`).
+	 */
+	redirectUris?: ReadonlyArray<string>;
+}
+
+/** An account of the emulated OAuth2 server; its userinfo endpoint returns it. */
+export interface OAuth2EmulatorUser {
+	id: string;
+	username: string;
+}
+
+/** The emulated generic OAuth2 / OpenID server, whose issuer is the emulator's URL. Every field is optional. */
+export interface OAuth2EmulatorOptions {
+	/**
+	 * Default: a confidential client `oauth2-service` (secret `emulator-secret-oauth2`) and a public client
+	 * `oauth2-cli`, both accepting any loopback redirect URI.
+	 */
+	clients?: ReadonlyArray<OAuth2EmulatorClient>;
+	/** The first one is who logs in and approves device logins. Default: `oauth2-user-1` / `oauth2-user`. */
+	users?: ReadonlyArray<OAuth2EmulatorUser>;
+	/** Access token lifetime in seconds. Default 3600. */
+	accessTokenLifetime?: number;
+	/**
+	 * Whether logins of a user (authorization code, device code) get a refresh token, which rotates at each use
+	 * (reuse revokes the login). Client credentials never get one. Default `true`.
+	 */
+	refreshTokens?: boolean;
+	/** How long a device login's codes live, in seconds (`expires_in`, RFC 8628 3.2). Default 600. */
+	deviceCodeLifetime?: number;
+	/**
+	 * The least time between two polls of one device code, in seconds (`interval`, RFC 8628 3.2). A faster poll
+	 * gets `slow_down`, and the code's interval grows by 5 s; 0 turns the check off. Fractions are allowed, so
+	 * tests need not wait whole seconds. Default 5.
+	 */
+	deviceInterval?: number;
+}
+
+/** Ready-made credentials for the emulated OAuth2 server: `oauth2(emulator.credentials.oauth2)` gets client credentials tokens. */
+export interface OAuth2EmulatorCredentials {
+	/** The emulator's URL, which the discovery document names as its issuer. */
+	readonly issuer: string;
+	/** The first confidential client, or the first client when none has a secret. */
+	readonly clientId: string;
+	/** The secret of `clientId`, when it has one. */
+	readonly clientSecret?: string;
+	/** The first public client, for PKCE and device logins; absent when every client has a secret. */
+	readonly publicClientId?: string;
+}
+
+/** OAuth2 options with every default applied, validated once. */
+export interface NormalizedOAuth2EmulatorOptions {
+	readonly clients: readonly RegisteredClient[];
+	readonly users: readonly OAuth2EmulatorUser[];
+	readonly accessTokenLifetime: number;
+	readonly refreshTokens: boolean;
+	readonly deviceCodeLifetime: number;
+	readonly deviceInterval: number;
+}
+
+const CLIENTS: readonly OAuth2EmulatorClient[] = [
+	{ clientId: 'oauth2-service', clientSecret: 'emulator-secret-oauth2' },
+	{ clientId: 'oauth2-cli' },
+];
+const USERS: readonly OAuth2EmulatorUser[] = [{ id: 'oauth2-user-1', username: 'oauth2-user' }];
+
+/** Applies the OAuth2 defaults and validates, throwing a TypeError that names the bad field. */
+export function normalizeOAuth2EmulatorOptions(options: OAuth2EmulatorOptions = {}): NormalizedOAuth2EmulatorOptions {
+	const refreshTokens = options.refreshTokens ?? true;
+	if (typeof refreshTokens !== 'boolean') {
+		throw new TypeError(`Expected \`oauth2.refreshTokens\` to be a boolean, got \`${String(refreshTokens)}\``);
+	}
+	return {
+		clients: checkRegisteredClients('oauth2', options.clients ?? CLIENTS),
+		users: checkRegisteredUsers('oauth2', options.users ?? USERS),
+		accessTokenLifetime: checkLifetime('oauth2.accessTokenLifetime', options.accessTokenLifetime ?? 3600),
+		refreshTokens,
+		deviceCodeLifetime: checkLifetime('oauth2.deviceCodeLifetime', options.deviceCodeLifetime ?? 600),
+		deviceInterval: checkLifetime('oauth2.deviceInterval', options.deviceInterval ?? 5),
+	};
+}
+
+/** The credentials `emulator.credentials.oauth2` hands out for the server at `issuer`. */
+export function oauth2EmulatorCredentials(issuer: string, options: NormalizedOAuth2EmulatorOptions): OAuth2EmulatorCredentials {
+	const confidential = options.clients.find((client) => client.clientSecret !== undefined) ?? options.clients[0]!;
+	const publicClient = options.clients.find((client) => client.clientSecret === undefined);
+	return Object.freeze({
+		issuer,
+		clientId: confidential.clientId,
+		...(confidential.clientSecret === undefined ? {} : { clientSecret: confidential.clientSecret }),
+		...(publicClient === undefined ? {} : { publicClientId: publicClient.clientId }),
+	});
+}

@@ -1,0 +1,68 @@
+import { createAuthorizationServer } from '../authorization-server/endpoints.js';
+import type { NormalizedOptions } from '../emulator/options.js';
+import type { ConsentMode, EmulatorState, ProviderModule } from '../emulator/provider-module.js';
+import { bearerToken } from '../emulator/request-parsing.js';
+import { json, methodNotAllowed, unauthorized } from '../emulator/responses.js';
+import { createDeviceEndpoints, deviceDecisionError } from './device-endpoints.js';
+import { DeviceLogins } from './device-logins.js';
+import { DEVICE_CODE_GRANT, discoveryDocument, OAUTH2, OAUTH2_PATHS, oauth2Server } from './server.js';
+
+/**
+ * A generic OAuth2 / OpenID server whose issuer is the emulator's URL, for `oauth2({ issuer })`: discovery,
+ * authorization code + PKCE, client credentials, rotating refresh tokens with replay detection, revocation,
+ * the device authorization grant, and a userinfo endpoint that really checks tokens.
+ */
+export function createOAuth2Provider(state: EmulatorState, options: NormalizedOptions): ProviderModule {
+	const server = oauth2Server(options.oauth2);
+	const logins = new DeviceLogins(state.now);
+	const device = createDeviceEndpoints(state, server, options.oauth2, logins);
+	const { authorize, token, revoke } = createAuthorizationServer(state, server, { [DEVICE_CODE_GRANT]: device.deviceCodeGrant });
+	const { users } = options.oauth2;
+
+	async function discovery(request: Request): Promise<Response> {
+		if (request.method !== 'GET' && request.method !== 'HEAD') return methodNotAllowed(['GET'], { error: 'invalid_request' });
+		return json(discoveryDocument(state.url, server));
+	}
+
+	/** OpenID Connect Core 5.3: GET or POST with a bearer token; a client credentials token names its client. */
+	async function userinfo(request: Request): Promise<Response> {
+		const presented = bearerToken(request);
+		// RFC 6750 3.1: no error code when the request had no token at all.
+		if (presented === undefined) return unauthorized('Bearer');
+		const record = state.tokens.validAccess(presented, OAUTH2);
+		if (!record) return unauthorized('Bearer error="invalid_token"');
+		if (request.method !== 'GET' && request.method !== 'POST') return methodNotAllowed(['GET', 'POST'], { error: 'invalid_request' });
+		if (record.subject === undefined) return json({ sub: record.clientId, client_id: record.clientId, scope: record.scope });
+		const user = users.find((candidate) => candidate.id === record.subject);
+		return json({ sub: record.subject, preferred_username: user?.username, client_id: record.clientId, scope: record.scope });
+	}
+
+	return {
+		name: OAUTH2,
+		route(_method, url) {
+			switch (url.pathname) {
+				case OAUTH2_PATHS.discovery:
+				case OAUTH2_PATHS.metadata:
+					return { handle: discovery };
+				case OAUTH2_PATHS.authorize:
+					return { handle: authorize };
+				case OAUTH2_PATHS.token:
+					return { target: 'token', handle: token };
+				case OAUTH2_PATHS.revoke:
+					return { target: 'revocation', handle: revoke };
+				case OAUTH2_PATHS.device:
+					return { target: 'device-authorization', handle: device.deviceAuthorization };
+				case OAUTH2_PATHS.verify:
+					return { handle: device.verify };
+				case OAUTH2_PATHS.userinfo:
+					return { target: 'api', handle: userinfo };
+				default:
+					return undefined;
+			}
+		},
+		decideDevice(decision: ConsentMode, userCode: string | undefined) {
+			const outcome = logins.decide(userCode, decision);
+			if (!outcome.ok) throw deviceDecisionError(outcome.reason, userCode, decision);
+		},
+	};
+}

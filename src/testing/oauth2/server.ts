@@ -1,0 +1,78 @@
+import { splitScope, type AuthorizationServerConfig } from '../authorization-server/server-config.js';
+import type { NormalizedOAuth2EmulatorOptions } from './options.js';
+
+/** The provider name the OAuth2 server's tokens are recorded under. */
+export const OAUTH2 = 'oauth2';
+
+/** The device code grant's `grant_type`. */
+export const DEVICE_CODE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
+
+/** Where the OAuth2 server answers, under the emulator's root; `/oauth2/v1/` keeps clear of Sqowey's `/oauth2/`. */
+export const OAUTH2_PATHS = {
+	discovery: '/.well-known/openid-configuration',
+	/** RFC 8414's name for the same document. */
+	metadata: '/.well-known/oauth-authorization-server',
+	authorize: '/oauth2/v1/authorize',
+	token: '/oauth2/v1/token',
+	revoke: '/oauth2/v1/revoke',
+	device: '/oauth2/v1/device',
+	verify: '/oauth2/v1/device/verify',
+	userinfo: '/oauth2/v1/userinfo',
+} as const;
+
+// RFC 6749 3.3: a scope name is printable ASCII but space, `"` and `\`.
+const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
+// RFC 6749 4.1.2 recommends at most 10 minutes; the emulator stays well inside that.
+const CODE_LIFETIME = 300;
+
+/**
+ * The generic OAuth2 server: every grant a CLI or a service needs, any well-formed scope (none is fine),
+ * and a refresh that may narrow the scope but never widen it (RFC 6749 6).
+ */
+export function oauth2Server(options: NormalizedOAuth2EmulatorOptions): AuthorizationServerConfig {
+	return {
+		provider: OAUTH2,
+		displayName: 'OAuth2 emulator',
+		clients: options.clients,
+		subject: options.users[0]!.id,
+		accessTokenLifetime: options.accessTokenLifetime,
+		refreshTokens: options.refreshTokens,
+		grantTypes: ['client_credentials', 'authorization_code', ...(options.refreshTokens ? ['refresh_token'] : []), DEVICE_CODE_GRANT],
+		scopes: {
+			refuse(requested) {
+				const malformed = requested.find((scope) => !SCOPE_TOKEN.test(scope));
+				return malformed === undefined ? undefined : `Malformed scope \`${malformed}\`: scopes are separated by spaces (%20 or +).`;
+			},
+			refuseOnRefresh(requested, granted) {
+				// An unknown refresh token is refused as invalid_grant when it is spent, not here.
+				if (granted === undefined) return undefined;
+				const extra = splitScope(requested).filter((scope) => !granted.split(' ').includes(scope));
+				return extra.length === 0 ? undefined : `A refresh cannot widen the scope granted at login: ${extra.join(' ')}.`;
+			},
+		},
+		codeLifetime: () => CODE_LIFETIME,
+	};
+}
+
+/**
+ * The server's metadata, where `oauth2({ issuer: emulator.url })` discovers its endpoints.
+ * @see https://openid.net/specs/openid-connect-discovery-1_0.html#ProviderMetadata
+ * @see https://www.rfc-editor.org/rfc/rfc8414#section-2
+ */
+export function discoveryDocument(issuer: string, server: AuthorizationServerConfig): Record<string, unknown> {
+	const authMethods = ['client_secret_basic', 'client_secret_post', 'none'];
+	return {
+		issuer,
+		authorization_endpoint: `${issuer}${OAUTH2_PATHS.authorize}`,
+		token_endpoint: `${issuer}${OAUTH2_PATHS.token}`,
+		revocation_endpoint: `${issuer}${OAUTH2_PATHS.revoke}`,
+		device_authorization_endpoint: `${issuer}${OAUTH2_PATHS.device}`,
+		userinfo_endpoint: `${issuer}${OAUTH2_PATHS.userinfo}`,
+		grant_types_supported: server.grantTypes,
+		response_types_supported: ['code'],
+		code_challenge_methods_supported: ['S256'],
+		token_endpoint_auth_methods_supported: authMethods,
+		revocation_endpoint_auth_methods_supported: authMethods,
+		authorization_response_iss_parameter_supported: true,
+	};
+}
