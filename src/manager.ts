@@ -64,7 +64,8 @@ export function createManagedSession(provider: Provider, options: TokenManagerOp
 	const leeway = requireNonNegative(options.leeway ?? 30_000, 'leeway');
 	// It becomes the lock's timer (a longer one would fire at once and let a second token request in).
 	const lockTtl = requireTimerDelay(options.lockTtl ?? 60_000, 'lockTtl');
-	const ahead = createRefreshAhead(requireNonNegative(options.refreshAhead ?? 30_000, 'refreshAhead'), leeway, endpoint.now);
+	const explicitAhead = options.refreshAhead === undefined ? undefined : requireNonNegative(options.refreshAhead, 'refreshAhead');
+	const ahead = createRefreshAhead(explicitAhead, leeway, endpoint.now);
 	const storeFailure = options.storeFailure ?? 'bypass';
 	if (storeFailure !== 'bypass' && storeFailure !== 'fail') throw new TypeError('Expected `storeFailure` to be "bypass" or "fail"');
 	const emitter = createEmitter();

@@ -22,14 +22,17 @@ export interface TokenManagerOptions extends TransportOptions {
 	readonly lockTtl?: number | undefined;
 	/**
 	 * Refresh-ahead, in ms: a read of a token that stops being fresh within this window returns it at once and starts
-	 * one background refresh, so callers do not wait for the token endpoint. At most half the token's fresh life.
-	 * `0` turns it off. Default 30 000.
+	 * one background refresh, so callers do not wait for the token endpoint. At most half the token's fresh life; `0`
+	 * turns it off. Default: 30 000 for sessions without a refresh token (client credentials), off for sessions with
+	 * one, since many servers end the access token a refresh replaces and everyone still holding it would see a
+	 * rejection; set it to refresh those ahead too.
 	 */
 	readonly refreshAhead?: number | undefined;
 	/**
 	 * What a token request does when the store cannot be reached. `bypass` (default): a session whose primary grant
 	 * needs no person (client credentials; password with `credentials`) gets a token from the endpoint without the
-	 * store's lock, kept in this process until the store is back; a refresh token is never used without the lock.
+	 * store's lock, kept in this process while it is fresh (then the store is read again); a refresh token is never
+	 * used without the lock.
 	 * `fail`: every token request fails with the store's error (`ERR_STORE`). A fresh token this process holds is
 	 * served either way.
 	 */

@@ -16,7 +16,8 @@ export const ExitCode = {
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 
 /** One line for every `--help`. */
-export const EXIT_CODES_HELP = 'Exit codes: 0 ok, 1 the server refused or a login is needed, 2 usage error, 3 network, 4 the sessions on disk.';
+export const EXIT_CODES_HELP =
+	'Exit codes: 0 ok, 1 the server refused or a login is needed, 2 usage error, 3 network, 4 the sessions on disk.';
 
 /** The exit code an error ends the process with. */
 export function exitCodeFor(error: unknown): ExitCode {

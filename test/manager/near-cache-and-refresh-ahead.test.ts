@@ -89,6 +89,21 @@ describe('refresh-ahead: driven by reads, in the background, never by a timer', 
 		expect(endpoint.seen).toHaveLength(2);
 	});
 
+	it('a session with a refresh token -> no refresh-ahead by default (a refresh may end the token others hold); refreshAhead opts in', async () => {
+		for (const [options, expected] of [
+			[{}, 1],
+			[{ refreshAhead: 30_000 }, 2],
+		] as const) {
+			endpoint.reset();
+			endpoint.respond(() => endpoint.issue({ refresh_token: `refresh-${endpoint.issued + 1}` }));
+			const { manager } = await inTheWindow(options);
+			await manager.getToken();
+			await new Promise((resolve) => setTimeout(resolve, 100));
+			expect(endpoint.seen).toHaveLength(expected);
+			if (expected === 2) expect(endpoint.seen[1]!.params.grant_type).toBe('refresh_token');
+		}
+	});
+
 	it('managers sharing a store -> one background request in all: the others find the new token inside the lock', async () => {
 		const clock = createClock();
 		const store = createMemoryStore();

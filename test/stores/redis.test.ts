@@ -93,7 +93,7 @@ describe.skipIf(!binary)('RedisTokenStore', () => {
 			expect(await admin.pTTL(`t${prefixCount}:tokens:{k}`)).toBeGreaterThan(7 * 86_400_000 - 5_000);
 		});
 
-		it('TTLs past 2^31-1 ms are Redis\'s to keep, not timers: a 30-day Squidex token through the manager is stored for 30 days and a minute', async () => {
+		it("TTLs past 2^31-1 ms are Redis's to keep, not timers: a 30-day Squidex token through the manager is stored for 30 days and a minute", async () => {
 			const store = newStore();
 			const manager = createTokenManager(squidex({ url: 'https://squidex.test', clientId: 'app:client', clientSecret: 'secret' }), {
 				store,

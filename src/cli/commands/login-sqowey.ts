@@ -79,7 +79,7 @@ ${EXIT_CODES_HELP} (1 also: the login was refused or not completed in time)`,
 			try {
 				const tokenSet = await flow.handleCallback(callback.url);
 				callback.respond({ ok: true, message: 'Logged in: you can close this tab and return to the terminal.' });
-				printTokenSet(context.stdout, tokenSet, values.json === true ? "json" : "token");
+				printTokenSet(context.stdout, tokenSet, values.json === true ? 'json' : 'token');
 				return ExitCode.Ok;
 			} catch (error) {
 				const message = error instanceof Error ? error.message : String(error);

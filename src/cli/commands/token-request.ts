@@ -47,7 +47,10 @@ export function scopeOption(values: readonly string[] | undefined): string | und
 }
 
 /** `--json` or `--header` or neither. */
-export function tokenFormat(values: { readonly json?: boolean | undefined; readonly header?: boolean | undefined }, command: string): TokenFormat {
+export function tokenFormat(
+	values: { readonly json?: boolean | undefined; readonly header?: boolean | undefined },
+	command: string,
+): TokenFormat {
 	if (values.json && values.header) throw new UsageError('Pass --json or --header, not both', command);
 	return values.json ? 'json' : values.header ? 'header' : 'token';
 }
@@ -84,7 +87,12 @@ export function tokenRequestOptions(
  * is printed without a request, but only to a caller who presents the same `secrets`: a mistyped or rotated secret
  * fails now, not when the cached token expires. A cache that cannot be used costs a warning, never the token.
  */
-export async function printToken(context: CliContext, provider: Provider, options: TokenRequestOptions, secrets: readonly string[]): Promise<ExitCode> {
+export async function printToken(
+	context: CliContext,
+	provider: Provider,
+	options: TokenRequestOptions,
+	secrets: readonly string[],
+): Promise<ExitCode> {
 	const transport = { timeout: options.timeout, retry: options.retries };
 	let tokenSet = options.cache ? await cachedToken(context, provider, transport, secrets) : undefined;
 	tokenSet ??= await createTokenManager(provider, transport).getToken();
