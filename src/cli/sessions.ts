@@ -18,9 +18,18 @@ export function openSessionStore(context: CliContext): FileTokenStore {
 	return new FileTokenStore({ dir: defaultSessionDir(context.env) });
 }
 
-/** The session of `provider` in the CLI's store: endpoint, client id, scope and user, never a secret. */
+/**
+ * The session of `provider` in the CLI's store: endpoint, client id, scope and user, never a secret; and whether it
+ * is a cached token (`token squidex`…) or a person's login (`login …`), which two commands may hold for one client.
+ */
 export function sessionKey(provider: Provider): string {
-	return defaultKey(provider);
+	const kind = provider.primaryGrant.type === 'client_credentials' || provider.primaryGrant.type === 'password' ? 'cached' : 'login';
+	return `${defaultKey(provider)}|${kind}`;
+}
+
+/** Where `provider` is, for people: its issuer or token endpoint. */
+export function providerUrl(provider: Provider): string {
+	return provider.issuer ?? provider.endpoints?.token ?? '';
 }
 
 /** What `sessions` shows of a session, stored beside its tokens: no secret. */

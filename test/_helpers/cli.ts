@@ -1,5 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { afterAll } from 'vitest';
 
 /** The built command, as `npx tokenkeeper` runs it (the global setup builds dist/ first). */
 export const CLI = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
@@ -30,9 +34,23 @@ export interface RunningCli {
 	readonly exited: Promise<CliResult>;
 }
 
+/**
+ * The sessions directory every CLI run of the calling test file gets, unless it names its own: a fresh one, never
+ * the developer's, removed after the file's tests.
+ */
+let home: string | undefined;
+function testHome(): string {
+	if (!home) {
+		const dir = mkdtempSync(join(tmpdir(), 'tokenkeeper-cli-home-'));
+		home = dir;
+		afterAll(() => rmSync(dir, { recursive: true, force: true }));
+	}
+	return home;
+}
+
 export function startCli(args: readonly string[], options: CliOptions = {}): RunningCli {
 	const child = spawn(process.execPath, [CLI, ...args], {
-		env: { PATH: process.env.PATH ?? '', ...options.env },
+		env: { PATH: process.env.PATH ?? '', TOKENKEEPER_HOME: testHome(), ...options.env },
 		stdio: ['pipe', 'pipe', 'pipe'],
 	});
 	const output = { stdout: '', stderr: '' };

@@ -137,7 +137,7 @@ describe('tokenkeeper token squidex', () => {
 
 	it('a timeout exits 3 with ERR_TIMEOUT', async () => {
 		emulator.injectFault({ kind: 'hang' }, { times: 1 });
-		const result = await runCli([...squidexArgs(), '--timeout', '200', '--retries', '0'], {
+		const result = await runCli([...squidexArgs(), '--no-cache', '--timeout', '200', '--retries', '0'], {
 			env: { TOKENKEEPER_CLIENT_SECRET: squidexSecret() },
 		});
 		emulator.clearFaults();
@@ -149,7 +149,9 @@ describe('tokenkeeper token squidex', () => {
 		const result = await runCli(['token', 'squidex', '--help']);
 		expect(result.code).toBe(0);
 		expect(result.stdout).toContain('--client-secret-stdin');
-		expect(result.stdout).toContain('Exit codes: 0 ok, 1 the server refused, 2 usage error, 3 network.');
+		expect(result.stdout).toContain(
+			'Exit codes: 0 ok, 1 the server refused or a login is needed, 2 usage error, 3 network, 4 the sessions on disk.',
+		);
 	});
 });
 

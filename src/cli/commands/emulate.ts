@@ -83,10 +83,10 @@ function printEmulator(context: CliContext, emulator: Emulator, providers: reado
 	for (const [name, credentials] of served) {
 		lines.push('', `  ${name}`);
 		for (const [field, value] of Object.entries(credentials as Record<string, string>)) {
-			lines.push(`    ${field.padEnd(14)}${value}`);
+			lines.push(`    ${field.padEnd(15)} ${value}`);
 		}
 		const example = tryCommand(name, credentials as Record<string, string>);
-		if (example) lines.push(`    try           ${example}`);
+		if (example) lines.push(`    ${'try'.padEnd(15)} ${example}`);
 	}
 	context.stdout.write(`${lines.join('\n')}\n`);
 }
@@ -103,6 +103,8 @@ function tryCommand(name: string, c: Record<string, string>): string | undefined
 			);
 		case 'sqowey':
 			return `tokenkeeper login sqowey --url ${c.url} --client-id ${c.clientId}`;
+		case 'oauth2':
+			return `TOKENKEEPER_CLIENT_SECRET=${c.clientSecret} tokenkeeper token oauth2 --issuer ${c.issuer} --client-id ${c.clientId}`;
 		default:
 			return undefined;
 	}

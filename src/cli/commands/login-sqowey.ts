@@ -1,13 +1,10 @@
-import { createAuthorizationCodeFlow, sqowey } from '../../index.js';
+import { sqowey } from '../../index.js';
 import { COMMON_OPTIONS, integerOption, parseCommandArgs, requireOption, withFlagNames, type OptionSpecs } from '../args.js';
 import type { Command } from '../command.js';
 import { EXIT_CODES_HELP, ExitCode } from '../exit-codes.js';
-import { startLoopbackServer } from '../loopback-server.js';
-import { openBrowser } from '../open-browser.js';
 import { printTokenSet } from '../output.js';
-import { redact } from '../../endpoint/index.js';
-import { oneLine } from '../terminal-text.js';
-import { scopeOption } from './token-request.js';
+import { loginInBrowser } from './person-login.js';
+import { scopeOption, tokenFormat } from './token-request.js';
 
 const NAME = 'login sqowey';
 const DEFAULT_WAIT_SECONDS = 300;
@@ -23,6 +20,7 @@ const OPTIONS = {
 	'no-open': { type: 'boolean' },
 	wait: { type: 'string' },
 	json: { type: 'boolean' },
+	header: { type: 'boolean' },
 	timeout: { type: 'string' },
 } as const satisfies OptionSpecs;
 
@@ -35,8 +33,9 @@ Usage: tokenkeeper login sqowey --client-id <id> [--url <url>] [--scope <scope>]
 
 Logs you in to Sqowey with the authorization code flow and PKCE, as a native app does (RFC 8252):
 opens the authorization URL in your browser (and prints it on stderr, to open it yourself), receives
-the redirect on http://127.0.0.1:<port>/callback, exchanges the code, and prints the access token and
-a newline on stdout (--json: the whole token set, refresh token included). No client secret is used.
+the redirect on http://127.0.0.1:<port>/callback, exchanges the code, keeps the session (refresh token
+included) in the sessions directory, and prints the access token and a newline on stdout. Later,
+\`tokenkeeper token sqowey\` prints a fresh token from that session. No client secret is used.
 
 Options:
   --client-id <id>          the application's id from dev.sqowey.de (required); it must accept
@@ -47,12 +46,14 @@ Options:
   --no-open                 do not open a browser; only print the URL
   --wait <seconds>          how long to wait for the login (default ${DEFAULT_WAIT_SECONDS})
   --json                    print the whole token set as JSON, tokens included
+  --header                  print "Authorization: Bearer <token>", for curl -H @-
   --timeout <ms>            timeout of the token request (default 10000)
   --verbose                 print stack traces with errors (never a secret)
   -h, --help                show this help
 
 Examples:
-  tokenkeeper login sqowey --client-id my-app --json > tokens.json
+  tokenkeeper login sqowey --client-id my-app
+  curl -H "$(tokenkeeper token sqowey --client-id my-app --header)" https://api.sqowey.de/api/users/@me
 
 ${EXIT_CODES_HELP} (1 also: the login was refused or not completed in time)`,
 
@@ -62,32 +63,17 @@ ${EXIT_CODES_HELP} (1 also: the login was refused or not completed in time)`,
 		const port = integerOption(values.port, 'port', NAME, 65_535) ?? 0;
 		const waitSeconds = integerOption(values.wait, 'wait', NAME, 24 * 3600) ?? DEFAULT_WAIT_SECONDS;
 		const timeout = integerOption(values.timeout, 'timeout', NAME, 2 ** 31 - 1);
+		const format = tokenFormat(values, NAME);
 		// Checked before listening, so a bad --url costs no port.
 		withFlagNames(() => sqowey({ url: values.url, clientId, redirectUri: 'http://127.0.0.1/callback' }), NAME);
-
-		const server = await startLoopbackServer(port);
-		try {
-			const provider = sqowey({ url: values.url, clientId, redirectUri: server.redirectUri });
-			const flow = createAuthorizationCodeFlow(provider, { storage: 'memory', timeout });
-			const authorizationUrl = await flow.createAuthorizationUrl({ scope: scopeOption(values.scope) ?? DEFAULT_SCOPE });
-			context.stderr.write(`tokenkeeper: open this URL in a browser to log in (waiting up to ${waitSeconds} s):\n${authorizationUrl}\n`);
-			if (!values['no-open'] && !(await openBrowser(authorizationUrl, context.env))) {
-				context.stderr.write('tokenkeeper: no browser could be opened: open the URL above yourself\n');
-			}
-
-			const callback = await server.callback(waitSeconds * 1000);
-			try {
-				const tokenSet = await flow.handleCallback(callback.url);
-				callback.respond({ ok: true, message: 'Logged in: you can close this tab and return to the terminal.' });
-				printTokenSet(context.stdout, tokenSet, values.json === true ? 'json' : 'token');
-				return ExitCode.Ok;
-			} catch (error) {
-				const message = error instanceof Error ? error.message : String(error);
-				callback.respond({ ok: false, message: oneLine(redact(message, context.secrets)) });
-				throw error;
-			}
-		} finally {
-			await server.close();
-		}
+		const tokenSet = await loginInBrowser(context, (redirectUri) => sqowey({ url: values.url, clientId, redirectUri }), {
+			scope: scopeOption(values.scope) ?? DEFAULT_SCOPE,
+			timeout,
+			waitSeconds,
+			port,
+			open: !values['no-open'],
+		});
+		printTokenSet(context.stdout, tokenSet, format);
+		return ExitCode.Ok;
 	},
 };

@@ -4,15 +4,17 @@ import { UsageError } from '../cli-error.js';
 import type { Command } from '../command.js';
 import { EXIT_CODES_HELP } from '../exit-codes.js';
 import { CLIENT_SECRET, readSecret } from '../secrets.js';
+import { OAUTH2_SESSION_OPTIONS, oauth2LoginCommand, oauth2SessionProvider } from './oauth2-session.js';
+import { printSessionToken } from './session-token.js';
 import { printToken, scopeOption, TOKEN_OPTIONS, TOKEN_OPTIONS_HELP, tokenRequestOptions } from './token-request.js';
 
 const NAME = 'token oauth2';
 
 const OPTIONS = {
 	...TOKEN_OPTIONS,
-	'token-endpoint': { type: 'string' },
-	issuer: { type: 'string' },
+	...OAUTH2_SESSION_OPTIONS,
 	'client-auth': { type: 'string' },
+	session: { type: 'boolean' },
 } as const;
 
 const CLIENT_AUTH = ['basic', 'body'] as const;
@@ -23,9 +25,12 @@ export const tokenOAuth2: Command = {
 	summary: 'print an access token from any OAuth2 server (client credentials)',
 	help: `\
 Usage: tokenkeeper token oauth2 (--token-endpoint <url> | --issuer <url>) --client-id <id> [--scope <scope>] [--json]
+       tokenkeeper token oauth2 --session (--issuer <url> | --token-endpoint <url>) --client-id <id> [--scope <scope>]
 
 Prints one access token and a newline on stdout (client credentials grant, RFC 6749 4.4).
 The client secret comes from TOKENKEEPER_CLIENT_SECRET, or from stdin with --client-secret-stdin.
+With --session: a fresh token from the session \`tokenkeeper login oauth2\` stored with the same flags
+(refreshed, with rotation, when needed); no secret is read. Without one it exits 1 with the login command.
 
 Options:
   --token-endpoint <url>    the token endpoint
@@ -33,6 +38,7 @@ Options:
   --client-id <id>          the client's id (required)
   --scope <scope>           scope to ask for (default: none, the server's default); repeat for more
   --client-auth <how>       basic (Authorization header, the default) or body (client_secret in the form)
+  --session                 print a token from the session \`login oauth2\` stored (see above)
 ${TOKEN_OPTIONS_HELP}
 
 Examples:
@@ -44,6 +50,13 @@ ${EXIT_CODES_HELP}`,
 	async run(args, context) {
 		const values = parseCommandArgs(args, OPTIONS, NAME);
 		const request = tokenRequestOptions(values, NAME);
+		if (values.session) {
+			return printSessionToken(context, oauth2SessionProvider(values, NAME), {
+				format: request.format,
+				timeout: request.timeout,
+				loginCommand: oauth2LoginCommand(values),
+			});
+		}
 		const tokenEndpoint = values['token-endpoint'];
 		const issuer = values.issuer;
 		if ((tokenEndpoint === undefined) === (issuer === undefined)) {

@@ -4,7 +4,7 @@ import { UsageError } from '../cli-error.js';
 import type { CliContext } from '../context.js';
 import { ExitCode } from '../exit-codes.js';
 import { printTokenSet, printWarning, type TokenFormat } from '../output.js';
-import { describeSession, hashSecrets, openSessionStore, secretsMatch, sessionKey } from '../sessions.js';
+import { describeSession, hashSecrets, openSessionStore, providerUrl, secretsMatch, sessionKey } from '../sessions.js';
 
 /** Options every `token` command takes. */
 export const TOKEN_OPTIONS = {
@@ -109,10 +109,7 @@ async function cachedToken(context: CliContext, provider: Provider, transport: o
 		// No refresh-ahead: a script's run ends when it has printed, with no request left behind it.
 		const manager = createTokenManager(provider, { ...transport, store, key, refreshAhead: 0, storeFailure: 'fail' });
 		const tokenSet = await manager.getToken();
-		if (!same) {
-			const url = provider.issuer ?? provider.endpoints?.token ?? '';
-			await store.setMeta(key, { ...describeSession(provider, url), secretHash: await hashSecrets(secrets) });
-		}
+		if (!same) await store.setMeta(key, { ...describeSession(provider, providerUrl(provider)), secretHash: await hashSecrets(secrets) });
 		return tokenSet;
 	} catch (error) {
 		if (!isStoreError(error)) throw error;

@@ -1,0 +1,74 @@
+import { COMMON_OPTIONS, integerOption, parseCommandArgs, type OptionSpecs } from '../args.js';
+import type { Command } from '../command.js';
+import { EXIT_CODES_HELP, ExitCode } from '../exit-codes.js';
+import { printTokenSet } from '../output.js';
+import { OAUTH2_SESSION_OPTIONS, OAUTH2_SESSION_OPTIONS_HELP, oauth2SessionProvider } from './oauth2-session.js';
+import { loginInBrowser, loginOnDevice } from './person-login.js';
+import { OUTPUT_OPTIONS_HELP, scopeOption, tokenFormat } from './token-request.js';
+
+const NAME = 'login oauth2';
+const DEFAULT_WAIT_SECONDS = 300;
+
+const OPTIONS = {
+	...COMMON_OPTIONS,
+	...OAUTH2_SESSION_OPTIONS,
+	device: { type: 'boolean' },
+	port: { type: 'string' },
+	'no-open': { type: 'boolean' },
+	wait: { type: 'string' },
+	json: { type: 'boolean' },
+	header: { type: 'boolean' },
+	timeout: { type: 'string' },
+} as const satisfies OptionSpecs;
+
+/** `tokenkeeper login oauth2`: a person logs in to any OAuth2 server, in a browser or on another device. */
+export const loginOAuth2: Command = {
+	name: NAME,
+	summary: 'log in to any OAuth2 server (browser with PKCE, or --device) and keep the session',
+	help: `\
+Usage: tokenkeeper login oauth2 (--issuer <url> | --token-endpoint <url> …) --client-id <id> [--scope <scope>] [--device]
+
+Logs you in and keeps the session (refresh token included) in the sessions directory; then
+\`tokenkeeper token oauth2 --session …\` (same flags) prints a fresh token from it.
+  Browser (default): the authorization code flow with PKCE and a redirect to http://127.0.0.1:<port>/callback
+                     (RFC 8252); the client must accept loopback redirect URIs.
+  --device:          the device authorization grant (RFC 8628), for machines without a browser (SSH, CI,
+                     containers): the URL and code to enter on any device are printed on stderr.
+
+Options:
+${OAUTH2_SESSION_OPTIONS_HELP}
+  --device                  log in on another device (RFC 8628) instead of this machine's browser
+  --port <n>                the loopback port for the redirect (default 0: a free one)
+  --no-open                 do not open a browser; only print the URL
+  --wait <seconds>          how long to wait for the login (default ${DEFAULT_WAIT_SECONDS})
+${OUTPUT_OPTIONS_HELP}
+  --timeout <ms>            timeout of each token request (default 10000)
+  --verbose                 print stack traces with errors (never a secret)
+  -h, --help                show this help
+
+Examples:
+  tokenkeeper login oauth2 --issuer https://login.example.com --client-id my-cli --scope "openid offline_access"
+  tokenkeeper login oauth2 --issuer https://login.example.com --client-id my-cli --device
+
+${EXIT_CODES_HELP} (1 also: the login was refused, or not completed in time)`,
+
+	async run(args, context) {
+		const values = parseCommandArgs(args, OPTIONS, NAME);
+		const format = tokenFormat(values, NAME);
+		const device = values.device === true;
+		// Checked before anything listens or is sent, so a bad flag costs nothing.
+		oauth2SessionProvider(values, NAME, { device, redirectUri: 'http://127.0.0.1/callback' });
+		const options = {
+			scope: scopeOption(values.scope),
+			timeout: integerOption(values.timeout, 'timeout', NAME, 2 ** 31 - 1),
+			waitSeconds: integerOption(values.wait, 'wait', NAME, 24 * 3600) ?? DEFAULT_WAIT_SECONDS,
+			port: integerOption(values.port, 'port', NAME, 65_535) ?? 0,
+			open: !values['no-open'],
+		};
+		const tokenSet = device
+			? await loginOnDevice(context, oauth2SessionProvider(values, NAME, { device }), options)
+			: await loginInBrowser(context, (redirectUri) => oauth2SessionProvider(values, NAME, { redirectUri }), options);
+		printTokenSet(context.stdout, tokenSet, format);
+		return ExitCode.Ok;
+	},
+};

@@ -1,0 +1,63 @@
+import { oauth2, type Provider } from '../../index.js';
+import { requireOption, withFlagNames, type OptionSpecs } from '../args.js';
+import { UsageError } from '../cli-error.js';
+import { scopeOption } from './token-request.js';
+
+/** The flags that name an OAuth2 server and a client for a person's session (`login`, `token --session`, `logout`). */
+export const OAUTH2_SESSION_OPTIONS = {
+	issuer: { type: 'string' },
+	'authorization-endpoint': { type: 'string' },
+	'token-endpoint': { type: 'string' },
+	'revocation-endpoint': { type: 'string' },
+	'device-authorization-endpoint': { type: 'string' },
+	'client-id': { type: 'string' },
+	scope: { type: 'string', multiple: true },
+} as const satisfies OptionSpecs;
+
+/** Their `--help` lines. */
+export const OAUTH2_SESSION_OPTIONS_HELP = `\
+  --issuer <url>            the server's issuer: its endpoints are found by OpenID discovery
+  --token-endpoint <url>    or the endpoints themselves: the token endpoint, and
+  --authorization-endpoint <url>          for a browser login
+  --device-authorization-endpoint <url>   for --device
+  --revocation-endpoint <url>             for logout to revoke
+  --client-id <id>          the client's id (required); a public client (PKCE), no secret
+  --scope <scope>           scope to ask for; repeat for more (part of what names the session)`;
+
+type SessionValues = { readonly [K in keyof typeof OAUTH2_SESSION_OPTIONS]?: K extends 'scope' ? string[] : string };
+
+/** The provider of a person's OAuth2 session, from the flags; `device` for the device grant. */
+export function oauth2SessionProvider(
+	values: SessionValues,
+	command: string,
+	options: { device?: boolean; redirectUri?: string } = {},
+): Provider {
+	if ((values.issuer === undefined) === (values['token-endpoint'] === undefined)) {
+		throw new UsageError('Pass exactly one of --issuer and --token-endpoint', command);
+	}
+	const clientId = requireOption(values['client-id'], 'client-id', command);
+	return withFlagNames(
+		() =>
+			oauth2({
+				issuer: values.issuer,
+				tokenEndpoint: values['token-endpoint'],
+				authorizationEndpoint: values['authorization-endpoint'],
+				revocationEndpoint: values['revocation-endpoint'],
+				deviceAuthorizationEndpoint: values['device-authorization-endpoint'],
+				clientId,
+				scope: scopeOption(values.scope),
+				grant: options.device ? 'device_code' : 'authorization_code',
+				redirectUri: options.redirectUri,
+			}),
+		command,
+	);
+}
+
+/** The `login oauth2` command that starts the session these flags name, for messages. */
+export function oauth2LoginCommand(values: SessionValues): string {
+	const flags = (['issuer', 'token-endpoint', 'authorization-endpoint', 'device-authorization-endpoint', 'client-id'] as const)
+		.filter((flag) => values[flag] !== undefined)
+		.map((flag) => `--${flag} ${values[flag]}`);
+	const scope = scopeOption(values.scope);
+	return ['tokenkeeper login oauth2', ...flags, ...(scope ? [`--scope "${scope}"`] : [])].join(' ');
+}

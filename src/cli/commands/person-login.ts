@@ -1,0 +1,82 @@
+import { createAuthorizationCodeFlow, createDeviceAuthorizationFlow, type Provider, type TokenSet } from '../../index.js';
+import { redact } from '../../endpoint/index.js';
+import { CliError } from '../cli-error.js';
+import type { CliContext } from '../context.js';
+import { ExitCode } from '../exit-codes.js';
+import { startLoopbackServer } from '../loopback-server.js';
+import { openBrowser } from '../open-browser.js';
+import { describeSession, openSessionStore, providerUrl, sessionKey } from '../sessions.js';
+import { oneLine } from '../terminal-text.js';
+
+/** How a person's login runs, from the command's flags. */
+export interface PersonLoginOptions {
+	readonly scope: string | undefined;
+	readonly timeout: number | undefined;
+	readonly waitSeconds: number;
+	/** For the loopback login: the port (0: any) and whether to open a browser. */
+	readonly port: number;
+	readonly open: boolean;
+}
+
+/**
+ * Log a person in through the browser, as a native app does (RFC 8252): a loopback redirect on 127.0.0.1, PKCE, and
+ * the session stored on disk through the manager (refresh token included), described for `sessions`.
+ * `providerFor` builds the provider once the redirect URI is known.
+ */
+export async function loginInBrowser(
+	context: CliContext,
+	providerFor: (redirectUri: string) => Provider,
+	options: PersonLoginOptions,
+): Promise<TokenSet> {
+	const server = await startLoopbackServer(options.port);
+	try {
+		const provider = providerFor(server.redirectUri);
+		const store = openSessionStore(context);
+		const key = sessionKey(provider);
+		const flow = createAuthorizationCodeFlow(provider, { store, key, timeout: options.timeout, refreshAhead: 0 });
+		const authorizationUrl = await flow.createAuthorizationUrl({ scope: options.scope });
+		context.stderr.write(
+			`tokenkeeper: open this URL in a browser to log in (waiting up to ${options.waitSeconds} s):\n${authorizationUrl}\n`,
+		);
+		if (options.open && !(await openBrowser(authorizationUrl, context.env))) {
+			context.stderr.write('tokenkeeper: no browser could be opened: open the URL above yourself\n');
+		}
+		const callback = await server.callback(options.waitSeconds * 1000);
+		try {
+			const tokenSet = await flow.handleCallback(callback.url);
+			await store.setMeta(key, describeSession(provider, providerUrl(provider)));
+			callback.respond({ ok: true, message: 'Logged in: you can close this tab and return to the terminal.' });
+			return tokenSet;
+		} catch (error) {
+			const message = error instanceof Error ? error.message : String(error);
+			callback.respond({ ok: false, message: oneLine(redact(message, context.secrets)) });
+			throw error;
+		}
+	} finally {
+		await server.close();
+	}
+}
+
+/**
+ * Log a person in from a machine without a browser (RFC 8628): the URL and code go to stderr, the person approves on
+ * any device, and the session is stored on disk through the manager. Ctrl-C (or `--wait`) stops the waiting.
+ */
+export async function loginOnDevice(context: CliContext, provider: Provider, options: PersonLoginOptions): Promise<TokenSet> {
+	const store = openSessionStore(context);
+	const key = sessionKey(provider);
+	const flow = createDeviceAuthorizationFlow(provider, { store, key, timeout: options.timeout, refreshAhead: 0 });
+	const login = await flow.start({ scope: options.scope });
+	const wait = Math.min(options.waitSeconds * 1000, login.expiresAt - Date.now());
+	context.stderr.write(
+		`tokenkeeper: to log in, open ${login.verificationUri} on any device and enter the code ${login.userCode}\n` +
+			(login.verificationUriComplete ? `tokenkeeper: or open ${login.verificationUriComplete}\n` : '') +
+			`tokenkeeper: waiting up to ${Math.round(wait / 1000)} s\n`,
+	);
+	const deadline = AbortSignal.timeout(Math.max(0, wait));
+	const tokenSet = await login.complete({ signal: deadline }).catch((error: unknown) => {
+		if (!deadline.aborted) throw error;
+		throw new CliError(`No login within ${Math.round(wait / 1000)} s: start again (and raise --wait if you need longer)`, ExitCode.Refused);
+	});
+	await store.setMeta(key, describeSession(provider, providerUrl(provider)));
+	return tokenSet;
+}

@@ -1,0 +1,32 @@
+import { createTokenManager, isLoginRequiredError, type Provider } from '../../index.js';
+import { CliError } from '../cli-error.js';
+import type { CliContext } from '../context.js';
+import { ExitCode } from '../exit-codes.js';
+import { printTokenSet, type TokenFormat } from '../output.js';
+import { openSessionStore, sessionKey } from '../sessions.js';
+
+/**
+ * Print a fresh access token from the session a `login` stored: refreshed (with rotation, under the sessions' file
+ * lock, so concurrent runs make one refresh) when needed. No session, or one that ended, is exit 1 with the exact
+ * `login` command that starts one.
+ */
+export async function printSessionToken(
+	context: CliContext,
+	provider: Provider,
+	options: { readonly format: TokenFormat; readonly timeout: number | undefined; readonly loginCommand: string },
+): Promise<ExitCode> {
+	const store = openSessionStore(context);
+	const key = sessionKey(provider);
+	const notLoggedIn = (why: string, cause?: unknown) =>
+		new CliError(`${why}: log in first with \`${options.loginCommand}\``, ExitCode.Refused, { cause });
+	if ((await store.get(key)) === undefined) throw notLoggedIn('No stored session for this client');
+	// No refresh-ahead: a script's run ends when it has printed, with no request left behind it.
+	const manager = createTokenManager(provider, { store, key, timeout: options.timeout, refreshAhead: 0, storeFailure: 'fail' });
+	try {
+		printTokenSet(context.stdout, await manager.getToken(), options.format);
+	} catch (error) {
+		if (isLoginRequiredError(error)) throw notLoggedIn(`The stored session has ended (${error.message})`, error);
+		throw error;
+	}
+	return ExitCode.Ok;
+}
