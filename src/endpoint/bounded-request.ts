@@ -1,4 +1,4 @@
-import { TokenResponseError } from '../errors.js';
+import { NetworkError, TokenResponseError } from '../errors.js';
 import type { Transport } from './transport.js';
 
 /**
@@ -94,6 +94,22 @@ export function responseTooLarge(what: string, url: string, response: Response):
 			'download or a proxy.',
 		{ status: response.status, response },
 	);
+}
+
+/**
+ * The answer of a request that is not retried (discovery, revocation), or the error it ends with: a body too large,
+ * or no answer at all (a {@link NetworkError} of one attempt). Token requests tell these apart themselves: they retry.
+ * `what` names the endpoint for a person; only the host of `url` is shown.
+ */
+export function answerOf(outcome: BoundedOutcome, what: string, url: string): { readonly response: Response; readonly bodyText: string } {
+	if (outcome.kind === 'too-large') throw responseTooLarge(what, url, outcome.response);
+	if (outcome.kind !== 'response') {
+		throw new NetworkError(`The ${what} at ${new URL(url).host} could not be reached (${outcome.kind}). Check the URL and the network.`, {
+			attempts: 1,
+			timeout: outcome.kind === 'timeout',
+		});
+	}
+	return outcome;
 }
 
 /** A 3xx, or the opaque answer browsers give for `redirect: 'manual'`. */

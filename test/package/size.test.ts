@@ -72,6 +72,8 @@ describe('bundle sizes (min+gz)', () => {
 		expect(spa.text).not.toMatch(/from\s*["']node:|require\(["']node:/);
 		// A step the SPA never runs stays out, its top-level zod schema included, although the browser build is one file.
 		expect(spa.text).not.toContain('verification_uri');
+		// Nor does OpenID discovery's reader: sqowey's endpoints are fixed.
+		expect(spa.text).not.toContain('token_endpoint');
 	});
 
 	it(`a Node backend (createClient, squidex, createTokenManager) adds <= ${kb(budgets.node.target)}, without emulator, msw or redis`, async () => {
