@@ -130,31 +130,33 @@ export interface TokenSetRecord {
 	receivedAt?: number | undefined;
 }
 
+/** Every field a record holds, and its type there: what {@link fromTokenSetRecord} accepts back. */
+const RECORD_FIELDS = {
+	accessToken: 'string',
+	tokenType: 'string',
+	expiresAt: 'number',
+	refreshToken: 'string',
+	scope: 'string',
+	idToken: 'string',
+	receivedAt: 'number',
+} as const;
+
 /** Every field of a token set as a plain object (tokens included), for a store to serialise. */
 export function toTokenSetRecord(tokenSet: TokenSet): TokenSetRecord {
-	return {
-		accessToken: tokenSet.accessToken,
-		tokenType: tokenSet.tokenType,
-		expiresAt: tokenSet.expiresAt,
-		refreshToken: tokenSet.refreshToken,
-		scope: tokenSet.scope,
-		idToken: tokenSet.idToken,
-		receivedAt: tokenSet.receivedAt,
-	};
+	// Read field by field: the tokens are non-enumerable, so a spread would miss them.
+	const record: Record<string, unknown> = {};
+	for (const field of Object.keys(RECORD_FIELDS)) record[field] = tokenSet[field as keyof TokenSet];
+	return record as unknown as TokenSetRecord;
 }
 
 /** The inverse of {@link toTokenSetRecord}; `undefined` when the record is not a token set. */
 export function fromTokenSetRecord(record: unknown): TokenSet | undefined {
 	if (typeof record !== 'object' || record === null) return undefined;
-	const r = record as Partial<TokenSetRecord>;
-	if (typeof r.accessToken !== 'string' || r.accessToken === '') return undefined;
-	return createTokenSet({
-		accessToken: r.accessToken,
-		tokenType: typeof r.tokenType === 'string' ? r.tokenType : undefined,
-		expiresAt: typeof r.expiresAt === 'number' ? r.expiresAt : undefined,
-		refreshToken: typeof r.refreshToken === 'string' ? r.refreshToken : undefined,
-		scope: typeof r.scope === 'string' ? r.scope : undefined,
-		idToken: typeof r.idToken === 'string' ? r.idToken : undefined,
-		receivedAt: typeof r.receivedAt === 'number' ? r.receivedAt : undefined,
-	});
+	// A field of another type (a damaged or foreign entry) reads as absent; without an access token there is no set.
+	const init: Record<string, unknown> = {};
+	for (const [field, type] of Object.entries(RECORD_FIELDS)) {
+		const value = (record as Record<string, unknown>)[field];
+		if (typeof value === type) init[field] = value;
+	}
+	return init.accessToken ? createTokenSet(init as unknown as TokenSetInit) : undefined;
 }
