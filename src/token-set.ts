@@ -43,10 +43,11 @@ class ImmutableTokenSet implements TokenSet {
 	declare readonly receivedAt: number | undefined;
 
 	constructor(init: TokenSetInit, now: number) {
+		// A defined property is non-enumerable unless it says otherwise.
 		Object.defineProperties(this, {
-			accessToken: { value: init.accessToken, enumerable: false },
-			refreshToken: { value: init.refreshToken, enumerable: false },
-			idToken: { value: init.idToken, enumerable: false },
+			accessToken: { value: init.accessToken },
+			refreshToken: { value: init.refreshToken },
+			idToken: { value: init.idToken },
 		});
 		this.tokenType = normalizeTokenType(init.tokenType);
 		this.expiresAt = init.expiresAt ?? (init.expiresIn === undefined ? undefined : now + init.expiresIn * 1000);
