@@ -89,9 +89,8 @@ async function readText(reader: ReadableStreamDefaultReader<Uint8Array>): Promis
  */
 export function responseTooLarge(what: string, url: string, response: Response): TokenResponseError {
 	return new TokenResponseError(
-		`The ${what} at ${new URL(url).host} answered ${response.status} with a body too large (more than 1 MiB, where real ` +
-			'answers take a few KB): tokenkeeper stopped reading it. Check that the URL points at the OAuth server, not at a ' +
-			'download or a proxy.',
+		`The ${what} at ${new URL(url).host} answered ${response.status} with a body too large (more than 1 MiB), left unread. ` +
+			'Check that the URL points at the OAuth server, not a download or a proxy.',
 		{ status: response.status, response },
 	);
 }

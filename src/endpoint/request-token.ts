@@ -43,8 +43,8 @@ async function attempt(request: TokenHttpRequest, transport: Transport, signal: 
 	const { response, bodyText } = outcome;
 	if (isRedirect(response)) {
 		throw new TokenResponseError(
-			`The token endpoint answered ${response.status} (a redirect), which tokenkeeper does not follow: it would send the ` +
-				'client credentials on to another address. Configure the final token endpoint URL.',
+			`The token endpoint answered ${response.status}, a redirect, which is not followed: it would send the client ` +
+				'credentials elsewhere. Configure the final token endpoint URL.',
 			{ status: response.status, response },
 		);
 	}

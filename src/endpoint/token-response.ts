@@ -69,8 +69,7 @@ export function processTokenResponse(raw: RawTokenResponse): TokenSet {
 	const tokenType = normalizeTokenType(wire.token_type);
 	if (!SUPPORTED_TOKEN_TYPES.has(tokenType)) {
 		throw new TokenResponseError(
-			`The token endpoint issued a "${tokenType}" token, which is unsupported: tokenkeeper sends Bearer tokens only. ` +
-				'Configure the client at the provider to issue Bearer tokens.',
+			`The token endpoint issued a "${tokenType}" token, which is unsupported: configure the client at the provider for Bearer tokens.`,
 			{ status: raw.status, code: ErrorCode.UnsupportedTokenType, response: raw.response },
 		);
 	}
@@ -90,8 +89,8 @@ export function processTokenResponse(raw: RawTokenResponse): TokenSet {
 
 function invalidTokenResponse(raw: RawTokenResponse, fields: readonly string[]): TokenResponseError {
 	return new TokenResponseError(
-		`The token endpoint answered ${raw.status} but the token response is invalid (bad or missing: ${fields.join(', ')}). ` +
-			'Check that the token endpoint URL is right and that the server speaks OAuth 2.0.',
+		`The token endpoint answered ${raw.status} with an invalid token response (bad or missing: ${fields.join(', ')}). ` +
+			'Check its URL, and that the server speaks OAuth 2.0.',
 		{ status: raw.status, response: raw.response },
 	);
 }
@@ -134,7 +133,7 @@ function adviceFor(error: string): string {
 			return 'Ask only for scopes this client is allowed.';
 		case 'unauthorized_client':
 		case 'unsupported_grant_type':
-			return 'The client is not allowed this grant type: check its configuration at the provider.';
+			return 'The client may not use this grant type: check its settings at the provider.';
 		case 'Invalid credentials.':
 			return 'The username or password was refused.';
 		default:
@@ -148,7 +147,7 @@ function parseJson(raw: RawTokenResponse): unknown {
 	} catch {
 		throw new TokenResponseError(
 			`The token endpoint answered ${raw.status} with ${describeContentType(raw.contentType)} that is not valid JSON. ` +
-				'Check that the token endpoint URL points at the OAuth server, not at a web page or a proxy.',
+				'Check that its URL points at the OAuth server, not a web page or a proxy.',
 			{ status: raw.status, response: raw.response },
 		);
 	}
