@@ -68,11 +68,13 @@ export function processTokenResponse(raw: RawTokenResponse): TokenSet {
 	if (expiresIn !== undefined && !(raw.receivedAt + expiresIn * 1000 <= MAX_DATE_MS)) throw invalidTokenResponse(raw, ['expires_in']);
 	const tokenType = normalizeTokenType(wire.token_type);
 	if (!SUPPORTED_TOKEN_TYPES.has(tokenType)) {
-		throw new TokenResponseError(
+		throw brokenAnswer(
+			raw,
 			`The token endpoint issued a "${tokenType}" token, which is unsupported: configure the client at the provider for Bearer tokens.`,
-			{ status: raw.status, code: ErrorCode.UnsupportedTokenType, response: raw.response },
+			ErrorCode.UnsupportedTokenType,
 		);
 	}
+	// Received now: the set's `receivedAt` is the answer's.
 	return createTokenSet(
 		{
 			accessToken: wire.access_token,
@@ -81,17 +83,21 @@ export function processTokenResponse(raw: RawTokenResponse): TokenSet {
 			refreshToken: wire.refresh_token,
 			scope: wire.scope,
 			idToken: wire.id_token,
-			receivedAt: raw.receivedAt,
 		},
 		raw.receivedAt,
 	);
 }
 
+/** The error for an answer that came, but broken: with its status, and the response kept non-enumerable. */
+function brokenAnswer(raw: RawTokenResponse, message: string, code?: ErrorCode): TokenResponseError {
+	return new TokenResponseError(message, { status: raw.status, response: raw.response, code });
+}
+
 function invalidTokenResponse(raw: RawTokenResponse, fields: readonly string[]): TokenResponseError {
-	return new TokenResponseError(
+	return brokenAnswer(
+		raw,
 		`The token endpoint answered ${raw.status} with an invalid token response (bad or missing: ${fields.join(', ')}). ` +
 			'Check its URL, and that the server speaks OAuth 2.0.',
-		{ status: raw.status, response: raw.response },
 	);
 }
 
@@ -102,10 +108,10 @@ function invalidTokenResponse(raw: RawTokenResponse, fields: readonly string[]):
 export function processErrorResponse(raw: RawTokenResponse, what = 'token endpoint'): OAuthError | TokenResponseError {
 	const parsed = ErrorResponseSchema.safeParse(tryParseJson(raw.bodyText));
 	if (!parsed.success) {
-		return new TokenResponseError(
+		return brokenAnswer(
+			raw,
 			`The ${what} answered ${raw.status} with ${describeContentType(raw.contentType)} instead of an OAuth error. ` +
 				"Check the endpoint URL and the provider's status.",
-			{ status: raw.status, response: raw.response },
 		);
 	}
 	const { error, error_description: errorDescription, error_uri: errorUri, ...extras } = parsed.data;
@@ -145,10 +151,10 @@ function parseJson(raw: RawTokenResponse): unknown {
 	try {
 		return JSON.parse(raw.bodyText);
 	} catch {
-		throw new TokenResponseError(
+		throw brokenAnswer(
+			raw,
 			`The token endpoint answered ${raw.status} with ${describeContentType(raw.contentType)} that is not valid JSON. ` +
 				'Check that its URL points at the OAuth server, not a web page or a proxy.',
-			{ status: raw.status, response: raw.response },
 		);
 	}
 }
