@@ -57,13 +57,14 @@ class ImmutableTokenSet implements TokenSet {
 	}
 
 	toJSON(): Record<string, unknown> {
+		// Fields left undefined drop out of the JSON, as absent ones would.
 		return {
 			accessToken: REDACTED,
 			tokenType: this.tokenType,
 			expiresAt: this.expiresAt,
-			...(this.refreshToken === undefined ? {} : { refreshToken: REDACTED }),
-			...(this.scope === undefined ? {} : { scope: this.scope }),
-			...(this.idToken === undefined ? {} : { idToken: REDACTED }),
+			refreshToken: redacted(this.refreshToken),
+			scope: this.scope,
+			idToken: redacted(this.idToken),
 		};
 	}
 
@@ -78,6 +79,11 @@ class ImmutableTokenSet implements TokenSet {
 	[inspectSymbol](): string {
 		return this.toString();
 	}
+}
+
+/** `[redacted]` in place of a token that exists. */
+function redacted(token: string | undefined): string | undefined {
+	return token === undefined ? undefined : REDACTED;
 }
 
 /** `bearer` -> `Bearer`; other types keep their spelling. */
