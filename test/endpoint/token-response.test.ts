@@ -232,6 +232,10 @@ describe('processErrorResponse', () => {
 		expect(oauth.status).toBe(401);
 		expect(oauth.extras.hint).toBe('Cannot decrypt the refresh token');
 		expect(oauth.extras).toEqual({ hint: 'Cannot decrypt the refresh token', message: 'The refresh token is invalid.' });
+		// A field named like an Object method is an extra like any other.
+		expect((processErrorResponse(raw({ error: 'invalid_request', constructor: 'x' }, 400)) as OAuthError).extras).toEqual({
+			constructor: 'x',
+		});
 		expect(Object.isFrozen(oauth.extras)).toBe(true);
 	});
 
