@@ -11,17 +11,15 @@ import { buildTokenRequest, type TokenHttpRequest } from './token-request.js';
 import { processErrorResponse, processTokenResponse } from './token-response.js';
 import type { Transport } from './transport.js';
 
-/** A failure worth another attempt; carries the error to throw, its attempts counted, if the attempts run out. */
-class TransientFailure extends Error {
-	// Declared, not parameter properties: those would define each field twice (as a class field, then assigned).
-	declare readonly final: TokenkeeperError;
-	declare readonly retryAfterMs: number | undefined;
+/**
+ * The errors worth another attempt (no answer, 5xx, 429), with the wait the server asked for (`Retry-After`, ms) if
+ * any. A mark beside the error, not a wrapper: p-retry passes the error itself, which is what the last attempt throws.
+ */
+const transient = new WeakMap<object, number | undefined>();
 
-	constructor(final: TokenkeeperError, retryAfterMs?: number) {
-		super('transient token endpoint failure');
-		this.final = final;
-		this.retryAfterMs = retryAfterMs;
-	}
+function worthRetrying(error: TokenkeeperError, retryAfterMs?: number): TokenkeeperError {
+	transient.set(error, retryAfterMs);
+	return error;
 }
 
 /** `Retry-After` as seconds or an HTTP date, in ms from now. */
@@ -39,7 +37,7 @@ async function attempt(request: TokenHttpRequest, transport: Transport, signal: 
 		answer = answerOf(outcome, 'token endpoint', request.url);
 	} catch (error) {
 		// No answer at all (a timeout, a network failure) is worth another attempt; a body too large is not.
-		throw error instanceof NetworkError ? new TransientFailure(error) : error;
+		throw error instanceof NetworkError ? worthRetrying(error) : error;
 	}
 	const { response, bodyText } = answer;
 	if (isRedirect(response)) {
@@ -52,7 +50,7 @@ async function attempt(request: TokenHttpRequest, transport: Transport, signal: 
 	if (response.ok) return processTokenResponse(toRawResponse(response, bodyText, transport.now()));
 	const error = processErrorResponse(toRawResponse(response, bodyText, transport.now(), request.secrets));
 	if (response.status === 429 || response.status >= 500) {
-		throw new TransientFailure(error, parseRetryAfter(response.headers.get('retry-after'), transport.now()));
+		throw worthRetrying(error, parseRetryAfter(response.headers.get('retry-after'), transport.now()));
 	}
 	throw error;
 }
@@ -94,17 +92,16 @@ export async function requestToken(
 				...transport.retry,
 				randomize: true,
 				signal,
-				shouldRetry: ({ error }) => error instanceof TransientFailure && (error.retryAfterMs ?? 0) <= transport.retry.maxRetryAfter,
+				shouldRetry: ({ error }) => transient.has(error) && (transient.get(error) ?? 0) <= transport.retry.maxRetryAfter,
 				onFailedAttempt: async ({ error, retriesLeft }) => {
-					if (error instanceof TransientFailure && error.retryAfterMs && retriesLeft > 0) {
-						if (error.retryAfterMs <= transport.retry.maxRetryAfter) await delay(error.retryAfterMs, signal);
-					}
+					const retryAfterMs = transient.get(error);
+					if (retryAfterMs && retriesLeft > 0 && retryAfterMs <= transport.retry.maxRetryAfter) await delay(retryAfterMs, signal);
 				},
 			},
 		);
 	} catch (error) {
 		if (signal?.aborted) throw signal.reason;
-		if (error instanceof TransientFailure) throw exhausted(error.final, attempts);
+		if (transient.has(error as object)) throw exhausted(error as TokenkeeperError, attempts);
 		throw error;
 	}
 }
