@@ -1,6 +1,8 @@
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Plugin } from 'esbuild';
 import { defineConfig, type Options } from 'tsup';
+import ts from 'typescript';
 
 const entry = {
 	index: 'src/index.ts',
@@ -19,6 +21,59 @@ const browserMemoryStore: Plugin = {
 				? { path: path.join(args.resolveDir, args.path.replace(/memory\.js$/, 'memory.browser.ts')) }
 				: undefined,
 		);
+	},
+};
+
+/** The names a module imports: calls through them are what a bundler cannot judge free of side effects. */
+function importedNames(file: ts.SourceFile): Set<string> {
+	const names = new Set<string>();
+	for (const statement of file.statements) {
+		const clause = ts.isImportDeclaration(statement) ? statement.importClause : undefined;
+		if (clause?.name) names.add(clause.name.text);
+		const bindings = clause?.namedBindings;
+		if (bindings && ts.isNamespaceImport(bindings)) names.add(bindings.name.text);
+		if (bindings && ts.isNamedImports(bindings)) for (const element of bindings.elements) names.add(element.name.text);
+	}
+	return names;
+}
+
+/** The identifier a call chain starts from: `z` in `z.string().check(z.refine(f))`. */
+function calleeRoot(expression: ts.Expression): ts.Expression {
+	let node = expression;
+	while (ts.isCallExpression(node) || ts.isPropertyAccessExpression(node)) node = node.expression;
+	return node;
+}
+
+/**
+ * Our modules have no side effects at their top level (package.json says `"sideEffects": false`), so a bundler may
+ * drop any module an app does not use. The browser build is one file, which erases those boundaries: an app's bundler
+ * must then keep every top-level call into a dependency, used or not — the zod schema of an endpoint step the app
+ * never runs, and all of zod it needs. So in that build each top-level initializer that calls an import runs in a
+ * `/* @__PURE__ *\/` arrow called at once: evaluated where it was, in the same order, and dropped when unused.
+ */
+const pureTopLevelCalls: Plugin = {
+	name: 'tokenkeeper-pure-top-level-calls',
+	setup(build) {
+		build.onLoad({ filter: /[\\/]src[\\/].*\.ts$/ }, async (args) => {
+			const source = await readFile(args.path, 'utf8');
+			const file = ts.createSourceFile(args.path, source, ts.ScriptTarget.Latest, true);
+			const imported = importedNames(file);
+			const wrapped: ts.Expression[] = [];
+			for (const statement of file.statements) {
+				if (!ts.isVariableStatement(statement)) continue;
+				for (const { initializer } of statement.declarationList.declarations) {
+					const root = initializer && ts.isCallExpression(initializer) ? calleeRoot(initializer) : undefined;
+					if (root && ts.isIdentifier(root) && imported.has(root.text)) wrapped.push(initializer!);
+				}
+			}
+			let contents = source;
+			// From the end, so that earlier offsets stay right.
+			for (const initializer of wrapped.reverse()) {
+				const start = initializer.getStart(file);
+				contents = `${contents.slice(0, start)}/* @__PURE__ */ (() => ${contents.slice(start, initializer.end)})()${contents.slice(initializer.end)}`;
+			}
+			return { contents, loader: 'ts' };
+		});
 	},
 };
 
@@ -50,7 +105,7 @@ export default defineConfig([
 		sourcemap: true,
 		treeshake: true,
 		splitting: false,
-		esbuildPlugins: [browserMemoryStore],
+		esbuildPlugins: [browserMemoryStore, pureTopLevelCalls],
 	},
 	// The `tokenkeeper` command: ESM with its shebang kept (tsup also makes it executable), no types. It
 	// imports the emulator's server, not `testing/index.ts`, so it runs with msw absent.

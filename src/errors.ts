@@ -50,8 +50,8 @@ export class TokenkeeperError extends Error {
 	constructor(code: ErrorCode, message: string, options: TokenkeeperErrorOptions = {}) {
 		super(message, options.cause === undefined ? undefined : { cause: options.cause });
 		this.code = code;
-		Object.defineProperty(this, 'response', { value: options.response, enumerable: false });
-		Object.defineProperty(this, brand, { value: true, enumerable: false });
+		// Defined, not assigned: non-enumerable (and read-only), so never in logs, spreads or JSON.
+		Object.defineProperties(this, { response: { value: options.response }, [brand]: { value: true } });
 	}
 
 	/** A JSON view with what helps a log reader: name, code, message. Never a token or a secret. */

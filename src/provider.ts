@@ -1,4 +1,5 @@
 import type { OAuthError } from './errors.js';
+import { readDiscoveryDocument, type DiscoverySource } from './discovery-document.js';
 
 /** How the token request body is encoded: RFC 6749's form encoding, or JSON (Dotkernel). */
 export type BodyEncoding = 'form' | 'json';
@@ -68,6 +69,15 @@ export interface Provider {
 
 const secrets = new WeakMap<Provider, string>();
 
+/**
+ * Reads the OpenID discovery document fetched for a provider's issuer into its endpoints, or throws saying why it
+ * cannot: {@link readDiscoveryDocument}. The endpoint layer fetches; the provider brings the reader.
+ */
+export type DiscoveryReader = (document: unknown, source: DiscoverySource) => ProviderEndpoints;
+
+// Like the secret, held beside the provider rather than in it: the public shape of a provider stays as it was.
+const discoveryReaders = new WeakMap<Provider, DiscoveryReader>();
+
 /** What {@link defineProvider} takes: a {@link Provider} without the defaults, plus the secret. */
 export interface ProviderDefinition extends Omit<Provider, 'isRefreshRejected' | 'clientAuth' | 'bodyEncoding' | 'rejectionStatuses'> {
 	readonly clientSecret?: string | undefined;
@@ -83,9 +93,23 @@ export function isInvalidGrant(error: OAuthError): boolean {
 	return error.error === 'invalid_grant';
 }
 
-/** Build a frozen {@link Provider}, keeping the client secret out of its properties. */
+/**
+ * Build a frozen {@link Provider}, keeping the client secret out of its properties. Without `endpoints`, the provider
+ * discovers them from its `issuer`.
+ */
 export function defineProvider(definition: ProviderDefinition): Provider {
-	const { clientSecret, ...data } = definition;
+	return createProvider({ ...definition, readDiscovery: definition.endpoints ? undefined : readDiscoveryDocument });
+}
+
+/** What a preset gives {@link createProvider}: a definition, and whether (and how) the provider discovers. */
+export interface PresetDefinition extends ProviderDefinition {
+	/** `undefined` for a preset with fixed endpoints, so that an app using it never bundles discovery's schema. */
+	readonly readDiscovery: DiscoveryReader | undefined;
+}
+
+/** {@link defineProvider} for the presets, which say themselves whether they discover. Internal. */
+export function createProvider(definition: PresetDefinition): Provider {
+	const { clientSecret, readDiscovery, ...data } = definition;
 	const clientAuth = data.clientAuth ?? (clientSecret === undefined ? 'none' : 'body');
 	if (clientAuth !== 'none' && !clientSecret) {
 		throw new TypeError(`Expected \`clientSecret\` for ${data.name}: client authentication "${clientAuth}" needs one`);
@@ -98,10 +122,16 @@ export function defineProvider(definition: ProviderDefinition): Provider {
 		isRefreshRejected: data.isRefreshRejected ?? isInvalidGrant,
 	});
 	if (clientSecret !== undefined) secrets.set(provider, clientSecret);
+	if (readDiscovery) discoveryReaders.set(provider, readDiscovery);
 	return provider;
 }
 
 /** The provider's client secret, for building a request. Internal: never log what it returns. */
 export function clientSecretOf(provider: Provider): string | undefined {
 	return secrets.get(provider);
+}
+
+/** How the provider reads its discovery document; `undefined` when it does not discover. Internal. */
+export function discoveryReaderOf(provider: Provider): DiscoveryReader | undefined {
+	return discoveryReaders.get(provider);
 }

@@ -43,10 +43,11 @@ class ImmutableTokenSet implements TokenSet {
 	declare readonly receivedAt: number | undefined;
 
 	constructor(init: TokenSetInit, now: number) {
+		// A defined property is non-enumerable unless it says otherwise.
 		Object.defineProperties(this, {
-			accessToken: { value: init.accessToken, enumerable: false },
-			refreshToken: { value: init.refreshToken, enumerable: false },
-			idToken: { value: init.idToken, enumerable: false },
+			accessToken: { value: init.accessToken },
+			refreshToken: { value: init.refreshToken },
+			idToken: { value: init.idToken },
 		});
 		this.tokenType = normalizeTokenType(init.tokenType);
 		this.expiresAt = init.expiresAt ?? (init.expiresIn === undefined ? undefined : now + init.expiresIn * 1000);
@@ -56,13 +57,14 @@ class ImmutableTokenSet implements TokenSet {
 	}
 
 	toJSON(): Record<string, unknown> {
+		// Fields left undefined drop out of the JSON, as absent ones would.
 		return {
 			accessToken: REDACTED,
 			tokenType: this.tokenType,
 			expiresAt: this.expiresAt,
-			...(this.refreshToken === undefined ? {} : { refreshToken: REDACTED }),
-			...(this.scope === undefined ? {} : { scope: this.scope }),
-			...(this.idToken === undefined ? {} : { idToken: REDACTED }),
+			refreshToken: redacted(this.refreshToken),
+			scope: this.scope,
+			idToken: redacted(this.idToken),
 		};
 	}
 
@@ -77,6 +79,11 @@ class ImmutableTokenSet implements TokenSet {
 	[inspectSymbol](): string {
 		return this.toString();
 	}
+}
+
+/** `[redacted]` in place of a token that exists. */
+function redacted(token: string | undefined): string | undefined {
+	return token === undefined ? undefined : REDACTED;
 }
 
 /** `bearer` -> `Bearer`; other types keep their spelling. */
@@ -130,31 +137,33 @@ export interface TokenSetRecord {
 	receivedAt?: number | undefined;
 }
 
+/** Every field a record holds, and its type there: what {@link fromTokenSetRecord} accepts back. */
+const RECORD_FIELDS = {
+	accessToken: 'string',
+	tokenType: 'string',
+	expiresAt: 'number',
+	refreshToken: 'string',
+	scope: 'string',
+	idToken: 'string',
+	receivedAt: 'number',
+} as const;
+
 /** Every field of a token set as a plain object (tokens included), for a store to serialise. */
 export function toTokenSetRecord(tokenSet: TokenSet): TokenSetRecord {
-	return {
-		accessToken: tokenSet.accessToken,
-		tokenType: tokenSet.tokenType,
-		expiresAt: tokenSet.expiresAt,
-		refreshToken: tokenSet.refreshToken,
-		scope: tokenSet.scope,
-		idToken: tokenSet.idToken,
-		receivedAt: tokenSet.receivedAt,
-	};
+	// Read field by field: the tokens are non-enumerable, so a spread would miss them.
+	const record: Record<string, unknown> = {};
+	for (const field of Object.keys(RECORD_FIELDS)) record[field] = tokenSet[field as keyof TokenSet];
+	return record as unknown as TokenSetRecord;
 }
 
 /** The inverse of {@link toTokenSetRecord}; `undefined` when the record is not a token set. */
 export function fromTokenSetRecord(record: unknown): TokenSet | undefined {
 	if (typeof record !== 'object' || record === null) return undefined;
-	const r = record as Partial<TokenSetRecord>;
-	if (typeof r.accessToken !== 'string' || r.accessToken === '') return undefined;
-	return createTokenSet({
-		accessToken: r.accessToken,
-		tokenType: typeof r.tokenType === 'string' ? r.tokenType : undefined,
-		expiresAt: typeof r.expiresAt === 'number' ? r.expiresAt : undefined,
-		refreshToken: typeof r.refreshToken === 'string' ? r.refreshToken : undefined,
-		scope: typeof r.scope === 'string' ? r.scope : undefined,
-		idToken: typeof r.idToken === 'string' ? r.idToken : undefined,
-		receivedAt: typeof r.receivedAt === 'number' ? r.receivedAt : undefined,
-	});
+	// A field of another type (a damaged or foreign entry) reads as absent; without an access token there is no set.
+	const init: Record<string, unknown> = {};
+	for (const [field, type] of Object.entries(RECORD_FIELDS)) {
+		const value = (record as Record<string, unknown>)[field];
+		if (typeof value === type) init[field] = value;
+	}
+	return init.accessToken ? createTokenSet(init as unknown as TokenSetInit) : undefined;
 }

@@ -47,7 +47,7 @@ export function createSendWithToken(config: SendWithTokenConfig) {
 		if (!outgoing.replayable) {
 			throw new RequestNotReplayableError(
 				`The API rejected the access token (${response.status}) and the request was not retried because its body is a stream, ` +
-					'which cannot be sent twice. A new token will be used next time: send the request again.',
+					'which cannot be sent twice. Send it again: it will get a new token.',
 				{ status: response.status, response },
 			);
 		}

@@ -1,4 +1,4 @@
-import { TokenResponseError } from '../errors.js';
+import { NetworkError, TokenResponseError } from '../errors.js';
 import type { Transport } from './transport.js';
 
 /**
@@ -89,11 +89,43 @@ async function readText(reader: ReadableStreamDefaultReader<Uint8Array>): Promis
  */
 export function responseTooLarge(what: string, url: string, response: Response): TokenResponseError {
 	return new TokenResponseError(
-		`The ${what} at ${new URL(url).host} answered ${response.status} with a body too large (more than 1 MiB, where real ` +
-			'answers take a few KB): tokenkeeper stopped reading it. Check that the URL points at the OAuth server, not at a ' +
-			'download or a proxy.',
+		`The ${what} at ${new URL(url).host} answered ${response.status} with a body too large (more than 1 MiB), left unread. ` +
+			'Check that the URL points at the OAuth server, not a download or a proxy.',
 		{ status: response.status, response },
 	);
+}
+
+/**
+ * The answer of a bounded request, or the error it ends with: a body too large, or no answer at all (a
+ * {@link NetworkError} of one attempt, which a token request retries). `what` names the endpoint for a person; only
+ * the host of `url` is shown.
+ */
+export function answerOf(outcome: BoundedOutcome, what: string, url: string): { readonly response: Response; readonly bodyText: string } {
+	if (outcome.kind === 'too-large') throw responseTooLarge(what, url, outcome.response);
+	const host = new URL(url).host;
+	if (outcome.kind === 'timeout') {
+		throw new NetworkError(`The ${what} at ${host} did not answer in time. Check the network, or raise \`timeout\`.`, {
+			attempts: 1,
+			timeout: true,
+		});
+	}
+	if (outcome.kind === 'network') {
+		throw new NetworkError(`The ${what} at ${host} could not be reached. Check the URL and the network.`, {
+			attempts: 1,
+			cause: sanitizeCause((outcome.error as { cause?: unknown })?.cause ?? outcome.error),
+		});
+	}
+	return outcome;
+}
+
+/** Keep a network cause's name, message and code only: never a request, never a header. */
+function sanitizeCause(cause: unknown): Error | undefined {
+	if (!(cause instanceof Error)) return undefined;
+	const clean = new Error(cause.message);
+	clean.name = cause.name;
+	const code = (cause as { code?: unknown }).code;
+	if (typeof code === 'string') Object.assign(clean, { code });
+	return clean;
 }
 
 /** A 3xx, or the opaque answer browsers give for `redirect: 'manual'`. */

@@ -1,29 +1,25 @@
 import pRetry from 'p-retry';
 import { delay } from '../abortable.js';
-import { NetworkError, OAuthError, TokenResponseError, type TokenkeeperError } from '../errors.js';
+import { ErrorCode, NetworkError, OAuthError, TokenResponseError, type TokenkeeperError } from '../errors.js';
 import type { GrantParameters } from '../grants.js';
 import type { Provider } from '../provider.js';
 import type { TokenSet } from '../token-set.js';
-import { boundedRequest, isRedirect, responseTooLarge } from './bounded-request.js';
+import { answerOf, boundedRequest, isRedirect } from './bounded-request.js';
 import { resolveEndpoints } from './discovery.js';
 import { toRawResponse } from './raw-response.js';
 import { buildTokenRequest, type TokenHttpRequest } from './token-request.js';
 import { processErrorResponse, processTokenResponse } from './token-response.js';
 import type { Transport } from './transport.js';
 
-/** A failure worth another attempt; carries the error to throw if the attempts run out. */
-class TransientFailure extends Error {
-	// Declared, not parameter properties: those would define each field twice (as a class field, then assigned).
-	declare readonly final: TokenkeeperError | 'network' | 'timeout';
-	declare readonly retryAfterMs: number | undefined;
-	declare readonly original: unknown;
+/**
+ * The errors worth another attempt (no answer, 5xx, 429), with the wait the server asked for (`Retry-After`, ms) if
+ * any. A mark beside the error, not a wrapper: p-retry passes the error itself, which is what the last attempt throws.
+ */
+const transient = new WeakMap<object, number | undefined>();
 
-	constructor(final: TokenkeeperError | 'network' | 'timeout', retryAfterMs: number | undefined, original?: unknown) {
-		super('transient token endpoint failure');
-		this.final = final;
-		this.retryAfterMs = retryAfterMs;
-		this.original = original;
-	}
+function worthRetrying(error: TokenkeeperError, retryAfterMs?: number): TokenkeeperError {
+	transient.set(error, retryAfterMs);
+	return error;
 }
 
 /** `Retry-After` as seconds or an HTTP date, in ms from now. */
@@ -36,60 +32,37 @@ function parseRetryAfter(value: string | null, now: number): number | undefined 
 
 async function attempt(request: TokenHttpRequest, transport: Transport, signal: AbortSignal | undefined): Promise<TokenSet> {
 	const outcome = await boundedRequest(request.url, { method: 'POST', headers: request.headers, body: request.body }, transport, signal);
-	if (outcome.kind === 'timeout') throw new TransientFailure('timeout', undefined);
-	if (outcome.kind === 'too-large') throw responseTooLarge('token endpoint', request.url, outcome.response);
-	if (outcome.kind === 'network')
-		throw new TransientFailure('network', undefined, (outcome.error as { cause?: unknown })?.cause ?? outcome.error);
-	const { response, bodyText } = outcome;
+	let answer: { readonly response: Response; readonly bodyText: string };
+	try {
+		answer = answerOf(outcome, 'token endpoint', request.url);
+	} catch (error) {
+		// No answer at all (a timeout, a network failure) is worth another attempt; a body too large is not.
+		throw error instanceof NetworkError ? worthRetrying(error) : error;
+	}
+	const { response, bodyText } = answer;
 	if (isRedirect(response)) {
 		throw new TokenResponseError(
-			`The token endpoint answered ${response.status} (a redirect), which tokenkeeper does not follow: it would send the ` +
-				'client credentials on to another address. Configure the final token endpoint URL.',
+			`The token endpoint answered ${response.status}, a redirect, which is not followed: it would send the client ` +
+				'credentials elsewhere. Configure the final token endpoint URL.',
 			{ status: response.status, response },
 		);
 	}
 	if (response.ok) return processTokenResponse(toRawResponse(response, bodyText, transport.now()));
 	const error = processErrorResponse(toRawResponse(response, bodyText, transport.now(), request.secrets));
 	if (response.status === 429 || response.status >= 500) {
-		throw new TransientFailure(error, parseRetryAfter(response.headers.get('retry-after'), transport.now()));
+		throw worthRetrying(error, parseRetryAfter(response.headers.get('retry-after'), transport.now()));
 	}
 	throw error;
 }
 
-function exhausted(failure: TransientFailure, attempts: number, url: string): TokenkeeperError {
-	const host = new URL(url).host;
-	if (failure.final === 'timeout') {
-		return new NetworkError(
-			`The token endpoint at ${host} did not answer in time (${attempts} attempts). Check the network, or raise \`timeout\`.`,
-			{ timeout: true, attempts },
-		);
-	}
-	if (failure.final === 'network') {
-		return new NetworkError(`The token endpoint at ${host} could not be reached (${attempts} attempts). Check the URL and the network.`, {
-			attempts,
-			cause: sanitizeCause(failure.original),
-		});
-	}
-	const { final } = failure;
+/** The last attempt's error, saying how many attempts were made. */
+function exhausted(final: TokenkeeperError, attempts: number): TokenkeeperError {
 	const message = `${final.message} (${attempts} attempts)`;
-	if (final instanceof OAuthError) {
-		return new OAuthError(final, message, { response: final.response });
+	if (final instanceof OAuthError) return new OAuthError(final, message, { response: final.response });
+	if (final instanceof NetworkError) {
+		return new NetworkError(message, { timeout: final.code === ErrorCode.Timeout, attempts, cause: final.cause });
 	}
-	return new TokenResponseError(message, {
-		status: (final as TokenResponseError).status,
-		code: final.code,
-		response: final.response,
-	});
-}
-
-/** Keep a network cause's name, message and code only: never a request, never a header. */
-function sanitizeCause(cause: unknown): Error | undefined {
-	if (!(cause instanceof Error)) return undefined;
-	const clean = new Error(cause.message);
-	clean.name = cause.name;
-	const code = (cause as { code?: unknown }).code;
-	if (typeof code === 'string') Object.assign(clean, { code });
-	return clean;
+	return new TokenResponseError(message, { status: (final as TokenResponseError).status, code: final.code, response: final.response });
 }
 
 /**
@@ -115,22 +88,20 @@ export async function requestToken(
 				return attempt(request, transport, signal);
 			},
 			{
-				retries: transport.retry.retries,
-				minTimeout: transport.retry.minTimeout,
-				maxTimeout: transport.retry.maxTimeout,
+				// `retries`, `minTimeout` and `maxTimeout` are p-retry's own names (it ignores `maxRetryAfter`, used below).
+				...transport.retry,
 				randomize: true,
 				signal,
-				shouldRetry: ({ error }) => error instanceof TransientFailure && (error.retryAfterMs ?? 0) <= transport.retry.maxRetryAfter,
+				shouldRetry: ({ error }) => transient.has(error) && (transient.get(error) ?? 0) <= transport.retry.maxRetryAfter,
 				onFailedAttempt: async ({ error, retriesLeft }) => {
-					if (error instanceof TransientFailure && error.retryAfterMs && retriesLeft > 0) {
-						if (error.retryAfterMs <= transport.retry.maxRetryAfter) await delay(error.retryAfterMs, signal);
-					}
+					const retryAfterMs = transient.get(error);
+					if (retryAfterMs && retriesLeft > 0 && retryAfterMs <= transport.retry.maxRetryAfter) await delay(retryAfterMs, signal);
 				},
 			},
 		);
 	} catch (error) {
 		if (signal?.aborted) throw signal.reason;
-		if (error instanceof TransientFailure) throw exhausted(error, attempts, url);
+		if (transient.has(error as object)) throw exhausted(error as TokenkeeperError, attempts);
 		throw error;
 	}
 }

@@ -1,7 +1,7 @@
-import { ErrorCode, NetworkError, TokenkeeperError } from '../errors.js';
+import { ErrorCode, TokenkeeperError } from '../errors.js';
 import type { Provider } from '../provider.js';
 import type { TokenSet } from '../token-set.js';
-import { boundedRequest, responseTooLarge } from './bounded-request.js';
+import { answerOf, boundedRequest } from './bounded-request.js';
 import { resolveEndpoints } from './discovery.js';
 import { toRawResponse } from './raw-response.js';
 import { buildTokenRequest } from './token-request.js';
@@ -10,7 +10,7 @@ import type { Transport } from './transport.js';
 
 /**
  * Revoke one token (RFC 7009): form body with `token` and `token_type_hint`, the client authenticated as for
- * token requests. Resolves `undefined` on success (200, as the RFC says even for unknown tokens), or the error.
+ * token requests. Resolves on success (200, as the RFC says even for unknown tokens), else throws what went wrong.
  * @see https://www.rfc-editor.org/rfc/rfc7009#section-2.1
  */
 async function revokeToken(
@@ -19,19 +19,15 @@ async function revokeToken(
 	token: string,
 	hint: 'access_token' | 'refresh_token',
 	transport: Transport,
-): Promise<TokenkeeperError | undefined> {
+): Promise<void> {
 	const request = buildTokenRequest(provider, endpoint, { token, token_type_hint: hint });
 	const outcome = await boundedRequest(request.url, { method: 'POST', headers: request.headers, body: request.body }, transport, undefined);
-	// Even with a 200: no revocation endpoint sends a megabyte (a wrong URL serving a file might), so the token may live on.
-	if (outcome.kind === 'too-large') return responseTooLarge('revocation endpoint', endpoint, outcome.response);
-	if (outcome.kind !== 'response') {
-		return new NetworkError(`The revocation endpoint at ${new URL(endpoint).host} could not be reached (${outcome.kind}).`, {
-			attempts: 1,
-			timeout: outcome.kind === 'timeout',
-		});
+	// A body too large fails even with a 200: no revocation endpoint sends a megabyte (a wrong URL serving a file might),
+	// so the token may live on.
+	const { response, bodyText } = answerOf(outcome, 'revocation endpoint', endpoint);
+	if (!response.ok) {
+		throw processErrorResponse(toRawResponse(response, bodyText, transport.now(), request.secrets), 'revocation endpoint');
 	}
-	if (outcome.response.ok) return undefined;
-	return processErrorResponse(toRawResponse(outcome.response, outcome.bodyText, transport.now(), request.secrets), 'revocation endpoint');
 }
 
 /**
@@ -60,8 +56,12 @@ export async function revokeTokenSet(provider: Provider, tokenSet: TokenSet, tra
 		[tokenSet.refreshToken, 'refresh_token'],
 		[tokenSet.accessToken, 'access_token'],
 	] as const) {
-		const error = token && (await revokeToken(provider, endpoint, token, hint, transport));
-		if (error) errors.push(error);
+		if (!token) continue;
+		try {
+			await revokeToken(provider, endpoint, token, hint, transport);
+		} catch (error) {
+			errors.push(error as TokenkeeperError);
+		}
 	}
 	return errors;
 }

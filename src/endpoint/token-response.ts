@@ -4,16 +4,36 @@ import { createTokenSet, normalizeTokenType, type TokenSet } from '../token-set.
 import { tryParseJson } from '../try-parse-json.js';
 import type { RawTokenResponse } from './raw-response.js';
 
+/*
+ * Fine checks are predicates (`z.refine`, `z.custom`) rather than zod's `minLength`, `gte`, `regex`, `union`, `array`
+ * and `looseObject`: each of those brings its own code into every browser bundle (together about 1.4 KB min+gz) for
+ * a check that takes a line here. Accepted and refused answers, and the fields named in messages, are the same.
+ */
+
+/** A string of one character or more. */
+const NonEmptyString = z.string().check(z.refine((value) => value !== ''));
+
+/** A number of seconds: a JSON number of zero or more, or a string of digits (some servers send `"3600"`). */
+function isExpiresIn(value: unknown): boolean {
+	return typeof value === 'number' ? Number.isFinite(value) && value >= 0 : typeof value === 'string' && /^\d+$/.test(value);
+}
+
+/** RFC 6749's error code, a sentence (Dotkernel's `"Invalid credentials."`), or Dotkernel's `{"messages":[…]}`. */
+function isErrorField(value: unknown): value is string | { readonly messages: readonly string[] } {
+	if (typeof value === 'string') return value !== '';
+	const messages = (value as { messages?: unknown } | null | undefined)?.messages;
+	return Array.isArray(messages) && messages.every((message) => typeof message === 'string');
+}
+
 /**
  * The token endpoint's successful answer, as sent on the wire (snake_case).
- * `expires_in` as a string of digits is accepted: some servers send `"3600"`.
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-5.1
  */
 const TokenResponseSchema = z.object({
-	access_token: z.string().check(z.minLength(1)),
+	access_token: NonEmptyString,
 	token_type: z.optional(z.string()),
-	expires_in: z.optional(z.union([z.number().check(z.gte(0)), z.string().check(z.regex(/^\d+$/))])),
-	refresh_token: z.optional(z.string().check(z.minLength(1))),
+	expires_in: z.optional(z.custom<number | string>(isExpiresIn)),
+	refresh_token: z.optional(NonEmptyString),
 	scope: z.optional(z.string()),
 	id_token: z.optional(z.string()),
 });
@@ -23,8 +43,8 @@ const TokenResponseSchema = z.object({
  * or Dotkernel's `{"error":{"messages":[…]}}`. Extra fields (`hint`, `message`) are kept.
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-5.2
  */
-const ErrorResponseSchema = z.looseObject({
-	error: z.union([z.string().check(z.minLength(1)), z.object({ messages: z.array(z.string()) })]),
+const ErrorResponseSchema = z.object({
+	error: z.custom<string | { readonly messages: readonly string[] }>(isErrorField),
 	error_description: z.optional(z.string()),
 	error_uri: z.optional(z.string()),
 });
@@ -48,12 +68,13 @@ export function processTokenResponse(raw: RawTokenResponse): TokenSet {
 	if (expiresIn !== undefined && !(raw.receivedAt + expiresIn * 1000 <= MAX_DATE_MS)) throw invalidTokenResponse(raw, ['expires_in']);
 	const tokenType = normalizeTokenType(wire.token_type);
 	if (!SUPPORTED_TOKEN_TYPES.has(tokenType)) {
-		throw new TokenResponseError(
-			`The token endpoint issued a "${tokenType}" token, which is unsupported: tokenkeeper sends Bearer tokens only. ` +
-				'Configure the client at the provider to issue Bearer tokens.',
-			{ status: raw.status, code: ErrorCode.UnsupportedTokenType, response: raw.response },
+		throw brokenAnswer(
+			raw,
+			`The token endpoint issued a "${tokenType}" token, which is unsupported: configure the client at the provider for Bearer tokens.`,
+			ErrorCode.UnsupportedTokenType,
 		);
 	}
+	// Received now: the set's `receivedAt` is the answer's.
 	return createTokenSet(
 		{
 			accessToken: wire.access_token,
@@ -62,17 +83,21 @@ export function processTokenResponse(raw: RawTokenResponse): TokenSet {
 			refreshToken: wire.refresh_token,
 			scope: wire.scope,
 			idToken: wire.id_token,
-			receivedAt: raw.receivedAt,
 		},
 		raw.receivedAt,
 	);
 }
 
+/** The error for an answer that came, but broken: with its status, and the response kept non-enumerable. */
+function brokenAnswer(raw: RawTokenResponse, message: string, code?: ErrorCode): TokenResponseError {
+	return new TokenResponseError(message, { status: raw.status, response: raw.response, code });
+}
+
 function invalidTokenResponse(raw: RawTokenResponse, fields: readonly string[]): TokenResponseError {
-	return new TokenResponseError(
-		`The token endpoint answered ${raw.status} but the token response is invalid (bad or missing: ${fields.join(', ')}). ` +
-			'Check that the token endpoint URL is right and that the server speaks OAuth 2.0.',
-		{ status: raw.status, response: raw.response },
+	return brokenAnswer(
+		raw,
+		`The token endpoint answered ${raw.status} with an invalid token response (bad or missing: ${fields.join(', ')}). ` +
+			'Check its URL, and that the server speaks OAuth 2.0.',
 	);
 }
 
@@ -81,15 +106,18 @@ function invalidTokenResponse(raw: RawTokenResponse, fields: readonly string[]):
  * a {@link TokenResponseError} otherwise (HTML error page, empty body…).
  */
 export function processErrorResponse(raw: RawTokenResponse, what = 'token endpoint'): OAuthError | TokenResponseError {
-	const parsed = ErrorResponseSchema.safeParse(tryParseJson(raw.bodyText));
+	const body = tryParseJson(raw.bodyText);
+	const parsed = ErrorResponseSchema.safeParse(body);
 	if (!parsed.success) {
-		return new TokenResponseError(
+		return brokenAnswer(
+			raw,
 			`The ${what} answered ${raw.status} with ${describeContentType(raw.contentType)} instead of an OAuth error. ` +
 				"Check the endpoint URL and the provider's status.",
-			{ status: raw.status, response: raw.response },
 		);
 	}
-	const { error, error_description: errorDescription, error_uri: errorUri, ...extras } = parsed.data;
+	const { error, error_description: errorDescription, error_uri: errorUri } = parsed.data;
+	// The body's other fields (Dotkernel's `hint`, `message`) are kept as extras, read from the body itself.
+	const extras = Object.fromEntries(Object.entries(body as object).filter(([name]) => !Object.hasOwn(parsed.data, name)));
 	const code = typeof error === 'string' ? error : 'access_denied';
 	const description = errorDescription ?? (typeof error === 'string' ? undefined : error.messages.join(' '));
 	return new OAuthError(
@@ -114,7 +142,7 @@ function adviceFor(error: string): string {
 			return 'Ask only for scopes this client is allowed.';
 		case 'unauthorized_client':
 		case 'unsupported_grant_type':
-			return 'The client is not allowed this grant type: check its configuration at the provider.';
+			return 'The client may not use this grant type: check its settings at the provider.';
 		case 'Invalid credentials.':
 			return 'The username or password was refused.';
 		default:
@@ -126,10 +154,10 @@ function parseJson(raw: RawTokenResponse): unknown {
 	try {
 		return JSON.parse(raw.bodyText);
 	} catch {
-		throw new TokenResponseError(
+		throw brokenAnswer(
+			raw,
 			`The token endpoint answered ${raw.status} with ${describeContentType(raw.contentType)} that is not valid JSON. ` +
-				'Check that the token endpoint URL points at the OAuth server, not at a web page or a proxy.',
-			{ status: raw.status, response: raw.response },
+				'Check that its URL points at the OAuth server, not a web page or a proxy.',
 		);
 	}
 }

@@ -20,10 +20,12 @@ export function createAttemptStore(storage: KeyValueStorage, prefix: string) {
 	const overflow = createMemoryStorage();
 	return {
 		save(attempt: LoginAttempt): void {
+			const key = keyOf(attempt.state);
+			const text = JSON.stringify(attempt);
 			try {
-				storage.setItem(keyOf(attempt.state), JSON.stringify(attempt));
+				storage.setItem(key, text);
 			} catch {
-				overflow.setItem(keyOf(attempt.state), JSON.stringify(attempt));
+				overflow.setItem(key, text);
 			}
 		},
 		/** The attempt for `state`, removed so it can be used only once; `undefined` if unknown or expired. */

@@ -74,9 +74,6 @@ export function createAuthorizationCodeFlow(provider: Provider, options: Authori
 			const state = generateState();
 			const codeVerifier = generateCodeVerifier();
 			attempts.save({ state, codeVerifier, redirectUri: target, expiresAt: seam.now() + attemptTtl });
-			const extraParameters = Object.fromEntries(
-				Object.entries(extra).map(([name, value]) => [name, Array.isArray(value) ? value.join(' ') : (value as string | undefined)]),
-			);
 			return buildAuthorizationUrl({
 				authorizationEndpoint: endpoints.authorization,
 				clientId: provider.clientId,
@@ -84,7 +81,7 @@ export function createAuthorizationCodeFlow(provider: Provider, options: Authori
 				scope: normalizeScope(scope),
 				state,
 				codeChallenge: await computeCodeChallenge(codeVerifier),
-				extra: extraParameters,
+				extra,
 			});
 		},
 

@@ -6,8 +6,8 @@ export interface AuthorizationUrlInput {
 	readonly scope: string | undefined;
 	readonly state: string;
 	readonly codeChallenge: string;
-	/** More parameters (`prompt`, `login_hint`…); they cannot override the ones above. */
-	readonly extra?: Readonly<Record<string, string | undefined>> | undefined;
+	/** More parameters (`prompt`, `login_hint`…; a list is space-separated); they cannot override the ones above. */
+	readonly extra?: Readonly<Record<string, string | readonly string[] | undefined>> | undefined;
 }
 
 /** Scopes as the caller gives them (array or space-separated string) -> one space-separated string. */
@@ -27,7 +27,9 @@ export function normalizeScope(scope: string | readonly string[] | undefined): s
  */
 export function buildAuthorizationUrl(input: AuthorizationUrlInput): string {
 	const url = new URL(input.authorizationEndpoint);
-	for (const [name, value] of Object.entries(input.extra ?? {})) if (value !== undefined) url.searchParams.set(name, value);
+	for (const [name, value] of Object.entries(input.extra ?? {})) {
+		if (value !== undefined) url.searchParams.set(name, Array.isArray(value) ? value.join(' ') : (value as string));
+	}
 	const required: Record<string, string | undefined> = {
 		response_type: 'code',
 		client_id: input.clientId,

@@ -8,13 +8,13 @@ export interface AuthorizationResponse {
 
 /** RFC 6749 4.1.2.1 error codes, with what they mean for the person at the keyboard. */
 const AUTHORIZATION_ERRORS: Record<string, string> = {
-	access_denied: 'the login was refused or cancelled at the provider',
-	invalid_request: 'the provider found the authorization request malformed',
-	unauthorized_client: 'this client is not allowed to use the authorization code flow',
-	unsupported_response_type: 'the provider does not support response_type=code for this client',
+	access_denied: 'the login was refused or cancelled',
+	invalid_request: 'the provider found the request malformed',
+	unauthorized_client: 'this client may not use the authorization code flow',
+	unsupported_response_type: 'response_type=code is not enabled for this client',
 	invalid_scope: 'a requested scope is unknown or not allowed',
-	server_error: 'the provider failed while handling the login',
-	temporarily_unavailable: 'the provider is temporarily unavailable',
+	server_error: 'the provider failed during the login',
+	temporarily_unavailable: 'the provider is unavailable for now',
 };
 
 /** The callback's parameters: from the query, or from the fragment when the query has none. */

@@ -1,6 +1,6 @@
 import type { OAuthError } from '../errors.js';
 import { requireBaseUrl, requireString } from '../options.js';
-import { defineProvider, type PasswordCredentials, type Provider } from '../provider.js';
+import { createProvider, type PasswordCredentials, type Provider } from '../provider.js';
 
 /** Options of {@link dotkernel}. */
 export interface DotkernelOptions {
@@ -54,12 +54,14 @@ export function dotkernel(given: DotkernelOptions): Provider {
 	if (options.credentials !== undefined && typeof options.credentials !== 'function') {
 		throw new TypeError('Expected `credentials` to be an async function returning { username, password }');
 	}
-	return defineProvider({
+	return createProvider({
 		name: 'dotkernel',
 		clientId: requireString(options.clientId, 'clientId'),
 		clientSecret: requireString(options.clientSecret, 'clientSecret'),
 		clientAuth: 'body',
 		issuer: url,
+		// Fixed endpoints: nothing to discover.
+		readDiscovery: undefined,
 		endpoints: {
 			token: path(options.tokenPath, '/security/generate-token', 'tokenPath'),
 			refresh: path(options.refreshPath, '/security/refresh-token', 'refreshPath'),

@@ -1,5 +1,6 @@
 import { requireBaseUrl, requireUrl, requireString } from '../options.js';
-import { defineProvider, type BodyEncoding, type ClientAuthentication, type PasswordCredentials, type Provider } from '../provider.js';
+import { readDiscoveryDocument } from '../discovery-document.js';
+import { createProvider, type BodyEncoding, type ClientAuthentication, type PasswordCredentials, type Provider } from '../provider.js';
 
 /** Options of {@link oauth2}: a `tokenEndpoint`, or an `issuer` to discover it from. */
 export interface OAuth2Options {
@@ -49,12 +50,13 @@ export function oauth2(given: OAuth2Options): Provider {
 	const grant = options.grant ?? 'client_credentials';
 	const tokenEndpoint = options.tokenEndpoint === undefined ? undefined : requireUrl(options.tokenEndpoint, 'tokenEndpoint');
 	const scope = Array.isArray(options.scope) ? options.scope.join(' ') : (options.scope as string | undefined);
-	return defineProvider({
+	return createProvider({
 		name: 'oauth2',
 		clientId: requireString(options.clientId, 'clientId'),
 		clientSecret: options.clientSecret,
 		clientAuth: options.clientAuth ?? (options.clientSecret === undefined ? 'none' : 'basic'),
 		issuer: options.issuer === undefined ? undefined : requireBaseUrl(options.issuer, 'issuer'),
+		readDiscovery: tokenEndpoint === undefined ? readDiscoveryDocument : undefined,
 		endpoints:
 			tokenEndpoint === undefined
 				? undefined

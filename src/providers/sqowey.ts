@@ -1,5 +1,5 @@
 import { requireBaseUrl, requireString, requireUrl } from '../options.js';
-import { defineProvider, type Provider } from '../provider.js';
+import { createProvider, type Provider } from '../provider.js';
 
 /** Options of {@link sqowey}. */
 export interface SqoweyOptions {
@@ -26,12 +26,14 @@ export interface SqoweyOptions {
 export function sqowey(given: SqoweyOptions): Provider {
 	const options: Partial<SqoweyOptions> = given ?? {};
 	const url = requireBaseUrl(options.url ?? 'https://api.sqowey.de', 'url');
-	return defineProvider({
+	return createProvider({
 		name: 'sqowey',
 		clientId: requireString(options.clientId, 'clientId'),
 		clientSecret: options.clientSecret,
 		clientAuth: options.clientSecret === undefined ? 'none' : 'body',
 		issuer: url,
+		// Fixed endpoints: nothing to discover.
+		readDiscovery: undefined,
 		endpoints: {
 			token: `${url}/oauth2/token`,
 			authorization: `${url}/oauth2/auth`,

@@ -1,5 +1,5 @@
 import { requireBaseUrl, requireString } from '../options.js';
-import { defineProvider, type ClientAuthentication, type Provider } from '../provider.js';
+import { createProvider, type ClientAuthentication, type Provider } from '../provider.js';
 
 /** Options of {@link squidex}. */
 export interface SquidexOptions {
@@ -24,12 +24,14 @@ export interface SquidexOptions {
 export function squidex(given: SquidexOptions): Provider {
 	const options: Partial<SquidexOptions> = given ?? {};
 	const url = requireBaseUrl(options.url ?? 'https://cloud.squidex.io', 'url');
-	return defineProvider({
+	return createProvider({
 		name: 'squidex',
 		clientId: requireString(options.clientId, 'clientId'),
 		clientSecret: requireString(options.clientSecret, 'clientSecret'),
 		clientAuth: options.clientAuth ?? 'body',
 		issuer: url,
+		// Fixed endpoints: nothing to discover.
+		readDiscovery: undefined,
 		endpoints: { token: `${url}/identity-server/connect/token` },
 		bodyEncoding: 'form',
 		scope: options.scope ?? 'squidex-api',

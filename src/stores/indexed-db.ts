@@ -1,6 +1,7 @@
 import { StoreError } from '../errors.js';
 import { createMemoryStorage, type KeyValueStorage } from '../key-value-storage.js';
 import { fromTokenSetRecord, toTokenSetRecord, type TokenSet } from '../token-set.js';
+import { createMemoryStore } from './memory.js';
 import { sameTokenSet, type TokenStore } from './store.js';
 import { createTabLock, type LockManagerLike } from './tab-lock.js';
 
@@ -84,7 +85,7 @@ export function createIndexedDbStore(options: IndexedDbStoreOptions = {}): Token
 	const read = async (store: IDBObjectStore, key: string): Promise<TokenSet | undefined> => live(await promised(store.get(key)));
 	// When IndexedDB fails (it cannot open, the disk is full, site data was cleared), the session must not be
 	// lost: from then on this tab keeps it in memory, and says so once.
-	const memory = new Map<string, ReturnType<typeof entry>>();
+	const memory = createMemoryStore();
 	let fallenBack = false;
 	function fallBack(error: unknown): void {
 		if (fallenBack) return;
@@ -98,7 +99,7 @@ export function createIndexedDbStore(options: IndexedDbStoreOptions = {}): Token
 		});
 	}
 	/** `inDatabase`, or `inMemory` once IndexedDB has failed. */
-	async function either<T>(inDatabase: () => Promise<T>, inMemory: () => T): Promise<T> {
+	async function either<T>(inDatabase: () => Promise<T>, inMemory: () => Promise<T>): Promise<T> {
 		if (!fallenBack) {
 			try {
 				return await inDatabase();
@@ -108,26 +109,22 @@ export function createIndexedDbStore(options: IndexedDbStoreOptions = {}): Token
 		}
 		return inMemory();
 	}
-	const fromMemory = (key: string) => live(memory.get(key));
-	const toMemory = (key: string, value: ReturnType<typeof entry> | undefined) => void (value ? memory.set(key, value) : memory.delete(key));
 
 	return {
 		get: (key) =>
 			either(
 				() => transaction('readonly', (store) => read(store, key)),
-				() => fromMemory(key),
+				() => memory.get(key),
 			),
-		set(key, tokenSet, setOptions) {
-			const value = entry(tokenSet, setOptions?.ttl);
-			return either(
-				() => transaction('readwrite', async (store) => void (await promised(store.put(value, key)))),
-				() => toMemory(key, value),
-			);
-		},
+		set: (key, tokenSet, setOptions) =>
+			either(
+				() => transaction('readwrite', async (store) => void (await promised(store.put(entry(tokenSet, setOptions?.ttl), key)))),
+				() => memory.set(key, tokenSet, setOptions),
+			),
 		delete: (key) =>
 			either(
 				() => transaction('readwrite', async (store) => void (await promised(store.delete(key)))),
-				() => toMemory(key, undefined),
+				() => memory.delete(key),
 			),
 		// One readwrite transaction: the compare and the write cannot interleave with another tab's.
 		compareAndSet: (key, expected, next) =>
@@ -139,11 +136,7 @@ export function createIndexedDbStore(options: IndexedDbStoreOptions = {}): Token
 						else await promised(store.put(entry(next), key));
 						return true;
 					}),
-				() => {
-					if (!sameTokenSet(fromMemory(key), expected)) return false;
-					toMemory(key, next && entry(next));
-					return true;
-				},
+				() => memory.compareAndSet!(key, expected, next),
 			),
 		withLock: (key, fn, lockOptions) => withTabLock(`tokenkeeper:lock:${key}`, fn, lockOptions?.signal, lockOptions?.ttl),
 	};

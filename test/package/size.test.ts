@@ -37,14 +37,15 @@ const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
 
 /**
  * Targets from the packaging issue, and ceilings that hold today's figures so a regression fails CI.
- * The SPA target is not met: ky + p-retry + zod/mini alone weigh 11.8 KB min+gz in a browser bundle (measured with
- * this same method), leaving about 2 KB for the flow, the client and the stores.
+ * The SPA target is not met: ky + p-retry + zod/mini, as tokenkeeper uses them, alone weigh 10.8 KB min+gz in a
+ * browser bundle (measured with this same method), leaving about 3 KB for the flow, the client and the stores.
  * On Node, dependencies load from node_modules rather than being bundled: the Node target applies to what
  * tokenkeeper itself adds; the fully bundled figure is printed and held under a ceiling.
  */
 const budgets = {
 	pkce: { target: 1024, ceiling: 1024 },
-	spa: { target: 14 * 1024, ceiling: 23 * 1024 },
+	spa: { target: 14 * 1024, ceiling: 22.1 * 1024 },
+	spaAuthFetch: { ceiling: 17.8 * 1024 },
 	node: { target: 20 * 1024, ceiling: 20 * 1024 },
 	nodeBundled: { ceiling: 26 * 1024 },
 };
@@ -70,6 +71,17 @@ describe('bundle sizes (min+gz)', () => {
 			expect(spa.inputs.filter((input) => input.includes(banned))).toEqual([]);
 		}
 		expect(spa.text).not.toMatch(/from\s*["']node:|require\(["']node:/);
+		// A step the SPA never runs stays out, its top-level zod schema included, although the browser build is one file.
+		expect(spa.text).not.toContain('verification_uri');
+		// Nor does OpenID discovery's reader: sqowey's endpoints are fixed.
+		expect(spa.text).not.toContain('token_endpoint');
+	});
+
+	it('the same SPA with authFetch instead of createClient (no ky): under its ceiling', async () => {
+		const spa = await bundle("export { createAuthorizationCodeFlow, authFetch, sqowey } from 'tokenkeeper';", 'browser');
+		console.log(`SPA with authFetch: ${kb(spa.gzip)} (ceiling ${kb(budgets.spaAuthFetch.ceiling)})`);
+		expect(spa.gzip).toBeLessThanOrEqual(budgets.spaAuthFetch.ceiling);
+		expect(spa.inputs.filter((input) => input.includes('node_modules/ky'))).toEqual([]);
 	});
 
 	it(`a Node backend (createClient, squidex, createTokenManager) adds <= ${kb(budgets.node.target)}, without emulator, msw, redis or the file store`, async () => {
