@@ -22,7 +22,7 @@ import { createTokenSet, isFresh, withTokenSetChanges, type TokenSet, type Token
 import { createTokenSource, type Obtained } from './token-source.js';
 
 /** The answers to a device login's poll that mean "ask again later" (RFC 8628 3.5). */
-const POLL_AGAIN = new Set(['authorization_pending', 'slow_down']);
+const POLL_AGAIN = ['authorization_pending', 'slow_down'];
 
 /**
  * What a flight is for: a read that found no fresh token (maybe forced, maybe in the background), a login's
@@ -103,6 +103,12 @@ export function createManagedSession(provider: Provider, options: TokenManagerOp
 		return tokenSet;
 	}
 
+	/** `clear()` ran since a flight started (at `startedIn`): its outcome wins over the flight's (rule 8). */
+	function stopIfCleared(startedIn: number): void {
+		if (generation !== startedIn && cleared)
+			throw loginRequired('The session was cleared while a token request was in flight: log in again.');
+	}
+
 	/** Inside the lock: re-read (another process or tab may have done the work already), then one token request. */
 	async function underLock(plan: FlightPlan, startedIn: number): Promise<TokenSet> {
 		for (;;) {
@@ -113,7 +119,7 @@ export function createManagedSession(provider: Provider, options: TokenManagerOp
 				: await obtain(current, plan.background ? 0 : undefined);
 			if (generation !== startedIn) {
 				// clear() or setTokens() ran meanwhile: their outcome wins over this request's.
-				if (cleared) throw loginRequired('The session was cleared while a token request was in flight: log in again.');
+				stopIfCleared(startedIn);
 				startedIn = generation;
 				// Unless the answer continues the session now stored (a refused refresh adopts what setTokens() stored),
 				// it is dropped, and everyone waiting gets the new session: as it is if fresh, else refreshed.
@@ -134,8 +140,7 @@ export function createManagedSession(provider: Provider, options: TokenManagerOp
 				// The store is out of reach: go on without it where nothing can be rotated twice (see `storeFailure`).
 				const bypassed = isStoreError(error) && !plan.grant && storeFailure === 'bypass' ? await withoutStore() : undefined;
 				if (!bypassed) throw error;
-				if (generation !== startedIn && cleared)
-					throw loginRequired('The session was cleared while a token request was in flight: log in again.');
+				stopIfCleared(startedIn);
 				emitter.emit('error', { error });
 				session.keep(bypassed.tokenSet);
 				emitter.emit('token', { tokenSet: bypassed.tokenSet, source: bypassed.source });
@@ -143,7 +148,7 @@ export function createManagedSession(provider: Provider, options: TokenManagerOp
 			}
 		} catch (error) {
 			// A device login's "not yet" is the protocol at work, not a failure worth an event.
-			if (!(plan.grant && isOAuthError(error) && POLL_AGAIN.has(error.error))) emitter.emit('error', { error });
+			if (!(plan.grant && isOAuthError(error) && POLL_AGAIN.includes(error.error))) emitter.emit('error', { error });
 			throw error;
 		}
 	}
@@ -232,8 +237,9 @@ export function createManagedSession(provider: Provider, options: TokenManagerOp
 
 		on: emitter.on,
 	};
-	Object.defineProperty(manager, managerBrand, { value: true, enumerable: false });
-	Object.defineProperty(manager, freshTokenOf, { value: freshToken, enumerable: false });
+	// Non-enumerable (defineProperty's default): out of spreads and logs.
+	Object.defineProperty(manager, managerBrand, { value: true });
+	Object.defineProperty(manager, freshTokenOf, { value: freshToken });
 
 	const seam: SessionSeam = {
 		now: endpoint.now,

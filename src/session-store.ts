@@ -12,10 +12,10 @@ type StoreStep = 'read' | 'write' | 'delete' | 'compare-and-set' | 'lock';
 function asStoreError(error: unknown, step: StoreStep): unknown {
 	if (isTokenkeeperError(error)) return error;
 	const said = error instanceof Error && error.message ? `: ${error.message}` : '';
-	return new StoreError(
-		`The token store failed to ${step === 'lock' ? 'take the session lock' : step} this session${said}. Check the store, then try again.`,
-		{ store: 'the token store', cause: error },
-	);
+	return new StoreError(`The token store failed (${step})${said}. Check the store, then try again.`, {
+		store: 'the token store',
+		cause: error,
+	});
 }
 
 async function attempt<T>(step: StoreStep, work: () => Promise<T>): Promise<T> {

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { resolveEndpoints } from '../../src/endpoint/discovery.js';
 import { normalizeTransport } from '../../src/endpoint/transport.js';
 import { ErrorCode, TokenResponseError, isTokenkeeperError } from '../../src/errors.js';
+import { defineProvider } from '../../src/provider.js';
 import { oauth2 } from '../../src/providers/oauth2.js';
 import { SECRET, useMockServer } from '../_helpers/token-server.js';
 
@@ -56,6 +57,20 @@ describe('oauth2()', () => {
 			await resolveEndpoints(oauth2({ issuer: ISSUER, clientId: 'a' }), transport());
 			await resolveEndpoints(oauth2({ issuer: ISSUER, clientId: 'b' }), transport());
 			expect(state.requests).toBe(2);
+		});
+
+		it('a provider from defineProvider() with an issuer and no endpoints discovers them too', async () => {
+			const state = discoveryEndpoint(() => HttpResponse.json(DOCUMENT));
+			const provider = defineProvider({
+				name: 'custom',
+				clientId: CLIENT_ID,
+				issuer: ISSUER,
+				endpoints: undefined,
+				scope: undefined,
+				primaryGrant: { type: 'client_credentials' },
+			});
+			await expect(resolveEndpoints(provider, transport())).resolves.toMatchObject({ token: DOCUMENT.token_endpoint });
+			expect(state.requests).toBe(1);
 		});
 
 		it('a provider with a tokenEndpoint resolves without any request', async () => {

@@ -85,6 +85,21 @@ describe('processTokenResponse', () => {
 		expect((error as Error).message).not.toContain(ACCESS.slice(3, 9));
 	});
 
+	it('expires_in 1e999 (infinite once parsed) -> TokenResponseError naming expires_in', () => {
+		const error = thrownBy(() => processTokenResponse(raw(`{"access_token":"${ACCESS}","expires_in":1e999}`)));
+		expect((error as TokenResponseError).code).toBe(ErrorCode.TokenResponse);
+		expect((error as Error).message).toMatch(/expires_in/);
+	});
+
+	it('an empty refresh_token, or a non-string token_type, scope or id_token -> TokenResponseError naming the field', () => {
+		for (const field of ['refresh_token', 'token_type', 'scope', 'id_token']) {
+			const value = field === 'refresh_token' ? '' : 42;
+			const error = thrownBy(() => processTokenResponse(raw({ access_token: ACCESS, [field]: value })));
+			expect((error as TokenResponseError).code).toBe(ErrorCode.TokenResponse);
+			expect((error as Error).message).toContain(field);
+		}
+	});
+
 	it("expires_in '3600' (a string of digits) is accepted as 3600 s", () => {
 		const tokenSet = processTokenResponse(raw({ access_token: ACCESS, token_type: 'Bearer', expires_in: '3600' }));
 		expect(tokenSet.expiresAt).toBe(NOW + 3_600_000);
@@ -160,6 +175,19 @@ describe('processErrorResponse', () => {
 		expect(error.code).toBe(ErrorCode.TokenResponse);
 	});
 
+	it.each([
+		['an empty string', ''],
+		['a number', 42],
+		['null', null],
+		['an object without messages', { message: 'no' }],
+		['messages that are not an array', { messages: 'no' }],
+		['messages that are not all strings', { messages: ['no', 42] }],
+	])('`error` as %s -> TokenResponseError, not OAuthError', (_name, value) => {
+		const error = processErrorResponse(raw({ error: value }, 400));
+		expect(error).toBeInstanceOf(TokenResponseError);
+		expect(error.code).toBe(ErrorCode.TokenResponse);
+	});
+
 	it('Dotkernel bad credentials (400, sentence in `error`) -> OAuthError saying the username or password was refused', () => {
 		const body = {
 			error: 'Invalid credentials.',
@@ -204,6 +232,10 @@ describe('processErrorResponse', () => {
 		expect(oauth.status).toBe(401);
 		expect(oauth.extras.hint).toBe('Cannot decrypt the refresh token');
 		expect(oauth.extras).toEqual({ hint: 'Cannot decrypt the refresh token', message: 'The refresh token is invalid.' });
+		// A field named like an Object method is an extra like any other.
+		expect((processErrorResponse(raw({ error: 'invalid_request', constructor: 'x' }, 400)) as OAuthError).extras).toEqual({
+			constructor: 'x',
+		});
 		expect(Object.isFrozen(oauth.extras)).toBe(true);
 	});
 

@@ -66,7 +66,7 @@ describe('when the store fails', () => {
 		const manager = createTokenManager(testProvider(), { ...FAST, store: counted.store, storeFailure: 'fail' });
 		const error = await manager.getToken().catch((caught: unknown) => caught);
 		expect(isStoreError(error)).toBe(true);
-		expect((error as Error).message).toMatch(/token store failed to read this session: connect ECONNREFUSED.*Check the store/);
+		expect((error as Error).message).toMatch(/token store failed \(read\): connect ECONNREFUSED.*Check the store/);
 		expect(endpoint.seen).toHaveLength(0);
 	});
 
