@@ -50,7 +50,7 @@ const backends = await startBackends({ tokenLatency, expiresIn });
 if (!backends) process.exit(0);
 console.log(
 	`  ${backends.redisDescription}, emulator (Dotkernel) at ${backends.emulator.url}: token endpoint answers after ${tokenLatency} ms, ` +
-		`tokens live ${expiresIn} s | ${processes} processes x ${callers} callers for ${durationMs / 1_000} s, refreshAhead on, ` +
+		`tokens live ${expiresIn} s | ${processes} processes x ${callers} callers for ${durationMs / 1_000} s, refreshAhead default, ` +
 		`commandTimeout ${commandTimeout} ms | SIGKILL at +${killAtMs / 1_000} s, restart ${outageMs / 1_000} s later`,
 );
 

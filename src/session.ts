@@ -3,6 +3,8 @@ import type { SessionSeam, TokenManager, TokenManagerOptions } from './token-man
 import type { Provider } from './provider.js';
 import { storeForKind, type TokenStorageKind } from './stores/storage-kind.js';
 
+export type { TokenStorageKind };
+
 /** A login flow's session options: the manager's, plus where tokens live when no `store` is given. */
 export interface SessionOptions extends TokenManagerOptions {
 	/** Where tokens live, unless `store` is given. Default `session`. */

@@ -3,13 +3,16 @@ import { requestDeviceAuthorization } from '../endpoint/index.js';
 import { AuthorizationResponseError, isOAuthError } from '../errors.js';
 import { deviceCodeGrant } from '../grants.js';
 import type { Provider } from '../provider.js';
-import { openSession, type SessionOptions } from '../session.js';
+import { openSession, type SessionOptions, type TokenStorageKind } from '../session.js';
 import type { TokenManager } from '../token-manager.js';
 import type { TokenSet } from '../token-set.js';
 import { normalizeScope } from './authorization-url.js';
 
-/** Options of {@link createDeviceAuthorizationFlow}: where the session lives, as for every manager. */
-export type DeviceAuthorizationFlowOptions = SessionOptions;
+/** Options of {@link createDeviceAuthorizationFlow}: the manager's, and where tokens live. */
+export interface DeviceAuthorizationFlowOptions extends SessionOptions {
+	/** Where tokens live, unless `store` is given. Default `memory` (a machine without a browser has no web storage). */
+	readonly storage?: TokenStorageKind | undefined;
+}
 
 /** A device login under way: what to show the person, and the wait for their answer. */
 export interface DeviceLogin {
