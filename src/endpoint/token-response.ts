@@ -2,16 +2,8 @@ import * as z from 'zod/mini';
 import { ErrorCode, OAuthError, TokenResponseError } from '../errors.js';
 import { createTokenSet, normalizeTokenType, type TokenSet } from '../token-set.js';
 import { tryParseJson } from '../try-parse-json.js';
+import { NonEmptyString, WireString } from '../wire-fields.js';
 import type { RawTokenResponse } from './raw-response.js';
-
-/*
- * Fine checks are predicates (`z.refine`, `z.custom`) rather than zod's `minLength`, `gte`, `regex`, `union`, `array`
- * and `looseObject`: each of those brings its own code into every browser bundle (together about 1.4 KB min+gz) for
- * a check that takes a line here. Accepted and refused answers, and the fields named in messages, are the same.
- */
-
-/** A string of one character or more. */
-const NonEmptyString = z.string().check(z.refine((value) => value !== ''));
 
 /** A number of seconds: a JSON number of zero or more, or a string of digits (some servers send `"3600"`). */
 function isExpiresIn(value: unknown): boolean {
@@ -31,11 +23,11 @@ function isErrorField(value: unknown): value is string | { readonly messages: re
  */
 const TokenResponseSchema = z.object({
 	access_token: NonEmptyString,
-	token_type: z.optional(z.string()),
+	token_type: z.optional(WireString),
 	expires_in: z.optional(z.custom<number | string>(isExpiresIn)),
 	refresh_token: z.optional(NonEmptyString),
-	scope: z.optional(z.string()),
-	id_token: z.optional(z.string()),
+	scope: z.optional(WireString),
+	id_token: z.optional(WireString),
 });
 
 /**
@@ -45,8 +37,8 @@ const TokenResponseSchema = z.object({
  */
 const ErrorResponseSchema = z.object({
 	error: z.custom<string | { readonly messages: readonly string[] }>(isErrorField),
-	error_description: z.optional(z.string()),
-	error_uri: z.optional(z.string()),
+	error_description: z.optional(WireString),
+	error_uri: z.optional(WireString),
 });
 
 /** Token types tokenkeeper can attach as `Authorization: <type> <token>`. */
