@@ -40,7 +40,7 @@ interface FlightPlan {
 
 function requireProvider(provider: Provider): Provider {
 	if (typeof provider !== 'object' || provider === null || typeof provider.clientId !== 'string' || !provider.primaryGrant) {
-		throw new TypeError('Expected a provider, such as `squidex({ clientId, clientSecret })` or `oauth2({ … })`');
+		throw new TypeError('Expected a provider, such as `squidex({ … })`');
 	}
 	return provider;
 }
@@ -105,8 +105,7 @@ export function createManagedSession(provider: Provider, options: TokenManagerOp
 
 	/** `clear()` ran since a flight started (at `startedIn`): its outcome wins over the flight's (rule 8). */
 	function stopIfCleared(startedIn: number): void {
-		if (generation !== startedIn && cleared)
-			throw loginRequired('The session was cleared while a token request was in flight: log in again.');
+		if (generation !== startedIn && cleared) throw loginRequired('The session was cleared during a token request: log in again.');
 	}
 
 	/** Inside the lock: re-read (another process or tab may have done the work already), then one token request. */

@@ -70,15 +70,13 @@ export function createTokenSource(context: TokenSourceContext) {
 				}
 				await session.replace(current, undefined);
 				if (!canGrantUnattended) {
-					throw loginRequired(`The refresh token was refused (${error.error}): the session has ended. Log in again.`, error);
+					throw loginRequired(`The refresh token was refused (${error.error}). Log in again.`, error);
 				}
 				return { tokenSet: await primaryGrant(retries), source: 'grant', replaces: undefined };
 			}
 		} else if (!canGrantUnattended) {
 			throw loginRequired(
-				current
-					? 'The access token expired and there is no refresh token: log in again.'
-					: 'No tokens yet: log in first (or call setTokens()).',
+				current ? 'The token expired and there is no refresh token: log in again.' : 'No tokens yet: log in first (or call setTokens()).',
 			);
 		}
 		return { tokenSet: await primaryGrant(retries), source: 'grant', replaces: current };

@@ -42,8 +42,7 @@ async function attempt(request: TokenHttpRequest, transport: Transport, signal: 
 	const { response, bodyText } = answer;
 	if (isRedirect(response)) {
 		throw new TokenResponseError(
-			`The token endpoint answered ${response.status}, a redirect, which is not followed: it would send the client ` +
-				'credentials elsewhere. Configure the final token endpoint URL.',
+			`The token endpoint answered ${response.status}, a redirect, not followed (the credentials would go elsewhere). Configure the final URL.`,
 			{ status: response.status, response },
 		);
 	}

@@ -60,7 +60,7 @@ export function createIndexedDbStore(options: IndexedDbStoreOptions = {}): Token
 			request.onupgradeneeded = () => request.result.createObjectStore(STORE);
 			request.onsuccess = () => resolve(request.result);
 			request.onerror = () => reject(request.error);
-			request.onblocked = () => reject(new Error('IndexedDB is blocked by another tab holding an older version open'));
+			request.onblocked = () => reject(new Error('IndexedDB is blocked by an older version open in another tab'));
 		}).catch((error: unknown) => {
 			database = undefined;
 			throw error;
@@ -92,10 +92,10 @@ export function createIndexedDbStore(options: IndexedDbStoreOptions = {}): Token
 		fallenBack = true;
 		const said = error instanceof Error && error.message ? ` (${error.message})` : '';
 		options.onFallback?.({
-			error: new StoreError(
-				`IndexedDB failed${said}: this tab keeps the session in memory, unshared with other tabs and gone when it closes.`,
-				{ store: 'IndexedDB', cause: error },
-			),
+			error: new StoreError(`IndexedDB failed${said}: this tab keeps the session in memory, unshared and lost when it closes.`, {
+				store: 'IndexedDB',
+				cause: error,
+			}),
 		});
 	}
 	/** `inDatabase`, or `inMemory` once IndexedDB has failed. */
