@@ -46,7 +46,7 @@ export function createSendWithToken(config: SendWithTokenConfig) {
 		await manager.invalidate(tokenSet);
 		if (!outgoing.replayable) {
 			throw new RequestNotReplayableError(
-				`The API rejected the access token (${response.status}), not retried because its body is a stream. Send it again: it gets a new token.`,
+				`The API rejected the access token (${response.status}), not retried because its body is a stream: send it again.`,
 				{ status: response.status, response },
 			);
 		}

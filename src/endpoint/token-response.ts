@@ -71,7 +71,7 @@ export function processTokenResponse(raw: RawTokenResponse): TokenSet {
 	if (tokenType !== 'Bearer') {
 		throw brokenAnswer(
 			raw,
-			`The token endpoint issued a "${tokenType}" token, which is unsupported: configure the client at the provider for Bearer tokens.`,
+			`The token endpoint issued a "${tokenType}" token, which is unsupported: ask the provider for Bearer tokens.`,
 			ErrorCode.UnsupportedTokenType,
 		);
 	}
@@ -103,8 +103,8 @@ function invalidTokenResponse(raw: RawTokenResponse, fields: readonly string[]):
 
 /** What to do about the OAuth errors a person can act on. */
 const ADVICE: Readonly<Record<string, string>> = {
-	invalid_client: 'Check the client id and client secret, and how the client authenticates (body or Basic).',
-	invalid_grant: 'Get a new grant: this one (refresh token, code or password) is invalid, expired or was already used.',
+	invalid_client: 'Check the client id and client secret, and `clientAuth`.',
+	invalid_grant: 'The grant is invalid, expired or was already used: get a new one.',
 	invalid_scope: 'Ask only for scopes this client is allowed.',
 	unauthorized_client: 'Allow this grant type for the client at the provider.',
 	unsupported_grant_type: 'Allow this grant type for the client at the provider.',

@@ -56,7 +56,7 @@ export function validateAuthorizationResponse(
 	}
 	const code = params.get('code');
 	if (!code) {
-		throw new AuthorizationResponseError('The authorization response has no code: start the login again.', { error: 'missing_code' });
+		throw new AuthorizationResponseError('The authorization response has no code: log in again.', { error: 'missing_code' });
 	}
 	return { code, state: expected.state };
 }
