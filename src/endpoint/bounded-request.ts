@@ -84,24 +84,22 @@ async function readText(reader: ReadableStreamDefaultReader<Uint8Array>): Promis
 }
 
 /**
- * The error for a body over {@link MAX_RESPONSE_BYTES}. Never retried: a server that sent that much once will again.
- * `what` names the endpoint for a person (`token endpoint`); only the host of `url` is shown.
- */
-export function responseTooLarge(what: string, url: string, response: Response): TokenResponseError {
-	return new TokenResponseError(
-		`The ${what} at ${new URL(url).host} answered ${response.status} with a body too large (more than 1 MiB). ${CHECK_ENDPOINT_URL}`,
-		{ status: response.status, response },
-	);
-}
-
-/**
- * The answer of a bounded request, or the error it ends with: a body too large, or no answer at all (a
- * {@link NetworkError} of one attempt, which a token request retries). `what` names the endpoint for a person; only
- * the host of `url` is shown.
+ * The answer of a bounded request, or the error it ends with: a body too large (a {@link TokenResponseError}, never
+ * retried: a server that sent that much once will again), or no answer at all (a {@link NetworkError} of one attempt,
+ * which a token request retries). `what` names the endpoint for a person; only the host of `url` is shown.
  */
 export function answerOf(outcome: BoundedOutcome, what: string, url: string): { readonly response: Response; readonly bodyText: string } {
-	if (outcome.kind === 'too-large') throw responseTooLarge(what, url, outcome.response);
 	const host = new URL(url).host;
+	if (outcome.kind === 'too-large') {
+		const { status } = outcome.response;
+		throw new TokenResponseError(
+			`The ${what} at ${host} answered ${status} with a body too large (more than 1 MiB). ${CHECK_ENDPOINT_URL}`,
+			{
+				status,
+				response: outcome.response,
+			},
+		);
+	}
 	if (outcome.kind === 'timeout') {
 		throw new NetworkError(`The ${what} at ${host} did not answer in time. Check the network, or raise \`timeout\`.`, {
 			attempts: 1,
