@@ -1,16 +1,11 @@
 import * as z from 'zod/mini';
 import { TokenResponseError } from './errors.js';
 import type { ProviderEndpoints } from './provider.js';
-
-/**
- * An absolute URL, judged as `requireUrl` judges options: by the platform's own parser (zod's `z.url()` would bring
- * a second, heavier opinion into every browser bundle).
- */
-const AbsoluteUrl = z.string().check(z.refine((value) => URL.canParse(value)));
+import { AbsoluteUrl, WireString } from './wire-fields.js';
 
 /** The fields of an OpenID Provider Configuration document that tokenkeeper uses. */
 const DiscoveryDocumentSchema = z.object({
-	issuer: z.string(),
+	issuer: WireString,
 	token_endpoint: AbsoluteUrl,
 	authorization_endpoint: z.optional(AbsoluteUrl),
 	revocation_endpoint: z.optional(AbsoluteUrl),

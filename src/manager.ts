@@ -40,7 +40,7 @@ interface FlightPlan {
 
 function requireProvider(provider: Provider): Provider {
 	if (typeof provider !== 'object' || provider === null || typeof provider.clientId !== 'string' || !provider.primaryGrant) {
-		throw new TypeError('Expected a provider, such as `squidex({ clientId, clientSecret })` or `oauth2({ … })`');
+		throw new TypeError('Expected a provider, such as `squidex({ … })`');
 	}
 	return provider;
 }
@@ -69,6 +69,7 @@ export function createManagedSession(provider: Provider, options: TokenManagerOp
 	const storeFailure = options.storeFailure ?? 'bypass';
 	if (storeFailure !== 'bypass' && storeFailure !== 'fail') throw new TypeError('Expected `storeFailure` to be "bypass" or "fail"');
 	const emitter = createEmitter();
+	const reportError = (error: unknown) => emitter.emit('error', { error });
 	const fresh = (tokenSet: TokenSet) => isFresh(tokenSet, endpoint.now(), leeway);
 
 	let inflight: Promise<TokenSet> | undefined;
@@ -97,7 +98,7 @@ export function createManagedSession(provider: Provider, options: TokenManagerOp
 			await session.write(tokenSet, storeTtl(tokenSet));
 		} catch (error) {
 			if (!isStoreError(error)) throw error;
-			emitter.emit('error', { error });
+			reportError(error);
 		}
 		emitter.emit('token', { tokenSet, source });
 		return tokenSet;
@@ -105,8 +106,7 @@ export function createManagedSession(provider: Provider, options: TokenManagerOp
 
 	/** `clear()` ran since a flight started (at `startedIn`): its outcome wins over the flight's (rule 8). */
 	function stopIfCleared(startedIn: number): void {
-		if (generation !== startedIn && cleared)
-			throw loginRequired('The session was cleared while a token request was in flight: log in again.');
+		if (generation !== startedIn && cleared) throw loginRequired('The session was cleared during a token request: log in again.');
 	}
 
 	/** Inside the lock: re-read (another process or tab may have done the work already), then one token request. */
@@ -138,17 +138,17 @@ export function createManagedSession(provider: Provider, options: TokenManagerOp
 				return await session.locked(() => underLock(plan, startedIn), { ttl: lockTtl, signal: plan.signal });
 			} catch (error) {
 				// The store is out of reach: go on without it where nothing can be rotated twice (see `storeFailure`).
-				const bypassed = isStoreError(error) && !plan.grant && storeFailure === 'bypass' ? await withoutStore() : undefined;
-				if (!bypassed) throw error;
+				const tokenSet = isStoreError(error) && !plan.grant && storeFailure === 'bypass' ? await withoutStore() : undefined;
+				if (!tokenSet) throw error;
 				stopIfCleared(startedIn);
-				emitter.emit('error', { error });
-				session.keep(bypassed.tokenSet);
-				emitter.emit('token', { tokenSet: bypassed.tokenSet, source: bypassed.source });
-				return bypassed.tokenSet;
+				reportError(error);
+				session.keep(tokenSet);
+				emitter.emit('token', { tokenSet, source: 'grant' });
+				return tokenSet;
 			}
 		} catch (error) {
 			// A device login's "not yet" is the protocol at work, not a failure worth an event.
-			if (!(plan.grant && isOAuthError(error) && POLL_AGAIN.includes(error.error))) emitter.emit('error', { error });
+			if (!(plan.grant && isOAuthError(error) && POLL_AGAIN.includes(error.error))) reportError(error);
 			throw error;
 		}
 	}
@@ -209,7 +209,7 @@ export function createManagedSession(provider: Provider, options: TokenManagerOp
 				return (await session.replace(current, expire(current))) || droppedNear;
 			} catch (error) {
 				if (!isStoreError(error)) throw error;
-				emitter.emit('error', { error });
+				reportError(error);
 				return droppedNear;
 			}
 		},
@@ -237,9 +237,8 @@ export function createManagedSession(provider: Provider, options: TokenManagerOp
 
 		on: emitter.on,
 	};
-	// Non-enumerable (defineProperty's default): out of spreads and logs.
-	Object.defineProperty(manager, managerBrand, { value: true });
-	Object.defineProperty(manager, freshTokenOf, { value: freshToken });
+	// Non-enumerable (defineProperties' default): out of spreads and logs.
+	Object.defineProperties(manager, { [managerBrand]: { value: true }, [freshTokenOf]: { value: freshToken } });
 
 	const seam: SessionSeam = {
 		now: endpoint.now,
@@ -260,7 +259,7 @@ export function createManagedSession(provider: Provider, options: TokenManagerOp
 			return { revoked: current !== undefined && errors.length === 0, errors };
 		},
 		call: endpoint.call,
-		reportStoreFailure: (error) => emitter.emit('error', { error }),
+		reportStoreFailure: reportError,
 	};
 	return { manager: Object.freeze(manager), seam };
 }

@@ -35,7 +35,7 @@ export function requireNonNegative(value: number, name: string): number {
 /** An option that becomes a timer's delay: non-negative and at most 2^31-1 ms (rule 9). */
 export function requireTimerDelay(value: number, name: string): number {
 	requireNonNegative(value, name);
-	if (value > MAX_TIMER_DELAY) throw new TypeError(`Expected \`${name}\` to be at most 2^31-1 ms (about 24.8 days)`);
+	if (value > MAX_TIMER_DELAY) throw new TypeError(`Expected \`${name}\` to be at most 2^31-1 ms`);
 	return value;
 }
 

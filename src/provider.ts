@@ -67,16 +67,17 @@ export interface Provider {
 	isRefreshRejected(error: OAuthError): boolean;
 }
 
-const secrets = new WeakMap<Provider, string>();
-
 /**
  * Reads the OpenID discovery document fetched for a provider's issuer into its endpoints, or throws saying why it
  * cannot: {@link readDiscoveryDocument}. The endpoint layer fetches; the provider brings the reader.
  */
 export type DiscoveryReader = (document: unknown, source: DiscoverySource) => ProviderEndpoints;
 
-// Like the secret, held beside the provider rather than in it: the public shape of a provider stays as it was.
-const discoveryReaders = new WeakMap<Provider, DiscoveryReader>();
+/**
+ * What a provider holds beside its properties: its client secret, and how it reads its discovery document. Kept out
+ * of the provider itself, so that no secret prints with it and its public shape stays as it was.
+ */
+const internals = new WeakMap<Provider, { readonly secret: string | undefined; readonly readDiscovery: DiscoveryReader | undefined }>();
 
 /** What {@link defineProvider} takes: a {@link Provider} without the defaults, plus the secret. */
 export interface ProviderDefinition extends Omit<Provider, 'isRefreshRejected' | 'clientAuth' | 'bodyEncoding' | 'rejectionStatuses'> {
@@ -121,17 +122,16 @@ export function createProvider(definition: PresetDefinition): Provider {
 		rejectionStatuses: Object.freeze([...(data.rejectionStatuses ?? [401])]),
 		isRefreshRejected: data.isRefreshRejected ?? isInvalidGrant,
 	});
-	if (clientSecret !== undefined) secrets.set(provider, clientSecret);
-	if (readDiscovery) discoveryReaders.set(provider, readDiscovery);
+	internals.set(provider, { secret: clientSecret, readDiscovery });
 	return provider;
 }
 
 /** The provider's client secret, for building a request. Internal: never log what it returns. */
 export function clientSecretOf(provider: Provider): string | undefined {
-	return secrets.get(provider);
+	return internals.get(provider)?.secret;
 }
 
 /** How the provider reads its discovery document; `undefined` when it does not discover. Internal. */
 export function discoveryReaderOf(provider: Provider): DiscoveryReader | undefined {
-	return discoveryReaders.get(provider);
+	return internals.get(provider)?.readDiscovery;
 }

@@ -37,10 +37,11 @@ export function createTokenSource(context: TokenSourceContext) {
 	// `retries` overrides the transport's for one request: a background refresh makes a single attempt.
 	async function primaryGrant(retries?: number): Promise<TokenSet> {
 		const grant = provider.primaryGrant;
-		if (grant.type === 'password' && grant.credentials) {
-			return endpoint.requestToken(passwordGrant(await grant.credentials(), provider.scope), { retries });
-		}
-		return endpoint.requestToken(clientCredentialsGrant(provider.scope), { retries });
+		const parameters =
+			grant.type === 'password' && grant.credentials
+				? passwordGrant(await grant.credentials(), provider.scope)
+				: clientCredentialsGrant(provider.scope);
+		return endpoint.requestToken(parameters, { retries });
 	}
 
 	async function refreshGrant(current: TokenSet & { refreshToken: string }, retries?: number): Promise<TokenSet> {
@@ -70,15 +71,13 @@ export function createTokenSource(context: TokenSourceContext) {
 				}
 				await session.replace(current, undefined);
 				if (!canGrantUnattended) {
-					throw loginRequired(`The refresh token was refused (${error.error}): the session has ended. Log in again.`, error);
+					throw loginRequired(`The refresh token was refused (${error.error}). Log in again.`, error);
 				}
 				return { tokenSet: await primaryGrant(retries), source: 'grant', replaces: undefined };
 			}
 		} else if (!canGrantUnattended) {
 			throw loginRequired(
-				current
-					? 'The access token expired and there is no refresh token: log in again.'
-					: 'No tokens yet: log in first (or call setTokens()).',
+				current ? 'The token expired and there is no refresh token: log in again.' : 'No tokens yet: log in first (or call setTokens()).',
 			);
 		}
 		return { tokenSet: await primaryGrant(retries), source: 'grant', replaces: current };
@@ -88,9 +87,8 @@ export function createTokenSource(context: TokenSourceContext) {
 	 * While the store is out of reach: the primary grant, when it needs no person and rotates nothing. A refresh
 	 * token is never used without the store's lock (another process may be rotating it): `undefined` then.
 	 */
-	async function withoutStore(): Promise<Obtained | undefined> {
-		if (!canGrantUnattended) return undefined;
-		return { tokenSet: await primaryGrant(), source: 'grant', replaces: undefined };
+	async function withoutStore(): Promise<TokenSet | undefined> {
+		return canGrantUnattended ? primaryGrant() : undefined;
 	}
 
 	/** A login's exchange: a refused code is spent, and only a new login can help. */

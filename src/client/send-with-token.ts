@@ -46,8 +46,7 @@ export function createSendWithToken(config: SendWithTokenConfig) {
 		await manager.invalidate(tokenSet);
 		if (!outgoing.replayable) {
 			throw new RequestNotReplayableError(
-				`The API rejected the access token (${response.status}) and the request was not retried because its body is a stream, ` +
-					'which cannot be sent twice. Send it again: it will get a new token.',
+				`The API rejected the access token (${response.status}), not retried because its body is a stream: send it again.`,
 				{ status: response.status, response },
 			);
 		}

@@ -1,3 +1,4 @@
+import { abortable } from '../abortable.js';
 import { NetworkError, TokenResponseError } from '../errors.js';
 import type { Transport } from './transport.js';
 
@@ -8,6 +9,9 @@ import type { Transport } from './transport.js';
  * end costs at most this much memory and the time to read it, not the whole timeout.
  */
 export const MAX_RESPONSE_BYTES = 1024 * 1024;
+
+/** What to check when an endpoint's answer is not OAuth at all (an HTML page, a file, a proxy's error). */
+export const CHECK_ENDPOINT_URL = 'Check that the URL points at the OAuth server.';
 
 /** What a bounded request ended with, before any meaning is given to the status. */
 export type BoundedOutcome =
@@ -41,18 +45,14 @@ export async function boundedRequest(
 			: undefined;
 	const onAbort = () => controller.abort(signal?.reason);
 	signal?.addEventListener('abort', onAbort, { once: true });
-	// Raced as well as passed on: a fetch (or a body stream) that ignores its signal still cannot hang us.
-	const aborted = new Promise<never>((_, reject) => {
-		controller.signal.addEventListener('abort', () => reject(controller.signal.reason), { once: true });
-	});
-	aborted.catch(() => undefined);
 	let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
 	try {
-		const response = await Promise.race([transport.fetch(url, { ...init, redirect: 'manual', signal: controller.signal }), aborted]);
+		// Raced as well as passed on: a fetch (or a body stream) that ignores its signal still cannot hang us.
+		const response = await abortable(transport.fetch(url, { ...init, redirect: 'manual', signal: controller.signal }), controller.signal);
 		reader = response.body?.getReader();
 		// Refused unread: a server that announces more than the limit would only waste the time to read it.
 		if (Number(response.headers.get('content-length')) > MAX_RESPONSE_BYTES) return { kind: 'too-large', response };
-		const bodyText = reader ? await Promise.race([readText(reader), aborted]) : '';
+		const bodyText = reader ? await abortable(readText(reader), controller.signal) : '';
 		if (bodyText === undefined) return { kind: 'too-large', response };
 		return { kind: 'response', response, bodyText };
 	} catch (error) {
@@ -84,25 +84,22 @@ async function readText(reader: ReadableStreamDefaultReader<Uint8Array>): Promis
 }
 
 /**
- * The error for a body over {@link MAX_RESPONSE_BYTES}. Never retried: a server that sent that much once will again.
- * `what` names the endpoint for a person (`token endpoint`); only the host of `url` is shown.
- */
-export function responseTooLarge(what: string, url: string, response: Response): TokenResponseError {
-	return new TokenResponseError(
-		`The ${what} at ${new URL(url).host} answered ${response.status} with a body too large (more than 1 MiB), left unread. ` +
-			'Check that the URL points at the OAuth server, not a download or a proxy.',
-		{ status: response.status, response },
-	);
-}
-
-/**
- * The answer of a bounded request, or the error it ends with: a body too large, or no answer at all (a
- * {@link NetworkError} of one attempt, which a token request retries). `what` names the endpoint for a person; only
- * the host of `url` is shown.
+ * The answer of a bounded request, or the error it ends with: a body too large (a {@link TokenResponseError}, never
+ * retried: a server that sent that much once will again), or no answer at all (a {@link NetworkError} of one attempt,
+ * which a token request retries). `what` names the endpoint for a person; only the host of `url` is shown.
  */
 export function answerOf(outcome: BoundedOutcome, what: string, url: string): { readonly response: Response; readonly bodyText: string } {
-	if (outcome.kind === 'too-large') throw responseTooLarge(what, url, outcome.response);
 	const host = new URL(url).host;
+	if (outcome.kind === 'too-large') {
+		const { status } = outcome.response;
+		throw new TokenResponseError(
+			`The ${what} at ${host} answered ${status} with a body too large (more than 1 MiB). ${CHECK_ENDPOINT_URL}`,
+			{
+				status,
+				response: outcome.response,
+			},
+		);
+	}
 	if (outcome.kind === 'timeout') {
 		throw new NetworkError(`The ${what} at ${host} did not answer in time. Check the network, or raise \`timeout\`.`, {
 			attempts: 1,

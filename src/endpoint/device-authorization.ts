@@ -1,8 +1,9 @@
 import * as z from 'zod/mini';
-import { NetworkError, TokenResponseError } from '../errors.js';
+import { TokenResponseError } from '../errors.js';
 import type { Provider } from '../provider.js';
 import { tryParseJson } from '../try-parse-json.js';
-import { boundedRequest, responseTooLarge } from './bounded-request.js';
+import { AbsoluteUrl, NonEmptyString } from '../wire-fields.js';
+import { answerOf, boundedRequest } from './bounded-request.js';
 import { resolveEndpoints } from './discovery.js';
 import { toRawResponse } from './raw-response.js';
 import { buildTokenRequest } from './token-request.js';
@@ -14,13 +15,18 @@ import type { Transport } from './transport.js';
  * @see https://www.rfc-editor.org/rfc/rfc8628#section-3.2
  */
 const DeviceAuthorizationSchema = z.object({
-	device_code: z.string().check(z.minLength(1)),
-	user_code: z.string().check(z.minLength(1)),
-	verification_uri: z.string().check(z.refine((value) => URL.canParse(value))),
-	verification_uri_complete: z.optional(z.string().check(z.refine((value) => URL.canParse(value)))),
-	expires_in: z.number().check(z.gt(0)),
-	interval: z.optional(z.number().check(z.gte(0))),
+	device_code: NonEmptyString,
+	user_code: NonEmptyString,
+	verification_uri: AbsoluteUrl,
+	verification_uri_complete: z.optional(AbsoluteUrl),
+	expires_in: z.custom<number>((value) => isFiniteNumber(value) && value > 0),
+	interval: z.optional(z.custom<number>((value) => isFiniteNumber(value) && value >= 0)),
 });
+
+/** What `z.number()` accepts: a number, neither infinite (`1e999` parses as one) nor NaN. */
+function isFiniteNumber(value: unknown): value is number {
+	return typeof value === 'number' && Number.isFinite(value);
+}
 
 /** What the device authorization endpoint granted: what a person needs to log in elsewhere, and the polling terms. */
 export interface DeviceAuthorization {
@@ -58,25 +64,16 @@ async function deviceAuthorization(
 	}
 	const request = buildTokenRequest(provider, endpoint, { scope });
 	const outcome = await boundedRequest(request.url, { method: 'POST', headers: request.headers, body: request.body }, transport, signal);
-	if (outcome.kind === 'too-large') throw responseTooLarge('device authorization endpoint', endpoint, outcome.response);
-	if (outcome.kind !== 'response') {
-		throw new NetworkError(`The device authorization endpoint at ${new URL(endpoint).host} could not be reached (${outcome.kind}).`, {
-			attempts: 1,
-			timeout: outcome.kind === 'timeout',
-		});
-	}
+	const { response, bodyText } = answerOf(outcome, 'device authorization endpoint', endpoint);
 	const receivedAt = transport.now();
-	if (!outcome.response.ok) {
-		throw processErrorResponse(
-			toRawResponse(outcome.response, outcome.bodyText, receivedAt, request.secrets),
-			'device authorization endpoint',
-		);
+	if (!response.ok) {
+		throw processErrorResponse(toRawResponse(response, bodyText, receivedAt, request.secrets), 'device authorization endpoint');
 	}
-	const parsed = DeviceAuthorizationSchema.safeParse(tryParseJson(outcome.bodyText));
+	const parsed = DeviceAuthorizationSchema.safeParse(tryParseJson(bodyText));
 	if (!parsed.success) {
 		throw new TokenResponseError(
-			`The device authorization endpoint answered ${outcome.response.status} without a usable device code. Check \`deviceAuthorizationEndpoint\`.`,
-			{ status: outcome.response.status, response: outcome.response },
+			`The device authorization endpoint answered ${response.status} without a usable device code. Check \`deviceAuthorizationEndpoint\`.`,
+			{ status: response.status, response },
 		);
 	}
 	const wire = parsed.data;

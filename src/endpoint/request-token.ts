@@ -41,11 +41,10 @@ async function attempt(request: TokenHttpRequest, transport: Transport, signal: 
 	}
 	const { response, bodyText } = answer;
 	if (isRedirect(response)) {
-		throw new TokenResponseError(
-			`The token endpoint answered ${response.status}, a redirect, which is not followed: it would send the client ` +
-				'credentials elsewhere. Configure the final token endpoint URL.',
-			{ status: response.status, response },
-		);
+		throw new TokenResponseError(`The token endpoint answered ${response.status}, a redirect, not followed: configure the final URL.`, {
+			status: response.status,
+			response,
+		});
 	}
 	if (response.ok) return processTokenResponse(toRawResponse(response, bodyText, transport.now()));
 	const error = processErrorResponse(toRawResponse(response, bodyText, transport.now(), request.secrets));

@@ -2,16 +2,9 @@ import * as z from 'zod/mini';
 import { ErrorCode, OAuthError, TokenResponseError } from '../errors.js';
 import { createTokenSet, normalizeTokenType, type TokenSet } from '../token-set.js';
 import { tryParseJson } from '../try-parse-json.js';
+import { NonEmptyString, WireString } from '../wire-fields.js';
+import { CHECK_ENDPOINT_URL } from './bounded-request.js';
 import type { RawTokenResponse } from './raw-response.js';
-
-/*
- * Fine checks are predicates (`z.refine`, `z.custom`) rather than zod's `minLength`, `gte`, `regex`, `union`, `array`
- * and `looseObject`: each of those brings its own code into every browser bundle (together about 1.4 KB min+gz) for
- * a check that takes a line here. Accepted and refused answers, and the fields named in messages, are the same.
- */
-
-/** A string of one character or more. */
-const NonEmptyString = z.string().check(z.refine((value) => value !== ''));
 
 /** A number of seconds: a JSON number of zero or more, or a string of digits (some servers send `"3600"`). */
 function isExpiresIn(value: unknown): boolean {
@@ -31,11 +24,11 @@ function isErrorField(value: unknown): value is string | { readonly messages: re
  */
 const TokenResponseSchema = z.object({
 	access_token: NonEmptyString,
-	token_type: z.optional(z.string()),
+	token_type: z.optional(WireString),
 	expires_in: z.optional(z.custom<number | string>(isExpiresIn)),
 	refresh_token: z.optional(NonEmptyString),
-	scope: z.optional(z.string()),
-	id_token: z.optional(z.string()),
+	scope: z.optional(WireString),
+	id_token: z.optional(WireString),
 });
 
 /**
@@ -45,32 +38,40 @@ const TokenResponseSchema = z.object({
  */
 const ErrorResponseSchema = z.object({
 	error: z.custom<string | { readonly messages: readonly string[] }>(isErrorField),
-	error_description: z.optional(z.string()),
-	error_uri: z.optional(z.string()),
+	error_description: z.optional(WireString),
+	error_uri: z.optional(WireString),
 });
-
-/** Token types tokenkeeper can attach as `Authorization: <type> <token>`. */
-const SUPPORTED_TOKEN_TYPES = new Set(['Bearer']);
 
 /** The largest epoch ms a `Date` can hold (ECMA-262 21.4.1.1). */
 const MAX_DATE_MS = 8.64e15;
 
 /** Turn a 2xx token response into a {@link TokenSet}, or throw {@link TokenResponseError}. */
 export function processTokenResponse(raw: RawTokenResponse): TokenSet {
-	const body = parseJson(raw);
-	const parsed = TokenResponseSchema.safeParse(body);
-	if (!parsed.success) {
-		throw invalidTokenResponse(raw, [...new Set(parsed.error.issues.map((issue) => issue.path.join('.') || '(body)'))]);
+	// Valid JSON is never `undefined`: that is "not JSON", or no body at all.
+	const body = tryParseJson(raw.bodyText);
+	if (body === undefined) {
+		throw brokenAnswer(
+			raw,
+			`The token endpoint answered ${raw.status} with ${describeContentType(raw.contentType)} that is not valid JSON. ${CHECK_ENDPOINT_URL}`,
+		);
 	}
+	const parsed = TokenResponseSchema.safeParse(body);
+	// One check per field, so one issue per bad field; a body that is no object has one, at the root.
+	if (!parsed.success)
+		throw invalidTokenResponse(
+			raw,
+			parsed.error.issues.map((issue) => issue.path.join('.') || '(body)'),
+		);
 	const wire = parsed.data;
 	const expiresIn = wire.expires_in === undefined ? undefined : Number(wire.expires_in);
 	// An expiry past the last date JavaScript can represent is no time at all (`new Date(expiresAt)` is invalid).
 	if (expiresIn !== undefined && !(raw.receivedAt + expiresIn * 1000 <= MAX_DATE_MS)) throw invalidTokenResponse(raw, ['expires_in']);
 	const tokenType = normalizeTokenType(wire.token_type);
-	if (!SUPPORTED_TOKEN_TYPES.has(tokenType)) {
+	// Bearer is the one type tokenkeeper can attach as `Authorization: <type> <token>`.
+	if (tokenType !== 'Bearer') {
 		throw brokenAnswer(
 			raw,
-			`The token endpoint issued a "${tokenType}" token, which is unsupported: configure the client at the provider for Bearer tokens.`,
+			`The token endpoint issued a "${tokenType}" token, which is unsupported: ask the provider for Bearer tokens.`,
 			ErrorCode.UnsupportedTokenType,
 		);
 	}
@@ -96,9 +97,23 @@ function brokenAnswer(raw: RawTokenResponse, message: string, code?: ErrorCode):
 function invalidTokenResponse(raw: RawTokenResponse, fields: readonly string[]): TokenResponseError {
 	return brokenAnswer(
 		raw,
-		`The token endpoint answered ${raw.status} with an invalid token response (bad or missing: ${fields.join(', ')}). ` +
-			'Check its URL, and that the server speaks OAuth 2.0.',
+		`The token endpoint answered ${raw.status} with an invalid token response (bad or missing: ${fields.join(', ')}). ${CHECK_ENDPOINT_URL}`,
 	);
+}
+
+/** What to do about the OAuth errors a person can act on. */
+const ADVICE: Readonly<Record<string, string>> = {
+	invalid_client: 'Check the client id and client secret, and `clientAuth`.',
+	invalid_grant: 'The grant is invalid, expired or was already used: get a new one.',
+	invalid_scope: 'Ask only for scopes this client is allowed.',
+	unauthorized_client: 'Allow this grant type for the client at the provider.',
+	unsupported_grant_type: 'Allow this grant type for the client at the provider.',
+	'Invalid credentials.': 'The username or password was refused.',
+};
+
+function adviceFor(error: string): string {
+	// Own keys only: an error named like an Object method (`constructor`) has no advice.
+	return Object.hasOwn(ADVICE, error) ? (ADVICE[error] as string) : "See the provider's documentation.";
 }
 
 /**
@@ -111,8 +126,7 @@ export function processErrorResponse(raw: RawTokenResponse, what = 'token endpoi
 	if (!parsed.success) {
 		return brokenAnswer(
 			raw,
-			`The ${what} answered ${raw.status} with ${describeContentType(raw.contentType)} instead of an OAuth error. ` +
-				"Check the endpoint URL and the provider's status.",
+			`The ${what} answered ${raw.status} with ${describeContentType(raw.contentType)} instead of an OAuth error. ${CHECK_ENDPOINT_URL}`,
 		);
 	}
 	const { error, error_description: errorDescription, error_uri: errorUri } = parsed.data;
@@ -120,46 +134,12 @@ export function processErrorResponse(raw: RawTokenResponse, what = 'token endpoi
 	const extras = Object.fromEntries(Object.entries(body as object).filter(([name]) => !Object.hasOwn(parsed.data, name)));
 	const code = typeof error === 'string' ? error : 'access_denied';
 	const description = errorDescription ?? (typeof error === 'string' ? undefined : error.messages.join(' '));
+	const said = description && description !== code ? `${code}: ${description}` : code;
 	return new OAuthError(
 		{ error: code, errorDescription: description, errorUri, status: raw.status, extras },
-		oauthErrorMessage(what, raw.status, code, description),
+		`The ${what} refused the request (${raw.status} ${said}). ${adviceFor(code)}`,
 		{ response: raw.response },
 	);
-}
-
-function oauthErrorMessage(what: string, status: number, error: string, description: string | undefined): string {
-	const said = description && description !== error ? `${error}: ${description}` : error;
-	return `The ${what} refused the request (${status} ${said}). ${adviceFor(error)}`;
-}
-
-function adviceFor(error: string): string {
-	switch (error) {
-		case 'invalid_client':
-			return 'Check the client id and client secret, and how the client authenticates (body or Basic).';
-		case 'invalid_grant':
-			return 'The grant (refresh token, code or password) is invalid, expired or was already used: get a new one.';
-		case 'invalid_scope':
-			return 'Ask only for scopes this client is allowed.';
-		case 'unauthorized_client':
-		case 'unsupported_grant_type':
-			return 'The client may not use this grant type: check its settings at the provider.';
-		case 'Invalid credentials.':
-			return 'The username or password was refused.';
-		default:
-			return "See errorDescription and the provider's documentation.";
-	}
-}
-
-function parseJson(raw: RawTokenResponse): unknown {
-	try {
-		return JSON.parse(raw.bodyText);
-	} catch {
-		throw brokenAnswer(
-			raw,
-			`The token endpoint answered ${raw.status} with ${describeContentType(raw.contentType)} that is not valid JSON. ` +
-				'Check that its URL points at the OAuth server, not a web page or a proxy.',
-		);
-	}
 }
 
 function describeContentType(contentType: string): string {

@@ -89,14 +89,14 @@ export function createAuthorizationCodeFlow(provider: Provider, options: Authori
 			const params = readCallbackParameters(callbackUrl);
 			const state = params.get('state');
 			if (!state) {
-				throw new AuthorizationResponseError('The authorization response has no state: it was not started here. Log in again.', {
+				throw new AuthorizationResponseError('The authorization response has no state: log in again.', {
 					error: 'missing_state',
 				});
 			}
 			const attempt = attempts.take(state, seam.now());
 			if (!attempt) {
 				throw new AuthorizationResponseError(
-					"The authorization response's state matches no login in progress: it is forged, replayed, or too old. Log in again.",
+					"The authorization response's state matches no login in progress (forged, replayed or too old): log in again.",
 					{ error: 'state_mismatch' },
 				);
 			}

@@ -27,9 +27,6 @@ export function normalizeScope(scope: string | readonly string[] | undefined): s
  */
 export function buildAuthorizationUrl(input: AuthorizationUrlInput): string {
 	const url = new URL(input.authorizationEndpoint);
-	for (const [name, value] of Object.entries(input.extra ?? {})) {
-		if (value !== undefined) url.searchParams.set(name, Array.isArray(value) ? value.join(' ') : (value as string));
-	}
 	const required: Record<string, string | undefined> = {
 		response_type: 'code',
 		client_id: input.clientId,
@@ -39,9 +36,10 @@ export function buildAuthorizationUrl(input: AuthorizationUrlInput): string {
 		code_challenge: input.codeChallenge,
 		code_challenge_method: 'S256',
 	};
-	for (const [name, value] of Object.entries(required)) {
-		if (value === undefined) url.searchParams.delete(name);
-		else url.searchParams.set(name, value);
+	// The protocol's parameters last, so that they win; an absent one (`scope`) is removed, even from the endpoint's URL.
+	for (const [name, value] of Object.entries({ ...input.extra, ...required })) {
+		if (value !== undefined) url.searchParams.set(name, Array.isArray(value) ? value.join(' ') : (value as string));
+		else if (name in required) url.searchParams.delete(name);
 	}
 	return url.toString();
 }

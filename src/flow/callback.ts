@@ -6,15 +6,15 @@ export interface AuthorizationResponse {
 	readonly state: string;
 }
 
-/** RFC 6749 4.1.2.1 error codes, with what they mean for the person at the keyboard. */
-const AUTHORIZATION_ERRORS: Record<string, string> = {
+/**
+ * What RFC 6749 4.1.2.1's error codes mean for the person at the keyboard, where the code does not say it already
+ * (`invalid_request`, `server_error` and `temporarily_unavailable` do).
+ */
+const AUTHORIZATION_ERRORS: Readonly<Record<string, string>> = {
 	access_denied: 'the login was refused or cancelled',
-	invalid_request: 'the provider found the request malformed',
 	unauthorized_client: 'this client may not use the authorization code flow',
 	unsupported_response_type: 'response_type=code is not enabled for this client',
 	invalid_scope: 'a requested scope is unknown or not allowed',
-	server_error: 'the provider failed during the login',
-	temporarily_unavailable: 'the provider is unavailable for now',
 };
 
 /** The callback's parameters: from the query, or from the fragment when the query has none. */
@@ -44,16 +44,19 @@ export function validateAuthorizationResponse(
 	}
 	const error = params.get('error');
 	if (error !== null) {
-		const meaning = AUTHORIZATION_ERRORS[error] ?? 'the provider refused the authorization request';
+		// Own keys only: an error named like an Object method (`constructor`) has no meaning here.
+		const meaning = Object.hasOwn(AUTHORIZATION_ERRORS, error) ? `: ${AUTHORIZATION_ERRORS[error]}` : '';
 		const description = params.get('error_description');
 		throw new AuthorizationResponseError(
-			`Login failed (${error}): ${meaning}${description ? ` ("${description}")` : ''}. Start the login again.`,
-			{ error },
+			`Login failed (${error})${meaning}${description ? ` ("${description}")` : ''}. Start the login again.`,
+			{
+				error,
+			},
 		);
 	}
 	const code = params.get('code');
 	if (!code) {
-		throw new AuthorizationResponseError('The authorization response has no code: start the login again.', { error: 'missing_code' });
+		throw new AuthorizationResponseError('The authorization response has no code: log in again.', { error: 'missing_code' });
 	}
 	return { code, state: expected.state };
 }

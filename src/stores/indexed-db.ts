@@ -24,18 +24,11 @@ export interface IndexedDbStoreOptions {
 
 const STORE = 'tokens';
 
-function promised<T>(request: IDBRequest<T>): Promise<T> {
+/** A request's result (a stored value, a key): nothing here needs its type. */
+function promised(request: IDBRequest): Promise<unknown> {
 	return new Promise((resolve, reject) => {
 		request.onsuccess = () => resolve(request.result);
 		request.onerror = () => reject(request.error);
-	});
-}
-
-function committed(transaction: IDBTransaction): Promise<void> {
-	return new Promise((resolve, reject) => {
-		transaction.oncomplete = () => resolve();
-		transaction.onerror = () => reject(transaction.error);
-		transaction.onabort = () => reject(transaction.error ?? new Error('IndexedDB transaction aborted'));
 	});
 }
 
@@ -52,57 +45,39 @@ export function createIndexedDbStore(options: IndexedDbStoreOptions = {}): Token
 	if (!factory) throw new TypeError('createIndexedDbStore needs IndexedDB, which this runtime lacks');
 	const lockStorage = options.lockStorage ?? (globalThis as { localStorage?: KeyValueStorage }).localStorage;
 	const withTabLock = createTabLock({ storage: lockStorage ?? createMemoryStorage(), locks: options.locks });
+	// Opened once, at the first use. It is never opened again after a failure: the store then lives in memory.
 	let database: Promise<IDBDatabase> | undefined;
-
-	function open(): Promise<IDBDatabase> {
-		database ??= new Promise<IDBDatabase>((resolve, reject) => {
-			const request = factory!.open(options.databaseName ?? 'tokenkeeper', 1);
-			request.onupgradeneeded = () => request.result.createObjectStore(STORE);
-			request.onsuccess = () => resolve(request.result);
-			request.onerror = () => reject(request.error);
-			request.onblocked = () => reject(new Error('IndexedDB is blocked by another tab holding an older version open'));
-		}).catch((error: unknown) => {
-			database = undefined;
-			throw error;
-		});
-		return database;
-	}
-
-	async function transaction<T>(mode: IDBTransactionMode, work: (store: IDBObjectStore) => Promise<T>): Promise<T> {
-		const tx = (await open()).transaction(STORE, mode);
-		const done = committed(tx);
-		const result = await work(tx.objectStore(STORE));
-		await done;
-		return result;
-	}
-
-	/** A stored entry: the token set's record, and when it stops being served (`set`'s ttl). */
-	const entry = (tokenSet: TokenSet, ttl?: number) => ({ ...toTokenSetRecord(tokenSet), until: ttl ? Date.now() + ttl : undefined });
-	const live = (value: unknown): TokenSet | undefined => {
-		const until = (value as { until?: unknown } | undefined)?.until;
-		return typeof until === 'number' && until <= Date.now() ? undefined : fromTokenSetRecord(value);
-	};
-	const read = async (store: IDBObjectStore, key: string): Promise<TokenSet | undefined> => live(await promised(store.get(key)));
 	// When IndexedDB fails (it cannot open, the disk is full, site data was cleared), the session must not be
 	// lost: from then on this tab keeps it in memory, and says so once.
 	const memory = createMemoryStore();
 	let fallenBack = false;
-	function fallBack(error: unknown): void {
-		if (fallenBack) return;
-		fallenBack = true;
-		const said = error instanceof Error && error.message ? ` (${error.message})` : '';
-		options.onFallback?.({
-			error: new StoreError(
-				`IndexedDB failed${said}: this tab keeps the session in memory, unshared with other tabs and gone when it closes.`,
-				{ store: 'IndexedDB', cause: error },
-			),
+
+	function open(): Promise<IDBDatabase> {
+		return new Promise((resolve, reject) => {
+			const request = factory!.open(options.databaseName ?? 'tokenkeeper', 1);
+			request.onupgradeneeded = () => request.result.createObjectStore(STORE);
+			request.onsuccess = () => resolve(request.result);
+			request.onerror = () => reject(request.error);
+			request.onblocked = () => reject(new Error('IndexedDB is blocked by an older version open in another tab'));
 		});
 	}
-	/** `inDatabase`, or `inMemory` once IndexedDB has failed. */
-	async function either<T>(inDatabase: () => Promise<T>, inMemory: () => Promise<T>): Promise<T> {
+
+	/**
+	 * Run `work` in one transaction of the database and resolve once it is committed; once IndexedDB has failed,
+	 * run `inMemory` instead.
+	 */
+	async function run<T>(mode: IDBTransactionMode, work: (store: IDBObjectStore) => Promise<T>, inMemory: () => Promise<T>): Promise<T> {
 		if (!fallenBack) {
 			try {
-				return await inDatabase();
+				database ??= open();
+				const transaction = (await database).transaction(STORE, mode);
+				const committed = new Promise((resolve, reject) => {
+					transaction.oncomplete = resolve;
+					transaction.onerror = transaction.onabort = () => reject(transaction.error);
+				});
+				const result = await work(transaction.objectStore(STORE));
+				await committed;
+				return result;
 			} catch (error) {
 				fallBack(error);
 			}
@@ -110,32 +85,54 @@ export function createIndexedDbStore(options: IndexedDbStoreOptions = {}): Token
 		return inMemory();
 	}
 
+	function fallBack(error: unknown): void {
+		if (fallenBack) return;
+		fallenBack = true;
+		const said = error instanceof Error && error.message ? ` (${error.message})` : '';
+		options.onFallback?.({
+			error: new StoreError(`IndexedDB failed${said}: this tab keeps the session in memory, unshared and lost when it closes.`, {
+				store: 'IndexedDB',
+				cause: error,
+			}),
+		});
+	}
+
+	/** A stored entry: the token set's record, and when it stops being served (`set`'s ttl). */
+	const entry = (tokenSet: TokenSet, ttl?: number) => ({ ...toTokenSetRecord(tokenSet), until: ttl ? Date.now() + ttl : undefined });
+	const read = async (store: IDBObjectStore, key: string): Promise<TokenSet | undefined> => {
+		const value = await promised(store.get(key));
+		const until = (value as { until?: unknown } | undefined)?.until;
+		return typeof until === 'number' && until <= Date.now() ? undefined : fromTokenSetRecord(value);
+	};
+
 	return {
 		get: (key) =>
-			either(
-				() => transaction('readonly', (store) => read(store, key)),
+			run(
+				'readonly',
+				(store) => read(store, key),
 				() => memory.get(key),
 			),
 		set: (key, tokenSet, setOptions) =>
-			either(
-				() => transaction('readwrite', async (store) => void (await promised(store.put(entry(tokenSet, setOptions?.ttl), key)))),
+			run(
+				'readwrite',
+				async (store) => void (await promised(store.put(entry(tokenSet, setOptions?.ttl), key))),
 				() => memory.set(key, tokenSet, setOptions),
 			),
 		delete: (key) =>
-			either(
-				() => transaction('readwrite', async (store) => void (await promised(store.delete(key)))),
+			run(
+				'readwrite',
+				async (store) => void (await promised(store.delete(key))),
 				() => memory.delete(key),
 			),
 		// One readwrite transaction: the compare and the write cannot interleave with another tab's.
 		compareAndSet: (key, expected, next) =>
-			either(
-				() =>
-					transaction('readwrite', async (store) => {
-						if (!sameTokenSet(await read(store, key), expected)) return false;
-						if (next === undefined) await promised(store.delete(key));
-						else await promised(store.put(entry(next), key));
-						return true;
-					}),
+			run(
+				'readwrite',
+				async (store) => {
+					if (!sameTokenSet(await read(store, key), expected)) return false;
+					await promised(next === undefined ? store.delete(key) : store.put(entry(next), key));
+					return true;
+				},
 				() => memory.compareAndSet!(key, expected, next),
 			),
 		withLock: (key, fn, lockOptions) => withTabLock(`tokenkeeper:lock:${key}`, fn, lockOptions?.signal, lockOptions?.ttl),

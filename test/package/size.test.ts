@@ -36,16 +36,22 @@ async function bundle(code: string, platform: 'browser' | 'node', external: stri
 const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
 
 /**
- * Targets from the packaging issue, and ceilings that hold today's figures so a regression fails CI.
- * The SPA target is not met: ky + p-retry + zod/mini, as tokenkeeper uses them, alone weigh 10.8 KB min+gz in a
- * browser bundle (measured with this same method), leaving about 3 KB for the flow, the client and the stores.
+ * Budgets from the packaging issue, and ceilings that hold today's figures so a regression fails CI.
+ * The decision: ky, p-retry and zod/mini stay on the browser path (one validator and one retry policy everywhere), and
+ * the budgets are met, if at all, by tokenkeeper's own code. They are not met yet. Measured with this same method, as
+ * the marginal cost of each dependency in the SPA (createClient | authFetch): zod/mini 4.2 | 4.2 KB, ky 4.3 | 0 KB,
+ * p-retry with is-network-error 1.4 | 1.4 KB; tokenkeeper's own code 11.8 KB. Own code would have to lose a further
+ * 1.5 KB (SPA) or 2.2 KB (authFetch), while all its messages together weigh 1.2-1.3 KB (with no message at all:
+ * 20.3 KB and 15.9 KB). With zod/mini replaced by its predicates alone (z.object's walk done by hand), the SPA would
+ * weigh 17.4 KB and the authFetch variant 13.1 KB, both within budget; replacing p-retry alone would not do it
+ * (20.5 KB and 16.2 KB).
  * On Node, dependencies load from node_modules rather than being bundled: the Node target applies to what
  * tokenkeeper itself adds; the fully bundled figure is printed and held under a ceiling.
  */
 const budgets = {
 	pkce: { target: 1024, ceiling: 1024 },
-	spa: { target: 14 * 1024, ceiling: 22.1 * 1024 },
-	spaAuthFetch: { ceiling: 17.8 * 1024 },
+	spa: { target: 20 * 1024, aim: 17.7 * 1024, ceiling: 21.5 * 1024 },
+	spaAuthFetch: { target: 15 * 1024, ceiling: 17.2 * 1024 },
 	node: { target: 20 * 1024, ceiling: 20 * 1024 },
 	nodeBundled: { ceiling: 26 * 1024 },
 };
@@ -64,7 +70,7 @@ describe('bundle sizes (min+gz)', () => {
 
 	it('a browser SPA (createAuthorizationCodeFlow, createClient, sqowey): under its ceiling, without lru-cache, Node built-ins, emulator, msw, redis or the file store', async () => {
 		const spa = await bundle("export { createAuthorizationCodeFlow, createClient, sqowey } from 'tokenkeeper';", 'browser');
-		console.log(`SPA: ${kb(spa.gzip)} (target ${kb(budgets.spa.target)}, ceiling ${kb(budgets.spa.ceiling)})`);
+		console.log(`SPA: ${kb(spa.gzip)} (budget ${kb(budgets.spa.target)}, aim ${kb(budgets.spa.aim)}, ceiling ${kb(budgets.spa.ceiling)})`);
 		expect(spa.gzip).toBeLessThanOrEqual(budgets.spa.ceiling);
 		expect(spa.inputs.some((input) => input.includes('index.browser.js'))).toBe(true);
 		for (const banned of ['lru-cache', 'msw', 'redis', 'dist/testing', 'dist/cli', 'dist/file']) {
@@ -79,7 +85,9 @@ describe('bundle sizes (min+gz)', () => {
 
 	it('the same SPA with authFetch instead of createClient (no ky): under its ceiling', async () => {
 		const spa = await bundle("export { createAuthorizationCodeFlow, authFetch, sqowey } from 'tokenkeeper';", 'browser');
-		console.log(`SPA with authFetch: ${kb(spa.gzip)} (ceiling ${kb(budgets.spaAuthFetch.ceiling)})`);
+		console.log(
+			`SPA with authFetch: ${kb(spa.gzip)} (budget ${kb(budgets.spaAuthFetch.target)}, ceiling ${kb(budgets.spaAuthFetch.ceiling)})`,
+		);
 		expect(spa.gzip).toBeLessThanOrEqual(budgets.spaAuthFetch.ceiling);
 		expect(spa.inputs.filter((input) => input.includes('node_modules/ky'))).toEqual([]);
 	});

@@ -96,7 +96,7 @@ describe.skipIf(!binary)(
 			for (const method of Object.keys(METHODS) as Method[]) {
 				const { error, ms } = await failure(() => METHODS[method](store));
 				expectRedisStoreError(error, server.port);
-				expect(error.message, method).toMatch(/is unreachable \((ECONNREFUSED|connection lost|not connected)\)/);
+				expect(error.message, method).toMatch(/is unreachable \((ECONNREFUSED|ECONNRESET|connection lost|not connected)\)/);
 				expect(ms, method).toBeLessThan(WITHIN);
 			}
 
