@@ -1,5 +1,5 @@
 /**
- * Bundled for a Chromium page by indexed-db.test.ts: the store conformance suite against the browser's real
+ * Bundled for a browser page (every engine) by indexed-db.test.ts: the store conformance suite against the browser's real
  * IndexedDB and Web Locks, each peer handle standing in for another tab of the origin.
  */
 import { chai, JestAsymmetricMatchers, JestChaiExpect, JestExtend } from '@vitest/expect';
@@ -16,7 +16,7 @@ export const runner = createPageRunner(expect);
 let databaseCount = 0;
 let databaseName = '';
 describeTokenStoreConformance(
-	'IndexedDB (Chromium, Web Locks)',
+	'IndexedDB in a browser page',
 	{
 		create: () => {
 			databaseCount += 1;

@@ -1,34 +1,26 @@
-import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSpaExample, type SpaExample } from '../../examples/spa/server.js';
-import { chromiumAvailable, launchChromium } from '../_helpers/chromium.js';
+import { type BrowserTab, ENGINES, useBrowser } from '../_helpers/browsers/index.js';
 
-// Browser tests run for real: under CI a missing chromium is a failure, never a skip.
-const available = chromiumAvailable();
-
-describe.skipIf(!available)('the SPA example in Chromium (cross-origin, PKCE, two tabs)', () => {
+// The same tests in every engine (test/_helpers/browsers/): under CI a missing or broken browser is a failure, never
+// a skip. Each engine gets its own emulator, so its counters count its own requests.
+describe.each(ENGINES)('the SPA example in $name (cross-origin, PKCE, two tabs)', (engine) => {
+	const suite = useBrowser(engine);
 	let example: SpaExample;
-	let browser: Browser;
-	let context: BrowserContext;
 
 	beforeAll(async () => {
 		example = await startSpaExample();
-		browser = await launchChromium();
-		context = await browser.newContext();
-		context.setDefaultTimeout(10_000);
 	}, 60_000);
 
 	afterAll(async () => {
-		await context?.close();
-		await browser?.close();
 		await example?.close();
 	});
 
 	/** The session the page keeps in IndexedDB (the example's `storage: 'local'`), read as another script could. */
-	function storedTokens(page: Page): Promise<{ accessToken: string; refreshToken?: string } | undefined> {
-		return page.evaluate(
+	function storedTokens(tab: BrowserTab): Promise<{ accessToken: string; refreshToken?: string } | undefined> {
+		return tab.evaluate(
 			() =>
-				new Promise((resolve, reject) => {
+				new Promise<{ accessToken: string; refreshToken?: string } | undefined>((resolve, reject) => {
 					const opening = indexedDB.open('tokenkeeper');
 					opening.onerror = () => reject(opening.error);
 					opening.onsuccess = () => {
@@ -43,25 +35,29 @@ describe.skipIf(!available)('the SPA example in Chromium (cross-origin, PKCE, tw
 		);
 	}
 
-	async function openSpa(): Promise<Page> {
-		const page = await context.newPage();
-		await page.goto(example.spaUrl);
-		await page.waitForSelector('body[data-ready="true"]');
-		return page;
+	async function openSpa(): Promise<BrowserTab> {
+		const tab = await suite.browser.openTab(example.spaUrl);
+		await tab.waitFor(() => document.body.dataset.ready === 'true');
+		return tab;
 	}
 
 	it('logs in with PKCE, then calls the API on the other origin', async () => {
-		const page = await openSpa();
-		await page.click('#login');
-		await page.waitForURL(`${example.spaUrl}/`);
-		await page.waitForSelector('body[data-ready="true"]');
-		expect(await page.textContent('#status')).toMatch(/^Logged in/);
-		const me = await page.evaluate(() => window.demo.callApi());
+		const tab = await openSpa();
+		await tab.click('#login');
+		// Back from the provider, with the callback handled: the page says so once it is ready again.
+		await tab.waitFor(
+			() =>
+				location.pathname === '/' &&
+				document.body.dataset.ready === 'true' &&
+				(document.querySelector('#status')?.textContent ?? '').startsWith('Logged in'),
+		);
+		expect(await tab.evaluate(() => document.querySelector('#status')?.textContent)).toMatch(/^Logged in/);
+		const me = await tab.evaluate(() => window.demo.callApi());
 		expect(me).toMatchObject({ username: expect.any(String) });
 		expect(example.emulator.counters().tokenRequests.authorization_code).toBe(1);
 		// The address bar and history no longer hold the code or the state.
-		expect(page.url()).toBe(`${example.spaUrl}/`);
-		await page.close();
+		expect(await tab.url()).toBe(`${example.spaUrl}/`);
+		await tab.close();
 	});
 
 	it('two tabs force a refresh at the same moment -> exactly 1 refresh request, no reuse', async () => {
@@ -71,8 +67,8 @@ describe.skipIf(!available)('the SPA example in Chromium (cross-origin, PKCE, tw
 		example.emulator.resetCounters();
 		// Both tabs start at one agreed instant, not when each evaluate() happens to arrive.
 		const at = Date.now() + 300;
-		const forceAt = (page: Page) =>
-			page.evaluate((start) => new Promise((resolve) => setTimeout(resolve, start - Date.now())).then(() => window.demo.refresh()), at);
+		const forceAt = (tab: BrowserTab) =>
+			tab.evaluate((start) => new Promise((resolve) => setTimeout(resolve, start - Date.now())).then(() => window.demo.refresh()), at);
 		await Promise.all([forceAt(tab1), forceAt(tab2)]);
 		const counters = example.emulator.counters();
 		expect(counters.tokenRequests.refresh_token).toBe(1);
@@ -113,26 +109,26 @@ describe.skipIf(!available)('the SPA example in Chromium (cross-origin, PKCE, tw
 	});
 
 	it('after the access token dies, calls refresh once and succeed', async () => {
-		const page = await openSpa();
+		const tab = await openSpa();
 		example.emulator.expireAllTokens();
 		example.emulator.resetCounters();
-		const results = await page.evaluate(() => Promise.all(Array.from({ length: 10 }, () => window.demo.callApi())));
+		const results = await tab.evaluate(() => Promise.all(Array.from({ length: 10 }, () => window.demo.callApi())));
 		expect(results).toHaveLength(10);
 		expect(example.emulator.counters().tokenRequests.refresh_token).toBe(1);
-		await page.close();
+		await tab.close();
 	});
 
 	it('logout revokes at the provider and clears the tab', async () => {
-		const page = await openSpa();
-		await page.evaluate(() => window.demo.callApi());
-		const before = await storedTokens(page);
+		const tab = await openSpa();
+		await tab.evaluate(() => window.demo.callApi());
+		const before = await storedTokens(tab);
 		expect(before).toMatchObject({ accessToken: expect.any(String), refreshToken: expect.any(String) });
 		example.emulator.resetCounters();
-		const result = await page.evaluate(() => window.demo.logout());
+		const result = await tab.evaluate(() => window.demo.logout());
 		expect(result).toEqual({ revoked: true, errors: [] });
 		expect(example.emulator.counters().revocations).toBe(2);
-		expect(await page.evaluate(() => window.demo.loggedIn())).toBe(false);
-		expect(await storedTokens(page)).toBeUndefined();
+		expect(await tab.evaluate(() => window.demo.loggedIn())).toBe(false);
+		expect(await storedTokens(tab)).toBeUndefined();
 		// Revoked at the provider, not only forgotten here: the old tokens no longer work anywhere.
 		const api = await fetch(`${example.emulator.url}/api/users/@me`, { headers: { authorization: `Bearer ${before!.accessToken}` } });
 		expect(api.status).toBe(401);
@@ -142,6 +138,6 @@ describe.skipIf(!available)('the SPA example in Chromium (cross-origin, PKCE, tw
 		});
 		expect(refresh.status).toBe(400);
 		expect(await refresh.json()).toMatchObject({ error: 'invalid_grant' });
-		await page.close();
+		await tab.close();
 	});
 });
