@@ -28,7 +28,7 @@ export function browserStorage(name: 'sessionStorage' | 'localStorage'): KeyValu
 	}
 }
 
-/** `sessionStorage` in browsers, a Map elsewhere. */
-export function sessionStorageOrMemory(): KeyValueStorage {
-	return browserStorage('sessionStorage') ?? createMemoryStorage();
+/** Where login attempts may go, in order: `sessionStorage`, then `localStorage`, in browsers; none elsewhere. */
+export function attemptStorages(): KeyValueStorage[] {
+	return [browserStorage('sessionStorage'), browserStorage('localStorage')].filter((storage) => storage !== undefined);
 }

@@ -18,7 +18,15 @@ declare global {
 	}
 }
 
-const storage = new URLSearchParams(location.search).get('storage') === 'session' ? 'session' : 'local';
+// `?storage=session` keeps the session in sessionStorage instead of IndexedDB; the choice is remembered for the tab,
+// so the callback page (which the provider opens without the query) uses the same storage.
+const chosen = new URLSearchParams(location.search).get('storage') ?? sessionStorage.getItem('demo:storage');
+const storage = chosen === 'session' ? 'session' : 'local';
+try {
+	sessionStorage.setItem('demo:storage', storage);
+} catch {
+	// A full sessionStorage: the choice then lasts for this page only.
+}
 const flow = createAuthorizationCodeFlow(
 	sqowey({ url: window.SQOWEY_URL, clientId: 'sqowey-spa', redirectUri: `${location.origin}/callback` }),
 	{ storage },

@@ -11,29 +11,35 @@ export interface LoginAttempt {
 
 /**
  * Login attempts keyed by state. Each is taken (read and deleted) once: a replayed callback finds nothing.
+ * `storages` are tried in order: a full one (QuotaExceededError) must not break the login, and the redirect to the
+ * provider ends this page, so the next storage that outlives it is used; this page's memory comes last, which still
+ * serves a callback handled without a reload (popup, CLI, tests).
  * @see https://www.rfc-editor.org/rfc/rfc9700#section-4.7.1
  */
-export function createAttemptStore(storage: KeyValueStorage, prefix: string) {
+export function createAttemptStore(storages: readonly KeyValueStorage[], prefix: string) {
 	const keyOf = (state: string) => `${prefix}attempt:${state}`;
-	// A full storage (QuotaExceededError) must not break the login: the attempt then lives in this page's memory,
-	// which still serves a callback handled without a reload (popup, CLI, tests).
-	const overflow = createMemoryStorage();
+	const places = [...storages, createMemoryStorage()];
 	return {
 		save(attempt: LoginAttempt): void {
 			const key = keyOf(attempt.state);
 			const text = JSON.stringify(attempt);
-			try {
-				storage.setItem(key, text);
-			} catch {
-				overflow.setItem(key, text);
-			}
+			places.some((storage) => {
+				try {
+					storage.setItem(key, text);
+					return true;
+				} catch {
+					return false;
+				}
+			});
 		},
 		/** The attempt for `state`, removed so it can be used only once; `undefined` if unknown or expired. */
 		take(state: string, now: number): LoginAttempt | undefined {
 			const key = keyOf(state);
-			const text = overflow.getItem(key) ?? storage.getItem(key);
-			overflow.removeItem(key);
-			storage.removeItem(key);
+			let text: string | null = null;
+			for (const storage of places) {
+				text ??= storage.getItem(key);
+				storage.removeItem(key);
+			}
 			const attempt = tryParseJson(text) as LoginAttempt | null | undefined;
 			return attempt && attempt.expiresAt > now ? attempt : undefined;
 		},

@@ -1,6 +1,6 @@
 import { AuthorizationResponseError, type TokenkeeperError } from '../errors.js';
 import { authorizationCodeGrant } from '../grants.js';
-import { sessionStorageOrMemory, type KeyValueStorage } from '../key-value-storage.js';
+import { attemptStorages, type KeyValueStorage } from '../key-value-storage.js';
 import type { TokenManager } from '../token-manager.js';
 import { computeCodeChallenge, generateCodeVerifier, generateState } from '../pkce.js';
 import type { Provider } from '../provider.js';
@@ -12,7 +12,10 @@ import { readCallbackParameters, validateAuthorizationResponse } from './callbac
 
 /** Options of {@link createAuthorizationCodeFlow}. */
 export interface AuthorizationCodeFlowOptions extends SessionOptions {
-	/** Where login attempts (state, PKCE verifier) live until the callback. Default `sessionStorage`, or memory. */
+	/**
+	 * Where login attempts (state, PKCE verifier) live until the callback. Default `sessionStorage`; when it is full,
+	 * `localStorage` (the attempt is removed at the callback); then this page's memory.
+	 */
 	readonly attemptStorage?: KeyValueStorage | undefined;
 	/** How long a login attempt may take, from the redirect to the callback, in ms. Default 10 minutes. */
 	readonly attemptTtl?: number | undefined;
@@ -60,7 +63,7 @@ export interface AuthorizationCodeFlow {
  */
 export function createAuthorizationCodeFlow(provider: Provider, options: AuthorizationCodeFlowOptions = {}): AuthorizationCodeFlow {
 	const { manager, seam } = openSession(provider, options);
-	const attempts = createAttemptStore(options.attemptStorage ?? sessionStorageOrMemory(), 'tokenkeeper:');
+	const attempts = createAttemptStore(options.attemptStorage ? [options.attemptStorage] : attemptStorages(), 'tokenkeeper:');
 	const attemptTtl = options.attemptTtl ?? 10 * 60_000;
 
 	return {

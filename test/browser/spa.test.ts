@@ -118,6 +118,72 @@ describe.each(ENGINES)('the SPA example in $name (cross-origin, PKCE, two tabs)'
 		await tab.close();
 	});
 
+	/** Fill the origin's sessionStorage to its quota (each engine has its own), halving the chunk on each refusal. */
+	function fillSessionStorage(tab: BrowserTab): Promise<number> {
+		return tab.evaluate(() => {
+			let chunk = 1 << 20;
+			let items = 0;
+			while (chunk >= 1 && items < 10_000) {
+				try {
+					sessionStorage.setItem(`filler:${items}`, 'x'.repeat(chunk));
+					items += 1;
+				} catch {
+					chunk = Math.floor(chunk / 2);
+				}
+			}
+			return items;
+		});
+	}
+
+	const sessionKeys = (tab: BrowserTab) =>
+		tab.evaluate(() => Object.keys(sessionStorage).filter((key) => key.startsWith('tokenkeeper:tokens:')));
+
+	async function logInWith(tab: BrowserTab): Promise<void> {
+		await tab.click('#login');
+		await tab.waitFor(() => location.pathname === '/' && document.body.dataset.ready === 'true');
+	}
+
+	it('a sessionStorage full before the login: the login survives the redirect, and the session lives in the tab', async () => {
+		const tab = await suite.browser.openTab(`${example.spaUrl}/?storage=session`);
+		await tab.waitFor(() => document.body.dataset.ready === 'true');
+		expect(await fillSessionStorage(tab)).toBeGreaterThan(0);
+		example.emulator.resetCounters();
+		await logInWith(tab);
+		expect(await tab.evaluate(() => document.querySelector('#output')?.textContent)).toBe('Logged in.');
+		await expect(tab.evaluate(() => window.demo.callApi())).resolves.toMatchObject({ username: expect.any(String) });
+		await tab.evaluate(() => window.demo.refresh());
+		// Nothing could be written: the session is this tab's memory, rotated without a reuse; the attempt went through
+		// localStorage and was removed from it at the callback.
+		expect(await sessionKeys(tab)).toHaveLength(0);
+		expect(await tab.evaluate(() => Object.keys(localStorage).filter((key) => key.includes('attempt:')))).toEqual([]);
+		const counters = example.emulator.counters();
+		expect(counters.tokenRequests.authorization_code).toBe(1);
+		expect(counters.tokenRequests.refresh_token).toBe(1);
+		expect(counters.refreshTokenReuse).toBe(0);
+		await tab.close();
+	});
+
+	it('a sessionStorage filled after the login: rotations go on without reuse, and a reload goes on from the last one', async () => {
+		const tab = await suite.browser.openTab(`${example.spaUrl}/?storage=session`);
+		await tab.waitFor(() => document.body.dataset.ready === 'true');
+		await logInWith(tab);
+		expect(await sessionKeys(tab)).toHaveLength(1);
+		expect(await fillSessionStorage(tab)).toBeGreaterThan(0);
+		example.emulator.resetCounters();
+		await tab.evaluate(() => window.demo.refresh());
+		await tab.evaluate(() => window.demo.refresh());
+		await expect(tab.evaluate(() => window.demo.callApi())).resolves.toMatchObject({ username: expect.any(String) });
+		// A reload reads what was stored: the last rotation (a stale refresh token would be a reuse, and end the session).
+		await tab.reload();
+		await tab.waitFor(() => document.body.dataset.ready === 'true');
+		await tab.evaluate(() => window.demo.refresh());
+		await expect(tab.evaluate(() => window.demo.callApi())).resolves.toMatchObject({ username: expect.any(String) });
+		const counters = example.emulator.counters();
+		expect(counters.tokenRequests.refresh_token).toBe(3);
+		expect(counters.refreshTokenReuse).toBe(0);
+		await tab.close();
+	});
+
 	it('logout revokes at the provider and clears the tab', async () => {
 		const tab = await openSpa();
 		await tab.evaluate(() => window.demo.callApi());

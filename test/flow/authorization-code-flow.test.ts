@@ -1,5 +1,5 @@
 import { http, HttpResponse } from 'msw';
-import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createAuthorizationCodeFlow, ErrorCode, isTokenkeeperError, oauth2, sqowey, type AuthorizationCodeFlow } from '../../src/index.js';
 import { createMemoryStorage } from '../../src/key-value-storage.js';
 import { buildAuthorizationUrl, normalizeScope } from '../../src/flow/authorization-url.js';
@@ -244,5 +244,29 @@ describe('a full sessionStorage', () => {
 		await expect(flow.handleCallback(`${REDIRECT}?code=C&state=${url.searchParams.get('state')}`)).resolves.toMatchObject({
 			accessToken: 'AT-1',
 		});
+	});
+	it('by default a full sessionStorage hands the attempt to localStorage, where the page after the redirect finds it', async () => {
+		const full = {
+			getItem: () => null,
+			setItem() {
+				throw new DOMException('The quota has been exceeded.', 'QuotaExceededError');
+			},
+			removeItem() {},
+		};
+		const local = createMemoryStorage();
+		vi.stubGlobal('sessionStorage', full);
+		vi.stubGlobal('localStorage', local);
+		try {
+			const provider = sqowey({ url: SQOWEY, clientId: 'spa', redirectUri: REDIRECT });
+			const before = createAuthorizationCodeFlow(provider, { storage: 'memory' });
+			const state = new URL(await before.createAuthorizationUrl({ scope: 'identity' })).searchParams.get('state');
+			expect(local.getItem(`tokenkeeper:attempt:${state}`)).toContain('codeVerifier');
+			// A new flow stands for the page the provider redirects back to: nothing of the first page's memory.
+			const after = createAuthorizationCodeFlow(provider, { storage: 'memory' });
+			await expect(after.handleCallback(`${REDIRECT}?code=C&state=${state}`)).resolves.toMatchObject({ accessToken: 'AT-1' });
+			expect(local.getItem(`tokenkeeper:attempt:${state}`)).toBeNull();
+		} finally {
+			vi.unstubAllGlobals();
+		}
 	});
 });

@@ -24,6 +24,8 @@ export interface BrowserTab {
 	waitFor(predicate: () => boolean, options?: WaitOptions): Promise<void>;
 	/** Click the element `selector` names, waiting for it to exist first. */
 	click(selector: string, options?: WaitOptions): Promise<void>;
+	/** Load the page again, as the reload button does; resolves once the new page has loaded. */
+	reload(): Promise<void>;
 	/** The address the tab shows now. */
 	url(): Promise<string>;
 	close(): Promise<void>;

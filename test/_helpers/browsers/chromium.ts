@@ -29,6 +29,9 @@ function tabOf(page: Page): BrowserTab {
 		async click(selector, options) {
 			await page.click(selector, { timeout: options?.timeout ?? PAGE_TIMEOUT });
 		},
+		async reload() {
+			await page.reload({ timeout: PAGE_TIMEOUT });
+		},
 		url: async () => page.url(),
 		close: () => page.close(),
 	};

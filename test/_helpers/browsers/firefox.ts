@@ -48,6 +48,9 @@ function tabOf(page: Page): BrowserTab {
 				.setTimeout(options?.timeout ?? PAGE_TIMEOUT)
 				.click();
 		},
+		async reload() {
+			await page.reload({ timeout: PAGE_TIMEOUT });
+		},
 		url: async () => page.url(),
 		close: () => page.close(),
 	};

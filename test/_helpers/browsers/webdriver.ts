@@ -54,6 +54,8 @@ export interface WebDriverSession {
 /** The commands that act on the current window. */
 export interface WindowCommands {
 	navigate(url: string): Promise<void>;
+	/** Load the current page again (WebDriver's Refresh). */
+	refresh(): Promise<void>;
 	url(): Promise<string>;
 	/** Run `script` (a function body; `arguments` holds `args`) and return what it returns. */
 	execute<T>(script: string, args?: readonly unknown[]): Promise<T>;
@@ -94,6 +96,7 @@ export async function createWebDriverSession(
 
 	const commands: WindowCommands = {
 		navigate: (url) => send('POST', '/url', { url }),
+		refresh: () => send('POST', '/refresh', {}),
 		url: () => send('GET', '/url'),
 		execute: (script, args = []) => send('POST', '/execute/sync', { script, args }),
 		async find(selector) {

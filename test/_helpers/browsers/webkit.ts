@@ -118,6 +118,7 @@ function tabOf(session: WebDriverSession, handle: string): BrowserTab {
 			);
 			await session.inWindow(handle, (window) => window.click(element!));
 		},
+		reload: () => session.inWindow(handle, (window) => window.refresh()),
 		url: () => session.inWindow(handle, (window) => window.url()),
 		close: () => session.inWindow(handle, (window) => window.close()),
 	};
