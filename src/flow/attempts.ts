@@ -23,14 +23,12 @@ export function createAttemptStore(storages: readonly KeyValueStorage[], prefix:
 		save(attempt: LoginAttempt): void {
 			const key = keyOf(attempt.state);
 			const text = JSON.stringify(attempt);
-			places.some((storage) => {
+			for (const storage of places) {
 				try {
 					storage.setItem(key, text);
-					return true;
-				} catch {
-					return false;
-				}
-			});
+					break;
+				} catch {}
+			}
 		},
 		/** The attempt for `state`, removed so it can be used only once; `undefined` if unknown or expired. */
 		take(state: string, now: number): LoginAttempt | undefined {

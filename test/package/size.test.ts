@@ -45,13 +45,15 @@ const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
  * 20.3 KB and 15.9 KB). With zod/mini replaced by its predicates alone (z.object's walk done by hand), the SPA would
  * weigh 17.4 KB and the authFetch variant 13.1 KB, both within budget; replacing p-retry alone would not do it
  * (20.5 KB and 16.2 KB).
+ * The ceilings rose by 0.05 KB for the login attempt's way through a full sessionStorage (flow/attempts.ts): without
+ * it, every redirect login failed once sessionStorage was full.
  * On Node, dependencies load from node_modules rather than being bundled: the Node target applies to what
  * tokenkeeper itself adds; the fully bundled figure is printed and held under a ceiling.
  */
 const budgets = {
 	pkce: { target: 1024, ceiling: 1024 },
-	spa: { target: 20 * 1024, aim: 17.7 * 1024, ceiling: 21.5 * 1024 },
-	spaAuthFetch: { target: 15 * 1024, ceiling: 17.2 * 1024 },
+	spa: { target: 20 * 1024, aim: 17.7 * 1024, ceiling: 21.55 * 1024 },
+	spaAuthFetch: { target: 15 * 1024, ceiling: 17.25 * 1024 },
 	node: { target: 20 * 1024, ceiling: 20 * 1024 },
 	nodeBundled: { ceiling: 26 * 1024 },
 };
