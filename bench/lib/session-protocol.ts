@@ -1,6 +1,8 @@
 // What the benchmark process and its session workers (session-worker.ts) say to each other over IPC.
 // Times are epoch ms (Date.now()), so that the workers' records line up with the primary's (Redis killed at, …).
 
+import type { EmulatorCredentials } from 'tokenkeeper/testing';
+
 /** How a worker sets up its one session: a Dotkernel login shared through Redis. */
 export interface SessionWorkerConfig {
 	readonly redisUrl: string;
@@ -10,13 +12,7 @@ export interface SessionWorkerConfig {
 	 */
 	readonly connection: 'url' | 'client';
 	readonly keyPrefix: string;
-	readonly dotkernel: {
-		readonly url: string;
-		readonly clientId: string;
-		readonly clientSecret: string;
-		readonly username: string;
-		readonly password: string;
-	};
+	readonly dotkernel: EmulatorCredentials['dotkernel'];
 	/** The manager's `refreshAhead`; `undefined` leaves its default. */
 	readonly refreshAhead?: number | undefined;
 	/** The manager's `storeFailure`; `undefined` leaves its default. */

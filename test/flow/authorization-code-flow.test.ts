@@ -228,14 +228,16 @@ describe('logout', () => {
 });
 
 describe('a full sessionStorage', () => {
+	/** A storage whose every write throws, as a full sessionStorage does. */
+	const full = {
+		getItem: () => null,
+		setItem() {
+			throw new DOMException('The quota has been exceeded.', 'QuotaExceededError');
+		},
+		removeItem() {},
+	};
+
 	it('QuotaExceededError while saving the attempt does not break the login', async () => {
-		const full = {
-			getItem: () => null,
-			setItem() {
-				throw new DOMException('The quota has been exceeded.', 'QuotaExceededError');
-			},
-			removeItem() {},
-		};
 		const flow = createAuthorizationCodeFlow(sqowey({ url: SQOWEY, clientId: 'spa', redirectUri: REDIRECT }), {
 			attemptStorage: full,
 			storage: 'memory',
@@ -246,13 +248,6 @@ describe('a full sessionStorage', () => {
 		});
 	});
 	it('by default a full sessionStorage hands the attempt to localStorage, where the page after the redirect finds it', async () => {
-		const full = {
-			getItem: () => null,
-			setItem() {
-				throw new DOMException('The quota has been exceeded.', 'QuotaExceededError');
-			},
-			removeItem() {},
-		};
 		const local = createMemoryStorage();
 		vi.stubGlobal('sessionStorage', full);
 		vi.stubGlobal('localStorage', local);

@@ -1,4 +1,4 @@
-import type { EmulatorCounters } from '../../src/testing/index.js';
+import type { EmulatorCounters, EmulatorCredentials } from '../../src/testing/index.js';
 
 /**
  * The runner <-> runtime protocol. The runtime is given one thing, the control server's URL (argv for Node, Deno and
@@ -12,15 +12,7 @@ import type { EmulatorCounters } from '../../src/testing/index.js';
 export type ControlAction = 'reset-counters' | 'revoke-all-tokens' | 'expire-all-tokens' | 'counters';
 
 /** What the scenario needs to know, served by the runner at `GET /config`. */
-export interface ScenarioConfig {
-	readonly squidex: { readonly url: string; readonly clientId: string; readonly clientSecret: string };
-	readonly dotkernel: {
-		readonly url: string;
-		readonly clientId: string;
-		readonly clientSecret: string;
-		readonly username: string;
-		readonly password: string;
-	};
+export interface ScenarioConfig extends Pick<EmulatorCredentials, 'squidex' | 'dotkernel'> {
 	/** A wrong Squidex client secret, random per run: the runner looks for every part of it in the error's renderings. */
 	readonly wrongSecret: string;
 }

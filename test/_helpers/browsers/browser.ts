@@ -128,3 +128,33 @@ export function waitByPolling(tab: Pick<BrowserTab, 'evaluate'>, predicate: () =
 		`waiting in the page for ${predicate.toString()}`,
 	);
 }
+
+/** What playwright-core's and puppeteer-core's pages both offer, as far as a tab needs it. */
+export interface ScriptablePage {
+	evaluate(script: string): Promise<unknown>;
+	reload(options: { timeout: number }): Promise<unknown>;
+	url(): string;
+	close(): Promise<void>;
+}
+
+/** A {@link BrowserTab} over a page that runs scripts itself (Chromium, Firefox); `click` is the library's own. */
+export function pageTab(page: ScriptablePage, engine: string, click: (selector: string, timeout: number) => Promise<void>): BrowserTab {
+	const tab: BrowserTab = {
+		async evaluate(fn, arg, options) {
+			const outcome = (await bounded(
+				page.evaluate(evaluationScript(fn, arg)),
+				options?.timeout ?? PAGE_TIMEOUT,
+				`evaluate in ${engine}`,
+			)) as EvaluationOutcome;
+			return decodeOutcome(outcome);
+		},
+		waitFor: (predicate, options) => waitByPolling(tab, predicate, options),
+		click: (selector, options) => click(selector, options?.timeout ?? PAGE_TIMEOUT),
+		async reload() {
+			await page.reload({ timeout: PAGE_TIMEOUT });
+		},
+		url: async () => page.url(),
+		close: () => page.close(),
+	};
+	return tab;
+}

@@ -1,16 +1,6 @@
 import { existsSync } from 'node:fs';
 import { chromium, type Page } from 'playwright-core';
-import {
-	type BrowserEngine,
-	type BrowserSession,
-	type BrowserTab,
-	bounded,
-	decodeOutcome,
-	type EvaluationOutcome,
-	evaluationScript,
-	PAGE_TIMEOUT,
-	waitByPolling,
-} from './browser.js';
+import { type BrowserEngine, type BrowserSession, type BrowserTab, PAGE_TIMEOUT, pageTab } from './browser.js';
 
 /** Debian's Chromium: never a downloaded browser. */
 export const CHROMIUM = '/usr/bin/chromium';
@@ -19,23 +9,7 @@ export const CHROMIUM = '/usr/bin/chromium';
 const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update'];
 
 function tabOf(page: Page): BrowserTab {
-	const tab: BrowserTab = {
-		async evaluate(fn, arg, options) {
-			const timeout = options?.timeout ?? PAGE_TIMEOUT;
-			const outcome = await bounded(page.evaluate<EvaluationOutcome>(evaluationScript(fn, arg)), timeout, 'evaluate in Chromium');
-			return decodeOutcome(outcome);
-		},
-		waitFor: (predicate, options) => waitByPolling(tab, predicate, options),
-		async click(selector, options) {
-			await page.click(selector, { timeout: options?.timeout ?? PAGE_TIMEOUT });
-		},
-		async reload() {
-			await page.reload({ timeout: PAGE_TIMEOUT });
-		},
-		url: async () => page.url(),
-		close: () => page.close(),
-	};
-	return tab;
+	return pageTab(page, 'Chromium', (selector, timeout) => page.click(selector, { timeout }));
 }
 
 /** Debian's Chromium through playwright-core (Chrome DevTools Protocol). */

@@ -1,16 +1,6 @@
 import { existsSync } from 'node:fs';
 import puppeteer, { type Page } from 'puppeteer-core';
-import {
-	type BrowserEngine,
-	type BrowserSession,
-	type BrowserTab,
-	bounded,
-	decodeOutcome,
-	type EvaluationOutcome,
-	evaluationScript,
-	PAGE_TIMEOUT,
-	waitByPolling,
-} from './browser.js';
+import { type BrowserEngine, type BrowserSession, type BrowserTab, PAGE_TIMEOUT, pageTab } from './browser.js';
 
 /** Debian's Firefox ESR: never a downloaded browser. */
 export const FIREFOX = '/usr/bin/firefox-esr';
@@ -35,26 +25,9 @@ const STAY_ON_LOOPBACK = {
 };
 
 function tabOf(page: Page): BrowserTab {
-	const tab: BrowserTab = {
-		async evaluate(fn, arg, options) {
-			const timeout = options?.timeout ?? PAGE_TIMEOUT;
-			const outcome = await bounded(page.evaluate(evaluationScript(fn, arg)) as Promise<EvaluationOutcome>, timeout, 'evaluate in Firefox');
-			return decodeOutcome(outcome);
-		},
-		waitFor: (predicate, options) => waitByPolling(tab, predicate, options),
-		async click(selector, options) {
-			await page
-				.locator(selector)
-				.setTimeout(options?.timeout ?? PAGE_TIMEOUT)
-				.click();
-		},
-		async reload() {
-			await page.reload({ timeout: PAGE_TIMEOUT });
-		},
-		url: async () => page.url(),
-		close: () => page.close(),
-	};
-	return tab;
+	return pageTab(page, 'Firefox', async (selector, timeout) => {
+		await page.locator(selector).setTimeout(timeout).click();
+	});
 }
 
 /** Debian's Firefox ESR through puppeteer-core, over WebDriver BiDi. */
