@@ -1,7 +1,9 @@
 import { abortable } from './abortable.js';
+import { loadSessionDpop } from './dpop/load.js';
 import { createTokenEndpoint, type TokenEndpoint } from './endpoint/index.js';
 import { isOAuthError, isStoreError, LoginRequiredError, type StoreError } from './errors.js';
 import { createEmitter } from './events.js';
+import { globalFetch } from './global-fetch.js';
 import type { GrantParameters } from './grants.js';
 import { requireNonNegative, requireTimerDelay } from './options.js';
 import type { Provider } from './provider.js';
@@ -11,6 +13,7 @@ import { defaultStore } from './stores/default-store.js';
 import { sameTokenSet } from './stores/store.js';
 import {
 	defaultKey,
+	dpopOf,
 	freshTokenOf,
 	type GetTokenOptions,
 	managerBrand,
@@ -58,7 +61,19 @@ export function createTokenManager(provider: Provider, options: TokenManagerOpti
 /** A session's manager and the seam through which a login flow hands it grants. */
 export function createManagedSession(provider: Provider, options: TokenManagerOptions = {}): { manager: TokenManager; seam: SessionSeam } {
 	requireProvider(provider);
-	const endpoint: TokenEndpoint = createTokenEndpoint(provider, options);
+	const emitter = createEmitter();
+	const dpop = options.dpop
+		? loadSessionDpop({
+				option: options.dpop,
+				fetch: options.fetch ?? globalFetch,
+				now: () => endpoint.now(),
+				onDowngrade: (event) => emitter.emit('dpop-downgrade', event),
+			})
+		: undefined;
+	// With DPoP, token requests go through the session's DPoP, which adds the proofs.
+	const endpoint: TokenEndpoint = dpop
+		? createTokenEndpoint(provider, { ...options, fetch: (input, init) => dpop.then((session) => session.tokenFetch(input, init)) }, true)
+		: createTokenEndpoint(provider, options);
 	const key = options.key ?? defaultKey(provider);
 	const session = createSessionStore(options.store ?? defaultStore(), key);
 	const leeway = requireNonNegative(options.leeway ?? 30_000, 'leeway');
@@ -68,7 +83,6 @@ export function createManagedSession(provider: Provider, options: TokenManagerOp
 	const ahead = createRefreshAhead(explicitAhead, leeway, endpoint.now);
 	const storeFailure = options.storeFailure ?? 'bypass';
 	if (storeFailure !== 'bypass' && storeFailure !== 'fail') throw new TypeError('Expected `storeFailure` to be "bypass" or "fail"');
-	const emitter = createEmitter();
 	const reportError = (error: unknown) => emitter.emit('error', { error });
 	const fresh = (tokenSet: TokenSet) => isFresh(tokenSet, endpoint.now(), leeway);
 
@@ -232,13 +246,18 @@ export function createManagedSession(provider: Provider, options: TokenManagerOp
 		async clear() {
 			generation += 1;
 			cleared = true;
+			// The key goes with the tokens bound to it: the next login makes a new one.
+			dpop?.then(
+				(session) => session.forget(),
+				() => undefined,
+			);
 			await session.remove();
 		},
 
 		on: emitter.on,
 	};
 	// Non-enumerable (defineProperties' default): out of spreads and logs.
-	Object.defineProperties(manager, { [managerBrand]: { value: true }, [freshTokenOf]: { value: freshToken } });
+	Object.defineProperties(manager, { [managerBrand]: { value: true }, [freshTokenOf]: { value: freshToken }, [dpopOf]: { value: dpop } });
 
 	const seam: SessionSeam = {
 		now: endpoint.now,
@@ -260,6 +279,7 @@ export function createManagedSession(provider: Provider, options: TokenManagerOp
 		},
 		call: endpoint.call,
 		reportStoreFailure: reportError,
+		dpop,
 	};
 	return { manager: Object.freeze(manager), seam };
 }

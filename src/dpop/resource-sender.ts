@@ -1,0 +1,60 @@
+import { DpopError } from '../errors.js';
+import { tryParseJson } from '../try-parse-json.js';
+import { isClockRefusal, readResourceChallenge } from './challenge.js';
+import type { NonceBook } from './nonces.js';
+import { newProofRetryBudget, type ProofRetryBudget, type ProofSigner } from './proof-signer.js';
+import type { DpopOutgoingRequest, SessionDpop } from './types.js';
+
+/**
+ * The key a JWT access token is bound to (`cnf.jkt`, RFC 9449 6.1), read without checking its signature (that is
+ * the API's job): only to refuse sending a token that cannot work. `undefined` for an opaque token.
+ */
+function boundThumbprintOf(accessToken: string): string | undefined {
+	const payload = accessToken.split('.')[1];
+	if (payload === undefined || !/^[\w-]+$/.test(payload)) return undefined;
+	let json: string;
+	try {
+		json = atob(payload.replace(/-/g, '+').replace(/_/g, '/'));
+	} catch {
+		return undefined;
+	}
+	const jkt = (tryParseJson(json) as { cnf?: { jkt?: unknown } } | undefined)?.cnf?.jkt;
+	return typeof jkt === 'string' ? jkt : undefined;
+}
+
+/**
+ * API requests with DPoP (RFC 9449 7): `Authorization: DPoP <token>` and a new proof with `ath` on every send. A
+ * 401 whose `DPoP` challenge is `use_dpop_nonce` with a nonce not yet tried, or a proof refused for its `iat`, is
+ * sent again once each per request (the budget is kept per request across the client's token retry, so a request
+ * is sent at most four times in all: the client's one token retry, each with at most its share of these).
+ * @see https://www.rfc-editor.org/rfc/rfc9449#section-9
+ */
+export function createResourceSender(signer: ProofSigner, nonces: NonceBook): SessionDpop['send'] {
+	const budgets = new WeakMap<DpopOutgoingRequest, ProofRetryBudget>();
+
+	return async (outgoing, tokenSet) => {
+		// A Bearer token (a server that downgraded) goes as it came: a proof would tell the API nothing it checks.
+		if (tokenSet.tokenType !== 'DPoP') return outgoing.send(`${tokenSet.tokenType} ${tokenSet.accessToken}`);
+		const bound = boundThumbprintOf(tokenSet.accessToken);
+		if (bound !== undefined && bound !== (await signer.thumbprint())) {
+			throw new DpopError(
+				'The access token is bound to a DPoP key this process does not hold (its cnf.jkt differs): share the key with `dpop: { keyPair }`, or log in again.',
+			);
+		}
+		const budget = budgets.get(outgoing) ?? newProofRetryBudget();
+		budgets.set(outgoing, budget);
+		for (;;) {
+			const sentNonce = nonces.get(outgoing.url);
+			const proof = await signer.sign({ htm: outgoing.method, url: outgoing.url, nonce: sentNonce, accessToken: tokenSet.accessToken });
+			const response = await outgoing.send(`DPoP ${tokenSet.accessToken}`, proof);
+			const nonce = nonces.remember(outgoing.url, response);
+			if (response.status !== 401 || !outgoing.replayable) return response;
+			const challenge = readResourceChallenge(response.headers.get('www-authenticate'));
+			const retry =
+				(challenge.error === 'use_dpop_nonce' && nonce !== undefined && nonce !== sentNonce && budget.nonce-- > 0) ||
+				(isClockRefusal(challenge) && budget.clock-- > 0 && signer.adoptServerClock(response));
+			if (!retry) return response;
+			await response.body?.cancel().catch(() => undefined);
+		}
+	};
+}
