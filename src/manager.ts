@@ -1,5 +1,6 @@
 import { abortable } from './abortable.js';
 import { loadSessionDpop } from './dpop/load.js';
+import type { DpopKeyPlace } from './dpop/types.js';
 import { createTokenEndpoint, type TokenEndpoint } from './endpoint/index.js';
 import { isOAuthError, isStoreError, LoginRequiredError, type StoreError } from './errors.js';
 import { createEmitter } from './events.js';
@@ -58,23 +59,32 @@ export function createTokenManager(provider: Provider, options: TokenManagerOpti
 	return createManagedSession(provider, options).manager;
 }
 
-/** A session's manager and the seam through which a login flow hands it grants. */
-export function createManagedSession(provider: Provider, options: TokenManagerOptions = {}): { manager: TokenManager; seam: SessionSeam } {
+/**
+ * A session's manager and the seam through which a login flow hands it grants. `dpopKeyPlace`: where a DPoP key
+ * tokenkeeper makes is kept, as the flow keeps its tokens (a manager made directly keeps it in memory).
+ */
+export function createManagedSession(
+	provider: Provider,
+	options: TokenManagerOptions = {},
+	dpopKeyPlace?: DpopKeyPlace,
+): { manager: TokenManager; seam: SessionSeam } {
 	requireProvider(provider);
 	const emitter = createEmitter();
+	const key = options.key ?? defaultKey(provider);
 	const dpop = options.dpop
 		? loadSessionDpop({
 				option: options.dpop,
 				fetch: options.fetch ?? globalFetch,
 				now: () => endpoint.now(),
 				onDowngrade: (event) => emitter.emit('dpop-downgrade', event),
+				keyPlace: dpopKeyPlace,
+				sessionKey: key,
 			})
 		: undefined;
 	// With DPoP, token requests go through the session's DPoP, which adds the proofs.
 	const endpoint: TokenEndpoint = dpop
 		? createTokenEndpoint(provider, { ...options, fetch: (input, init) => dpop.then((session) => session.tokenFetch(input, init)) }, true)
 		: createTokenEndpoint(provider, options);
-	const key = options.key ?? defaultKey(provider);
 	const session = createSessionStore(options.store ?? defaultStore(), key);
 	const leeway = requireNonNegative(options.leeway ?? 30_000, 'leeway');
 	// It becomes the lock's timer (a longer one would fire at once and let a second token request in).
@@ -247,10 +257,7 @@ export function createManagedSession(provider: Provider, options: TokenManagerOp
 			generation += 1;
 			cleared = true;
 			// The key goes with the tokens bound to it: the next login makes a new one.
-			dpop?.then(
-				(session) => session.forget(),
-				() => undefined,
-			);
+			await dpop?.then((session) => session.forget()).catch(() => undefined);
 			await session.remove();
 		},
 

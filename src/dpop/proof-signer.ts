@@ -1,29 +1,39 @@
-import { exportPublicJwk, generateDpopKeyPair, requireDpopKeyPair } from './key-pair.js';
+import { exportPublicJwk, requireDpopKeyPair } from './key-pair.js';
+import type { DpopKeyStorage } from './key-storage.js';
 import { createProof, type ProofClaims, type ProofKey } from './proof.js';
 import { jwkThumbprint } from './thumbprint.js';
 import type { DpopOption } from './types.js';
 
 interface SessionKey extends ProofKey {
 	readonly thumbprint: string;
+	/** Made by this process just now (none was stored): no token issued before can be bound to it. */
+	readonly created: boolean;
 }
 
 /**
- * One session's proof maker: its key (made on first use with `dpop: true`, or the caller's), and its view of the
- * servers' clock. Proofs are dated by that view: after a server refused a proof's `iat`, the offset its `Date`
- * header showed is applied to every later proof of the session.
+ * One session's proof maker: its key (the caller's, or tokenkeeper's, loaded from `keys` or made there on first
+ * use), and its view of the servers' clock. Proofs are dated by that view: after a server refused a proof's `iat`,
+ * the offset its `Date` header showed is applied to every later proof of the session.
  */
-export function createProofSigner(option: DpopOption, now: () => number) {
+export function createProofSigner(option: DpopOption, keys: DpopKeyStorage, now: () => number) {
 	let key: Promise<SessionKey> | undefined;
 	let clockOffset = 0;
 
 	async function makeKey(): Promise<SessionKey> {
-		const { privateKey, publicKey } = option === true ? await generateDpopKeyPair() : requireDpopKeyPair(option.keyPair);
-		const jwk = await exportPublicJwk(publicKey);
-		return { privateKey, jwk, thumbprint: await jwkThumbprint(jwk) };
+		const { keyPair, created } = option === true ? await keys.load() : { keyPair: requireDpopKeyPair(option.keyPair), created: false };
+		const jwk = await exportPublicJwk(keyPair.publicKey);
+		return { privateKey: keyPair.privateKey, jwk, thumbprint: await jwkThumbprint(jwk), created };
 	}
 
 	function currentKey(): Promise<SessionKey> {
-		key ??= makeKey();
+		if (!key) {
+			const making = makeKey();
+			key = making;
+			// A key that could not be had (no ECDSA, IndexedDB failing) is tried again by the next request.
+			making.catch(() => {
+				if (key === making) key = undefined;
+			});
+		}
 		return key;
 	}
 
@@ -35,6 +45,10 @@ export function createProofSigner(option: DpopOption, now: () => number) {
 		async thumbprint(): Promise<string> {
 			return (await currentKey()).thumbprint;
 		},
+		/** Whether this process made the key it signs with (none was stored, none was given). */
+		async madeKey(): Promise<boolean> {
+			return (await currentKey()).created;
+		},
 		/**
 		 * Take the server's clock from `response`'s `Date` header; `false` when it has none, so a retry would be refused
 		 * alike.
@@ -45,9 +59,11 @@ export function createProofSigner(option: DpopOption, now: () => number) {
 			clockOffset = serverNow - now();
 			return true;
 		},
-		/** Drop a key tokenkeeper made; a key the caller brought stays theirs. */
-		forget(): void {
-			if (option === true) key = undefined;
+		/** Drop a key tokenkeeper made, where it is kept too; a key the caller brought stays theirs. */
+		async forget(): Promise<void> {
+			if (option !== true) return;
+			key = undefined;
+			await keys.remove();
 		},
 	};
 }

@@ -1,4 +1,4 @@
-import { DpopError } from '../errors.js';
+import { DpopError, LoginRequiredError } from '../errors.js';
 import { tryParseJson } from '../try-parse-json.js';
 import { isClockRefusal, readResourceChallenge } from './challenge.js';
 import type { NonceBook } from './nonces.js';
@@ -29,18 +29,44 @@ function boundThumbprintOf(accessToken: string): string | undefined {
  * is sent at most four times in all: the client's one token retry, each with at most its share of these).
  * @see https://www.rfc-editor.org/rfc/rfc9449#section-9
  */
-export function createResourceSender(signer: ProofSigner, nonces: NonceBook): SessionDpop['send'] {
+/** What {@link createResourceSender} works with. */
+export interface ResourceSenderContext {
+	readonly signer: ProofSigner;
+	readonly nonces: NonceBook;
+	/** Access tokens issued to this process with its key. */
+	readonly issuedHere: ReadonlySet<string>;
+	/** The key made by tokenkeeper is kept with the session (IndexedDB), not only in this process. */
+	readonly keyWasStored: boolean;
+}
+
+export function createResourceSender(context: ResourceSenderContext): SessionDpop['send'] {
+	const { signer, nonces, issuedHere, keyWasStored } = context;
 	const budgets = new WeakMap<DpopOutgoingRequest, ProofRetryBudget>();
 
-	return async (outgoing, tokenSet) => {
-		// A Bearer token (a server that downgraded) goes as it came: a proof would tell the API nothing it checks.
-		if (tokenSet.tokenType !== 'DPoP') return outgoing.send(`${tokenSet.tokenType} ${tokenSet.accessToken}`);
-		const bound = boundThumbprintOf(tokenSet.accessToken);
+	/**
+	 * Refuse, before sending, a token that cannot work with this process's key: one whose `cnf.jkt` names another key,
+	 * or one found stored while the key had to be made anew (its key is gone: deleted with the site's data, or held by
+	 * another process of a shared store). Sent, it would only cost a rejection, a new token and a second rejection.
+	 */
+	async function requireBoundHere(accessToken: string): Promise<void> {
+		const bound = boundThumbprintOf(accessToken);
 		if (bound !== undefined && bound !== (await signer.thumbprint())) {
 			throw new DpopError(
 				'The access token is bound to a DPoP key this process does not hold (its cnf.jkt differs): share the key with `dpop: { keyPair }`, or log in again.',
 			);
 		}
+		if (bound === undefined && (await signer.madeKey()) && !issuedHere.has(accessToken)) {
+			if (keyWasStored) throw new LoginRequiredError('The DPoP key of this session is gone (site data cleared?): log in again.');
+			throw new DpopError(
+				'The stored tokens are DPoP-bound to a key this process does not hold (another process made them): share one key between processes with `dpop: { keyPair }`.',
+			);
+		}
+	}
+
+	return async (outgoing, tokenSet) => {
+		// A Bearer token (a server that downgraded) goes as it came: a proof would tell the API nothing it checks.
+		if (tokenSet.tokenType !== 'DPoP') return outgoing.send(`${tokenSet.tokenType} ${tokenSet.accessToken}`);
+		await requireBoundHere(tokenSet.accessToken);
 		const budget = budgets.get(outgoing) ?? newProofRetryBudget();
 		budgets.set(outgoing, budget);
 		for (;;) {

@@ -9,6 +9,8 @@ export interface TokenEndpointFetchContext {
 	readonly nonces: NonceBook;
 	readonly fetch: typeof fetch;
 	readonly onDowngrade: (event: DpopDowngradeEvent) => void;
+	/** An access token issued to a request signed with the session's key. */
+	readonly onIssued: (accessToken: string) => void;
 }
 
 /**
@@ -19,11 +21,16 @@ export interface TokenEndpointFetchContext {
  * @see https://www.rfc-editor.org/rfc/rfc9449#section-5
  */
 export function createTokenEndpointFetch(context: TokenEndpointFetchContext): typeof fetch {
-	const { signer, nonces, fetch: send, onDowngrade } = context;
+	const { signer, nonces, fetch: send, onDowngrade, onIssued } = context;
 
-	/** A success whose `token_type` is not DPoP: the server ignored the proof (RFC 9449 7.1); tell the listeners. */
-	async function noticeDowngrade(response: Response): Promise<void> {
-		const tokenType = (await peekJson(response))?.token_type;
+	/**
+	 * Note the access token a success issued; one whose `token_type` is not DPoP means the server ignored the proof
+	 * (RFC 9449 7.1): tell the listeners.
+	 */
+	async function noticeIssued(response: Response): Promise<void> {
+		const body = await peekJson(response);
+		const tokenType = body?.token_type;
+		if (typeof body?.access_token === 'string') onIssued(body.access_token);
 		if (typeof tokenType === 'string' && tokenType.toLowerCase() !== 'dpop') onDowngrade({ tokenType });
 	}
 
@@ -38,7 +45,7 @@ export function createTokenEndpointFetch(context: TokenEndpointFetchContext): ty
 			const response = await send(input, { ...init, headers });
 			const nonce = nonces.remember(url, response);
 			if (response.ok) {
-				await noticeDowngrade(response);
+				await noticeIssued(response);
 				return response;
 			}
 			if (response.status !== 400 && response.status !== 401) return response;

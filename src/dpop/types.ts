@@ -10,6 +10,12 @@
  */
 export type DpopOption = true | { readonly keyPair: CryptoKeyPair };
 
+/**
+ * Where a session made by a login flow keeps a key tokenkeeper makes: as its tokens are kept (`'local'`: IndexedDB,
+ * shared by the origin's tabs; `'session'`: IndexedDB, for this tab; `'memory'`). Internal.
+ */
+export type DpopKeyPlace = 'local' | 'session' | 'memory';
+
 /** What the DPoP module needs of an API request on its way out (the client's `OutgoingRequest` is one). */
 export interface DpopOutgoingRequest {
 	readonly url: string;
@@ -31,8 +37,8 @@ export interface SessionDpop {
 	 * is for a Bearer one. A nonce or clock refusal is retried once each per request, with a new proof.
 	 */
 	send(outgoing: DpopOutgoingRequest, tokenSet: { readonly tokenType: string; readonly accessToken: string }): Promise<Response>;
-	/** Drop a key tokenkeeper made (the session was cleared): the next login makes a new one. */
-	forget(): void;
+	/** Drop a key tokenkeeper made, where it is kept too (the session was cleared): the next login makes a new one. */
+	forget(): Promise<void>;
 }
 
 /** What a DPoP-requesting session was answered with instead (RFC 9449 7.1 allows a server to issue Bearer). */

@@ -92,17 +92,18 @@ const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
  * DPoP (issue 15) is a module loaded with `import()`, a file of its own in the browser build: a code-splitting bundler
  * (Vite, Rollup, webpack, esbuild with `splitting`) ships it as a chunk that only an app setting `dpop` loads. The SPA
  * figures below are what such a bundler loads up front. What DPoP still adds there, used or not, is its hook:
- * the `import()`, handing token and API requests to it, `dpop_jkt`, the "set `dpop`" message: 0.35 KB (SPA 22 008 ->
- * 22 368 bytes, authFetch 17 590 -> 17 989), by which the two ceilings were raised (from 21.5 and 17.2 KB). A bundler
- * that makes one file (esbuild without `splitting`) inlines the chunk: that is the figure with DPoP, printed below.
+ * the `import()`, handing token and API requests to it, `dpop_jkt`, where a login keeps its key, clearing the key,
+ * the "set `dpop`" message: 0.37 KB (SPA 22 008 -> 22 384 bytes, authFetch 17 590 -> 18 021), by which the two
+ * ceilings were raised (from 21.5 and 17.2 KB). A bundler that makes one file (esbuild without `splitting`) inlines
+ * the chunk: that is the figure with DPoP, printed below.
  */
 const budgets = {
 	pkce: { target: 1024, ceiling: 1024 },
-	spa: { target: 20 * 1024, aim: 17.7 * 1024, ceiling: 21.85 * 1024 },
-	spaAuthFetch: { target: 15 * 1024, ceiling: 17.6 * 1024 },
-	dpopChunk: { ceiling: 3 * 1024 },
+	spa: { target: 20 * 1024, aim: 17.7 * 1024, ceiling: 21.9 * 1024 },
+	spaAuthFetch: { target: 15 * 1024, ceiling: 17.65 * 1024 },
+	dpopChunk: { ceiling: 3.5 * 1024 },
 	node: { target: 20 * 1024, ceiling: 20 * 1024 },
-	// DPoP is inlined on Node (no bundle there reaches a browser): 2.5 KB of this, from 26 KB.
+	// DPoP is inlined on Node (no bundle there reaches a browser): 3.3 KB of this, from 26 KB.
 	nodeBundled: { ceiling: 28 * 1024 },
 };
 const runtimeDependencies = ['ky', 'p-retry', 'lru-cache', 'zod'];
