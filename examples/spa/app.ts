@@ -14,14 +14,19 @@ declare global {
 			refresh(): Promise<void>;
 			logout(): Promise<unknown>;
 			loggedIn(): Promise<boolean>;
+			/** How many DPoP keys the origin keeps (IndexedDB `tokenkeeper-dpop`): one per session with `?dpop`. */
+			dpopKeys(): Promise<number>;
 		};
 	}
 }
 
 const storage = new URLSearchParams(location.search).get('storage') === 'session' ? 'session' : 'local';
+// `?dpop`: DPoP-bound tokens. Remembered for this tab, so the callback page (whose URL is the provider's) has it too.
+if (new URLSearchParams(location.search).has('dpop')) sessionStorage.setItem('example:dpop', 'on');
+const dpop = sessionStorage.getItem('example:dpop') === 'on' ? true : undefined;
 const flow = createAuthorizationCodeFlow(
 	sqowey({ url: window.SQOWEY_URL, clientId: 'sqowey-spa', redirectUri: `${location.origin}/callback` }),
-	{ storage },
+	{ storage, dpop },
 );
 const api = createClient({ prefixUrl: `${window.SQOWEY_URL}/api/`, auth: flow.tokens });
 
@@ -51,6 +56,20 @@ window.demo = {
 	},
 	logout: () => flow.logout(),
 	loggedIn,
+	dpopKeys: () =>
+		new Promise((resolve, reject) => {
+			const opening = indexedDB.open('tokenkeeper-dpop');
+			opening.onupgradeneeded = () => opening.result.createObjectStore('keys');
+			opening.onerror = () => reject(opening.error);
+			opening.onsuccess = () => {
+				const counting = opening.result.transaction('keys').objectStore('keys').count();
+				counting.onerror = () => reject(counting.error);
+				counting.onsuccess = () => {
+					opening.result.close();
+					resolve(counting.result);
+				};
+			};
+		}),
 };
 
 const act = (name: string, action: () => Promise<unknown>) =>
