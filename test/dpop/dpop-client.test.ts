@@ -1,4 +1,4 @@
-import { beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { calculateJwkThumbprint, exportJWK } from 'jose';
 import {
 	authFetch,
@@ -180,6 +180,15 @@ describe('DPoP faults', () => {
 		const error = await rejection(tokens.getToken());
 		expect(isTokenkeeperError(error) && error.code).toBe(ErrorCode.Dpop);
 		expect((error as Error).message).toMatch(/ES256/);
+		expect(state.tokenSends).toHaveLength(0);
+	});
+
+	it('a runtime without Web Crypto ECDSA: a clear ERR_DPOP at the first token request, which is not sent', async () => {
+		vi.spyOn(crypto.subtle, 'generateKey').mockRejectedValue(new DOMException('Algorithm: Unrecognized name', 'NotSupportedError'));
+		const tokens = createTokenManager(testProvider(), { ...FAST, dpop: true });
+		const error = await rejection(tokens.getToken());
+		expect(isTokenkeeperError(error) && error.code).toBe(ErrorCode.Dpop);
+		expect((error as Error).message).toMatch(/cannot make an ECDSA P-256 key/);
 		expect(state.tokenSends).toHaveLength(0);
 	});
 
