@@ -9,7 +9,12 @@ let emulator: Emulator;
 const home = mkdtempSync(join(tmpdir(), 'tokenkeeper-cli-dpop-'));
 beforeAll(async () => {
 	// Sqowey's access tokens live 1 s: the CLI's next run has to refresh.
-	emulator = await createEmulator({ providers: ['oauth2', 'sqowey'], dpop: { nonce: 'required' }, sqowey: { accessTokenLifetime: 1 } });
+	emulator = await createEmulator({
+		providers: ['oauth2', 'sqowey'],
+		dpop: { nonce: 'required' },
+		sqowey: { accessTokenLifetime: 1 },
+		oauth2: { deviceInterval: 0.1 },
+	});
 });
 afterAll(async () => {
 	await emulator.close();
@@ -79,4 +84,26 @@ describe('tokenkeeper CLI with --dpop', () => {
 		expect(cached?.body.dpopKey?.d).toEqual(expect.any(String));
 		expect(cached?.mode).toBe(0o600);
 	});
+
+	it('login oauth2 --device --dpop: the polls carry proofs, the tokens are bound, the key is kept with the session', async () => {
+		const { publicClientId } = emulator.credentials.oauth2;
+		const flags = ['--issuer', emulator.url, '--client-id', publicClientId!];
+		const cli = startCli(['login', 'oauth2', ...flags, '--device', '--dpop', '--json'], {
+			env: { TOKENKEEPER_HOME: home },
+			timeout: 30_000,
+		});
+		const [, verify] = await cli.waitFor('stderr', /or open (\S+)/);
+		expect((await fetch(verify!)).status).toBe(200);
+		const result = await cli.exited;
+		expect(result.code).toBe(0);
+		const tokenSet = JSON.parse(result.stdout) as { tokenType: string; accessToken: string };
+		expect(tokenSet.tokenType).toBe('DPoP');
+		const session = sessionFiles().find((entry) => entry.body.key.includes('oauth2') && entry.body.key.endsWith('|login'));
+		expect(session?.body.dpopKey?.d).toEqual(expect.any(String));
+		const again = await runCli(['token', 'oauth2', '--session', ...flags], { env: { TOKENKEEPER_HOME: home } });
+		expect(again.stdout.trim()).toBe(tokenSet.accessToken);
+		// The token is bound: presented as Bearer it is refused.
+		const bearer = await fetch(`${emulator.url}/oauth2/v1/userinfo`, { headers: { authorization: `Bearer ${tokenSet.accessToken}` } });
+		expect(bearer.status).toBe(401);
+	}, 40_000);
 });
