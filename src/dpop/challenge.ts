@@ -1,3 +1,4 @@
+import { DpopError } from '../errors.js';
 import { tryParseJson } from '../try-parse-json.js';
 
 /** What a server said about a proof: `use_dpop_nonce`, `invalid_dpop_proof`, or another OAuth error. */
@@ -50,6 +51,18 @@ export function readResourceChallenge(header: string | null): DpopChallenge {
 	const parameters = dpop?.split(/,\s*[A-Za-z][\w!#$%&'*+.^`|~-]*\s+[\w-]+=/)[0] ?? '';
 	const parameter = (name: string) => parameters.match(new RegExp(`(?:^|[\\s,])${name}="([^"]*)"`))?.[1];
 	return { error: parameter('error'), description: parameter('error_description') };
+}
+
+/**
+ * The error for a proof refused for its time once the one retry with the server's clock is spent (or impossible:
+ * no `Date`): the clock, not the token, is what to fix. `where` names the server for a person (its host only).
+ */
+export function clockRefusedError(where: string, url: string, corrected: boolean): DpopError {
+	const host = new URL(url).host;
+	const tried = corrected ? "even after taking the server's clock from its Date header" : 'and its answer had no Date header to correct by';
+	return new DpopError(
+		`The ${where} at ${host} refused the DPoP proof's time (iat) ${tried}: check this machine's clock (and the server's), then try again.`,
+	);
 }
 
 /** The server refused the proof's time: `invalid_dpop_proof` whose description speaks of `iat`. */

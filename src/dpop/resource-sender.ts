@@ -1,6 +1,6 @@
 import { DpopError, LoginRequiredError } from '../errors.js';
 import { tryParseJson } from '../try-parse-json.js';
-import { isClockRefusal, readResourceChallenge } from './challenge.js';
+import { clockRefusedError, isClockRefusal, readResourceChallenge } from './challenge.js';
 import type { NonceBook } from './nonces.js';
 import { newProofRetryBudget, type ProofRetryBudget, type ProofSigner } from './proof-signer.js';
 import type { DpopOutgoingRequest, SessionDpop } from './types.js';
@@ -76,9 +76,14 @@ export function createResourceSender(context: ResourceSenderContext): SessionDpo
 			const nonce = nonces.remember(outgoing.url, response);
 			if (response.status !== 401 || !outgoing.replayable) return response;
 			const challenge = readResourceChallenge(response.headers.get('www-authenticate'));
-			const retry =
-				(challenge.error === 'use_dpop_nonce' && nonce !== undefined && nonce !== sentNonce && budget.nonce-- > 0) ||
-				(isClockRefusal(challenge) && budget.clock-- > 0 && signer.adoptServerClock(response));
+			if (isClockRefusal(challenge)) {
+				// Not a token rejection: a new token would be refused alike. One retry with the server's clock, then the error.
+				const corrected = budget.clock === 0;
+				await response.body?.cancel().catch(() => undefined);
+				if (budget.clock-- > 0 && signer.adoptServerClock(response)) continue;
+				throw clockRefusedError('API', outgoing.url, corrected);
+			}
+			const retry = challenge.error === 'use_dpop_nonce' && nonce !== undefined && nonce !== sentNonce && budget.nonce-- > 0;
 			if (!retry) return response;
 			await response.body?.cancel().catch(() => undefined);
 		}

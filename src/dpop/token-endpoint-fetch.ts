@@ -1,4 +1,4 @@
-import { isClockRefusal, peekJson, readTokenEndpointChallenge } from './challenge.js';
+import { clockRefusedError, isClockRefusal, peekJson, readTokenEndpointChallenge } from './challenge.js';
 import type { NonceBook } from './nonces.js';
 import { newProofRetryBudget, type ProofSigner } from './proof-signer.js';
 import type { DpopDowngradeEvent } from './types.js';
@@ -50,9 +50,14 @@ export function createTokenEndpointFetch(context: TokenEndpointFetchContext): ty
 			}
 			if (response.status !== 400 && response.status !== 401) return response;
 			const challenge = await readTokenEndpointChallenge(response);
-			const retry =
-				(challenge.error === 'use_dpop_nonce' && nonce !== undefined && nonce !== sentNonce && budget.nonce-- > 0) ||
-				(isClockRefusal(challenge) && budget.clock-- > 0 && signer.adoptServerClock(response));
+			if (isClockRefusal(challenge)) {
+				// One retry with the server's clock; then the clock is what to fix, which a clear error says.
+				const corrected = budget.clock === 0;
+				await response.body?.cancel().catch(() => undefined);
+				if (budget.clock-- > 0 && signer.adoptServerClock(response)) continue;
+				throw clockRefusedError('token endpoint', url, corrected);
+			}
+			const retry = challenge.error === 'use_dpop_nonce' && nonce !== undefined && nonce !== sentNonce && budget.nonce-- > 0;
 			if (!retry) return response;
 			await response.body?.cancel().catch(() => undefined);
 		}

@@ -154,15 +154,30 @@ describe('DPoP faults', () => {
 		expect(state.apiSends.map((send) => send.refused)).toEqual([undefined]);
 	});
 
-	it('clock skew without a Date the server agrees with: one retry, then a clear error (invalid_dpop_proof, iat)', async () => {
+	it('clock skew with a Date the server itself does not go by: one retry, then a clear ERR_DPOP saying to check the clock', async () => {
 		state.serverOffset = -3600;
 		// The server's Date says one thing, its check another: a broken server, which must not cost a loop.
 		state.dateLies = true;
 		const tokens = createTokenManager(testProvider(), { ...FAST, dpop: true });
 		const error = await rejection(tokens.getToken());
-		expect(isTokenkeeperError(error) && error.code).toBe(ErrorCode.OAuth);
-		expect((error as Error).message).toMatch(/invalid_dpop_proof.*iat/);
+		expect(isTokenkeeperError(error) && error.code).toBe(ErrorCode.Dpop);
+		expect((error as Error).message).toMatch(
+			/refused the DPoP proof's time \(iat\) even after taking the server's clock.*check this machine's clock/,
+		);
 		expect(state.tokenSends.map((send) => send.refused)).toEqual(['iat', 'iat']);
+	});
+
+	it('clock skew at the API only: one retry with its Date, then a clear error, and no new token (a token retry would not help)', async () => {
+		const { api } = dpopClient();
+		expect((await api.get('things')).status).toBe(200);
+		state.serverOffset = -3600;
+		state.dateLies = true;
+		const before = { api: state.apiSends.length, token: state.tokenSends.length };
+		const error = await rejection(api.get('things'));
+		expect(isTokenkeeperError(error) && error.code).toBe(ErrorCode.Dpop);
+		expect((error as Error).message).toMatch(/The API at api\.test refused the DPoP proof's time/);
+		expect(state.apiSends.length - before.api).toBe(2);
+		expect(state.tokenSends.length - before.token).toBe(0);
 	});
 
 	it('without dpop, a DPoP token is refused with a message saying to set `dpop`', async () => {
