@@ -101,9 +101,9 @@ const budgets = {
 	pkce: { target: 1024, ceiling: 1024 },
 	spa: { target: 20 * 1024, aim: 17.7 * 1024, ceiling: 21.9 * 1024 },
 	spaAuthFetch: { target: 15 * 1024, ceiling: 17.65 * 1024 },
-	dpopChunk: { ceiling: 3.5 * 1024 },
+	dpopChunk: { ceiling: 4 * 1024 },
 	node: { target: 20 * 1024, ceiling: 20 * 1024 },
-	// DPoP is inlined on Node (no bundle there reaches a browser): 3.3 KB of this, from 26 KB.
+	// DPoP is inlined on Node (no bundle there reaches a browser): 3.5 KB of this, from 26 KB.
 	nodeBundled: { ceiling: 28 * 1024 },
 };
 const runtimeDependencies = ['ky', 'p-retry', 'lru-cache', 'zod'];
