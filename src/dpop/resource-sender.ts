@@ -58,7 +58,7 @@ export function createResourceSender(context: ResourceSenderContext): SessionDpo
 		if (bound === undefined && (await signer.madeKey()) && !issuedHere.has(accessToken)) {
 			if (keyWasStored) throw new LoginRequiredError('The DPoP key of this session is gone (site data cleared?): log in again.');
 			throw new DpopError(
-				'The stored tokens are DPoP-bound to a key this process does not hold (another process made them): share one key between processes with `dpop: { keyPair }`.',
+				'The stored tokens are DPoP-bound to a key this process does not hold (another process made them, or this one before a restart): keep one key for the session with `dpop: { keyPair }`, or clear() the session.',
 			);
 		}
 	}
