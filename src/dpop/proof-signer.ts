@@ -77,6 +77,7 @@ export interface ProofRetryBudget {
 	clock: number;
 }
 
+/** A request's budget before its first send: one retry for a nonce, one for the clock. */
 export function newProofRetryBudget(): ProofRetryBudget {
 	return { nonce: 1, clock: 1 };
 }

@@ -22,13 +22,6 @@ function boundThumbprintOf(accessToken: string): string | undefined {
 	return typeof jkt === 'string' ? jkt : undefined;
 }
 
-/**
- * API requests with DPoP (RFC 9449 7): `Authorization: DPoP <token>` and a new proof with `ath` on every send. A
- * 401 whose `DPoP` challenge is `use_dpop_nonce` with a nonce not yet tried, or a proof refused for its `iat`, is
- * sent again once each per request (the budget is kept per request across the client's token retry, so a request
- * is sent at most four times in all: the client's one token retry, each with at most its share of these).
- * @see https://www.rfc-editor.org/rfc/rfc9449#section-9
- */
 /** What {@link createResourceSender} works with. */
 export interface ResourceSenderContext {
 	readonly signer: ProofSigner;
@@ -39,6 +32,14 @@ export interface ResourceSenderContext {
 	readonly keyWasStored: boolean;
 }
 
+/**
+ * API requests with DPoP (RFC 9449 7): `Authorization: DPoP <token>` and a new proof with `ath` on every send. A
+ * 401 whose `DPoP` challenge is `use_dpop_nonce` with a nonce not yet tried, or a proof refused for its `iat`, is
+ * sent again once each per request (the budget is kept per request across the client's token retry, so a request
+ * is sent at most four times in all: once, once more for a nonce, once more for the clock, and the client's one
+ * token retry).
+ * @see https://www.rfc-editor.org/rfc/rfc9449#section-9
+ */
 export function createResourceSender(context: ResourceSenderContext): SessionDpop['send'] {
 	const { signer, nonces, issuedHere, keyWasStored } = context;
 	const budgets = new WeakMap<DpopOutgoingRequest, ProofRetryBudget>();

@@ -14,6 +14,7 @@ export interface VerifiedProof {
 	readonly ath: string | undefined;
 }
 
+/** What {@link verifyProof} found: the proof, or why it is refused (with the description to answer with). */
 export type ProofCheck =
 	| { readonly ok: true; readonly proof: VerifiedProof }
 	| { readonly ok: false; readonly reason: ProofRefusal; readonly description: string };
