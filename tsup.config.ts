@@ -24,6 +24,24 @@ const browserMemoryStore: Plugin = {
 	},
 };
 
+/**
+ * DPoP is loaded with `import()` when a session sets `dpop`. In the browser build it is a file of its own,
+ * `dpop.browser.js`, self-contained (its few shared helpers copied in), and `index.browser.js` keeps the `import()`
+ * of it: an app's bundler then puts it in a chunk loaded on demand, and an app that never sets `dpop` never loads
+ * it, with no chunk shared between the two to load eagerly either. Its errors are another copy of tokenkeeper's
+ * classes, which the guards (`isTokenkeeperError`, `code`) recognise as they do an ESM and a CJS copy.
+ */
+const separateDpopModule: Plugin = {
+	name: 'tokenkeeper-separate-dpop-module',
+	setup(build) {
+		build.onResolve({ filter: /^\.\/session-dpop\.js$/ }, (args) =>
+			args.importer.endsWith(`${path.sep}load.ts`) && args.kind === 'dynamic-import'
+				? { path: './dpop.browser.js', external: true }
+				: undefined,
+		);
+	},
+};
+
 /** The names a module imports: calls through them are what a bundler cannot judge free of side effects. */
 function importedNames(file: ts.SourceFile): Set<string> {
 	const names = new Set<string>();
@@ -97,7 +115,7 @@ export default defineConfig([
 	// Browser: the "browser" export condition. The memory store module is swapped for its Map-based twin,
 	// so lru-cache is not even imported by browser bundles.
 	{
-		entry: { 'index.browser': 'src/index.ts' },
+		entry: { 'index.browser': 'src/index.ts', 'dpop.browser': 'src/dpop/session-dpop.ts' },
 		format: 'esm',
 		platform: 'browser',
 		target: 'es2022',
@@ -105,7 +123,7 @@ export default defineConfig([
 		sourcemap: true,
 		treeshake: true,
 		splitting: false,
-		esbuildPlugins: [browserMemoryStore, pureTopLevelCalls],
+		esbuildPlugins: [browserMemoryStore, pureTopLevelCalls, separateDpopModule],
 	},
 	// The `tokenkeeper` command: ESM with its shebang kept (tsup also makes it executable), no types. It
 	// imports the emulator's server, not `testing/index.ts`, so it runs with msw absent.

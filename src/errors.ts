@@ -25,6 +25,8 @@ export const ErrorCode = {
 	Lock: 'ERR_LOCK',
 	/** The token store failed: unreachable, timed out, or refused (Redis, IndexedDB, the file store…). */
 	Store: 'ERR_STORE',
+	/** DPoP cannot work: no Web Crypto ECDSA, a key of another algorithm, or tokens bound to a key this process lacks. */
+	Dpop: 'ERR_DPOP',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -179,6 +181,19 @@ export class StoreError extends TokenkeeperError {
 
 	override toJSON(): Record<string, unknown> {
 		return { ...super.toJSON(), store: this.store };
+	}
+}
+
+/**
+ * DPoP (RFC 9449) cannot work here: the runtime has no Web Crypto ECDSA P-256, the key pair given is not ES256, or
+ * the stored tokens are bound to a key this process does not hold. Never carries key material.
+ * @see https://www.rfc-editor.org/rfc/rfc9449
+ */
+export class DpopError extends TokenkeeperError {
+	override readonly name: string = 'DpopError';
+
+	constructor(message: string, options: TokenkeeperErrorOptions = {}) {
+		super(ErrorCode.Dpop, message, options);
 	}
 }
 

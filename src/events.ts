@@ -1,3 +1,4 @@
+import type { DpopDowngradeEvent } from './dpop/types.js';
 import type { TokenkeeperError } from './errors.js';
 import type { TokenSet } from './token-set.js';
 
@@ -9,9 +10,11 @@ export interface TokenManagerEvents {
 	'login-required': { readonly error: TokenkeeperError };
 	/** A token request failed. */
 	error: { readonly error: unknown };
+	/** A session with `dpop` was issued a token of another type (Bearer): it is used as such (RFC 9449 7.1). */
+	'dpop-downgrade': DpopDowngradeEvent;
 }
 
-/** `token`, `login-required` or `error`. */
+/** `token`, `login-required`, `error` or `dpop-downgrade`. */
 export type TokenManagerEventName = keyof TokenManagerEvents;
 /** A listener of one event: gets one frozen object. */
 export type TokenManagerListener<E extends TokenManagerEventName> = (event: Readonly<TokenManagerEvents[E]>) => void;

@@ -15,6 +15,7 @@ export { createAuthorizationCodeFlow } from './flow/authorization-code-flow.js';
 export { createDeviceAuthorizationFlow } from './flow/device-authorization-flow.js';
 export {
 	AuthorizationResponseError,
+	DpopError,
 	ErrorCode,
 	isLoginRequiredError,
 	isOAuthError,
@@ -64,3 +65,4 @@ export type { DeviceAuthorizationFlow, DeviceAuthorizationFlowOptions, DeviceLog
 export type { TokenManagerEventName, TokenManagerEvents, TokenManagerListener } from './events.js';
 export type { RetryOptions, TransportOptions } from './endpoint/index.js';
 export type { OAuthErrorFields, TokenkeeperErrorOptions } from './errors.js';
+export type { DpopDowngradeEvent, DpopOption } from './dpop/types.js';

@@ -1,7 +1,10 @@
 import { abortable } from './abortable.js';
+import { loadSessionDpop } from './dpop/load.js';
+import type { DpopKeyPlace } from './dpop/types.js';
 import { createTokenEndpoint, type TokenEndpoint } from './endpoint/index.js';
 import { isOAuthError, isStoreError, LoginRequiredError, type StoreError } from './errors.js';
 import { createEmitter } from './events.js';
+import { globalFetch } from './global-fetch.js';
 import type { GrantParameters } from './grants.js';
 import { requireNonNegative, requireTimerDelay } from './options.js';
 import type { Provider } from './provider.js';
@@ -11,6 +14,7 @@ import { defaultStore } from './stores/default-store.js';
 import { sameTokenSet } from './stores/store.js';
 import {
 	defaultKey,
+	dpopOf,
 	freshTokenOf,
 	type GetTokenOptions,
 	managerBrand,
@@ -55,11 +59,32 @@ export function createTokenManager(provider: Provider, options: TokenManagerOpti
 	return createManagedSession(provider, options).manager;
 }
 
-/** A session's manager and the seam through which a login flow hands it grants. */
-export function createManagedSession(provider: Provider, options: TokenManagerOptions = {}): { manager: TokenManager; seam: SessionSeam } {
+/**
+ * A session's manager and the seam through which a login flow hands it grants. `dpopKeyPlace`: where a DPoP key
+ * tokenkeeper makes is kept, as the flow keeps its tokens (a manager made directly keeps it in memory).
+ */
+export function createManagedSession(
+	provider: Provider,
+	options: TokenManagerOptions = {},
+	dpopKeyPlace?: DpopKeyPlace,
+): { manager: TokenManager; seam: SessionSeam } {
 	requireProvider(provider);
-	const endpoint: TokenEndpoint = createTokenEndpoint(provider, options);
+	const emitter = createEmitter();
 	const key = options.key ?? defaultKey(provider);
+	const dpop = options.dpop
+		? loadSessionDpop({
+				option: options.dpop,
+				fetch: options.fetch ?? globalFetch,
+				now: () => endpoint.now(),
+				onDowngrade: (event) => emitter.emit('dpop-downgrade', event),
+				keyPlace: dpopKeyPlace,
+				sessionKey: key,
+			})
+		: undefined;
+	// With DPoP, token requests go through the session's DPoP, which adds the proofs.
+	const endpoint: TokenEndpoint = dpop
+		? createTokenEndpoint(provider, { ...options, fetch: (input, init) => dpop.then((session) => session.tokenFetch(input, init)) }, true)
+		: createTokenEndpoint(provider, options);
 	const session = createSessionStore(options.store ?? defaultStore(), key);
 	const leeway = requireNonNegative(options.leeway ?? 30_000, 'leeway');
 	// It becomes the lock's timer (a longer one would fire at once and let a second token request in).
@@ -68,7 +93,6 @@ export function createManagedSession(provider: Provider, options: TokenManagerOp
 	const ahead = createRefreshAhead(explicitAhead, leeway, endpoint.now);
 	const storeFailure = options.storeFailure ?? 'bypass';
 	if (storeFailure !== 'bypass' && storeFailure !== 'fail') throw new TypeError('Expected `storeFailure` to be "bypass" or "fail"');
-	const emitter = createEmitter();
 	const reportError = (error: unknown) => emitter.emit('error', { error });
 	const fresh = (tokenSet: TokenSet) => isFresh(tokenSet, endpoint.now(), leeway);
 
@@ -232,13 +256,15 @@ export function createManagedSession(provider: Provider, options: TokenManagerOp
 		async clear() {
 			generation += 1;
 			cleared = true;
+			// The key goes with the tokens bound to it: the next login makes a new one.
+			await dpop?.then((session) => session.forget()).catch(() => undefined);
 			await session.remove();
 		},
 
 		on: emitter.on,
 	};
 	// Non-enumerable (defineProperties' default): out of spreads and logs.
-	Object.defineProperties(manager, { [managerBrand]: { value: true }, [freshTokenOf]: { value: freshToken } });
+	Object.defineProperties(manager, { [managerBrand]: { value: true }, [freshTokenOf]: { value: freshToken }, [dpopOf]: { value: dpop } });
 
 	const seam: SessionSeam = {
 		now: endpoint.now,
@@ -260,6 +286,7 @@ export function createManagedSession(provider: Provider, options: TokenManagerOp
 		},
 		call: endpoint.call,
 		reportStoreFailure: reportError,
+		dpop,
 	};
 	return { manager: Object.freeze(manager), seam };
 }

@@ -3,11 +3,7 @@
  * @see https://www.rfc-editor.org/rfc/rfc7636
  */
 
-function base64url(bytes: Uint8Array): string {
-	let binary = '';
-	for (const byte of bytes) binary += String.fromCharCode(byte);
-	return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
-}
+import { base64url } from './base64url.js';
 
 function randomBase64url(byteLength: number): string {
 	return base64url(crypto.getRandomValues(new Uint8Array(byteLength)));

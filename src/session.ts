@@ -19,7 +19,8 @@ export function openSession(provider: Provider, options: SessionOptions = {}): {
 	// A store that falls back to this tab's memory says so through the manager's `error` event.
 	let seam: SessionSeam | undefined;
 	const store = options.store ?? storeForKind(options.storage ?? 'session', ({ error }) => seam?.reportStoreFailure(error));
-	const session = createManagedSession(provider, { ...options, store });
+	// A key tokenkeeper makes for DPoP is kept as the tokens are (with a store of your own: in memory).
+	const session = createManagedSession(provider, { ...options, store }, options.store ? 'memory' : (options.storage ?? 'session'));
 	seam = session.seam;
 	return session;
 }

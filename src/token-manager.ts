@@ -2,6 +2,7 @@
  * The token manager's public shape: its options, its methods, and the internal seam a login flow uses.
  * The implementation is in manager.ts.
  */
+import type { DpopOption, SessionDpop } from './dpop/types.js';
 import type { EndpointStep, TransportOptions } from './endpoint/index.js';
 import type { StoreError, TokenkeeperError } from './errors.js';
 import type { TokenManagerEventName, TokenManagerListener } from './events.js';
@@ -37,6 +38,16 @@ export interface TokenManagerOptions extends TransportOptions {
 	 * served either way.
 	 */
 	readonly storeFailure?: 'bypass' | 'fail' | undefined;
+	/**
+	 * DPoP (RFC 9449): sender-constrained tokens, bound to a key only this session holds, so a stolen token is useless
+	 * elsewhere. `true`: tokenkeeper makes the key (ECDSA P-256, non-extractable, dropped by `clear()`); `{ keyPair }`:
+	 * your Web Crypto ECDSA P-256 key pair (to share one key between processes). Every token request and every API
+	 * request through `createClient`/`authFetch` carries a proof signed with ES256 (the only algorithm accepted);
+	 * nonces are handled. A server that issues Bearer anyway is used as Bearer, with a `dpop-downgrade` event.
+	 * Without it, a DPoP token is refused (`ERR_UNSUPPORTED_TOKEN_TYPE`).
+	 * @see https://www.rfc-editor.org/rfc/rfc9449
+	 */
+	readonly dpop?: DpopOption | undefined;
 }
 
 /** Options of {@link TokenManager.getToken}. */
@@ -86,6 +97,8 @@ export interface SessionSeam {
 	call<T>(step: EndpointStep<T>, signal?: AbortSignal): Promise<T>;
 	/** A store that fell back (IndexedDB to memory) tells the session's listeners, as an `error` event. */
 	reportStoreFailure(error: StoreError): void;
+	/** The session's DPoP when it has `dpop`: the login binds its code to the key (`dpop_jkt`). */
+	readonly dpop: Promise<SessionDpop> | undefined;
 }
 
 /** The fresh token a manager holds, read without a promise: the client's hot path (rule 1). Internal. */
@@ -94,6 +107,14 @@ export const freshTokenOf = Symbol.for('tokenkeeper.freshToken');
 /** The fresh token set `manager` holds in memory, or `undefined` when only `getToken()` can tell. */
 export function peekFreshToken(manager: TokenManager): TokenSet | undefined {
 	return (manager as { [freshTokenOf]?: () => TokenSet | undefined })[freshTokenOf]?.();
+}
+
+/** The session's DPoP, for the client that sends its API requests. Internal. */
+export const dpopOf = Symbol.for('tokenkeeper.dpop');
+
+/** The DPoP of `manager`'s session, or `undefined` when it has none. */
+export function sessionDpopOf(manager: TokenManager): Promise<SessionDpop> | undefined {
+	return (manager as { [dpopOf]?: Promise<SessionDpop> })[dpopOf];
 }
 
 export const managerBrand = Symbol.for('tokenkeeper.manager');

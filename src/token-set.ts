@@ -4,7 +4,7 @@
  */
 export interface TokenSet {
 	readonly accessToken: string;
-	/** Normalized: `bearer` becomes `Bearer`. */
+	/** Normalized: `bearer` becomes `Bearer`, `dpop` becomes `DPoP`. */
 	readonly tokenType: string;
 	/** Epoch ms when the access token expires; `undefined` when the server gave no `expires_in`. */
 	readonly expiresAt: number | undefined;
@@ -86,10 +86,10 @@ function redacted(token: string | undefined): string | undefined {
 	return token === undefined ? undefined : REDACTED;
 }
 
-/** `bearer` -> `Bearer`; other types keep their spelling. */
+/** `bearer` -> `Bearer`, `dpop` -> `DPoP` (token types are case-insensitive); other types keep their spelling. */
 export function normalizeTokenType(tokenType: string | undefined): string {
-	if (tokenType === undefined || tokenType.toLowerCase() === 'bearer') return 'Bearer';
-	return tokenType;
+	const lower = tokenType?.toLowerCase();
+	return lower === undefined || lower === 'bearer' ? 'Bearer' : lower === 'dpop' ? 'DPoP' : (tokenType as string);
 }
 
 /**

@@ -14,6 +14,8 @@ declare global {
 			refresh(): Promise<void>;
 			logout(): Promise<unknown>;
 			loggedIn(): Promise<boolean>;
+			/** How many DPoP keys the origin keeps (IndexedDB `tokenkeeper-dpop`): one per session with `?dpop`. */
+			dpopKeys(): Promise<number>;
 		};
 	}
 }
@@ -27,9 +29,17 @@ try {
 } catch {
 	// A full sessionStorage: the choice then lasts for this page only.
 }
+// `?dpop`: DPoP-bound tokens, remembered for the tab in the same way.
+const dpopChosen = new URLSearchParams(location.search).has('dpop') || sessionStorage.getItem('demo:dpop') === 'on';
+try {
+	if (dpopChosen) sessionStorage.setItem('demo:dpop', 'on');
+} catch {
+	// A full sessionStorage: DPoP then lasts for this page only.
+}
+const dpop = dpopChosen ? true : undefined;
 const flow = createAuthorizationCodeFlow(
 	sqowey({ url: window.SQOWEY_URL, clientId: 'sqowey-spa', redirectUri: `${location.origin}/callback` }),
-	{ storage },
+	{ storage, dpop },
 );
 const api = createClient({ prefixUrl: `${window.SQOWEY_URL}/api/`, auth: flow.tokens });
 
@@ -59,6 +69,20 @@ window.demo = {
 	},
 	logout: () => flow.logout(),
 	loggedIn,
+	dpopKeys: () =>
+		new Promise((resolve, reject) => {
+			const opening = indexedDB.open('tokenkeeper-dpop');
+			opening.onupgradeneeded = () => opening.result.createObjectStore('keys');
+			opening.onerror = () => reject(opening.error);
+			opening.onsuccess = () => {
+				const counting = opening.result.transaction('keys').objectStore('keys').count();
+				counting.onerror = () => reject(counting.error);
+				counting.onsuccess = () => {
+					opening.result.close();
+					resolve(counting.result);
+				};
+			};
+		}),
 };
 
 const act = (name: string, action: () => Promise<unknown>) =>

@@ -70,7 +70,9 @@ export async function startSpaExample(options: { port?: number } = {}): Promise<
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
 	const example = await startSpaExample({ port: Number(process.env.PORT ?? 5173) });
-	console.log(`SPA:      ${example.spaUrl}   (open it in a browser)`);
+	// DPoP for a page opened with `?dpop`; a page without it still gets Bearer tokens.
+	example.emulator.setDpop({});
+	console.log(`SPA:      ${example.spaUrl}   (open it in a browser; ${example.spaUrl}/?dpop for DPoP-bound tokens)`);
 	console.log(`provider: ${example.emulator.url}   (the Sqowey emulator, another origin)`);
 	console.log('Ctrl-C to stop.');
 	const stop = () => void example.close().then(() => process.exit(0));

@@ -2,12 +2,16 @@
 export interface OutgoingRequest {
 	/** The absolute, normalized URL (as `new URL()` writes it). */
 	readonly url: string;
+	readonly method: string;
 	readonly signal: AbortSignal | undefined;
 	readonly hasAuthorization: boolean;
 	/** False when the body is a stream, which cannot be sent a second time. */
 	readonly replayable: boolean;
-	/** Send the request; with `authorization`, that header is set. Called at most twice. */
-	send(authorization?: string): Promise<Response>;
+	/**
+	 * Send the request; with `authorization`, that header is set, and with `proof`, the `DPoP` header. A replayable
+	 * request may be sent again (a token retry, a DPoP nonce retry): at most four times in all.
+	 */
+	send(authorization?: string, proof?: string): Promise<Response>;
 }
 
 /**
@@ -24,15 +28,18 @@ export function outgoingFromRequest(
 	let sends = 0;
 	return {
 		url: request.url,
+		method: request.method,
 		signal: request.signal,
 		hasAuthorization: request.headers.has('authorization'),
 		replayable: request.body === null || replayable,
-		send(authorization) {
+		send(authorization, proof) {
 			if (authorization === undefined) return send(request, extra);
 			sends += 1;
-			if (sends === 1) spare = request.body === null ? request : replayable ? request.clone() : undefined;
 			const target = sends === 1 ? request : spare!;
+			// A copy for the next send is taken before this one consumes the body.
+			spare = target.body === null ? target : replayable ? target.clone() : undefined;
 			target.headers.set('authorization', authorization);
+			if (proof) target.headers.set('dpop', proof);
 			return send(target, extra);
 		},
 	};
@@ -53,13 +60,15 @@ export function outgoingFromUrl(input: string | URL, init: RequestInit | undefin
 	}
 	return {
 		url,
+		method: init?.method?.toUpperCase() ?? 'GET',
 		signal: init?.signal ?? undefined,
 		hasAuthorization: new Headers(init?.headers).has('authorization'),
 		replayable: !(init?.body instanceof ReadableStream),
-		send(authorization) {
+		send(authorization, proof) {
 			if (authorization === undefined) return send(input, init);
 			const headers = new Headers(init?.headers);
 			headers.set('authorization', authorization);
+			if (proof) headers.set('dpop', proof);
 			return send(input, { ...init, headers });
 		},
 	};

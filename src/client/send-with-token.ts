@@ -1,5 +1,6 @@
 import { RequestNotReplayableError } from '../errors.js';
-import { peekFreshToken, type TokenManager } from '../token-manager.js';
+import { peekFreshToken, sessionDpopOf, type TokenManager } from '../token-manager.js';
+import type { TokenSet } from '../token-set.js';
 import type { OutgoingRequest } from './outgoing-request.js';
 
 /** What {@link createSendWithToken} needs. */
@@ -31,6 +32,10 @@ function authorization(tokenSet: { tokenType: string; accessToken: string }): st
 export function createSendWithToken(config: SendWithTokenConfig) {
 	const { manager, allowed } = config;
 	const rejection = new Set(manager.provider.rejectionStatuses);
+	const dpop = sessionDpopOf(manager);
+	// With DPoP, each send gets its own proof (a retry too), and the API's nonce and clock refusals are retried there.
+	const sendWith = (outgoing: OutgoingRequest, tokenSet: TokenSet) =>
+		dpop ? dpop.then((session) => session.send(outgoing, tokenSet)) : outgoing.send(authorization(tokenSet));
 
 	return async function sendWithToken(outgoing: OutgoingRequest): Promise<Response> {
 		// A request that brings its own Authorization, or goes to a foreign origin, is none of our business.
@@ -39,7 +44,7 @@ export function createSendWithToken(config: SendWithTokenConfig) {
 		}
 		// A fresh token the manager holds costs no promise: what a request adds over bare fetch is one header.
 		const tokenSet = peekFreshToken(manager) ?? (await manager.getToken({ signal: outgoing.signal }));
-		const response = await outgoing.send(authorization(tokenSet));
+		const response = await sendWith(outgoing, tokenSet);
 		if (!rejection.has(response.status) || !answeredBy(response, outgoing.url)) return response;
 
 		// Rule 5: one new token and one retry, never more; the second answer is returned as is.
@@ -52,6 +57,6 @@ export function createSendWithToken(config: SendWithTokenConfig) {
 		}
 		await response.body?.cancel().catch(() => undefined);
 		const next = await manager.getToken({ signal: outgoing.signal });
-		return outgoing.send(authorization(next));
+		return sendWith(outgoing, next);
 	};
 }

@@ -1,5 +1,5 @@
 import { abortable } from '../abortable.js';
-import { NetworkError, TokenResponseError } from '../errors.js';
+import { isTokenkeeperError, NetworkError, TokenResponseError } from '../errors.js';
 import type { Transport } from './transport.js';
 
 /**
@@ -57,6 +57,8 @@ export async function boundedRequest(
 		return { kind: 'response', response, bodyText };
 	} catch (error) {
 		if (signal?.aborted) throw signal.reason;
+		// tokenkeeper's own refusal from inside the fetch (DPoP without a usable key) is no network failure to retry.
+		if (isTokenkeeperError(error)) throw error;
 		if (timedOut) return { kind: 'timeout' };
 		return { kind: 'network', error };
 	} finally {

@@ -41,9 +41,12 @@ export interface TokenEndpoint {
 /** An endpoint step of the session's provider, run with its transport by {@link TokenEndpoint.call}. */
 export type EndpointStep<T> = (provider: Provider, transport: Transport, signal: AbortSignal | undefined) => Promise<T>;
 
-/** Bind a provider and its transport options (validated now) into a {@link TokenEndpoint}. */
-export function createTokenEndpoint(provider: Provider, options: TransportOptions = {}): TokenEndpoint {
-	const transport: Transport = normalizeTransport(options);
+/**
+ * Bind a provider and its transport options (validated now) into a {@link TokenEndpoint}. `dpop`: the options'
+ * `fetch` adds DPoP proofs to token requests.
+ */
+export function createTokenEndpoint(provider: Provider, options: TransportOptions = {}, dpop?: boolean): TokenEndpoint {
+	const transport: Transport = normalizeTransport(options, dpop);
 	return {
 		now: transport.now,
 		endpoints: (signal) => resolveEndpoints(provider, transport, signal),

@@ -46,7 +46,7 @@ async function attempt(request: TokenHttpRequest, transport: Transport, signal: 
 			response,
 		});
 	}
-	if (response.ok) return processTokenResponse(toRawResponse(response, bodyText, transport.now()));
+	if (response.ok) return processTokenResponse(toRawResponse(response, bodyText, transport.now()), transport.dpop);
 	const error = processErrorResponse(toRawResponse(response, bodyText, transport.now(), request.secrets));
 	if (response.status === 429 || response.status >= 500) {
 		throw worthRetrying(error, parseRetryAfter(response.headers.get('retry-after'), transport.now()));

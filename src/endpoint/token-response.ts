@@ -45,8 +45,11 @@ const ErrorResponseSchema = z.object({
 /** The largest epoch ms a `Date` can hold (ECMA-262 21.4.1.1). */
 const MAX_DATE_MS = 8.64e15;
 
-/** Turn a 2xx token response into a {@link TokenSet}, or throw {@link TokenResponseError}. */
-export function processTokenResponse(raw: RawTokenResponse): TokenSet {
+/**
+ * Turn a 2xx token response into a {@link TokenSet}, or throw {@link TokenResponseError}. `dpop`: the request
+ * carried a DPoP proof, so a DPoP-bound token is accepted.
+ */
+export function processTokenResponse(raw: RawTokenResponse, dpop = false): TokenSet {
 	// Valid JSON is never `undefined`: that is "not JSON", or no body at all.
 	const body = tryParseJson(raw.bodyText);
 	if (body === undefined) {
@@ -67,11 +70,11 @@ export function processTokenResponse(raw: RawTokenResponse): TokenSet {
 	// An expiry past the last date JavaScript can represent is no time at all (`new Date(expiresAt)` is invalid).
 	if (expiresIn !== undefined && !(raw.receivedAt + expiresIn * 1000 <= MAX_DATE_MS)) throw invalidTokenResponse(raw, ['expires_in']);
 	const tokenType = normalizeTokenType(wire.token_type);
-	// Bearer is the one type tokenkeeper can attach as `Authorization: <type> <token>`.
-	if (tokenType !== 'Bearer') {
+	// Bearer is the one type tokenkeeper can attach as it is; DPoP needs the session's key, so only with `dpop`.
+	if (tokenType !== 'Bearer' && !(dpop && tokenType === 'DPoP')) {
 		throw brokenAnswer(
 			raw,
-			`The token endpoint issued a "${tokenType}" token, which is unsupported: ask the provider for Bearer tokens.`,
+			`The token endpoint issued a "${tokenType}" token, which is unsupported: ${tokenType === 'DPoP' ? 'set the `dpop` option to use DPoP-bound tokens.' : 'ask the provider for Bearer tokens.'}`,
 			ErrorCode.UnsupportedTokenType,
 		);
 	}

@@ -28,13 +28,15 @@ export interface TransportOptions {
 /** {@link TransportOptions} expanded once, validated, with every default filled in. */
 export interface Transport {
 	readonly fetch: typeof fetch;
+	/** Token requests carry DPoP proofs (`fetch` adds them), so DPoP-bound tokens are accepted. */
+	readonly dpop?: boolean | undefined;
 	readonly timeout: number;
 	readonly retry: Required<RetryOptions>;
 	readonly now: () => number;
 }
 
-/** Expand and validate transport options once, at construction. */
-export function normalizeTransport(options: TransportOptions = {}): Transport {
+/** Expand and validate transport options once, at construction. `dpop`: `fetch` adds DPoP proofs. */
+export function normalizeTransport(options: TransportOptions = {}, dpop?: boolean): Transport {
 	const retry: RetryOptions = typeof options.retry === 'number' ? { retries: options.retry } : (options.retry ?? {});
 	const fetchFunction = options.fetch ?? globalThis.fetch;
 	if (typeof fetchFunction !== 'function') throw new TypeError('Expected `fetch` to be a function; no global fetch was found');
@@ -48,5 +50,6 @@ export function normalizeTransport(options: TransportOptions = {}): Transport {
 			maxRetryAfter: requireTimerDelay(retry.maxRetryAfter ?? 60_000, 'retry.maxRetryAfter'),
 		},
 		now: options.now ?? Date.now,
+		dpop,
 	};
 }

@@ -84,6 +84,8 @@ export function createAuthorizationCodeFlow(provider: Provider, options: Authori
 				scope: normalizeScope(scope),
 				state,
 				codeChallenge: await computeCodeChallenge(codeVerifier),
+				// RFC 9449 10: the code is bound to the session's DPoP key, so only its holder can exchange it.
+				dpopJkt: await seam.dpop?.then((dpop) => dpop.thumbprint()),
 				extra,
 			});
 		},

@@ -6,6 +6,8 @@ export interface AuthorizationUrlInput {
 	readonly scope: string | undefined;
 	readonly state: string;
 	readonly codeChallenge: string;
+	/** The DPoP key's JWK thumbprint, when the session has `dpop` (RFC 9449 10). */
+	readonly dpopJkt?: string | undefined;
 	/** More parameters (`prompt`, `login_hint`…; a list is space-separated); they cannot override the ones above. */
 	readonly extra?: Readonly<Record<string, string | readonly string[] | undefined>> | undefined;
 }
@@ -24,6 +26,7 @@ export function normalizeScope(scope: string | readonly string[] | undefined): s
  * the space between scopes as `+` (never a bare `%`, unlike Sqowey's documented `identify%bot`).
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1.1
  * @see https://www.rfc-editor.org/rfc/rfc7636#section-4.3
+ * @see https://www.rfc-editor.org/rfc/rfc9449#section-10
  */
 export function buildAuthorizationUrl(input: AuthorizationUrlInput): string {
 	const url = new URL(input.authorizationEndpoint);
@@ -36,6 +39,7 @@ export function buildAuthorizationUrl(input: AuthorizationUrlInput): string {
 		code_challenge: input.codeChallenge,
 		code_challenge_method: 'S256',
 	};
+	if (input.dpopJkt !== undefined) required.dpop_jkt = input.dpopJkt;
 	// The protocol's parameters last, so that they win; an absent one (`scope`) is removed, even from the endpoint's URL.
 	for (const [name, value] of Object.entries({ ...input.extra, ...required })) {
 		if (value !== undefined) url.searchParams.set(name, Array.isArray(value) ? value.join(' ') : (value as string));

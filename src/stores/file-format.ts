@@ -7,6 +7,18 @@ export const FILE_FORMAT = 1;
 /** Non-secret fields kept next to a session: strings only, so that nothing can hide a token in a nested object. */
 export type SessionMeta = Readonly<Record<string, string>>;
 
+/**
+ * The private DPoP key of a session that has one (`tokenkeeper login … --dpop`): an EC P-256 JWK with its private
+ * `d`. A secret like the tokens it is kept with, in the same 0600 file.
+ */
+export interface SessionDpopKey {
+	readonly kty: 'EC';
+	readonly crv: 'P-256';
+	readonly x: string;
+	readonly y: string;
+	readonly d: string;
+}
+
 /** One session file, decoded. */
 export interface SessionEntry {
 	/** The session key, as given to the store (never derived from a secret): what `list()` shows. */
@@ -15,6 +27,8 @@ export interface SessionEntry {
 	/** Epoch ms after which the entry reads as absent (from `set`'s `ttl`); `undefined` = until replaced or deleted. */
 	readonly keepUntil?: number | undefined;
 	readonly meta?: SessionMeta | undefined;
+	/** The DPoP key the session's tokens are bound to, when it has one. */
+	readonly dpopKey?: SessionDpopKey | undefined;
 }
 
 /**
@@ -27,6 +41,7 @@ export function encodeSessionEntry(entry: SessionEntry): string {
 		key: entry.key,
 		keepUntil: entry.keepUntil,
 		meta: entry.meta,
+		dpopKey: entry.dpopKey,
 		tokens: toTokenSetRecord(entry.tokenSet),
 	};
 	return `${JSON.stringify(record, null, 2)}\n`;
@@ -45,6 +60,14 @@ export function readMeta(value: unknown): SessionMeta | undefined {
 	const entries = Object.entries(value);
 	if (!entries.every(([, field]) => typeof field === 'string')) return undefined;
 	return Object.freeze(Object.fromEntries(entries) as Record<string, string>);
+}
+
+/** A DPoP key as stored: an EC P-256 private JWK (only its five members), or `undefined` when it is anything else. */
+export function readDpopKey(value: unknown): SessionDpopKey | undefined {
+	if (!isPlainObject(value) || value.kty !== 'EC' || value.crv !== 'P-256') return undefined;
+	const { x, y, d } = value;
+	if (typeof x !== 'string' || typeof y !== 'string' || typeof d !== 'string') return undefined;
+	return Object.freeze({ kty: 'EC', crv: 'P-256', x, y, d });
 }
 
 /** A `meta` option, checked: an object of strings (a TypeError names the option otherwise). */
@@ -74,11 +97,13 @@ export function decodeSessionFile(text: string): DecodedSessionFile {
 	if (typeof value.key !== 'string' || value.key === '') return damaged('no session key');
 	const tokenSet = fromTokenSetRecord(value.tokens);
 	if (!tokenSet) return damaged('no access token');
-	const { keepUntil, meta } = value;
+	const { keepUntil, meta, dpopKey } = value;
 	if (keepUntil !== undefined && (typeof keepUntil !== 'number' || !Number.isFinite(keepUntil))) return damaged('a bad keepUntil');
 	const readableMeta = readMeta(meta);
 	if (meta !== undefined && readableMeta === undefined) return damaged('meta is not an object of strings');
-	return { entry: { key: value.key, tokenSet, keepUntil, meta: readableMeta } };
+	const readableKey = readDpopKey(dpopKey);
+	if (dpopKey !== undefined && readableKey === undefined) return damaged('dpopKey is not an EC P-256 private JWK');
+	return { entry: { key: value.key, tokenSet, keepUntil, meta: readableMeta, dpopKey: readableKey } };
 }
 
 function damaged(detail: string): DecodedSessionFile {

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { requireFunction, requireNonNegative, requirePositiveTimerDelay, requireTimerDelay } from '../options.js';
 import type { TokenSet } from '../token-set.js';
 import { asFileStoreError } from './file-errors.js';
-import { requireMeta, type SessionEntry, type SessionMeta } from './file-format.js';
+import { readDpopKey, requireMeta, type SessionDpopKey, type SessionEntry, type SessionMeta } from './file-format.js';
 import {
 	FILE_SYSTEM,
 	isErrnoError,
@@ -104,7 +104,33 @@ export class FileTokenStore implements TokenStore {
 		const meta = options.meta === undefined ? undefined : requireMeta(options.meta);
 		await this.#mutate(key, 'writing the session', async (file) => {
 			const current = await this.#current(file, { moveAsideUnusable: true });
-			await writeSessionFile(this.#fs, file, { key, tokenSet, keepUntil: this.#keepUntil(ttl), meta: meta ?? current?.meta });
+			await writeSessionFile(this.#fs, file, {
+				key,
+				tokenSet,
+				keepUntil: this.#keepUntil(ttl),
+				meta: meta ?? current?.meta,
+				dpopKey: current?.dpopKey,
+			});
+		});
+	}
+
+	/** The session's DPoP key (a private JWK: a secret, never log it), or `undefined` when it has none. */
+	async getDpopKey(key: string): Promise<SessionDpopKey | undefined> {
+		return (await this.#read(key))?.dpopKey;
+	}
+
+	/**
+	 * Keep `dpopKey` with the session's tokens, in its 0600 file (`undefined` removes it); resolves `false` (and writes
+	 * nothing) when there is no session. Processes sharing the file share the key, as they must share it (RFC 9449).
+	 */
+	async setDpopKey(key: string, dpopKey: SessionDpopKey | undefined): Promise<boolean> {
+		const checked = dpopKey === undefined ? undefined : readDpopKey(dpopKey);
+		if (dpopKey !== undefined && checked === undefined) throw new TypeError('Expected `dpopKey` to be an EC P-256 private JWK');
+		return this.#mutate(key, 'writing the session', async (file) => {
+			const current = await this.#current(file, { moveAsideUnusable: false });
+			if (current === undefined) return false;
+			await writeSessionFile(this.#fs, file, { ...current, dpopKey: checked });
+			return true;
 		});
 	}
 
@@ -136,7 +162,14 @@ export class FileTokenStore implements TokenStore {
 			const current = await this.#current(file, { moveAsideUnusable: false });
 			if (!sameTokenSet(current?.tokenSet, expected)) return false;
 			if (next === undefined) await removeFile(this.#fs, file);
-			else await writeSessionFile(this.#fs, file, { key, tokenSet: next, keepUntil: this.#keepUntil(ttl), meta: current?.meta });
+			else
+				await writeSessionFile(this.#fs, file, {
+					key,
+					tokenSet: next,
+					keepUntil: this.#keepUntil(ttl),
+					meta: current?.meta,
+					dpopKey: current?.dpopKey,
+				});
 			return true;
 		});
 	}

@@ -7,6 +7,8 @@ export type { EmulatorControls, EmulatorCredentials } from './emulator/core.js';
 export type { EmulatorCounters } from './emulator/counters.js';
 export type { Fault, FaultTarget, InjectFaultOptions } from './emulator/faults.js';
 export type { ConsentMode } from './emulator/provider-module.js';
+export type { EmulatorDpopOptions } from './dpop/options.js';
+export type { ProofRefusal } from './dpop/proof-verification.js';
 export type { SqoweyClient, SqoweyEmulatorOptions, SqoweyUser } from './sqowey/options.js';
 export type { OAuth2EmulatorClient, OAuth2EmulatorCredentials, OAuth2EmulatorOptions, OAuth2EmulatorUser } from './oauth2/options.js';
 export type {

@@ -252,12 +252,12 @@ const rows: Row[] = [
 		},
 	},
 	{
-		name: 'token_type DPoP: a clear "unsupported" error, not retried',
+		name: 'token_type DPoP without `dpop`: a clear "unsupported" error saying to set `dpop`, not retried',
 		faults: [[bearer({ token_type: 'DPoP', expires_in: 3600 })]],
 		outcome: ErrorCode.UnsupportedTokenType,
 		requests: 1,
 		within: 500,
-		alsoCheck: (outcome) => expect(rejection(outcome).message).toMatch(/"DPoP" token, which is unsupported.*Bearer/),
+		alsoCheck: (outcome) => expect(rejection(outcome).message).toMatch(/"DPoP" token, which is unsupported: set the `dpop` option/),
 	},
 	{
 		name: 'token_type MAC: a clear "unsupported" error, not retried',

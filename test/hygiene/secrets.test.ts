@@ -8,6 +8,7 @@ import {
 	createTokenManager,
 	dotkernel,
 	NetworkError,
+	oauth2,
 	sqowey,
 	squidex,
 	type AuthorizationCodeFlow,
@@ -91,7 +92,68 @@ function watch(name: string, manager: TokenManager): TokenManager {
 		for (const text of renderings(event)) evidence.push([`${name} error event`, text]);
 		recordError(`${name} error event error`, event.error);
 	});
+	manager.on('dpop-downgrade', (event) => {
+		for (const text of renderings(event)) evidence.push([`${name} dpop-downgrade event`, text]);
+	});
 	return manager;
+}
+
+/**
+ * DPoP: the private key (its `d`, from an extractable pair made for the test) and every proof sent are secrets too
+ * (a proof is a bearer of the moment: replayable until the server sees it). Paths: nonce refusals, a refused `iat`
+ * twice, a key of another curve, a token bound to another key, a downgrade, a revoked bound token.
+ */
+async function dpopPaths(): Promise<void> {
+	emulator.setDpop({ nonce: 'required' });
+	const keyPair = (await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, ['sign', 'verify'])) as CryptoKeyPair;
+	learn('DPoP private key d', (await crypto.subtle.exportKey('jwk', keyPair.privateKey)).d);
+	const recording: typeof fetch = (input, init) => {
+		const proof = new Headers(init?.headers ?? (input instanceof Request ? input.headers : undefined)).get('dpop') ?? undefined;
+		learn('DPoP proof', proof);
+		learn('DPoP proof signature', proof?.split('.')[2]);
+		return fetch(input, init);
+	};
+	const { url, clientId } = emulator.credentials.sqowey;
+	const provider = sqowey({ url, clientId, clientSecret: CLIENT_SECRET, redirectUri: REDIRECT_URI });
+	const flow = createAuthorizationCodeFlow(provider, { storage: 'memory', dpop: { keyPair }, fetch: recording, ...FAST });
+	watch('sqowey dpop', flow.tokens);
+	const callback = await visit(await flow.createAuthorizationUrl({ scope: ['identity'] }));
+	learn('authorization code', callback.searchParams.get('code') ?? undefined);
+	await flow.handleCallback(callback);
+	const api = createClient({ prefixUrl: `${url}/api/`, auth: flow.tokens, fetch: recording, retry: 0, throwHttpErrors: false });
+	await api.get('users/@me');
+	emulator.revokeAllTokens();
+	await failing('dpop: revoked bound token, refresh refused', api.get('users/@me').json());
+
+	const body = JSON.stringify({ error: 'invalid_dpop_proof', error_description: 'DPoP proof iat is too old' });
+	emulator.injectFault({ kind: 'status', status: 400, body, contentType: 'application/json' }, { times: 2 });
+	const skewed = watch('dpop skew', createTokenManager(provider, { dpop: { keyPair }, fetch: recording, ...FAST }));
+	await skewed.setTokens({
+		accessToken: 'tk-ACCESS-expired-dpop-6b2a',
+		tokenType: 'DPoP',
+		refreshToken: 'tk-REFRESH-not-issued-1e9d',
+		expiresAt: 0,
+	});
+	learn('refresh token', 'tk-REFRESH-not-issued-1e9d');
+	await failing('dpop: iat refused twice', skewed.getToken());
+	emulator.clearFaults();
+
+	const p384 = (await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-384' }, true, ['sign', 'verify'])) as CryptoKeyPair;
+	learn('DPoP P-384 private key d', (await crypto.subtle.exportKey('jwk', p384.privateKey)).d);
+	await failing('dpop: a P-384 key', watch('dpop p384', createTokenManager(provider, { dpop: { keyPair: p384 }, ...FAST })).getToken());
+
+	const foreign = watch('dpop foreign key', createTokenManager(provider, { dpop: { keyPair }, ...FAST }));
+	const boundElsewhere = `eyJhbGciOiJFUzI1NiJ9.${Buffer.from(JSON.stringify({ cnf: { jkt: 'x'.repeat(43) } })).toString('base64url')}.tk-SIG`;
+	learn('access token bound elsewhere', boundElsewhere);
+	await foreign.setTokens({ accessToken: boundElsewhere, tokenType: 'DPoP', expiresIn: 3600 });
+	await failing('dpop: token bound to another key', createClient({ prefixUrl: `${url}/api/`, auth: foreign, retry: 0 }).get('users/@me'));
+
+	emulator.setDpop(undefined);
+	const downgraded = watch(
+		'dpop downgrade',
+		createTokenManager(oauth2(emulator.credentials.oauth2), { dpop: true, fetch: recording, ...FAST }),
+	);
+	await downgraded.getToken();
 }
 
 /** A 400 whose body repeats what it was sent, as some servers and proxies do. */
@@ -361,6 +423,7 @@ describe('secret hygiene', () => {
 			await squidexPaths();
 			await dotkernelPaths();
 			await sqoweyPaths();
+			await dpopPaths();
 			if (!existsSync(CLI)) throw new Error(`${CLI} is missing: build the package (npm run build) so the CLI's output can be checked`);
 			await cliPaths();
 		} finally {

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 import { build, type Metafile } from 'esbuild';
@@ -13,6 +16,43 @@ interface Bundle {
 	readonly gzip: number;
 	readonly inputs: readonly string[];
 	readonly text: string;
+}
+
+/** A browser bundle as a code-splitting bundler makes it: what loads up front, and the chunks loaded on demand. */
+interface SplitBundle extends Bundle {
+	readonly lazy: readonly Bundle[];
+}
+
+async function splitBundle(code: string): Promise<SplitBundle> {
+	const outdir = mkdtempSync(path.join(tmpdir(), 'tokenkeeper-size-'));
+	try {
+		const result = await build({
+			stdin: { contents: code, resolveDir: root, loader: 'js' },
+			bundle: true,
+			minify: true,
+			format: 'esm',
+			platform: 'browser',
+			splitting: true,
+			outdir,
+			write: false,
+			metafile: true,
+			logLevel: 'silent',
+			tsconfigRaw: '{}',
+		});
+		// The metafile names outputs relative to the working directory.
+		const outputs = Object.entries((result.metafile as Metafile).outputs).filter(([name]) => name.endsWith('.js'));
+		const described = outputs.map(([name, meta]) => {
+			const text = result.outputFiles.find((file) => file.path === path.resolve(name))!.text;
+			return { name, meta, gzip: gzipSync(text, { level: 9 }).length, inputs: Object.keys(meta.inputs), text };
+		});
+		const entry = described.find((output) => output.meta.entryPoint !== undefined)!;
+		// Up front: the entry and every chunk it imports statically; `import()`ed chunks load on demand.
+		expect(entry.meta.imports.filter((imported) => imported.kind === 'import-statement')).toEqual([]);
+		const lazy = described.filter((output) => output !== entry);
+		return { gzip: entry.gzip, inputs: entry.inputs, text: entry.text, lazy };
+	} finally {
+		rmSync(outdir, { recursive: true, force: true });
+	}
 }
 
 async function bundle(code: string, platform: 'browser' | 'node', external: string[] = []): Promise<Bundle> {
@@ -45,17 +85,26 @@ const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
  * 20.3 KB and 15.9 KB). With zod/mini replaced by its predicates alone (z.object's walk done by hand), the SPA would
  * weigh 17.4 KB and the authFetch variant 13.1 KB, both within budget; replacing p-retry alone would not do it
  * (20.5 KB and 16.2 KB).
- * The ceilings rose by 0.05 KB for the login attempt's way through a full sessionStorage (flow/attempts.ts): without
- * it, every redirect login failed once sessionStorage was full.
  * On Node, dependencies load from node_modules rather than being bundled: the Node target applies to what
  * tokenkeeper itself adds; the fully bundled figure is printed and held under a ceiling.
  */
+/*
+ * DPoP (issue 15) is a module loaded with `import()`, a file of its own in the browser build: a code-splitting bundler
+ * (Vite, Rollup, webpack, esbuild with `splitting`) ships it as a chunk that only an app setting `dpop` loads. The SPA
+ * figures below are what such a bundler loads up front. What DPoP still adds there, used or not, is its hook:
+ * the `import()`, handing token and API requests to it, `dpop_jkt`, where a login keeps its key, clearing the key,
+ * the "set `dpop`" message: 0.37 KB (SPA 22 008 -> 22 384 bytes, authFetch 17 590 -> 18 021), by which the two
+ * ceilings were raised (from 21.5 and 17.2 KB). A bundler that makes one file (esbuild without `splitting`) inlines
+ * the chunk: that is the figure with DPoP, printed below.
+ */
 const budgets = {
 	pkce: { target: 1024, ceiling: 1024 },
-	spa: { target: 20 * 1024, aim: 17.7 * 1024, ceiling: 21.55 * 1024 },
-	spaAuthFetch: { target: 15 * 1024, ceiling: 17.25 * 1024 },
+	spa: { target: 20 * 1024, aim: 17.7 * 1024, ceiling: 21.9 * 1024 },
+	spaAuthFetch: { target: 15 * 1024, ceiling: 17.65 * 1024 },
+	dpopChunk: { ceiling: 4 * 1024 },
 	node: { target: 20 * 1024, ceiling: 20 * 1024 },
-	nodeBundled: { ceiling: 26 * 1024 },
+	// DPoP is inlined on Node (no bundle there reaches a browser): 3.5 KB of this, from 26 KB.
+	nodeBundled: { ceiling: 28 * 1024 },
 };
 const runtimeDependencies = ['ky', 'p-retry', 'lru-cache', 'zod'];
 
@@ -71,7 +120,7 @@ describe('bundle sizes (min+gz)', () => {
 	});
 
 	it('a browser SPA (createAuthorizationCodeFlow, createClient, sqowey): under its ceiling, without lru-cache, Node built-ins, emulator, msw, redis or the file store', async () => {
-		const spa = await bundle("export { createAuthorizationCodeFlow, createClient, sqowey } from 'tokenkeeper';", 'browser');
+		const spa = await splitBundle("export { createAuthorizationCodeFlow, createClient, sqowey } from 'tokenkeeper';");
 		console.log(`SPA: ${kb(spa.gzip)} (budget ${kb(budgets.spa.target)}, aim ${kb(budgets.spa.aim)}, ceiling ${kb(budgets.spa.ceiling)})`);
 		expect(spa.gzip).toBeLessThanOrEqual(budgets.spa.ceiling);
 		expect(spa.inputs.some((input) => input.includes('index.browser.js'))).toBe(true);
@@ -79,6 +128,8 @@ describe('bundle sizes (min+gz)', () => {
 			expect(spa.inputs.filter((input) => input.includes(banned))).toEqual([]);
 		}
 		expect(spa.text).not.toMatch(/from\s*["']node:|require\(["']node:/);
+		// DPoP's code is in no byte loaded up front: only its chunk has the proof's header type.
+		expect(spa.text).not.toContain('dpop+jwt');
 		// A step the SPA never runs stays out, its top-level zod schema included, although the browser build is one file.
 		expect(spa.text).not.toContain('verification_uri');
 		// Nor does OpenID discovery's reader: sqowey's endpoints are fixed.
@@ -86,12 +137,28 @@ describe('bundle sizes (min+gz)', () => {
 	});
 
 	it('the same SPA with authFetch instead of createClient (no ky): under its ceiling', async () => {
-		const spa = await bundle("export { createAuthorizationCodeFlow, authFetch, sqowey } from 'tokenkeeper';", 'browser');
+		const spa = await splitBundle("export { createAuthorizationCodeFlow, authFetch, sqowey } from 'tokenkeeper';");
 		console.log(
 			`SPA with authFetch: ${kb(spa.gzip)} (budget ${kb(budgets.spaAuthFetch.target)}, ceiling ${kb(budgets.spaAuthFetch.ceiling)})`,
 		);
 		expect(spa.gzip).toBeLessThanOrEqual(budgets.spaAuthFetch.ceiling);
 		expect(spa.inputs.filter((input) => input.includes('node_modules/ky'))).toEqual([]);
+	});
+
+	it('DPoP is one chunk loaded on demand, self-contained: the SPA with DPoP', async () => {
+		const code = "export { createAuthorizationCodeFlow, createClient, sqowey } from 'tokenkeeper';";
+		const spa = await splitBundle(code);
+		expect(spa.lazy).toHaveLength(1);
+		const dpop = spa.lazy[0]!;
+		expect(dpop.inputs.some((input) => input.includes('dpop.browser.js'))).toBe(true);
+		expect(dpop.text).toContain('dpop+jwt');
+		// Self-contained: it imports nothing at run time, so no chunk is shared with (and loaded before) the SPA.
+		expect(dpop.text).not.toMatch(/\bimport\s*[{*"']|\bfrom\s*["']/);
+		const oneFile = await bundle(code, 'browser');
+		console.log(
+			`SPA with DPoP: ${kb(spa.gzip)} up front + ${kb(dpop.gzip)} DPoP chunk on demand; ${kb(oneFile.gzip)} as one file (esbuild without splitting)`,
+		);
+		expect(dpop.gzip).toBeLessThanOrEqual(budgets.dpopChunk.ceiling);
 	});
 
 	it(`a Node backend (createClient, squidex, createTokenManager) adds <= ${kb(budgets.node.target)}, without emulator, msw, redis or the file store`, async () => {

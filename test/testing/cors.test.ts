@@ -33,12 +33,26 @@ describe.each(transports)('strict CORS over $name', (transport) => {
 			expect(Object.fromEntries([...response.headers].filter(([name]) => name.startsWith('access-control-') || name === 'vary'))).toEqual({
 				'access-control-allow-origin': APP,
 				'access-control-allow-methods': 'GET, POST, PUT, DELETE, OPTIONS',
-				'access-control-allow-headers': 'Authorization, Content-Type',
+				'access-control-allow-headers': 'Authorization, Content-Type, DPoP',
 				'access-control-max-age': '600',
 				vary: 'Origin',
 			});
 		}
 		expect(emulator.counters()).toMatchObject({ tokenRequests: { total: 0 }, apiRequests: { total: 0 }, revocations: 0 });
+	});
+
+	it('DPoP: a preflight asking for the DPoP header is allowed; DPoP-Nonce and Date are exposed with WWW-Authenticate', async () => {
+		const { url, preflight } = await start();
+		const allowed = await preflight('/oauth2/v1/userinfo', APP, 'GET', 'authorization, dpop');
+		expect(allowed.status).toBe(204);
+		expect(allowed.headers.get('access-control-allow-headers')).toBe('Authorization, Content-Type, DPoP');
+		const response = await withToken(`${url}/api/users/@me`, 'bad', { headers: { origin: APP } });
+		expect(response.headers.get('access-control-expose-headers')?.split(', ')).toEqual([
+			'WWW-Authenticate',
+			'Retry-After',
+			'DPoP-Nonce',
+			'Date',
+		]);
 	});
 
 	it('a preflight asking for any other header, or another method, gets no CORS headers', async () => {

@@ -19,6 +19,7 @@ const OPTIONS = {
 	json: { type: 'boolean' },
 	header: { type: 'boolean' },
 	timeout: { type: 'string' },
+	dpop: { type: 'boolean' },
 } as const satisfies OptionSpecs;
 
 /** `tokenkeeper login oauth2`: a person logs in to any OAuth2 server, in a browser or on another device. */
@@ -41,6 +42,8 @@ ${OAUTH2_SESSION_OPTIONS_HELP}
   --port <n>                the loopback port for the redirect (default 0: a free one)
   --no-open                 do not open a browser; only print the URL
   --wait <seconds>          how long to wait for the login (default ${DEFAULT_WAIT_SECONDS})
+  --dpop                    DPoP-bound tokens (RFC 9449): a key made for the session and kept with it,
+                            in the same 0600 session file; the server must support DPoP
 ${OUTPUT_OPTIONS_HELP}
   --timeout <ms>            timeout of each token request (default 10000)
   --verbose                 print stack traces with errors (never a secret)
@@ -64,6 +67,7 @@ ${EXIT_CODES_HELP} (1 also: the login was refused, or not completed in time)`,
 			waitSeconds: integerOption(values.wait, 'wait', NAME, 24 * 3600) ?? DEFAULT_WAIT_SECONDS,
 			port: integerOption(values.port, 'port', NAME, 65_535) ?? 0,
 			open: !values['no-open'],
+			dpop: values.dpop === true,
 		};
 		const tokenSet = device
 			? await loginOnDevice(context, oauth2SessionProvider(values, NAME, { device }), options)

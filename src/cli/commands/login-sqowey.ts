@@ -22,6 +22,7 @@ const OPTIONS = {
 	json: { type: 'boolean' },
 	header: { type: 'boolean' },
 	timeout: { type: 'string' },
+	dpop: { type: 'boolean' },
 } as const satisfies OptionSpecs;
 
 /** `tokenkeeper login sqowey`: a person logs in in the browser; the CLI gets the tokens (RFC 8252). */
@@ -45,6 +46,8 @@ Options:
   --port <n>                the loopback port for the redirect (default 0: a free one)
   --no-open                 do not open a browser; only print the URL
   --wait <seconds>          how long to wait for the login (default ${DEFAULT_WAIT_SECONDS})
+  --dpop                    DPoP-bound tokens (RFC 9449): a key made for the session and kept with it,
+                            in the same 0600 session file; the server must support DPoP
   --json                    print the whole token set as JSON, tokens included
   --header                  print "Authorization: Bearer <token>", for curl -H @-
   --timeout <ms>            timeout of the token request (default 10000)
@@ -72,6 +75,7 @@ ${EXIT_CODES_HELP} (1 also: the login was refused or not completed in time)`,
 			waitSeconds,
 			port,
 			open: !values['no-open'],
+			dpop: values.dpop === true,
 		});
 		printTokenSet(context.stdout, tokenSet, format);
 		return ExitCode.Ok;

@@ -1,6 +1,7 @@
 import { createAuthorizationCodeFlow, createDeviceAuthorizationFlow, type Provider, type TokenSet } from '../../index.js';
 import { redact } from '../../endpoint/index.js';
 import { CliError } from '../cli-error.js';
+import { exportSessionKey, newSessionKeyPair } from '../dpop-keys.js';
 import type { CliContext } from '../context.js';
 import { ExitCode } from '../exit-codes.js';
 import { startLoopbackServer } from '../loopback-server.js';
@@ -16,6 +17,13 @@ export interface PersonLoginOptions {
 	/** For the loopback login: the port (0: any) and whether to open a browser. */
 	readonly port: number;
 	readonly open: boolean;
+	/** DPoP-bound tokens (`--dpop`): a key made for the session and kept with it, in its file. */
+	readonly dpop?: boolean | undefined;
+}
+
+/** The key of a `--dpop` login, and the flow options that bind the session's tokens to it. */
+async function loginKey(options: PersonLoginOptions): Promise<CryptoKeyPair | undefined> {
+	return options.dpop ? newSessionKeyPair() : undefined;
 }
 
 /**
@@ -33,7 +41,9 @@ export async function loginInBrowser(
 		const provider = providerFor(server.redirectUri);
 		const store = openSessionStore(context);
 		const key = sessionKey(provider);
-		const flow = createAuthorizationCodeFlow(provider, { store, key, timeout: options.timeout, refreshAhead: 0 });
+		const keyPair = await loginKey(options);
+		const dpop = keyPair && { keyPair };
+		const flow = createAuthorizationCodeFlow(provider, { store, key, timeout: options.timeout, refreshAhead: 0, dpop });
 		const authorizationUrl = await flow.createAuthorizationUrl({ scope: options.scope });
 		context.stderr.write(
 			`tokenkeeper: open this URL in a browser to log in (waiting up to ${options.waitSeconds} s):\n${authorizationUrl}\n`,
@@ -45,6 +55,8 @@ export async function loginInBrowser(
 		try {
 			const tokenSet = await flow.handleCallback(callback.url);
 			await store.setMeta(key, describeSession(provider, providerUrl(provider)));
+			// The key goes with the tokens bound to it; a login without --dpop leaves no key of an earlier one behind.
+			await store.setDpopKey(key, keyPair && (await exportSessionKey(keyPair)));
 			callback.respond({ ok: true, message: 'Logged in: you can close this tab and return to the terminal.' });
 			return tokenSet;
 		} catch (error) {
@@ -64,7 +76,9 @@ export async function loginInBrowser(
 export async function loginOnDevice(context: CliContext, provider: Provider, options: PersonLoginOptions): Promise<TokenSet> {
 	const store = openSessionStore(context);
 	const key = sessionKey(provider);
-	const flow = createDeviceAuthorizationFlow(provider, { store, key, timeout: options.timeout, refreshAhead: 0 });
+	const keyPair = await loginKey(options);
+	const dpop = keyPair && { keyPair };
+	const flow = createDeviceAuthorizationFlow(provider, { store, key, timeout: options.timeout, refreshAhead: 0, dpop });
 	const login = await flow.start({ scope: options.scope });
 	const wait = Math.min(options.waitSeconds * 1000, login.expiresAt - Date.now());
 	context.stderr.write(
@@ -78,5 +92,6 @@ export async function loginOnDevice(context: CliContext, provider: Provider, opt
 		throw new CliError(`No login within ${Math.round(wait / 1000)} s: start again (and raise --wait if you need longer)`, ExitCode.Refused);
 	});
 	await store.setMeta(key, describeSession(provider, providerUrl(provider)));
+	await store.setDpopKey(key, keyPair && (await exportSessionKey(keyPair)));
 	return tokenSet;
 }

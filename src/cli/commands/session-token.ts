@@ -1,5 +1,6 @@
 import { createTokenManager, isLoginRequiredError, type Provider } from '../../index.js';
 import { CliError } from '../cli-error.js';
+import { importSessionKey } from '../dpop-keys.js';
 import type { CliContext } from '../context.js';
 import { ExitCode } from '../exit-codes.js';
 import { printTokenSet, type TokenFormat } from '../output.js';
@@ -20,8 +21,11 @@ export async function printSessionToken(
 	const notLoggedIn = (why: string, cause?: unknown) =>
 		new CliError(`${why}: log in first with \`${options.loginCommand}\``, ExitCode.Refused, { cause });
 	if ((await store.get(key)) === undefined) throw notLoggedIn('No stored session for this client');
+	// A `--dpop` login kept its key with the session: its refreshes are signed with it.
+	const jwk = await store.getDpopKey(key);
+	const dpop = jwk && { keyPair: await importSessionKey(jwk) };
 	// No refresh-ahead: a script's run ends when it has printed, with no request left behind it.
-	const manager = createTokenManager(provider, { store, key, timeout: options.timeout, refreshAhead: 0, storeFailure: 'fail' });
+	const manager = createTokenManager(provider, { store, key, timeout: options.timeout, refreshAhead: 0, storeFailure: 'fail', dpop });
 	try {
 		printTokenSet(context.stdout, await manager.getToken(), options.format);
 	} catch (error) {

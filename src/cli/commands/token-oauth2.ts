@@ -15,6 +15,7 @@ const OPTIONS = {
 	...OAUTH2_SESSION_OPTIONS,
 	'client-auth': { type: 'string' },
 	session: { type: 'boolean' },
+	dpop: { type: 'boolean' },
 } as const;
 
 const CLIENT_AUTH = ['basic', 'body'] as const;
@@ -38,7 +39,10 @@ Options:
   --client-id <id>          the client's id (required)
   --scope <scope>           scope to ask for (default: none, the server's default); repeat for more
   --client-auth <how>       basic (Authorization header, the default) or body (client_secret in the form)
-  --session                 print a token from the session \`login oauth2\` stored (see above)
+  --session                 print a token from the session \`login oauth2\` stored (see above); a session
+                            logged in with --dpop refreshes with the key it keeps, without this flag
+  --dpop                    a DPoP-bound token (RFC 9449), cached with its key (apart from Bearer ones); only
+                            a client that signs DPoP proofs with that key can use it
 ${TOKEN_OPTIONS_HELP}
 
 Examples:
@@ -49,7 +53,7 @@ ${EXIT_CODES_HELP}`,
 
 	async run(args, context) {
 		const values = parseCommandArgs(args, OPTIONS, NAME);
-		const request = tokenRequestOptions(values, NAME);
+		const request = { ...tokenRequestOptions(values, NAME), dpop: values.dpop === true };
 		if (values.session) {
 			return printSessionToken(context, oauth2SessionProvider(values, NAME), {
 				format: request.format,

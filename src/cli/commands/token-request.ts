@@ -1,4 +1,5 @@
 import { createTokenManager, isStoreError, type Provider } from '../../index.js';
+import { exportSessionKey, importSessionKey, newSessionKeyPair } from '../dpop-keys.js';
 import { COMMON_OPTIONS, integerOption, type OptionSpecs } from '../args.js';
 import { UsageError } from '../cli-error.js';
 import type { CliContext } from '../context.js';
@@ -61,6 +62,8 @@ export interface TokenRequestOptions {
 	readonly cache: boolean;
 	readonly timeout: number | undefined;
 	readonly retries: number | undefined;
+	/** DPoP-bound tokens (`--dpop`, where the command has it): a key made and cached with the token. */
+	readonly dpop?: boolean | undefined;
 }
 
 /** Read `--json`, `--header`, `--no-cache`, `--timeout` and `--retries`; a bad number is a usage error. */
@@ -94,22 +97,33 @@ export async function printToken(
 	secrets: readonly string[],
 ): Promise<ExitCode> {
 	const transport = { timeout: options.timeout, retry: options.retries };
-	let tokenSet = options.cache ? await cachedToken(context, provider, transport, secrets) : undefined;
-	tokenSet ??= await createTokenManager(provider, transport).getToken();
+	let tokenSet = options.cache ? await cachedToken(context, provider, transport, secrets, options.dpop === true) : undefined;
+	tokenSet ??= await createTokenManager(provider, { ...transport, dpop: options.dpop ? true : undefined }).getToken();
 	printTokenSet(context.stdout, tokenSet, options.format);
 	return ExitCode.Ok;
 }
 
-async function cachedToken(context: CliContext, provider: Provider, transport: object, secrets: readonly string[]) {
+async function cachedToken(context: CliContext, provider: Provider, transport: object, secrets: readonly string[], dpop: boolean) {
 	const store = openSessionStore(context);
-	const key = sessionKey(provider);
+	// A DPoP-bound token is cached apart from a Bearer one, with the key it is bound to.
+	const key = dpop ? `${sessionKey(provider)}|dpop` : sessionKey(provider);
 	try {
 		const same = await secretsMatch(secrets, (await store.getMeta(key))?.secretHash);
 		if (!same) await store.delete(key);
+		const stored = dpop ? await store.getDpopKey(key) : undefined;
+		const keyPair = stored ? await importSessionKey(stored) : dpop ? await newSessionKeyPair() : undefined;
 		// No refresh-ahead: a script's run ends when it has printed, with no request left behind it.
-		const manager = createTokenManager(provider, { ...transport, store, key, refreshAhead: 0, storeFailure: 'fail' });
+		const manager = createTokenManager(provider, {
+			...transport,
+			store,
+			key,
+			refreshAhead: 0,
+			storeFailure: 'fail',
+			dpop: keyPair && { keyPair },
+		});
 		const tokenSet = await manager.getToken();
 		if (!same) await store.setMeta(key, { ...describeSession(provider, providerUrl(provider)), secretHash: await hashSecrets(secrets) });
+		if (keyPair && !stored) await store.setDpopKey(key, await exportSessionKey(keyPair));
 		return tokenSet;
 	} catch (error) {
 		if (!isStoreError(error)) throw error;

@@ -11,6 +11,8 @@ export interface CodeGrant {
 	readonly subject: string;
 	/** The login every token issued from this code will belong to. */
 	readonly session: string;
+	/** The `dpop_jkt` of the authorization request: only a proof by that key may exchange the code (RFC 9449 10). */
+	readonly dpopJkt?: string | undefined;
 }
 
 /** Why a code was refused; `used` is a replay, whose session must die. */

@@ -70,6 +70,7 @@ export function createAuthorizeEndpoint(state: EmulatorState, server: Authorizat
 				codeChallenge: challenge ?? undefined,
 				scope: requested.join(' '),
 				subject: server.subject,
+				dpopJkt: params.get('dpop_jkt') ?? undefined,
 			},
 			server.codeLifetime(requested),
 		);

@@ -18,7 +18,8 @@ export function issueTokens(state: EmulatorState, server: AuthorizationServerCon
 	return json(
 		{
 			access_token: accessToken,
-			token_type: 'Bearer',
+			// Bound to a DPoP key when the request carried a proof (RFC 9449 5).
+			token_type: grant.jkt === undefined ? 'Bearer' : 'DPoP',
 			expires_in: server.accessTokenLifetime,
 			...(refreshToken === undefined ? {} : { refresh_token: refreshToken }),
 			...(grant.scope === '' ? {} : { scope: grant.scope }),

@@ -6,8 +6,11 @@ import { s256Challenge } from './pkce-check.js';
 import type { RegisteredClient } from './registrations.js';
 import { splitScope, type AuthorizationServerConfig } from './server-config.js';
 
-/** One grant type's handling, once the form is read and the client authenticated. */
-export type GrantHandler = (form: URLSearchParams, client: RegisteredClient) => Response | Promise<Response>;
+/**
+ * One grant type's handling, once the form is read, the client authenticated and the DPoP proof (if any) accepted:
+ * `jkt` is the thumbprint of the proof's key, which the tokens are bound to.
+ */
+export type GrantHandler = (form: URLSearchParams, client: RegisteredClient, jkt: string | undefined) => Response | Promise<Response>;
 
 /**
  * The token endpoint (`POST`, form bodies only) for the grant types the server lists: client credentials
@@ -26,16 +29,16 @@ export function createTokenEndpoint(
 ) {
 	const { provider } = server;
 
-	function clientCredentials(form: URLSearchParams, client: RegisteredClient): Response {
+	function clientCredentials(form: URLSearchParams, client: RegisteredClient, jkt: string | undefined): Response {
 		// RFC 6749 4.4: a client acting for itself must prove who it is, which a public client cannot.
 		if (client.clientSecret === undefined) return oauthError('unauthorized_client', 'A public client cannot use client_credentials.');
 		const requested = splitScope(form.get('scope'));
 		const refused = server.scopes.refuse(requested);
 		if (refused !== undefined) return oauthError('invalid_scope', refused);
-		return issueTokens(state, server, { provider, clientId: client.clientId, roles: [], scope: requested.join(' ') });
+		return issueTokens(state, server, { provider, clientId: client.clientId, roles: [], scope: requested.join(' '), jkt });
 	}
 
-	async function authorizationCode(form: URLSearchParams, client: RegisteredClient): Promise<Response> {
+	async function authorizationCode(form: URLSearchParams, client: RegisteredClient, jkt: string | undefined): Promise<Response> {
 		const code = form.get('code');
 		if (!code) return oauthError('invalid_request', 'The code parameter is missing.');
 		const verifier = form.get('code_verifier');
@@ -62,6 +65,10 @@ export function createTokenEndpoint(
 		} else if (challenge !== grant.codeChallenge) {
 			return invalidGrant('The code_verifier does not match the code_challenge.');
 		}
+		if (grant.dpopJkt !== undefined && grant.dpopJkt !== jkt) {
+			state.counters.dpopRefused('binding');
+			return invalidGrant('The authorization code is bound to another DPoP key (dpop_jkt): exchange it with a proof by that key.');
+		}
 		return issueTokens(state, server, {
 			provider,
 			clientId: client.clientId,
@@ -69,10 +76,11 @@ export function createTokenEndpoint(
 			roles: [],
 			scope: grant.scope,
 			session: grant.session,
+			jkt,
 		});
 	}
 
-	function refresh(form: URLSearchParams, client: RegisteredClient): Response {
+	function refresh(form: URLSearchParams, client: RegisteredClient, jkt: string | undefined): Response {
 		const refreshToken = form.get('refresh_token');
 		if (!refreshToken) return oauthError('invalid_request', 'The refresh_token parameter is missing.');
 		// Checked before the token is spent, so a bad request does not cost the client its session.
@@ -80,8 +88,14 @@ export function createTokenEndpoint(
 		const scope = form.get('scope');
 		const refused = scope === null ? undefined : server.scopes.refuseOnRefresh(scope, state.tokens.refreshScope(refreshToken, provider));
 		if (refused !== undefined) return oauthError('invalid_scope', refused);
+		// RFC 9449 5: a bound refresh token needs a proof by its key; checked before it is spent, like the scope.
+		const bound = state.tokens.refreshBinding(refreshToken, provider);
+		if (bound !== undefined && bound !== jkt) {
+			state.counters.dpopRefused('binding');
+			return oauthError('invalid_dpop_proof', 'The refresh token is bound to another DPoP key.');
+		}
 		const outcome = state.tokens.useRefresh(refreshToken, provider, client.clientId);
-		if (outcome.ok) return issueTokens(state, server, outcome.grant);
+		if (outcome.ok) return issueTokens(state, server, { ...outcome.grant, jkt: outcome.grant.jkt ?? jkt });
 		if (outcome.reason !== 'used') return invalidGrant('The refresh token is invalid or revoked: log in again.');
 		state.counters.refreshTokenReuse();
 		if (outcome.grant?.session !== undefined) state.tokens.revokeSession(outcome.grant.session);
@@ -95,7 +109,7 @@ export function createTokenEndpoint(
 		...extraGrants,
 	};
 
-	return async function token(request: Request): Promise<Response> {
+	async function answer(request: Request): Promise<Response> {
 		const form = await readOAuthForm(request);
 		if (form instanceof Response) return form;
 		state.counters.grantType(form.get('grant_type'));
@@ -105,7 +119,14 @@ export function createTokenEndpoint(
 		if (grantType === null) return oauthError('invalid_request', 'The grant_type parameter is missing.');
 		const handler = server.grantTypes.includes(grantType) ? handlers[grantType] : undefined;
 		if (!handler) return oauthError('unsupported_grant_type', `Use ${listed(server.grantTypes)}.`);
-		return handler(form, client);
+		// RFC 9449 5 and 8: the proof is judged once the request is known to be a real token request.
+		const proof = await state.dpop.judge(request, 'token');
+		if (proof.refused !== undefined) return oauthError(proof.error, proof.description);
+		return handler(form, client, proof.jkt);
+	}
+
+	return async function token(request: Request): Promise<Response> {
+		return state.dpop.decorate(await answer(request), 'token');
 	};
 }
 

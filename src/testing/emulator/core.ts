@@ -1,3 +1,5 @@
+import { EmulatorDpop } from '../dpop/dpop-server.js';
+import type { EmulatorDpopOptions } from '../dpop/options.js';
 import { createDotkernelProvider } from '../dotkernel/provider.js';
 import { oauth2EmulatorCredentials, type OAuth2EmulatorCredentials } from '../oauth2/options.js';
 import { createOAuth2Provider } from '../oauth2/provider.js';
@@ -64,6 +66,14 @@ export interface EmulatorControls {
 	denyDevice(userCode?: string): void;
 	/** Replaces the origins allowed by CORS; `undefined` goes back to any loopback origin. */
 	setCorsOrigins(origins: ReadonlyArray<string> | undefined): void;
+	/**
+	 * DPoP (RFC 9449) at the OAuth2 and Sqowey servers and their APIs: on with these options (proofs checked for real,
+	 * DPoP-bound tokens issued, nonces required or rotated as told, refusals counted in `counters().dpop`), off with
+	 * `undefined`. Tokens issued before keep their binding.
+	 * @example
+	 * emulator.setDpop({ nonce: 'required' });
+	 */
+	setDpop(options: EmulatorDpopOptions | undefined): void;
 }
 
 /** The emulator without a transport: one Fetch-API handler plus its controls. */
@@ -97,12 +107,14 @@ const FAULT_TARGETS: Readonly<Record<RouteTarget, FaultTarget>> = {
 export function createEmulatorCore(options: EmulatorOptions | undefined, url: string): EmulatorCore {
 	const normalized = normalizeOptions(options);
 	const baseUrl = url.replace(/\/+$/, '');
+	const counters = new Counters();
 	const state: EmulatorState = {
 		url: baseUrl,
 		now: normalized.now,
 		tokens: new IssuedTokens(normalized.now),
-		counters: new Counters(),
+		counters,
 		consent: 'allow',
+		dpop: new EmulatorDpop(normalized.now, counters, normalized.dpop),
 	};
 	const providers: ProviderModule[] = ROUTING_ORDER.filter((name) => normalized.providers.has(name)).map((name) =>
 		PROVIDERS[name](state, normalized),
@@ -148,6 +160,7 @@ export function createEmulatorCore(options: EmulatorOptions | undefined, url: st
 			approveDevice: (userCode?: string) => decideDevice(providers, 'allow', userCode),
 			denyDevice: (userCode?: string) => decideDevice(providers, 'deny', userCode),
 			setCorsOrigins: (origins: ReadonlyArray<string> | undefined) => cors.setOrigins(origins),
+			setDpop: (dpopOptions: EmulatorDpopOptions | undefined) => state.dpop.set(dpopOptions),
 		}),
 		async handle(request) {
 			// Preflights are answered before routing, counters and faults, and carry their own CORS headers.

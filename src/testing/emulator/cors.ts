@@ -3,9 +3,11 @@ import { isLoopbackOrigin, parseUrl } from './loopback.js';
 // A strict policy, as a real API has: a browser app must live with exactly these, so the emulator
 // must not be more generous than production (a custom header that works here would fail there).
 const ALLOWED_METHODS = ['GET', 'POST', 'PUT', 'DELETE', 'OPTIONS'];
-const ALLOWED_HEADERS = ['authorization', 'content-type'];
-// WWW-Authenticate says why a token was refused; Retry-After is what a 429 or 503 asks the SDK to honour.
-const EXPOSED_HEADERS = 'WWW-Authenticate, Retry-After';
+// DPoP (RFC 9449) adds one request header, the proof, which an API serving DPoP-bound tokens must allow.
+const ALLOWED_HEADERS = ['authorization', 'content-type', 'dpop'];
+// WWW-Authenticate says why a token was refused; Retry-After is what a 429 or 503 asks the SDK to honour; DPoP-Nonce
+// is the nonce a DPoP proof must carry next; Date is the server's clock, by which a client corrects a refused `iat`.
+const EXPOSED_HEADERS = 'WWW-Authenticate, Retry-After, DPoP-Nonce, Date';
 
 /** Whether the request is a CORS preflight, which is answered before routing, counters and faults. */
 export function isPreflight(request: Request): boolean {
@@ -70,7 +72,7 @@ export class CorsPolicy {
 			headers: {
 				'access-control-allow-origin': origin,
 				'access-control-allow-methods': ALLOWED_METHODS.join(', '),
-				'access-control-allow-headers': 'Authorization, Content-Type',
+				'access-control-allow-headers': 'Authorization, Content-Type, DPoP',
 				'access-control-max-age': '600',
 				vary: 'Origin',
 			},

@@ -1,3 +1,5 @@
+import type { ProofRefusal } from '../dpop/proof-verification.js';
+
 /** Grant types the emulator counts separately. */
 export type CountedGrantType = 'client_credentials' | 'password' | 'refresh_token' | 'authorization_code' | 'device_code';
 
@@ -23,6 +25,12 @@ export interface EmulatorCounters {
 	revocations: number;
 	/** Injected faults served instead of a normal answer; such requests count nowhere else. */
 	faultsServed: number;
+	/** DPoP (when on, `setDpop()`): proofs accepted, proofs refused by reason, nonces issued. */
+	dpop: {
+		accepted: number;
+		refused: Record<ProofRefusal, number> & { total: number };
+		noncesIssued: number;
+	};
 }
 
 /** Each counted `grant_type` and the counter it goes to: extension grants are URIs (RFC 6749 4.5). */
@@ -72,10 +80,31 @@ export class Counters {
 		this.#value.faultsServed += 1;
 	}
 
+	/** Counts a DPoP proof that passed every check. */
+	dpopAccepted(): void {
+		this.#value.dpop.accepted += 1;
+	}
+
+	/** Counts a DPoP proof refused, by why. */
+	dpopRefused(reason: ProofRefusal): void {
+		this.#value.dpop.refused.total += 1;
+		this.#value.dpop.refused[reason] += 1;
+	}
+
+	/** Counts a DPoP nonce handed out. */
+	dpopNonceIssued(): void {
+		this.#value.dpop.noncesIssued += 1;
+	}
+
 	/** A deep copy, so callers can keep it and compare it with a later one. */
 	snapshot(): EmulatorCounters {
 		const value = this.#value;
-		return { ...value, tokenRequests: { ...value.tokenRequests }, apiRequests: { ...value.apiRequests } };
+		return {
+			...value,
+			tokenRequests: { ...value.tokenRequests },
+			apiRequests: { ...value.apiRequests },
+			dpop: { ...value.dpop, refused: { ...value.dpop.refused } },
+		};
 	}
 
 	/** Back to zero, as after start. */
@@ -91,5 +120,10 @@ function zero(): EmulatorCounters {
 		refreshTokenReuse: 0,
 		revocations: 0,
 		faultsServed: 0,
+		dpop: {
+			accepted: 0,
+			refused: { total: 0, missing: 0, malformed: 0, signature: 0, htm: 0, htu: 0, iat: 0, replay: 0, nonce: 0, ath: 0, binding: 0 },
+			noncesIssued: 0,
+		},
 	};
 }

@@ -12,6 +12,8 @@ export interface Grant {
 	 * its refreshes shares it, so a detected replay can revoke them all.
 	 */
 	readonly session?: string;
+	/** The JWK thumbprint of the DPoP key the tokens are bound to (`cnf.jkt`, RFC 9449 6); none: Bearer. */
+	readonly jkt?: string;
 }
 
 /** An issued access token. */
@@ -71,6 +73,12 @@ export class IssuedTokens {
 		const record = token === undefined ? undefined : this.#access.get(token);
 		if (!record || record.provider !== provider || record.revoked) return undefined;
 		return this.#now() < record.expiresAt ? record : undefined;
+	}
+
+	/** The DPoP key an active refresh token of `provider` is bound to, without spending it; undefined when none. */
+	refreshBinding(token: string, provider: string): string | undefined {
+		const record = this.#refresh.get(token);
+		return record?.grant.provider === provider && record.state === 'active' ? record.grant.jkt : undefined;
 	}
 
 	/** The scope of an active refresh token of `provider`, without spending it; undefined for any other token. */

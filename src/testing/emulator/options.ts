@@ -1,5 +1,6 @@
 import { normalizeOAuth2EmulatorOptions, type NormalizedOAuth2EmulatorOptions, type OAuth2EmulatorOptions } from '../oauth2/options.js';
 import { normalizeSqoweyEmulatorOptions, type NormalizedSqoweyEmulatorOptions, type SqoweyEmulatorOptions } from '../sqowey/options.js';
+import type { EmulatorDpopOptions } from '../dpop/options.js';
 import { checkCorsOrigins } from './cors.js';
 import { checkDelay, checkLifetime, isNonEmptyString } from './option-checks.js';
 
@@ -70,6 +71,11 @@ export interface EmulatorOptions {
 	tokenLatency?: number;
 	/** The emulator's clock in epoch milliseconds. Default `Date.now`. */
 	now?: () => number;
+	/**
+	 * DPoP (RFC 9449) at the OAuth2 and Sqowey servers and their APIs, from the start; `setDpop()` switches it later.
+	 * Default: off (proofs are ignored, tokens are Bearer).
+	 */
+	dpop?: EmulatorDpopOptions;
 }
 
 /** Options with every default applied, validated once. */
@@ -88,6 +94,7 @@ export interface NormalizedOptions {
 	/** ms; 0 = none. */
 	readonly tokenLatency: number;
 	readonly now: () => number;
+	readonly dpop: EmulatorDpopOptions | undefined;
 }
 
 const PROVIDER_NAMES: readonly ProviderName[] = ['squidex', 'dotkernel', 'sqowey', 'oauth2'];
@@ -138,6 +145,7 @@ export function normalizeOptions(options: EmulatorOptions = {}): NormalizedOptio
 		corsOrigins: options.corsOrigins === undefined ? undefined : checkCorsOrigins('corsOrigins', options.corsOrigins),
 		tokenLatency: checkDelay('tokenLatency', options.tokenLatency ?? 0),
 		now,
+		dpop: options.dpop,
 	};
 }
 

@@ -1,3 +1,4 @@
+import type { EmulatorDpop } from '../dpop/dpop-server.js';
 import type { Counters } from './counters.js';
 import type { FaultTarget } from './faults.js';
 import type { IssuedTokens } from './issued-tokens.js';
@@ -15,6 +16,8 @@ export interface EmulatorState {
 	readonly counters: Counters;
 	/** Read at each authorization request, so a switch applies to the next login. */
 	consent: ConsentMode;
+	/** DPoP at the OAuth2 and Sqowey servers and their APIs: off unless switched on. */
+	readonly dpop: EmulatorDpop;
 }
 
 /**

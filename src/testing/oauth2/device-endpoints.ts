@@ -76,7 +76,8 @@ export function createDeviceEndpoints(
 	 * The token endpoint's `urn:ietf:params:oauth:grant-type:device_code`: one poll.
 	 * @see https://www.rfc-editor.org/rfc/rfc8628#section-3.4
 	 */
-	const deviceCodeGrant: GrantHandler = (form: URLSearchParams, client: RegisteredClient) => {
+	// `jkt`: the poll that gets the tokens carried a DPoP proof, and they are bound to its key (RFC 9449 5).
+	const deviceCodeGrant: GrantHandler = (form: URLSearchParams, client: RegisteredClient, jkt: string | undefined) => {
 		const deviceCode = form.get('device_code');
 		if (!deviceCode) return oauthError('invalid_request', 'The device_code parameter is missing.');
 		const outcome = logins.poll(deviceCode, client.clientId);
@@ -89,6 +90,7 @@ export function createDeviceEndpoints(
 			roles: [],
 			scope: login.scope,
 			session: login.session,
+			jkt,
 		});
 	};
 

@@ -1,8 +1,8 @@
 import { createAuthorizationServer } from '../authorization-server/endpoints.js';
 import type { NormalizedOptions } from '../emulator/options.js';
 import type { ConsentMode, EmulatorState, ProviderModule } from '../emulator/provider-module.js';
-import { bearerToken } from '../emulator/request-parsing.js';
-import { json, methodNotAllowed, unauthorized } from '../emulator/responses.js';
+import { authorizeResourceRequest } from '../authorization-server/resource-access.js';
+import { json, methodNotAllowed } from '../emulator/responses.js';
 import { createDeviceEndpoints, deviceDecisionError } from './device-endpoints.js';
 import { DeviceLogins } from './device-logins.js';
 import { DEVICE_CODE_GRANT, discoveryDocument, OAUTH2, OAUTH2_PATHS, oauth2Server } from './server.js';
@@ -26,11 +26,8 @@ export function createOAuth2Provider(state: EmulatorState, options: NormalizedOp
 
 	/** OpenID Connect Core 5.3: GET or POST with a bearer token; a client credentials token names its client. */
 	async function userinfo(request: Request): Promise<Response> {
-		const presented = bearerToken(request);
-		// RFC 6750 3.1: no error code when the request had no token at all.
-		if (presented === undefined) return unauthorized('Bearer');
-		const record = state.tokens.validAccess(presented, OAUTH2);
-		if (!record) return unauthorized('Bearer error="invalid_token"');
+		const record = await authorizeResourceRequest(state, request, OAUTH2);
+		if (record instanceof Response) return record;
 		if (request.method !== 'GET' && request.method !== 'POST') return methodNotAllowed(['GET', 'POST'], { error: 'invalid_request' });
 		if (record.subject === undefined) return json({ sub: record.clientId, client_id: record.clientId, scope: record.scope });
 		const user = users.find((candidate) => candidate.id === record.subject);
@@ -55,7 +52,7 @@ export function createOAuth2Provider(state: EmulatorState, options: NormalizedOp
 				case OAUTH2_PATHS.verify:
 					return { handle: device.verify };
 				case OAUTH2_PATHS.userinfo:
-					return { target: 'api', handle: userinfo };
+					return { target: 'api', handle: async (request) => state.dpop.decorate(await userinfo(request), 'api') };
 				default:
 					return undefined;
 			}

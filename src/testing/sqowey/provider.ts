@@ -1,7 +1,7 @@
 import { createAuthorizationServer } from '../authorization-server/endpoints.js';
 import type { NormalizedOptions } from '../emulator/options.js';
 import type { EmulatorState, ProviderModule } from '../emulator/provider-module.js';
-import { bearerToken } from '../emulator/request-parsing.js';
+import { authorizeResourceRequest } from '../authorization-server/resource-access.js';
 import { json, methodNotAllowed, unauthorized } from '../emulator/responses.js';
 import { SQOWEY, sqoweyServer } from './server.js';
 
@@ -18,11 +18,8 @@ export function createSqoweyProvider(state: EmulatorState, options: NormalizedOp
 	const { users } = options.sqowey;
 
 	async function me(request: Request): Promise<Response> {
-		const presented = bearerToken(request);
-		// RFC 6750 3.1: no error code when the request had no token at all.
-		if (presented === undefined) return unauthorized('Bearer');
-		const record = state.tokens.validAccess(presented, SQOWEY);
-		if (!record) return unauthorized('Bearer error="invalid_token"');
+		const record = await authorizeResourceRequest(state, request, SQOWEY);
+		if (record instanceof Response) return record;
 		if (!record.scope.split(' ').includes('identity')) {
 			return new Response(null, { status: 403, headers: { 'www-authenticate': 'Bearer error="insufficient_scope", scope="identity"' } });
 		}
@@ -43,7 +40,7 @@ export function createSqoweyProvider(state: EmulatorState, options: NormalizedOp
 				case '/oauth2/token/revoke':
 					return { target: 'revocation', handle: revoke };
 				case USER_PATH:
-					return { target: 'api', handle: me };
+					return { target: 'api', handle: async (request) => state.dpop.decorate(await me(request), 'api') };
 				default:
 					return undefined;
 			}

@@ -1,0 +1,92 @@
+import { DpopError, LoginRequiredError } from '../errors.js';
+import { tryParseJson } from '../try-parse-json.js';
+import { clockRefusedError, isClockRefusal, readResourceChallenge } from './challenge.js';
+import type { NonceBook } from './nonces.js';
+import { newProofRetryBudget, type ProofRetryBudget, type ProofSigner } from './proof-signer.js';
+import type { DpopOutgoingRequest, SessionDpop } from './types.js';
+
+/**
+ * The key a JWT access token is bound to (`cnf.jkt`, RFC 9449 6.1), read without checking its signature (that is
+ * the API's job): only to refuse sending a token that cannot work. `undefined` for an opaque token.
+ */
+function boundThumbprintOf(accessToken: string): string | undefined {
+	const payload = accessToken.split('.')[1];
+	if (payload === undefined || !/^[\w-]+$/.test(payload)) return undefined;
+	let json: string;
+	try {
+		json = atob(payload.replace(/-/g, '+').replace(/_/g, '/'));
+	} catch {
+		return undefined;
+	}
+	const jkt = (tryParseJson(json) as { cnf?: { jkt?: unknown } } | undefined)?.cnf?.jkt;
+	return typeof jkt === 'string' ? jkt : undefined;
+}
+
+/** What {@link createResourceSender} works with. */
+export interface ResourceSenderContext {
+	readonly signer: ProofSigner;
+	readonly nonces: NonceBook;
+	/** Access tokens issued to this process with its key. */
+	readonly issuedHere: ReadonlySet<string>;
+	/** The key made by tokenkeeper is kept with the session (IndexedDB), not only in this process. */
+	readonly keyWasStored: boolean;
+}
+
+/**
+ * API requests with DPoP (RFC 9449 7): `Authorization: DPoP <token>` and a new proof with `ath` on every send. A
+ * 401 whose `DPoP` challenge is `use_dpop_nonce` with a nonce not yet tried, or a proof refused for its `iat`, is
+ * sent again once each per request (the budget is kept per request across the client's token retry, so a request
+ * is sent at most four times in all: once, once more for a nonce, once more for the clock, and the client's one
+ * token retry).
+ * @see https://www.rfc-editor.org/rfc/rfc9449#section-9
+ */
+export function createResourceSender(context: ResourceSenderContext): SessionDpop['send'] {
+	const { signer, nonces, issuedHere, keyWasStored } = context;
+	const budgets = new WeakMap<DpopOutgoingRequest, ProofRetryBudget>();
+
+	/**
+	 * Refuse, before sending, a token that cannot work with this process's key: one whose `cnf.jkt` names another key,
+	 * or one found stored while the key had to be made anew (its key is gone: deleted with the site's data, or held by
+	 * another process of a shared store). Sent, it would only cost a rejection, a new token and a second rejection.
+	 */
+	async function requireBoundHere(accessToken: string): Promise<void> {
+		const bound = boundThumbprintOf(accessToken);
+		if (bound !== undefined && bound !== (await signer.thumbprint())) {
+			throw new DpopError(
+				'The access token is bound to a DPoP key this process does not hold (its cnf.jkt differs): share the key with `dpop: { keyPair }`, or log in again.',
+			);
+		}
+		if (bound === undefined && (await signer.madeKey()) && !issuedHere.has(accessToken)) {
+			if (keyWasStored) throw new LoginRequiredError('The DPoP key of this session is gone (site data cleared?): log in again.');
+			throw new DpopError(
+				'The stored tokens are DPoP-bound to a key this process does not hold (another process made them, or this one before a restart): keep one key for the session with `dpop: { keyPair }`, or clear() the session.',
+			);
+		}
+	}
+
+	return async (outgoing, tokenSet) => {
+		// A Bearer token (a server that downgraded) goes as it came: a proof would tell the API nothing it checks.
+		if (tokenSet.tokenType !== 'DPoP') return outgoing.send(`${tokenSet.tokenType} ${tokenSet.accessToken}`);
+		await requireBoundHere(tokenSet.accessToken);
+		const budget = budgets.get(outgoing) ?? newProofRetryBudget();
+		budgets.set(outgoing, budget);
+		for (;;) {
+			const sentNonce = nonces.get(outgoing.url);
+			const proof = await signer.sign({ htm: outgoing.method, url: outgoing.url, nonce: sentNonce, accessToken: tokenSet.accessToken });
+			const response = await outgoing.send(`DPoP ${tokenSet.accessToken}`, proof);
+			const nonce = nonces.remember(outgoing.url, response);
+			if (response.status !== 401 || !outgoing.replayable) return response;
+			const challenge = readResourceChallenge(response.headers.get('www-authenticate'));
+			if (isClockRefusal(challenge)) {
+				// Not a token rejection: a new token would be refused alike. One retry with the server's clock, then the error.
+				const corrected = budget.clock === 0;
+				await response.body?.cancel().catch(() => undefined);
+				if (budget.clock-- > 0 && signer.adoptServerClock(response)) continue;
+				throw clockRefusedError('API', outgoing.url, corrected);
+			}
+			const retry = challenge.error === 'use_dpop_nonce' && nonce !== undefined && nonce !== sentNonce && budget.nonce-- > 0;
+			if (!retry) return response;
+			await response.body?.cancel().catch(() => undefined);
+		}
+	};
+}

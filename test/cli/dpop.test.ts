@@ -1,0 +1,109 @@
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createEmulator, type Emulator } from '../../src/testing/emulator/server.js';
+import { runCli, startCli } from '../_helpers/cli.js';
+
+let emulator: Emulator;
+const home = mkdtempSync(join(tmpdir(), 'tokenkeeper-cli-dpop-'));
+beforeAll(async () => {
+	// Sqowey's access tokens live 1 s: the CLI's next run has to refresh.
+	emulator = await createEmulator({
+		providers: ['oauth2', 'sqowey'],
+		dpop: { nonce: 'required' },
+		sqowey: { accessTokenLifetime: 1 },
+		oauth2: { deviceInterval: 0.1 },
+	});
+});
+afterAll(async () => {
+	await emulator.close();
+	rmSync(home, { recursive: true, force: true });
+});
+
+/** The session files in the sessions directory, parsed (they hold tokens and keys: only the test reads them). */
+function sessionFiles(): Array<{
+	file: string;
+	mode: number;
+	body: { key: string; dpopKey?: Record<string, string>; tokens: { tokenType: string } };
+}> {
+	return readdirSync(home)
+		.filter((name) => name.endsWith('.json'))
+		.map((name) => ({
+			file: name,
+			mode: statSync(join(home, name)).mode & 0o777,
+			body: JSON.parse(readFileSync(join(home, name), 'utf8')),
+		}));
+}
+
+describe('tokenkeeper CLI with --dpop', () => {
+	it('login sqowey --dpop: a DPoP-bound session whose key is in its 0600 file; token sqowey refreshes with that key', async () => {
+		const { url, clientId } = emulator.credentials.sqowey;
+		const cli = startCli(['login', 'sqowey', '--url', url, '--client-id', clientId, '--no-open', '--dpop', '--json'], {
+			env: { TOKENKEEPER_HOME: home },
+		});
+		const [printed] = await cli.waitFor('stderr', /^http\S+$/m);
+		expect(new URL(printed).searchParams.get('dpop_jkt')).toMatch(/^[\w-]{43}$/);
+		const consent = await fetch(printed, { redirect: 'manual' });
+		await fetch(consent.headers.get('location')!);
+		const result = await cli.exited;
+		expect(result.code).toBe(0);
+		expect(JSON.parse(result.stdout)).toMatchObject({ tokenType: 'DPoP' });
+		const [session] = sessionFiles().filter((entry) => entry.body.key.includes('|login'));
+		expect(session!.mode).toBe(0o600);
+		expect(Object.keys(session!.body.dpopKey!).sort()).toEqual(['crv', 'd', 'kty', 'x', 'y']);
+
+		await new Promise((resolve) => setTimeout(resolve, 1100));
+		emulator.resetCounters();
+		const token = await runCli(['token', 'sqowey', '--url', url, '--client-id', clientId, '--json'], { env: { TOKENKEEPER_HOME: home } });
+		expect(token.code).toBe(0);
+		expect(JSON.parse(token.stdout)).toMatchObject({ tokenType: 'DPoP' });
+		const counters = emulator.counters();
+		// A new process: the endpoint's nonce first (1 refused), then the refresh, signed with the session's key.
+		expect(counters.tokenRequests.refresh_token).toBe(2);
+		expect(counters.dpop.refused).toMatchObject({ nonce: 1, binding: 0 });
+		expect(counters.refreshTokenReuse).toBe(0);
+
+		const listed = await runCli(['sessions', '--json'], { env: { TOKENKEEPER_HOME: home } });
+		expect(listed.stdout).not.toContain(session!.body.dpopKey!.d!);
+	});
+
+	it('token oauth2 --dpop: a DPoP token, cached with its key apart from Bearer; the second run sends nothing', async () => {
+		const { issuer, clientId, clientSecret } = emulator.credentials.oauth2;
+		const args = ['token', 'oauth2', '--issuer', issuer, '--client-id', clientId, '--dpop', '--json'];
+		const env = { TOKENKEEPER_HOME: home, TOKENKEEPER_CLIENT_SECRET: clientSecret! };
+		emulator.resetCounters();
+		const first = await runCli(args, { env });
+		expect(first.code).toBe(0);
+		expect(JSON.parse(first.stdout)).toMatchObject({ tokenType: 'DPoP' });
+		const second = await runCli(args, { env });
+		expect(JSON.parse(second.stdout).accessToken).toBe(JSON.parse(first.stdout).accessToken);
+		// One nonce refusal, one token: the second run read the cache.
+		expect(emulator.counters().tokenRequests.client_credentials).toBe(2);
+		const cached = sessionFiles().find((entry) => entry.body.key.endsWith('|cached|dpop'));
+		expect(cached?.body.dpopKey?.d).toEqual(expect.any(String));
+		expect(cached?.mode).toBe(0o600);
+	});
+
+	it('login oauth2 --device --dpop: the polls carry proofs, the tokens are bound, the key is kept with the session', async () => {
+		const { publicClientId } = emulator.credentials.oauth2;
+		const flags = ['--issuer', emulator.url, '--client-id', publicClientId!];
+		const cli = startCli(['login', 'oauth2', ...flags, '--device', '--dpop', '--json'], {
+			env: { TOKENKEEPER_HOME: home },
+			timeout: 30_000,
+		});
+		const [, verify] = await cli.waitFor('stderr', /or open (\S+)/);
+		expect((await fetch(verify!)).status).toBe(200);
+		const result = await cli.exited;
+		expect(result.code).toBe(0);
+		const tokenSet = JSON.parse(result.stdout) as { tokenType: string; accessToken: string };
+		expect(tokenSet.tokenType).toBe('DPoP');
+		const session = sessionFiles().find((entry) => entry.body.key.includes('oauth2') && entry.body.key.endsWith('|login'));
+		expect(session?.body.dpopKey?.d).toEqual(expect.any(String));
+		const again = await runCli(['token', 'oauth2', '--session', ...flags], { env: { TOKENKEEPER_HOME: home } });
+		expect(again.stdout.trim()).toBe(tokenSet.accessToken);
+		// The token is bound: presented as Bearer it is refused.
+		const bearer = await fetch(`${emulator.url}/oauth2/v1/userinfo`, { headers: { authorization: `Bearer ${tokenSet.accessToken}` } });
+		expect(bearer.status).toBe(401);
+	}, 40_000);
+});
