@@ -64,3 +64,12 @@ export type { DeviceAuthorizationFlow, DeviceAuthorizationFlowOptions, DeviceLog
 export type { TokenManagerEventName, TokenManagerEvents, TokenManagerListener } from './events.js';
 export type { RetryOptions, TransportOptions } from './endpoint/index.js';
 export type { OAuthErrorFields, TokenkeeperErrorOptions } from './errors.js';
+export type {
+	ApiRetryMessage,
+	LockWaitMessage,
+	NearCacheHitMessage,
+	RefreshAheadMessage,
+	StoreMessage,
+	TokenRequestMessage,
+	TokenRequestReason,
+} from './diagnostics/channels.js';

@@ -1,4 +1,5 @@
 import { abortable } from './abortable.js';
+import { publishNearCacheHit, publishRefreshAhead, traceFlight } from './diagnostics/probes.js';
 import { createTokenEndpoint, type TokenEndpoint } from './endpoint/index.js';
 import { isOAuthError, isStoreError, LoginRequiredError, type StoreError } from './errors.js';
 import { createEmitter } from './events.js';
@@ -155,7 +156,7 @@ export function createManagedSession(provider: Provider, options: TokenManagerOp
 
 	/** Rule 2: every concurrent caller shares this one promise. */
 	function startFlight(plan: FlightPlan, startedIn: number): Promise<TokenSet> {
-		const flight: Promise<TokenSet> = runFlight(plan, startedIn).finally(() => {
+		const flight: Promise<TokenSet> = traceFlight(plan, () => runFlight(plan, startedIn)).finally(() => {
 			if (inflight === flight) inflight = undefined;
 		});
 		inflight = flight;
@@ -167,8 +168,10 @@ export function createManagedSession(provider: Provider, options: TokenManagerOp
 		const near = session.near;
 		if (cleared || !near || !fresh(near)) return undefined;
 		if (!inflight && ahead.due(near)) {
+			publishRefreshAhead(near);
 			startFlight({ seen: near, force: true, background: true }, generation).then(ahead.succeeded, ahead.failed);
 		}
+		publishNearCacheHit();
 		return near;
 	}
 

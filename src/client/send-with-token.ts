@@ -1,3 +1,4 @@
+import { publishApiRetry } from '../diagnostics/probes.js';
 import { RequestNotReplayableError } from '../errors.js';
 import { peekFreshToken, type TokenManager } from '../token-manager.js';
 import type { OutgoingRequest } from './outgoing-request.js';
@@ -50,6 +51,7 @@ export function createSendWithToken(config: SendWithTokenConfig) {
 				{ status: response.status, response },
 			);
 		}
+		publishApiRetry(response, outgoing.url);
 		await response.body?.cancel().catch(() => undefined);
 		const next = await manager.getToken({ signal: outgoing.signal });
 		return outgoing.send(authorization(next));
