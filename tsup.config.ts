@@ -10,6 +10,7 @@ const entry = {
 	testing: 'src/testing/index.ts',
 	redis: 'src/redis.ts',
 	file: 'src/file.ts',
+	otel: 'src/otel.ts',
 };
 
 /** Resolve `stores/memory.js` to `stores/memory.browser.ts` in the browser build. */
@@ -145,7 +146,7 @@ const shared: Options = {
 	treeshake: true,
 	splitting: false,
 	// Optional peer dependencies: loaded from the user's node_modules, never bundled.
-	external: ['msw', 'redis'],
+	external: ['msw', 'redis', '@opentelemetry/api'],
 };
 
 export default defineConfig([
