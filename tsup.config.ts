@@ -82,7 +82,7 @@ const PROBES_MODULE = /(^|\/)diagnostics\/probes\.js$/;
  * parameterless arrow with an expression body, replaced by that expression; the import goes too. Any other use of a
  * probe fails the build, so the rule cannot be bent by accident.
  */
-function eraseDiagnosticsProbes(source: string, fileName: string): string {
+export function eraseDiagnosticsProbes(source: string, fileName: string): string {
 	const file = ts.createSourceFile(fileName, source, ts.ScriptTarget.Latest, true);
 	const probes = new Set<string>();
 	const edits: { start: number; end: number; text: string }[] = [];

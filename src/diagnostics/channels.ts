@@ -49,7 +49,7 @@ export interface TokenRequestMessage {
 
 /** The message of `tokenkeeper:lock-wait`; `waitedMs` and `outcome` are set when the wait ends (at `asyncEnd`). */
 export interface LockWaitMessage {
-	/** The store's kind: `memory`, `redis`, `file`, or `custom` (a store of your own). */
+	/** The store's kind: `memory`, `redis`, `file`, or `custom` (any other: a store of your own, web storage…). */
 	readonly store: string;
 	waitedMs?: number;
 	/** `acquired`, or `failed` (the wait timed out, was aborted, or the store failed: see `error`). */

@@ -22,6 +22,18 @@ export interface InstrumentOptions {
 /** The instrumentation scope spans and metrics name as their source. */
 const SCOPE = 'tokenkeeper';
 
+/**
+ * tokenkeeper finds `diagnostics_channel` through `process.getBuiltinModule` (Node 20.16+; see diagnostics/probes.ts).
+ * Without it nothing is ever published, and instrument() would only ever give an empty dashboard: say so.
+ */
+function warnIfSilent(): void {
+	if (typeof (process as { getBuiltinModule?: unknown }).getBuiltinModule === 'function') return;
+	process.emitWarning(
+		`tokenkeeper publishes no diagnostics on Node ${process.version} (it needs process.getBuiltinModule, Node 20.16 or later): instrument() will record nothing.`,
+		{ code: 'TOKENKEEPER_NO_DIAGNOSTICS' },
+	);
+}
+
 /** A tracing channel's subscriber: tracingChannel().subscribe() takes these five, and any may be left out. */
 interface TracingHandlers<M> {
 	start?(message: M): void;
@@ -43,6 +55,7 @@ interface TracingHandlers<M> {
  * const stop = instrument(); // the global tracer and meter providers, as the OpenTelemetry Node SDK sets them
  */
 export function instrument(options: InstrumentOptions = {}): () => void {
+	warnIfSilent();
 	const tracer = (options.tracerProvider ?? trace.getTracerProvider()).getTracer(SCOPE);
 	const meter = (options.meterProvider ?? metrics.getMeterProvider()).getMeter(SCOPE);
 	const recorded = createMetrics(meter);

@@ -1,7 +1,8 @@
 import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { HttpResponse, http } from 'msw';
-import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createClient, createTokenManager } from '../../src/index.js';
+import { instrument } from '../../src/otel.js';
 import { FAST, testProvider } from '../_helpers/manager.js';
 import { startTelemetry } from '../_helpers/otel.js';
 import { API_URL, createTokenEndpoint, startMockServer } from '../_helpers/token-server.js';
@@ -159,5 +160,23 @@ describe('tokenkeeper/otel: instrument()', () => {
 		expect(telemetry.spans()).toEqual([]);
 		expect(await telemetry.metrics()).toEqual([]);
 		expect(trace.getActiveSpan()).toBeUndefined();
+	});
+});
+
+describe('tokenkeeper/otel on a Node without process.getBuiltinModule (before 20.16)', () => {
+	it('instrument() warns that nothing will be recorded (and does not where the module can be found)', () => {
+		const original = Object.getOwnPropertyDescriptor(process, 'getBuiltinModule');
+		const warnings: unknown[][] = [];
+		vi.spyOn(process, 'emitWarning').mockImplementation((...args: unknown[]) => void warnings.push(args));
+		Object.defineProperty(process, 'getBuiltinModule', { value: undefined, configurable: true, writable: true });
+		try {
+			instrument()();
+		} finally {
+			if (original) Object.defineProperty(process, 'getBuiltinModule', original);
+		}
+		expect(warnings).toHaveLength(1);
+		expect(warnings[0]![1]).toEqual({ code: 'TOKENKEEPER_NO_DIAGNOSTICS' });
+		instrument()();
+		expect(warnings).toHaveLength(1);
 	});
 });
