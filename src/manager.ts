@@ -171,7 +171,6 @@ export function createManagedSession(provider: Provider, options: TokenManagerOp
 			publishRefreshAhead(near);
 			startFlight({ seen: near, force: true, background: true }, generation).then(ahead.succeeded, ahead.failed);
 		}
-		publishNearCacheHit();
 		return near;
 	}
 
@@ -182,7 +181,10 @@ export function createManagedSession(provider: Provider, options: TokenManagerOp
 			signal?.throwIfAborted();
 			if (cleared) throw loginRequired('The session was cleared: log in again, or call setTokens().');
 			const near = forceRefresh ? undefined : freshToken();
-			if (near) return near;
+			if (near) {
+				publishNearCacheHit();
+				return near;
+			}
 			if (inflight) return abortable(inflight, signal);
 			// Taken before the read: a clear() while it is awaited must still stop this caller's token request.
 			const startedIn = generation;

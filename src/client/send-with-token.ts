@@ -1,4 +1,4 @@
-import { publishApiRetry } from '../diagnostics/probes.js';
+import { publishApiRetry, tracePeek } from '../diagnostics/probes.js';
 import { RequestNotReplayableError } from '../errors.js';
 import { peekFreshToken, type TokenManager } from '../token-manager.js';
 import type { OutgoingRequest } from './outgoing-request.js';
@@ -39,7 +39,7 @@ export function createSendWithToken(config: SendWithTokenConfig) {
 			return outgoing.send();
 		}
 		// A fresh token the manager holds costs no promise: what a request adds over bare fetch is one header.
-		const tokenSet = peekFreshToken(manager) ?? (await manager.getToken({ signal: outgoing.signal }));
+		const tokenSet = tracePeek(() => peekFreshToken(manager)) ?? (await manager.getToken({ signal: outgoing.signal }));
 		const response = await outgoing.send(authorization(tokenSet));
 		if (!rejection.has(response.status) || !answeredBy(response, outgoing.url)) return response;
 

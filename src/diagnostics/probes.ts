@@ -234,6 +234,13 @@ export function publishNearCacheHit(): void {
 	if (nearCacheHitChannel?.hasSubscribers) nearCacheHitChannel.publish(NEAR_CACHE_HIT);
 }
 
+/** The API client's look at the manager's fresh token (`peek`, no promise): a near-cache hit when it finds one. */
+export function tracePeek<T>(peek: () => T | undefined): T | undefined {
+	const found = peek();
+	if (found !== undefined) publishNearCacheHit();
+	return found;
+}
+
 /** A read of `tokenSet`, near its end, started a background refresh. */
 export function publishRefreshAhead(tokenSet: TokenSet): void {
 	if (!refreshAheadChannel?.hasSubscribers) return;

@@ -1,7 +1,7 @@
 import { HttpResponse, http } from 'msw';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DiagnosticsChannel as C } from '../../src/diagnostics/channels.js';
-import { createClient, createTokenManager, isOAuthError } from '../../src/index.js';
+import { createClient, createMemoryStore, createTokenManager, isOAuthError } from '../../src/index.js';
 import { recordChannels } from '../_helpers/diagnostics.js';
 import { createClock, FAST, testProvider } from '../_helpers/manager.js';
 import { API_URL, createTokenEndpoint, startMockServer } from '../_helpers/token-server.js';
@@ -50,6 +50,24 @@ describe('diagnostics channels', () => {
 		for (let i = 0; i < 5; i++) await manager.getToken();
 		expect(channels.on(C.NearCacheHit, 'publish')).toHaveLength(5);
 		expect(channels.seen.filter((s) => s.channel !== C.NearCacheHit)).toEqual([]);
+	});
+
+	it('near-cache hits: an API call with the held token counts one; a token read from a shared store does not', async () => {
+		const store = createMemoryStore();
+		const first = createTokenManager(testProvider(), { ...FAST, store, key: 'shared' });
+		const client = createClient({ prefixUrl: `${API_URL}/`, auth: first });
+		await client.get('things').json();
+		channels.clear();
+		await client.get('things').json();
+		expect(channels.on(C.NearCacheHit, 'publish')).toHaveLength(1);
+
+		const second = createTokenManager(testProvider(), { ...FAST, store, key: 'shared' });
+		channels.clear();
+		await second.getToken(); // from the store: a round trip, not a hit
+		expect(channels.on(C.NearCacheHit, 'publish')).toHaveLength(0);
+		expect(channels.on(C.Store, 'asyncEnd')).toMatchObject([{ operation: 'read', outcome: 'hit' }]);
+		await second.getToken();
+		expect(channels.on(C.NearCacheHit, 'publish')).toHaveLength(1);
 	});
 
 	it('a transient failure: attempts 2, the last status', async () => {

@@ -43,7 +43,7 @@ describe('the browser build erases the diagnostics probes (tsup.config.ts)', () 
 		for (const file of probed) {
 			const erased = eraseDiagnosticsProbes(readFileSync(join(src, file), 'utf8'), file);
 			expect(erased, file).not.toMatch(
-				/probes\.js|\b(trace(Flight|TokenRequest|LockWait|Store)|note(TokenAttempt|LockAcquired)|publish(ApiRetry|NearCacheHit|RefreshAhead))\(/,
+				/probes\.js|\b(trace(Flight|TokenRequest|LockWait|Store)|note(TokenAttempt|LockAcquired)|tracePeek|publish(ApiRetry|NearCacheHit|RefreshAhead))\(/,
 			);
 		}
 	});
