@@ -10,6 +10,7 @@ const entry = {
 	testing: 'src/testing/index.ts',
 	redis: 'src/redis.ts',
 	file: 'src/file.ts',
+	otel: 'src/otel.ts',
 };
 
 /** Resolve `stores/memory.js` to `stores/memory.browser.ts` in the browser build. */
@@ -69,28 +70,87 @@ function calleeRoot(expression: ts.Expression): ts.Expression {
  * never runs, and all of zod it needs. So in that build each top-level initializer that calls an import runs in a
  * `/* @__PURE__ *\/` arrow called at once: evaluated where it was, in the same order, and dropped when unused.
  */
-const pureTopLevelCalls: Plugin = {
-	name: 'tokenkeeper-pure-top-level-calls',
+function wrapPureTopLevelCalls(source: string, fileName: string): string {
+	const file = ts.createSourceFile(fileName, source, ts.ScriptTarget.Latest, true);
+	const imported = importedNames(file);
+	const wrapped: ts.Expression[] = [];
+	for (const statement of file.statements) {
+		if (!ts.isVariableStatement(statement)) continue;
+		for (const { initializer } of statement.declarationList.declarations) {
+			const root = initializer && ts.isCallExpression(initializer) ? calleeRoot(initializer) : undefined;
+			if (root && ts.isIdentifier(root) && imported.has(root.text)) wrapped.push(initializer!);
+		}
+	}
+	let contents = source;
+	// From the end, so that earlier offsets stay right.
+	for (const initializer of wrapped.reverse()) {
+		const start = initializer.getStart(file);
+		contents = `${contents.slice(0, start)}/* @__PURE__ */ (() => ${contents.slice(start, initializer.end)})()${contents.slice(initializer.end)}`;
+	}
+	return contents;
+}
+
+/** The module of diagnostics probes (src/diagnostics/probes.ts), as its importers name it. */
+const PROBES_MODULE = /(^|\/)diagnostics\/probes\.js$/;
+
+/**
+ * Browsers have no `diagnostics_channel`, so the browser build carries no diagnostics at all: not a no-op module
+ * (its calls, closures and message objects would still weigh on every SPA), but the source as it was before the
+ * probes went in. Each call to a probe is either a statement, removed, or a call whose last argument is a
+ * parameterless arrow with an expression body, replaced by that expression; the import goes too. Any other use of a
+ * probe fails the build, so the rule cannot be bent by accident.
+ */
+export function eraseDiagnosticsProbes(source: string, fileName: string): string {
+	const file = ts.createSourceFile(fileName, source, ts.ScriptTarget.Latest, true);
+	const probes = new Set<string>();
+	const edits: { start: number; end: number; text: string }[] = [];
+	for (const statement of file.statements) {
+		if (!ts.isImportDeclaration(statement) || !ts.isStringLiteral(statement.moduleSpecifier)) continue;
+		if (!PROBES_MODULE.test(statement.moduleSpecifier.text)) continue;
+		for (const name of importedNames(ts.factory.updateSourceFile(file, [statement]))) probes.add(name);
+		edits.push({ start: statement.getStart(file), end: statement.end, text: '' });
+	}
+	if (probes.size === 0) return source;
+	const fail = (node: ts.Node, why: string): never => {
+		const { line } = file.getLineAndCharacterOfPosition(node.getStart(file));
+		throw new Error(`${fileName}:${line + 1}: diagnostics probe ${why}`);
+	};
+	const visit = (node: ts.Node): void => {
+		if (ts.isIdentifier(node) && probes.has(node.text)) {
+			const call = node.parent;
+			if (!ts.isCallExpression(call) || call.expression !== node) fail(node, `${node.text} used other than called`);
+			const probe = call as ts.CallExpression;
+			if (ts.isExpressionStatement(probe.parent)) {
+				edits.push({ start: probe.parent.getStart(file), end: probe.parent.end, text: '' });
+				return;
+			}
+			const last = probe.arguments.at(-1);
+			if (!last || !ts.isArrowFunction(last) || last.parameters.length > 0 || ts.isBlock(last.body)) {
+				fail(node, `${node.text}: neither a statement nor a call ending in \`() => expression\``);
+			}
+			const body = (last as ts.ArrowFunction).body;
+			edits.push({ start: probe.getStart(file), end: body.getStart(file), text: '(' });
+			edits.push({ start: body.end, end: probe.end, text: ')' });
+			// The walk goes on into the arguments, so probes inside the body (a statement in a callback) are erased too.
+			return;
+		}
+		ts.forEachChild(node, visit);
+	};
+	for (const statement of file.statements) if (!ts.isImportDeclaration(statement)) visit(statement);
+	let contents = source;
+	for (const { start, end, text } of edits.sort((a, b) => b.start - a.start)) {
+		contents = `${contents.slice(0, start)}${text}${contents.slice(end)}`;
+	}
+	return contents;
+}
+
+/** The browser build's view of our sources: probes erased, top-level calls into imports marked pure. */
+const browserSources: Plugin = {
+	name: 'tokenkeeper-browser-sources',
 	setup(build) {
 		build.onLoad({ filter: /[\\/]src[\\/].*\.ts$/ }, async (args) => {
 			const source = await readFile(args.path, 'utf8');
-			const file = ts.createSourceFile(args.path, source, ts.ScriptTarget.Latest, true);
-			const imported = importedNames(file);
-			const wrapped: ts.Expression[] = [];
-			for (const statement of file.statements) {
-				if (!ts.isVariableStatement(statement)) continue;
-				for (const { initializer } of statement.declarationList.declarations) {
-					const root = initializer && ts.isCallExpression(initializer) ? calleeRoot(initializer) : undefined;
-					if (root && ts.isIdentifier(root) && imported.has(root.text)) wrapped.push(initializer!);
-				}
-			}
-			let contents = source;
-			// From the end, so that earlier offsets stay right.
-			for (const initializer of wrapped.reverse()) {
-				const start = initializer.getStart(file);
-				contents = `${contents.slice(0, start)}/* @__PURE__ */ (() => ${contents.slice(start, initializer.end)})()${contents.slice(initializer.end)}`;
-			}
-			return { contents, loader: 'ts' };
+			return { contents: wrapPureTopLevelCalls(eraseDiagnosticsProbes(source, args.path), args.path), loader: 'ts' };
 		});
 	},
 };
@@ -104,7 +164,7 @@ const shared: Options = {
 	treeshake: true,
 	splitting: false,
 	// Optional peer dependencies: loaded from the user's node_modules, never bundled.
-	external: ['msw', 'redis'],
+	external: ['msw', 'redis', '@opentelemetry/api'],
 };
 
 export default defineConfig([
@@ -113,7 +173,7 @@ export default defineConfig([
 	// CJS: ky and p-retry are ESM-only; bundle them so require('tokenkeeper') works on Node 20.
 	{ ...shared, format: 'cjs', noExternal: ['ky', 'p-retry', 'is-network-error'] },
 	// Browser: the "browser" export condition. The memory store module is swapped for its Map-based twin,
-	// so lru-cache is not even imported by browser bundles.
+	// so lru-cache is not even imported by browser bundles, and the diagnostics probes are erased.
 	{
 		entry: { 'index.browser': 'src/index.ts', 'dpop.browser': 'src/dpop/session-dpop.ts' },
 		format: 'esm',
@@ -123,7 +183,7 @@ export default defineConfig([
 		sourcemap: true,
 		treeshake: true,
 		splitting: false,
-		esbuildPlugins: [browserMemoryStore, pureTopLevelCalls, separateDpopModule],
+		esbuildPlugins: [browserMemoryStore, browserSources, separateDpopModule],
 	},
 	// The `tokenkeeper` command: ESM with its shebang kept (tsup also makes it executable), no types. It
 	// imports the emulator's server, not `testing/index.ts`, so it runs with msw absent.

@@ -66,3 +66,12 @@ export type { TokenManagerEventName, TokenManagerEvents, TokenManagerListener } 
 export type { RetryOptions, TransportOptions } from './endpoint/index.js';
 export type { OAuthErrorFields, TokenkeeperErrorOptions } from './errors.js';
 export type { DpopDowngradeEvent, DpopOption } from './dpop/types.js';
+export type {
+	ApiRetryMessage,
+	LockWaitMessage,
+	NearCacheHitMessage,
+	RefreshAheadMessage,
+	StoreMessage,
+	TokenRequestMessage,
+	TokenRequestReason,
+} from './diagnostics/channels.js';

@@ -1,6 +1,7 @@
 import { abortable } from './abortable.js';
 import { loadSessionDpop } from './dpop/load.js';
 import type { DpopKeyPlace } from './dpop/types.js';
+import { publishNearCacheHit, publishRefreshAhead, traceFlight } from './diagnostics/probes.js';
 import { createTokenEndpoint, type TokenEndpoint } from './endpoint/index.js';
 import { isOAuthError, isStoreError, LoginRequiredError, type StoreError } from './errors.js';
 import { createEmitter } from './events.js';
@@ -179,7 +180,7 @@ export function createManagedSession(
 
 	/** Rule 2: every concurrent caller shares this one promise. */
 	function startFlight(plan: FlightPlan, startedIn: number): Promise<TokenSet> {
-		const flight: Promise<TokenSet> = runFlight(plan, startedIn).finally(() => {
+		const flight: Promise<TokenSet> = traceFlight(plan, () => runFlight(plan, startedIn)).finally(() => {
 			if (inflight === flight) inflight = undefined;
 		});
 		inflight = flight;
@@ -191,6 +192,7 @@ export function createManagedSession(
 		const near = session.near;
 		if (cleared || !near || !fresh(near)) return undefined;
 		if (!inflight && ahead.due(near)) {
+			publishRefreshAhead(near);
 			startFlight({ seen: near, force: true, background: true }, generation).then(ahead.succeeded, ahead.failed);
 		}
 		return near;
@@ -203,7 +205,10 @@ export function createManagedSession(
 			signal?.throwIfAborted();
 			if (cleared) throw loginRequired('The session was cleared: log in again, or call setTokens().');
 			const near = forceRefresh ? undefined : freshToken();
-			if (near) return near;
+			if (near) {
+				publishNearCacheHit();
+				return near;
+			}
 			if (inflight) return abortable(inflight, signal);
 			// Taken before the read: a clear() while it is awaited must still stop this caller's token request.
 			const startedIn = generation;

@@ -1,3 +1,4 @@
+import { noteLockAcquired, traceLockWait, traceStore } from './diagnostics/probes.js';
 import { isTokenkeeperError, StoreError } from './errors.js';
 import { sameTokenSet, type TokenStore, type TokenStoreLockOptions } from './stores/store.js';
 import type { TokenSet } from './token-set.js';
@@ -45,22 +46,26 @@ export function createSessionStore(store: TokenStore, key: string) {
 			near = tokenSet;
 		},
 		async read(): Promise<TokenSet | undefined> {
-			near = await attempt('read', () => store.get(key));
+			near = await attempt('read', () => traceStore(store, 'read', () => store.get(key)));
 			return near;
 		},
 		async write(tokenSet: TokenSet, ttl: number | undefined): Promise<void> {
 			near = tokenSet;
-			await attempt('write', () => store.set(key, tokenSet, { ttl }));
+			await attempt('write', () => traceStore(store, 'write', () => store.set(key, tokenSet, { ttl })));
 		},
 		async remove(): Promise<void> {
 			near = undefined;
-			await attempt('delete', () => store.delete(key));
+			await attempt('delete', () => traceStore(store, 'delete', () => store.delete(key)));
 		},
 		/** Replace `expected` by `next` only if it is still stored (atomically when the store can); `true` when replaced. */
 		async replace(expected: TokenSet, next: TokenSet | undefined): Promise<boolean> {
 			if (sameTokenSet(near, expected)) near = next;
-			if (store.compareAndSet) return attempt('compare-and-set', () => store.compareAndSet!(key, expected, next));
-			await attempt(next ? 'write' : 'delete', () => (next ? store.set(key, next) : store.delete(key)));
+			if (store.compareAndSet) {
+				return attempt('compare-and-set', () => traceStore(store, 'compare-and-set', () => store.compareAndSet!(key, expected, next)));
+			}
+			await attempt(next ? 'write' : 'delete', () =>
+				traceStore(store, next ? 'write' : 'delete', () => (next ? store.set(key, next) : store.delete(key))),
+			);
 			return true;
 		},
 		/**
@@ -71,13 +76,16 @@ export function createSessionStore(store: TokenStore, key: string) {
 			if (!store.withLock) return fn();
 			let inside = false;
 			try {
-				return await store.withLock(
-					key,
-					() => {
-						inside = true;
-						return fn();
-					},
-					options,
+				return await traceLockWait(store, options, () =>
+					store.withLock!(
+						key,
+						() => {
+							inside = true;
+							noteLockAcquired(options);
+							return fn();
+						},
+						options,
+					),
 				);
 			} catch (error) {
 				// A caller who stopped waiting gets their own reason, as everywhere.

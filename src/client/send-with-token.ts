@@ -1,3 +1,4 @@
+import { publishApiRetry, tracePeek } from '../diagnostics/probes.js';
 import { RequestNotReplayableError } from '../errors.js';
 import { peekFreshToken, sessionDpopOf, type TokenManager } from '../token-manager.js';
 import type { TokenSet } from '../token-set.js';
@@ -43,7 +44,7 @@ export function createSendWithToken(config: SendWithTokenConfig) {
 			return outgoing.send();
 		}
 		// A fresh token the manager holds costs no promise: what a request adds over bare fetch is one header.
-		const tokenSet = peekFreshToken(manager) ?? (await manager.getToken({ signal: outgoing.signal }));
+		const tokenSet = tracePeek(() => peekFreshToken(manager)) ?? (await manager.getToken({ signal: outgoing.signal }));
 		const response = await sendWith(outgoing, tokenSet);
 		if (!rejection.has(response.status) || !answeredBy(response, outgoing.url)) return response;
 
@@ -55,6 +56,7 @@ export function createSendWithToken(config: SendWithTokenConfig) {
 				{ status: response.status, response },
 			);
 		}
+		publishApiRetry(response, outgoing.url);
 		await response.body?.cancel().catch(() => undefined);
 		const next = await manager.getToken({ signal: outgoing.signal });
 		return sendWith(outgoing, next);

@@ -1,5 +1,6 @@
 import pRetry from 'p-retry';
 import { delay } from '../abortable.js';
+import { noteTokenAttempt, traceTokenRequest } from '../diagnostics/probes.js';
 import { ErrorCode, NetworkError, OAuthError, TokenResponseError, type TokenkeeperError } from '../errors.js';
 import type { GrantParameters } from '../grants.js';
 import type { Provider } from '../provider.js';
@@ -32,6 +33,7 @@ function parseRetryAfter(value: string | null, now: number): number | undefined 
 
 async function attempt(request: TokenHttpRequest, transport: Transport, signal: AbortSignal | undefined): Promise<TokenSet> {
 	const outcome = await boundedRequest(request.url, { method: 'POST', headers: request.headers, body: request.body }, transport, signal);
+	noteTokenAttempt(request, outcome);
 	let answer: { readonly response: Response; readonly bodyText: string };
 	try {
 		answer = answerOf(outcome, 'token endpoint', request.url);
@@ -81,22 +83,24 @@ export async function requestToken(
 	const request = buildTokenRequest(provider, url, grant);
 	let attempts = 0;
 	try {
-		return await pRetry(
-			() => {
-				attempts += 1;
-				return attempt(request, transport, signal);
-			},
-			{
-				// `retries`, `minTimeout` and `maxTimeout` are p-retry's own names (it ignores `maxRetryAfter`, used below).
-				...transport.retry,
-				randomize: true,
-				signal,
-				shouldRetry: ({ error }) => transient.has(error) && (transient.get(error) ?? 0) <= transport.retry.maxRetryAfter,
-				onFailedAttempt: async ({ error, retriesLeft }) => {
-					const retryAfterMs = transient.get(error);
-					if (retryAfterMs && retriesLeft > 0 && retryAfterMs <= transport.retry.maxRetryAfter) await delay(retryAfterMs, signal);
+		return await traceTokenRequest(grant, request, () =>
+			pRetry(
+				() => {
+					attempts += 1;
+					return attempt(request, transport, signal);
 				},
-			},
+				{
+					// `retries`, `minTimeout` and `maxTimeout` are p-retry's own names (it ignores `maxRetryAfter`, used below).
+					...transport.retry,
+					randomize: true,
+					signal,
+					shouldRetry: ({ error }) => transient.has(error) && (transient.get(error) ?? 0) <= transport.retry.maxRetryAfter,
+					onFailedAttempt: async ({ error, retriesLeft }) => {
+						const retryAfterMs = transient.get(error);
+						if (retryAfterMs && retriesLeft > 0 && retryAfterMs <= transport.retry.maxRetryAfter) await delay(retryAfterMs, signal);
+					},
+				},
+			),
 		);
 	} catch (error) {
 		if (signal?.aborted) throw signal.reason;

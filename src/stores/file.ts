@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { markStoreKind } from '../diagnostics/store-kind.js';
 import { requireFunction, requireNonNegative, requirePositiveTimerDelay, requireTimerDelay } from '../options.js';
 import type { TokenSet } from '../token-set.js';
 import { asFileStoreError } from './file-errors.js';
@@ -86,6 +87,7 @@ export class FileTokenStore implements TokenStore {
 		this.#lockWaitTimeout = requireTimerDelay(given.lockWaitTimeout ?? 60_000, 'lockWaitTimeout');
 		this.#refreshTokenTtl = given.refreshTokenTtl === undefined ? undefined : requirePositiveMs(given.refreshTokenTtl, 'refreshTokenTtl');
 		this.#now = requireFunction(given.now ?? Date.now, 'now', 'a function returning epoch ms');
+		markStoreKind(this, 'file');
 	}
 
 	/** The session's token set, or `undefined` (none, or expired). A damaged or too open file rejects with a `StoreError`. */

@@ -1,4 +1,5 @@
 import { LRUCache } from 'lru-cache';
+import { markStoreKind } from '../diagnostics/store-kind.js';
 import { requirePositiveInteger } from '../options.js';
 import type { TokenSet } from '../token-set.js';
 import { createLocalLock } from './local-lock.js';
@@ -24,7 +25,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): TokenStore 
 	const cache = new LRUCache<string, TokenSet>({ max });
 	const withLocalLock = createLocalLock();
 
-	return {
+	const store: TokenStore = {
 		async get(key) {
 			return cache.get(key);
 		},
@@ -42,4 +43,6 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): TokenStore 
 		},
 		withLock: (key, fn, lockOptions) => withLocalLock(key, fn, lockOptions),
 	};
+	markStoreKind(store, 'memory');
+	return store;
 }

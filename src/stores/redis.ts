@@ -1,3 +1,4 @@
+import { markStoreKind } from '../diagnostics/store-kind.js';
 import { createRedisLink, replyText, type RedisConnection, type RedisLink } from './redis-connection.js';
 import { withRedisLock } from './redis-lock.js';
 import type { TokenStore, TokenStoreLockOptions, TokenStoreSetOptions } from './store.js';
@@ -101,6 +102,7 @@ export class RedisTokenStore implements TokenStore {
 	constructor(connection: RedisConnection, options: RedisTokenStoreOptions = {}) {
 		this.#options = normalizeOptions(options ?? {});
 		this.#redis = createRedisLink(connection, this.#options.commandTimeout);
+		markStoreKind(this, 'redis');
 	}
 
 	/** The session's token set, or `undefined` (a damaged or foreign entry reads as absent). */

@@ -17,6 +17,8 @@ import {
 import { createEmulator, type Emulator, type Fault } from '../../src/testing/index.js';
 import { CLI, runCli } from '../_helpers/cli.js';
 import { settle } from '../_helpers/outcome.js';
+import { recordChannels } from '../_helpers/diagnostics.js';
+import { startTelemetry } from '../_helpers/otel.js';
 import { findSecrets, renderings } from '../_helpers/secrets.js';
 import { createRecordingStorage, REDIRECT_URI, visit } from '../_helpers/sqowey-flow.js';
 import { expectNoLeftoverResourcesAfterEachTest } from '../_helpers/resources.js';
@@ -26,7 +28,8 @@ import { expectNoLeftoverResourcesAfterEachTest } from '../_helpers/resources.js
  * recognisable secrets, then one search for each secret in everything a log could get: every error (message,
  * `cause` chain, stack, `toJSON`, a deep inspect with hidden fields), every event payload, every console line and
  * process warning, and the CLI's stdout and stderr. Tokens, codes and verifiers the emulator issues are learnt
- * during the run and searched for too.
+ * during the run and searched for too. Every diagnostics channel is subscribed to, and every span and metric goes
+ * through the OpenTelemetry SDK's in-memory exporters (`tokenkeeper/otel`): all of it is searched as well.
  */
 const CLIENT_SECRET = 'tk-CLIENT-SECRET-3c9e71f04a';
 const WRONG_SECRET = 'tk-WRONG-SECRET-b81d2f6e93';
@@ -407,9 +410,11 @@ describe('secret hygiene', () => {
 		]);
 	});
 
-	it('every error path, with recognisable secrets -> no secret in any error, event payload, console line, warning or CLI output', {
+	it('every error path, with recognisable secrets -> no secret in any error, event payload, channel message, span, metric, console line, warning or CLI output', {
 		timeout: 60_000,
 	}, async () => {
+		const channels = recordChannels();
+		const telemetry = startTelemetry();
 		const consoleLines: string[] = [];
 		for (const method of ['log', 'info', 'warn', 'error', 'debug', 'trace'] as const) {
 			vi.spyOn(console, method).mockImplementation((...args: unknown[]) => {
@@ -428,7 +433,35 @@ describe('secret hygiene', () => {
 			await cliPaths();
 		} finally {
 			process.off('warning', onWarning);
+			channels.stop();
 		}
+		const exported = await telemetry.exported();
+		await telemetry.close();
+		for (const { channel, phase, message, live } of channels.seen) {
+			const where = `channel ${channel} ${phase}`;
+			evidence.push([where, JSON.stringify(message)], [where, inspect(live, { showHidden: true, getters: true, depth: 10 })]);
+			if ('error' in live) recordError(`${where} error`, live.error);
+		}
+		for (const span of exported.spans) {
+			const { name, kind, attributes, status, events, links } = span;
+			const where = `span ${name}`;
+			evidence.push([where, JSON.stringify({ name, kind, attributes, status, events, links })]);
+			evidence.push([where, inspect(span, { showHidden: true, depth: 6 })]);
+		}
+		evidence.push(['metrics', JSON.stringify(exported.metrics)], ['metrics', inspect(exported.metrics, { showHidden: true, depth: 12 })]);
+		// The channels and the exporters really saw the run.
+		const channelsSeen = new Set(channels.seen.map(({ channel }) => channel));
+		expect([...channelsSeen].sort()).toEqual(
+			[
+				'tokenkeeper:api-retry',
+				'tokenkeeper:lock-wait',
+				'tokenkeeper:near-cache-hit',
+				'tokenkeeper:store',
+				'tokenkeeper:token-request',
+			].sort(),
+		);
+		expect(exported.spans.filter((span) => span.name === 'tokenkeeper.token_request').length).toBeGreaterThan(20);
+		expect(JSON.stringify(exported.metrics)).toContain('tokenkeeper.api_retries');
 		for (const line of consoleLines) evidence.push(['console', line]);
 		for (const warning of warnings) evidence.push(['process warning', warning]);
 

@@ -42,6 +42,23 @@ describe('the built package', () => {
 		expect(JSON.parse(out)).toEqual({ names: expectedNames, pkce: 'function', emulator: 'function', file: ['function', 'function'] });
 	});
 
+	it('tokenkeeper/otel loads in ESM and CJS, and no other entry needs @opentelemetry/api (an optional peer)', () => {
+		const out = runNode(
+			['--input-type=module', '-e'],
+			`
+			import { createRequire } from 'node:module';
+			import { readFileSync } from 'node:fs';
+			const esm = await import('tokenkeeper/otel');
+			const cjs = createRequire(import.meta.url)('tokenkeeper/otel');
+			const others = ['index.js', 'index.cjs', 'index.browser.js', 'pkce.js', 'redis.js', 'file.js', 'testing.js', 'cli.js']
+				.filter((name) => readFileSync('dist/' + name, 'utf8').includes('@opentelemetry'));
+			const stop = esm.instrument();
+			stop();
+			console.log(JSON.stringify([typeof esm.instrument, typeof cjs.instrument, cjs.DiagnosticsChannel.TokenRequest, others]));`,
+		);
+		expect(JSON.parse(out)).toEqual(['function', 'function', 'tokenkeeper:token-request', []]);
+	});
+
 	it("an ESM error and a CJS error are both recognised by either copy's guard", () => {
 		const out = runNode(
 			['--input-type=module', '-e'],

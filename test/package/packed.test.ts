@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
  * as TypeScript with `moduleResolution: node16` and `bundler`.
  */
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const entries = ['tokenkeeper', 'tokenkeeper/pkce', 'tokenkeeper/testing', 'tokenkeeper/redis', 'tokenkeeper/file'];
+const entries = ['tokenkeeper', 'tokenkeeper/pkce', 'tokenkeeper/testing', 'tokenkeeper/redis', 'tokenkeeper/file', 'tokenkeeper/otel'];
 let project = '';
 
 function run(command: string, args: string[], cwd = project): string {
@@ -25,7 +25,16 @@ beforeAll(() => {
 	writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'scratch', private: true, type: 'module' }));
 	const version = (name: string) =>
 		(JSON.parse(run('node', ['-p', `JSON.stringify(require('./package.json').devDependencies)`], root)) as Record<string, string>)[name]!;
-	run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', tarball, `msw@${version('msw')}`, `redis@${version('redis')}`]);
+	run('npm', [
+		'install',
+		'--prefer-offline',
+		'--no-audit',
+		'--no-fund',
+		tarball,
+		`msw@${version('msw')}`,
+		`redis@${version('redis')}`,
+		`@opentelemetry/api@${version('@opentelemetry/api')}`,
+	]);
 }, 240_000);
 
 afterAll(() => {
@@ -78,6 +87,9 @@ describe('the packed package, installed in a scratch project', () => {
 					"import type { Emulator } from 'tokenkeeper/testing';",
 					"import type { RedisTokenStore } from 'tokenkeeper/redis';",
 					"import { FileTokenStore, defaultSessionDir, type FileSession } from 'tokenkeeper/file';",
+					"import { instrument, DiagnosticsChannel, type TokenRequestMessage } from 'tokenkeeper/otel';",
+					'const stop: () => void = instrument({}); stop();',
+					"const seen: TokenRequestMessage['reason'] | string = DiagnosticsChannel.TokenRequest; void seen;",
 					"const tokens = createTokenManager(squidex({ clientId: 'a:b', clientSecret: 's' }));",
 					'const api = createClient({ prefixUrl: "https://example.com/api/", auth: tokens });',
 					'export async function check(emulator: Emulator, store: RedisTokenStore): Promise<string> {',

@@ -130,6 +130,8 @@ describe('bundle sizes (min+gz)', () => {
 		expect(spa.text).not.toMatch(/from\s*["']node:|require\(["']node:/);
 		// DPoP's code is in no byte loaded up front: only its chunk has the proof's header type.
 		expect(spa.text).not.toContain('dpop+jwt');
+		// The diagnostics probes are erased from the browser build (tsup.config.ts): no channel, no lookup of Node modules.
+		expect(spa.text).not.toMatch(/diagnostics_channel|getBuiltinModule|tokenkeeper:(token-request|lock-wait|store|api-retry)/);
 		// A step the SPA never runs stays out, its top-level zod schema included, although the browser build is one file.
 		expect(spa.text).not.toContain('verification_uri');
 		// Nor does OpenID discovery's reader: sqowey's endpoints are fixed.
