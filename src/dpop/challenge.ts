@@ -65,6 +65,20 @@ export function clockRefusedError(where: string, url: string, corrected: boolean
 	);
 }
 
+/**
+ * The error for an API that asks for a nonce when none can be tried: it gave none this client can read (in a
+ * browser, a `DPoP-Nonce` the API does not expose to scripts), or refused the very nonce it names. A new token would
+ * be refused alike, so none is asked for.
+ */
+export function nonceRefusedError(url: string, nonce: string | undefined): DpopError {
+	const host = new URL(url).host;
+	return new DpopError(
+		nonce === undefined
+			? `The API at ${host} asked for a DPoP nonce (use_dpop_nonce) without a DPoP-Nonce header this client can read: in a browser, the API must expose it (Access-Control-Expose-Headers: DPoP-Nonce).`
+			: `The API at ${host} refused the DPoP nonce it names itself (use_dpop_nonce with the nonce the proof carried): not retried; check the API's nonce handling.`,
+	);
+}
+
 /** The server refused the proof's time: `invalid_dpop_proof` whose description speaks of `iat`. */
 export function isClockRefusal(challenge: DpopChallenge): boolean {
 	return challenge.error === 'invalid_dpop_proof' && /\biat\b/i.test(challenge.description ?? '');

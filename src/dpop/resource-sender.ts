@@ -1,6 +1,6 @@
 import { DpopError, LoginRequiredError } from '../errors.js';
 import { tryParseJson } from '../try-parse-json.js';
-import { clockRefusedError, isClockRefusal, readResourceChallenge } from './challenge.js';
+import { clockRefusedError, isClockRefusal, nonceRefusedError, readResourceChallenge } from './challenge.js';
 import type { NonceBook } from './nonces.js';
 import { newProofRetryBudget, type ProofRetryBudget, type ProofSigner } from './proof-signer.js';
 import type { DpopOutgoingRequest, SessionDpop } from './types.js';
@@ -35,9 +35,10 @@ export interface ResourceSenderContext {
 /**
  * API requests with DPoP (RFC 9449 7): `Authorization: DPoP <token>` and a new proof with `ath` on every send. A
  * 401 whose `DPoP` challenge is `use_dpop_nonce` with a nonce not yet tried, or a proof refused for its `iat`, is
- * sent again once each per request (the budget is kept per request across the client's token retry, so a request
- * is sent at most four times in all: once, once more for a nonce, once more for the clock, and the client's one
- * token retry).
+ * sent again once each per request. `use_dpop_nonce` with no new nonce, and a second refusal of the time, fail with
+ * `ERR_DPOP` rather than cost a new token. The budget is kept per request across the client's token retry, so a
+ * request is sent at most four times in all: once, once more for a nonce, once more for the clock, and the client's
+ * one token retry.
  * @see https://www.rfc-editor.org/rfc/rfc9449#section-9
  */
 export function createResourceSender(context: ResourceSenderContext): SessionDpop['send'] {
@@ -84,8 +85,15 @@ export function createResourceSender(context: ResourceSenderContext): SessionDpo
 				if (budget.clock-- > 0 && signer.adoptServerClock(response)) continue;
 				throw clockRefusedError('API', outgoing.url, corrected);
 			}
-			const retry = challenge.error === 'use_dpop_nonce' && nonce !== undefined && nonce !== sentNonce && budget.nonce-- > 0;
-			if (!retry) return response;
+			if (challenge.error !== 'use_dpop_nonce') return response;
+			// No nonce to try (none readable, or the very one refused): no retry could help, a new token neither.
+			if (nonce === undefined || nonce === sentNonce) {
+				await response.body?.cancel().catch(() => undefined);
+				throw nonceRefusedError(outgoing.url, nonce);
+			}
+			// A nonce not yet tried, once per request; after that (a nonce rotated by a concurrent answer), the client's
+			// token retry is the one send left.
+			if (budget.nonce-- <= 0) return response;
 			await response.body?.cancel().catch(() => undefined);
 		}
 	};

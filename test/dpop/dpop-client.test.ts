@@ -121,7 +121,7 @@ describe('DPoP nonces', () => {
 		expect(state.apiSends).toHaveLength(6);
 	});
 
-	it('a server that refuses every nonce: each request stops after its budgets (one nonce retry, one token retry)', async () => {
+	it('a server that refuses every nonce, naming a new one each time: each request stops after its budgets (one nonce retry, one token retry)', async () => {
 		const { api } = dpopClient();
 		await api.get('things');
 		state.refuseEveryNonce = true;
@@ -131,6 +131,32 @@ describe('DPoP nonces', () => {
 		// 1 send, 1 nonce retry, then the token retry: 1 send (its nonce budget is spent), and 1 token request.
 		expect(state.apiSends.length - before.api).toBe(3);
 		expect(state.tokenSends.length - before.token).toBe(1);
+	});
+
+	it('an API refusing the very nonce it names: a clear ERR_DPOP after one retry, and no new token (a token retry would not help)', async () => {
+		const { api } = dpopClient();
+		await api.get('things');
+		state.apiNonce = 'the-one';
+		state.refuseItsOwnNonce = true;
+		const before = { api: state.apiSends.length, token: state.tokenSends.length };
+		const error = await api.get('things').catch((caught: unknown) => caught);
+		expect(error).toMatchObject({ code: 'ERR_DPOP', message: expect.stringMatching(/refused the DPoP nonce it names itself/) });
+		// The first send learns the nonce, the retry carries it and is refused with the same one.
+		expect(state.apiSends.length - before.api).toBe(2);
+		expect(state.apiSends.at(-1)!.proof!.nonce).toBe('the-one');
+		expect(state.tokenSends.length - before.token).toBe(0);
+	});
+
+	it('an API asking for a nonce it does not give (in a browser: DPoP-Nonce not exposed): ERR_DPOP naming the CORS header, one send', async () => {
+		const { api } = dpopClient();
+		await api.get('things');
+		state.apiNonce = 'required';
+		state.hideApiNonce = true;
+		const before = { api: state.apiSends.length, token: state.tokenSends.length };
+		const error = await api.get('things').catch((caught: unknown) => caught);
+		expect(error).toMatchObject({ code: 'ERR_DPOP', message: expect.stringMatching(/Access-Control-Expose-Headers: DPoP-Nonce/) });
+		expect(state.apiSends.length - before.api).toBe(1);
+		expect(state.tokenSends.length - before.token).toBe(0);
 	});
 });
 

@@ -21,6 +21,10 @@ export function createDpopMockServer() {
 		dateLies: false,
 		/** The API refuses every nonce, naming a new one each time: a broken server. */
 		refuseEveryNonce: false,
+		/** The API names one nonce and refuses it: a broken server. */
+		refuseItsOwnNonce: false,
+		/** The API's answers lack `DPoP-Nonce`, as a browser sees them when the API does not expose it. */
+		hideApiNonce: false,
 		/** A request without a proof is answered as well (as a DPoP-only server answers a client that cannot tell). */
 		issueWithoutProof: false,
 		/** Access tokens the API accepts, with the key thumbprint each is bound to. */
@@ -112,9 +116,9 @@ export function createDpopMockServer() {
 			entry.refused = `proof: ${(error as Error).message}`;
 			return challenge('invalid_dpop_proof', entry.refused);
 		}
-		entry.refused = refusalOf(entry.proof, state.refuseEveryNonce ? 'none-will-do' : state.apiNonce);
+		entry.refused = refusalOf(entry.proof, state.refuseEveryNonce || state.refuseItsOwnNonce ? 'none-will-do' : state.apiNonce);
 		if (state.rotate || state.refuseEveryNonce) state.apiNonce = nextNonce();
-		if (state.apiNonce !== undefined) headers['dpop-nonce'] = state.apiNonce;
+		if (state.apiNonce !== undefined && !state.hideApiNonce) headers['dpop-nonce'] = state.apiNonce;
 		if (entry.refused === 'nonce') return challenge('use_dpop_nonce', 'Resource server requires nonce in DPoP proof');
 		if (entry.refused === 'iat') return challenge('invalid_dpop_proof', 'iat outside the window');
 		if (entry.refused) return challenge('invalid_dpop_proof', entry.refused);
@@ -137,6 +141,8 @@ export function createDpopMockServer() {
 				serverOffset: 0,
 				dateLies: false,
 				refuseEveryNonce: false,
+				hideApiNonce: false,
+				refuseItsOwnNonce: false,
 				issueWithoutProof: false,
 				issued: 0,
 				rotations: 0,

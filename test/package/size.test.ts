@@ -93,8 +93,8 @@ const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
  * (Vite, Rollup, webpack, esbuild with `splitting`) ships it as a chunk that only an app setting `dpop` loads. The SPA
  * figures below are what such a bundler loads up front. What DPoP still adds there, used or not, is its hook:
  * the `import()`, handing token and API requests to it, `dpop_jkt`, where a login keeps its key, clearing the key,
- * the "set `dpop`" message: 0.37 KB (SPA 22 008 -> 22 384 bytes, authFetch 17 590 -> 18 021), by which the two
- * ceilings were raised (from 21.5 and 17.2 KB). A bundler that makes one file (esbuild without `splitting`) inlines
+ * the "set `dpop`" message: 0.37 KB (SPA 22 032 -> 22 410 bytes, authFetch 17 622 -> 18 047), by which the two
+ * ceilings were raised (from 21.55 and 17.25 KB). A bundler that makes one file (esbuild without `splitting`) inlines
  * the chunk: that is the figure with DPoP, printed below.
  */
 const budgets = {
@@ -103,8 +103,9 @@ const budgets = {
 	spaAuthFetch: { target: 15 * 1024, ceiling: 17.65 * 1024 },
 	dpopChunk: { ceiling: 4 * 1024 },
 	node: { target: 20 * 1024, ceiling: 20 * 1024 },
-	// DPoP is inlined on Node (no bundle there reaches a browser): 3.5 KB of this, from 26 KB.
-	nodeBundled: { ceiling: 28 * 1024 },
+	// DPoP is inlined on Node (no bundle there reaches a browser): 3.7 KB of this, and the diagnostics probes 1 KB,
+	// from 26 KB.
+	nodeBundled: { ceiling: 29 * 1024 },
 };
 const runtimeDependencies = ['ky', 'p-retry', 'lru-cache', 'zod'];
 
