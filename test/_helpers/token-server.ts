@@ -61,6 +61,40 @@ export function createTokenEndpoint(url = TOKEN_URL) {
 	};
 }
 
+/**
+ * A token endpoint whose access tokens an API accepts until they are revoked: `accepted` holds them (clear it to
+ * revoke every one), `issueAccepted()` answers a token request with one more; `api` is a GET handler at
+ * {@link API_URL} that answers 200 to an accepted Bearer token and 401 otherwise. `reset()` before each test.
+ */
+export function createRevocableTokens() {
+	const endpoint = createTokenEndpoint();
+	const accepted = new Set<string>();
+	const isAccepted = (authorization: string | null) => {
+		const token = authorization?.replace(/^Bearer /, '');
+		return token !== undefined && accepted.has(token);
+	};
+	const issueAccepted = () => {
+		const response = endpoint.issue();
+		accepted.add(`access-${endpoint.issued}`);
+		return response;
+	};
+	const api = http.get(`${API_URL}/*`, ({ request }) =>
+		isAccepted(request.headers.get('authorization')) ? HttpResponse.json({ ok: true }) : new HttpResponse(null, { status: 401 }),
+	);
+	return {
+		endpoint,
+		accepted,
+		isAccepted,
+		issueAccepted,
+		api,
+		reset() {
+			endpoint.reset();
+			endpoint.respond(issueAccepted);
+			accepted.clear();
+		},
+	};
+}
+
 /** An msw server that errors on any request no handler expects. */
 export function startMockServer(...handlers: Parameters<typeof setupServer>) {
 	const server = setupServer(...handlers);

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSpaExample, type SpaExample } from '../../examples/spa/server.js';
 import { type BrowserTab, ENGINES, useBrowser } from '../_helpers/browsers/index.js';
+import { logInThroughProvider, openSpaPage } from '../_helpers/browsers/spa-page.js';
 
 // DPoP in a real browser (every engine, as the SPA tests): the example with `?dpop`, against its emulator with DPoP on
 // and nonces required. Each engine gets its own emulator, so its counters count its own requests.
@@ -17,21 +18,11 @@ describe.each(ENGINES)('DPoP in the SPA example in $name (login, dpop_jkt, two t
 		await example?.close();
 	});
 
-	async function openSpa(): Promise<BrowserTab> {
-		const tab = await suite.browser.openTab(`${example.spaUrl}/?dpop`);
-		await tab.waitFor(() => document.body.dataset.ready === 'true');
-		return tab;
-	}
+	const openSpa = () => openSpaPage(suite.browser, `${example.spaUrl}/?dpop`);
 
 	it('login with PKCE and dpop_jkt, then two tabs forcing a refresh at one instant: 1 refresh, 0 reuse, 1 key', async () => {
 		const tab = await openSpa();
-		await tab.click('#login');
-		await tab.waitFor(
-			() =>
-				location.pathname === '/' &&
-				document.body.dataset.ready === 'true' &&
-				(document.querySelector('#status')?.textContent ?? '').startsWith('Logged in'),
-		);
+		await logInThroughProvider(tab);
 		await expect(tab.evaluate(() => window.demo.callApi())).resolves.toMatchObject({ username: expect.any(String) });
 		const afterLogin = example.emulator.counters();
 		// The code was bound to the key (dpop_jkt) and exchanged with a proof by it; the API took a bound token.

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSpaExample, type SpaExample } from '../../examples/spa/server.js';
 import { type BrowserTab, ENGINES, useBrowser } from '../_helpers/browsers/index.js';
+import { logInThroughProvider, openSpaPage } from '../_helpers/browsers/spa-page.js';
 
 // The same tests in every engine (test/_helpers/browsers/): under CI a missing or broken browser is a failure, never
 // a skip. Each engine gets its own emulator, so its counters count its own requests.
@@ -35,22 +36,11 @@ describe.each(ENGINES)('the SPA example in $name (cross-origin, PKCE, two tabs)'
 		);
 	}
 
-	async function openSpa(): Promise<BrowserTab> {
-		const tab = await suite.browser.openTab(example.spaUrl);
-		await tab.waitFor(() => document.body.dataset.ready === 'true');
-		return tab;
-	}
+	const openSpa = () => openSpaPage(suite.browser, example.spaUrl);
 
 	it('logs in with PKCE, then calls the API on the other origin', async () => {
 		const tab = await openSpa();
-		await tab.click('#login');
-		// Back from the provider, with the callback handled: the page says so once it is ready again.
-		await tab.waitFor(
-			() =>
-				location.pathname === '/' &&
-				document.body.dataset.ready === 'true' &&
-				(document.querySelector('#status')?.textContent ?? '').startsWith('Logged in'),
-		);
+		await logInThroughProvider(tab);
 		expect(await tab.evaluate(() => document.querySelector('#status')?.textContent)).toMatch(/^Logged in/);
 		const me = await tab.evaluate(() => window.demo.callApi());
 		expect(me).toMatchObject({ username: expect.any(String) });

@@ -2,20 +2,18 @@ import { http, HttpResponse, delay } from 'msw';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { authFetch, createClient, createTokenManager, ErrorCode, isTokenkeeperError } from '../../src/index.js';
 import { FAST, testProvider } from '../_helpers/manager.js';
-import { API_URL, createTokenEndpoint, startMockServer } from '../_helpers/token-server.js';
+import { API_URL, createRevocableTokens, startMockServer } from '../_helpers/token-server.js';
 
-const endpoint = createTokenEndpoint();
+const { endpoint, accepted, isAccepted, issueAccepted, reset } = createRevocableTokens();
 /** What the API saw: one entry per request, with its Authorization header. */
 const apiSeen: Array<{ url: string; authorization: string | null; body: string; headers: string[] }> = [];
-/** Tokens the API accepts; emptied to simulate a server-side revocation. */
-const accepted = new Set<string>();
 let rejectionStatus = 401;
 
 const api = http.all(`${API_URL}/*`, async ({ request }) => {
 	const authorization = request.headers.get('authorization');
 	apiSeen.push({ url: request.url, authorization, body: await request.text(), headers: [...request.headers.keys()] });
-	const token = authorization?.replace(/^Bearer /, '');
-	if (!token || !accepted.has(token)) return new HttpResponse(null, { status: rejectionStatus });
+	// `accepted` is emptied to simulate a server-side revocation.
+	if (!isAccepted(authorization)) return new HttpResponse(null, { status: rejectionStatus });
 	return HttpResponse.json({ ok: true });
 });
 const elsewhere = http.all('https://elsewhere.test/*', ({ request }) => {
@@ -26,14 +24,8 @@ const server = startMockServer(endpoint.handler, api, elsewhere);
 afterAll(() => server.close());
 
 beforeEach(() => {
-	endpoint.reset();
-	endpoint.respond(() => {
-		const response = endpoint.issue();
-		accepted.add(`access-${endpoint.issued}`);
-		return response;
-	});
+	reset();
 	apiSeen.length = 0;
-	accepted.clear();
 	rejectionStatus = 401;
 });
 
@@ -103,9 +95,7 @@ describe('rule 5: retry once', () => {
 		accepted.clear();
 		endpoint.respond(async () => {
 			await delay(30);
-			const response = endpoint.issue();
-			accepted.add(`access-${endpoint.issued}`);
-			return response;
+			return issueAccepted();
 		});
 		await Promise.all([api.get('a').json(), api.get('b').json()]);
 		expect(apiSeen.filter((r) => r.authorization === 'Bearer access-2')).toHaveLength(2);

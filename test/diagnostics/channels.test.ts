@@ -1,30 +1,19 @@
-import { HttpResponse, http } from 'msw';
+import { HttpResponse } from 'msw';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DiagnosticsChannel as C } from '../../src/diagnostics/channels.js';
 import { createClient, createMemoryStore, createTokenManager, isOAuthError } from '../../src/index.js';
 import { recordChannels } from '../_helpers/diagnostics.js';
 import { createClock, FAST, testProvider } from '../_helpers/manager.js';
-import { API_URL, createTokenEndpoint, startMockServer } from '../_helpers/token-server.js';
+import { API_URL, createRevocableTokens, startMockServer } from '../_helpers/token-server.js';
 
 const HOUR = 3_600_000;
-const endpoint = createTokenEndpoint();
-const accepted = new Set<string>();
-const api = http.get(`${API_URL}/*`, ({ request }) => {
-	const token = request.headers.get('authorization')?.replace(/^Bearer /, '');
-	return token && accepted.has(token) ? HttpResponse.json({ ok: true }) : new HttpResponse(null, { status: 401 });
-});
+const { endpoint, accepted, api, reset } = createRevocableTokens();
 const server = startMockServer(endpoint.handler, api);
 afterAll(() => server.close());
 
 let channels: ReturnType<typeof recordChannels>;
 beforeEach(() => {
-	endpoint.reset();
-	endpoint.respond(() => {
-		const response = endpoint.issue();
-		accepted.add(`access-${endpoint.issued}`);
-		return response;
-	});
-	accepted.clear();
+	reset();
 	channels = recordChannels();
 });
 afterEach(() => channels.stop());

@@ -1,30 +1,19 @@
 import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
-import { HttpResponse, http } from 'msw';
+import { HttpResponse } from 'msw';
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createClient, createTokenManager } from '../../src/index.js';
 import { instrument } from '../../src/otel.js';
 import { FAST, testProvider } from '../_helpers/manager.js';
 import { startTelemetry } from '../_helpers/otel.js';
-import { API_URL, createTokenEndpoint, startMockServer } from '../_helpers/token-server.js';
+import { API_URL, createRevocableTokens, startMockServer } from '../_helpers/token-server.js';
 
-const endpoint = createTokenEndpoint();
-const accepted = new Set<string>();
-const api = http.get(`${API_URL}/*`, ({ request }) => {
-	const token = request.headers.get('authorization')?.replace(/^Bearer /, '');
-	return token && accepted.has(token) ? HttpResponse.json({ ok: true }) : new HttpResponse(null, { status: 401 });
-});
+const { endpoint, accepted, api, reset } = createRevocableTokens();
 const server = startMockServer(endpoint.handler, api);
 afterAll(() => server.close());
 
 let telemetry: ReturnType<typeof startTelemetry>;
 beforeEach(() => {
-	endpoint.reset();
-	endpoint.respond(() => {
-		const response = endpoint.issue();
-		accepted.add(`access-${endpoint.issued}`);
-		return response;
-	});
-	accepted.clear();
+	reset();
 	telemetry = startTelemetry();
 });
 afterEach(() => telemetry.close());
