@@ -128,17 +128,12 @@ describe.each(ENGINES)('the SPA example in $name (cross-origin, PKCE, two tabs)'
 	const sessionKeys = (tab: BrowserTab) =>
 		tab.evaluate(() => Object.keys(sessionStorage).filter((key) => key.startsWith('tokenkeeper:tokens:')));
 
-	async function logInWith(tab: BrowserTab): Promise<void> {
-		await tab.click('#login');
-		await tab.waitFor(() => location.pathname === '/' && document.body.dataset.ready === 'true');
-	}
-
 	it('a sessionStorage full before the login: the login survives the redirect, and the session lives in the tab', async () => {
 		const tab = await suite.browser.openTab(`${example.spaUrl}/?storage=session`);
 		await tab.waitFor(() => document.body.dataset.ready === 'true');
 		expect(await fillSessionStorage(tab)).toBeGreaterThan(0);
 		example.emulator.resetCounters();
-		await logInWith(tab);
+		await logInThroughProvider(tab);
 		expect(await tab.evaluate(() => document.querySelector('#output')?.textContent)).toBe('Logged in.');
 		await expect(tab.evaluate(() => window.demo.callApi())).resolves.toMatchObject({ username: expect.any(String) });
 		await tab.evaluate(() => window.demo.refresh());
@@ -156,7 +151,7 @@ describe.each(ENGINES)('the SPA example in $name (cross-origin, PKCE, two tabs)'
 	it('a sessionStorage filled after the login: rotations go on without reuse, and a reload goes on from the last one', async () => {
 		const tab = await suite.browser.openTab(`${example.spaUrl}/?storage=session`);
 		await tab.waitFor(() => document.body.dataset.ready === 'true');
-		await logInWith(tab);
+		await logInThroughProvider(tab);
 		expect(await sessionKeys(tab)).toHaveLength(1);
 		expect(await fillSessionStorage(tab)).toBeGreaterThan(0);
 		example.emulator.resetCounters();

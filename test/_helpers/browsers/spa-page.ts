@@ -7,13 +7,29 @@ export async function openSpaPage(browser: BrowserSession, url: string): Promise
 	return tab;
 }
 
-/** Click "Log in", and wait until the provider has sent the tab back and the callback is handled. */
+/**
+ * Click "Log in", and wait until the provider has sent the tab back and the page has handled the callback. The page
+ * before the click is marked: without the mark, that page (already at `/` and ready) could pass for the one after the
+ * round trip, if the check ran before the navigation began. On a timeout, the error says where the tab was.
+ */
 export async function logInThroughProvider(tab: BrowserTab): Promise<void> {
+	await tab.evaluate(() => {
+		(window as { beforeLogin?: boolean }).beforeLogin = true;
+	});
 	await tab.click('#login');
-	await tab.waitFor(
-		() =>
-			location.pathname === '/' &&
-			document.body.dataset.ready === 'true' &&
-			(document.querySelector('#status')?.textContent ?? '').startsWith('Logged in'),
-	);
+	try {
+		await tab.waitFor(() => !('beforeLogin' in window) && location.pathname === '/' && document.body.dataset.ready === 'true');
+	} catch (error) {
+		const where = await tab
+			.evaluate(() =>
+				JSON.stringify({
+					url: location.href,
+					ready: document.body.dataset.ready,
+					status: document.querySelector('#status')?.textContent,
+					output: document.querySelector('#output')?.textContent,
+				}),
+			)
+			.catch((reason: unknown) => `unknown (${String(reason)})`);
+		throw new Error(`The login did not come back: the tab is at ${where}`, { cause: error });
+	}
 }
