@@ -1,3 +1,4 @@
+import { clockRefusedError } from './challenge.js';
 import { exportPublicJwk, requireDpopKeyPair } from './key-pair.js';
 import type { DpopKeyStorage } from './key-storage.js';
 import { createProof, type ProofClaims, type ProofKey } from './proof.js';
@@ -80,4 +81,22 @@ export interface ProofRetryBudget {
 /** A request's budget before its first send: one retry for a nonce, one for the clock. */
 export function newProofRetryBudget(): ProofRetryBudget {
 	return { nonce: 1, clock: 1 };
+}
+
+/**
+ * A proof refused for its time (`iat`): the clock, not the token, is what to fix. Take the server's clock from the
+ * answer's `Date` for the request's one retry (resolves: send again), else throw the clock error. `where` names the
+ * server for a person.
+ */
+export async function retryWithServerClock(
+	signer: ProofSigner,
+	budget: ProofRetryBudget,
+	response: Response,
+	where: string,
+	url: string,
+): Promise<void> {
+	const corrected = budget.clock === 0;
+	await response.body?.cancel().catch(() => undefined);
+	if (budget.clock-- > 0 && signer.adoptServerClock(response)) return;
+	throw clockRefusedError(where, url, corrected);
 }

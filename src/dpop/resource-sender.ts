@@ -1,8 +1,8 @@
 import { DpopError, LoginRequiredError } from '../errors.js';
 import { tryParseJson } from '../try-parse-json.js';
-import { clockRefusedError, isClockRefusal, nonceRefusedError, readResourceChallenge } from './challenge.js';
+import { isClockRefusal, nonceRefusedError, readResourceChallenge } from './challenge.js';
 import type { NonceBook } from './nonces.js';
-import { newProofRetryBudget, type ProofRetryBudget, type ProofSigner } from './proof-signer.js';
+import { newProofRetryBudget, type ProofRetryBudget, type ProofSigner, retryWithServerClock } from './proof-signer.js';
 import type { DpopOutgoingRequest, SessionDpop } from './types.js';
 
 /**
@@ -79,11 +79,9 @@ export function createResourceSender(context: ResourceSenderContext): SessionDpo
 			if (response.status !== 401 || !outgoing.replayable) return response;
 			const challenge = readResourceChallenge(response.headers.get('www-authenticate'));
 			if (isClockRefusal(challenge)) {
-				// Not a token rejection: a new token would be refused alike. One retry with the server's clock, then the error.
-				const corrected = budget.clock === 0;
-				await response.body?.cancel().catch(() => undefined);
-				if (budget.clock-- > 0 && signer.adoptServerClock(response)) continue;
-				throw clockRefusedError('API', outgoing.url, corrected);
+				// Not a token rejection: a new token would be refused alike.
+				await retryWithServerClock(signer, budget, response, 'API', outgoing.url);
+				continue;
 			}
 			if (challenge.error !== 'use_dpop_nonce') return response;
 			// No nonce to try (none readable, or the very one refused): no retry could help, a new token neither.

@@ -1,6 +1,6 @@
-import { clockRefusedError, isClockRefusal, peekJson, readTokenEndpointChallenge } from './challenge.js';
+import { isClockRefusal, peekJson, readTokenEndpointChallenge } from './challenge.js';
 import type { NonceBook } from './nonces.js';
-import { newProofRetryBudget, type ProofSigner } from './proof-signer.js';
+import { newProofRetryBudget, type ProofSigner, retryWithServerClock } from './proof-signer.js';
 import type { DpopDowngradeEvent } from './types.js';
 
 /** What {@link createTokenEndpointFetch} works with. */
@@ -51,11 +51,8 @@ export function createTokenEndpointFetch(context: TokenEndpointFetchContext): ty
 			if (response.status !== 400 && response.status !== 401) return response;
 			const challenge = await readTokenEndpointChallenge(response);
 			if (isClockRefusal(challenge)) {
-				// One retry with the server's clock; then the clock is what to fix, which a clear error says.
-				const corrected = budget.clock === 0;
-				await response.body?.cancel().catch(() => undefined);
-				if (budget.clock-- > 0 && signer.adoptServerClock(response)) continue;
-				throw clockRefusedError('token endpoint', url, corrected);
+				await retryWithServerClock(signer, budget, response, 'token endpoint', url);
+				continue;
 			}
 			const retry = challenge.error === 'use_dpop_nonce' && nonce !== undefined && nonce !== sentNonce && budget.nonce-- > 0;
 			if (!retry) return response;
