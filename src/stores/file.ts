@@ -106,13 +106,8 @@ export class FileTokenStore implements TokenStore {
 		const meta = options.meta === undefined ? undefined : requireMeta(options.meta);
 		await this.#mutate(key, 'writing the session', async (file) => {
 			const current = await this.#current(file, { moveAsideUnusable: true });
-			await writeSessionFile(this.#fs, file, {
-				key,
-				tokenSet,
-				keepUntil: this.#keepUntil(ttl),
-				meta: meta ?? current?.meta,
-				dpopKey: current?.dpopKey,
-			});
+			// What the session keeps beside its tokens (meta, its DPoP key) stays with the new ones.
+			await writeSessionFile(this.#fs, file, { ...current, key, tokenSet, keepUntil: this.#keepUntil(ttl), meta: meta ?? current?.meta });
 		});
 	}
 
@@ -128,21 +123,20 @@ export class FileTokenStore implements TokenStore {
 	async setDpopKey(key: string, dpopKey: SessionDpopKey | undefined): Promise<boolean> {
 		const checked = dpopKey === undefined ? undefined : readDpopKey(dpopKey);
 		if (dpopKey !== undefined && checked === undefined) throw new TypeError('Expected `dpopKey` to be an EC P-256 private JWK');
-		return this.#mutate(key, 'writing the session', async (file) => {
-			const current = await this.#current(file, { moveAsideUnusable: false });
-			if (current === undefined) return false;
-			await writeSessionFile(this.#fs, file, { ...current, dpopKey: checked });
-			return true;
-		});
+		return this.#amend(key, { dpopKey: checked });
 	}
 
 	/** Replace the session's `meta`, keeping its tokens; resolves `false` (and writes nothing) when there is no session. */
 	async setMeta(key: string, meta: SessionMeta): Promise<boolean> {
-		const checked = requireMeta(meta);
+		return this.#amend(key, { meta: requireMeta(meta) });
+	}
+
+	/** Rewrite the session's file with `change`, its tokens kept; `false` (and nothing written) when there is none. */
+	#amend(key: string, change: Pick<SessionEntry, 'meta'> | Pick<SessionEntry, 'dpopKey'>): Promise<boolean> {
 		return this.#mutate(key, 'writing the session', async (file) => {
 			const current = await this.#current(file, { moveAsideUnusable: false });
 			if (current === undefined) return false;
-			await writeSessionFile(this.#fs, file, { ...current, meta: checked });
+			await writeSessionFile(this.#fs, file, { ...current, ...change });
 			return true;
 		});
 	}
@@ -164,14 +158,7 @@ export class FileTokenStore implements TokenStore {
 			const current = await this.#current(file, { moveAsideUnusable: false });
 			if (!sameTokenSet(current?.tokenSet, expected)) return false;
 			if (next === undefined) await removeFile(this.#fs, file);
-			else
-				await writeSessionFile(this.#fs, file, {
-					key,
-					tokenSet: next,
-					keepUntil: this.#keepUntil(ttl),
-					meta: current?.meta,
-					dpopKey: current?.dpopKey,
-				});
+			else await writeSessionFile(this.#fs, file, { ...current, key, tokenSet: next, keepUntil: this.#keepUntil(ttl) });
 			return true;
 		});
 	}

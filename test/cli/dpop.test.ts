@@ -63,6 +63,9 @@ describe('tokenkeeper CLI with --dpop', () => {
 		expect(counters.tokenRequests.refresh_token).toBe(2);
 		expect(counters.dpop.refused).toMatchObject({ nonce: 1, binding: 0 });
 		expect(counters.refreshTokenReuse).toBe(0);
+		// The rotated tokens were written with the key still beside them.
+		const [refreshed] = sessionFiles().filter((entry) => entry.body.key.includes('|login'));
+		expect(refreshed!.body.dpopKey).toEqual(session!.body.dpopKey);
 
 		const listed = await runCli(['sessions', '--json'], { env: { TOKENKEEPER_HOME: home } });
 		expect(listed.stdout).not.toContain(session!.body.dpopKey!.d!);
