@@ -1,14 +1,13 @@
+import { EC_P256, generateDpopKeyPair } from '../dpop/key-pair.js';
 import type { SessionDpopKey } from '../file.js';
-
-const EC_P256 = { name: 'ECDSA', namedCurve: 'P-256' } as const;
 
 /**
  * A DPoP key pair for a session the CLI keeps on disk. Extractable, unlike the keys tokenkeeper makes for browsers:
  * the next run must sign with it, so it is saved with the session's tokens, in the same 0600 file; it is worth no
  * more than the refresh token beside it, and no less.
  */
-export async function newSessionKeyPair(): Promise<CryptoKeyPair> {
-	return (await crypto.subtle.generateKey(EC_P256, true, ['sign', 'verify'])) as CryptoKeyPair;
+export function newSessionKeyPair(): Promise<CryptoKeyPair> {
+	return generateDpopKeyPair(true);
 }
 
 /** The private JWK to keep with the session. */

@@ -11,7 +11,8 @@ export interface PublicEcJwk {
 	readonly y: string;
 }
 
-const EC_P256 = { name: 'ECDSA', namedCurve: 'P-256' } as const;
+/** ECDSA on P-256, as Web Crypto names it: the key algorithm of ES256. */
+export const EC_P256 = { name: 'ECDSA', namedCurve: 'P-256' } as const;
 
 function subtleCrypto(): SubtleCrypto {
 	const subtle = globalThis.crypto?.subtle;
@@ -23,11 +24,12 @@ function subtleCrypto(): SubtleCrypto {
 
 /**
  * A new ES256 key pair whose private key cannot be exported: script injected into a page can use it while the
- * page is open, but cannot carry it away (RFC 9449 11.4).
+ * page is open, but cannot carry it away (RFC 9449 11.4). `extractable` only for a key that must outlive the
+ * process in a file (the CLI's sessions).
  */
-export async function generateDpopKeyPair(): Promise<CryptoKeyPair> {
+export async function generateDpopKeyPair(extractable = false): Promise<CryptoKeyPair> {
 	try {
-		return (await subtleCrypto().generateKey(EC_P256, false, ['sign', 'verify'])) as CryptoKeyPair;
+		return (await subtleCrypto().generateKey(EC_P256, extractable, ['sign', 'verify'])) as CryptoKeyPair;
 	} catch (error) {
 		if (error instanceof DpopError) throw error;
 		throw new DpopError('This runtime cannot make an ECDSA P-256 key with Web Crypto, which DPoP needs (ES256).', { cause: error });
