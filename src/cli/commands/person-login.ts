@@ -21,9 +21,22 @@ export interface PersonLoginOptions {
 	readonly dpop?: boolean | undefined;
 }
 
-/** The key of a `--dpop` login, and the flow options that bind the session's tokens to it. */
-async function loginKey(options: PersonLoginOptions): Promise<CryptoKeyPair | undefined> {
-	return options.dpop ? newSessionKeyPair() : undefined;
+/**
+ * The session a person's login makes on disk: the options of its flow (no refresh-ahead; with `--dpop`, a key made
+ * for it), and `keep()`, which writes beside the tokens what `sessions` shows and the key they are bound to.
+ */
+async function loginSession(context: CliContext, provider: Provider, options: PersonLoginOptions) {
+	const store = openSessionStore(context);
+	const key = sessionKey(provider);
+	const keyPair = options.dpop ? await newSessionKeyPair() : undefined;
+	return {
+		flowOptions: { store, key, timeout: options.timeout, refreshAhead: 0, dpop: keyPair && { keyPair } },
+		async keep(): Promise<void> {
+			await store.setMeta(key, describeSession(provider, providerUrl(provider)));
+			// A login without --dpop leaves no key of an earlier one behind.
+			await store.setDpopKey(key, keyPair && (await exportSessionKey(keyPair)));
+		},
+	};
 }
 
 /**
@@ -39,11 +52,8 @@ export async function loginInBrowser(
 	const server = await startLoopbackServer(options.port);
 	try {
 		const provider = providerFor(server.redirectUri);
-		const store = openSessionStore(context);
-		const key = sessionKey(provider);
-		const keyPair = await loginKey(options);
-		const dpop = keyPair && { keyPair };
-		const flow = createAuthorizationCodeFlow(provider, { store, key, timeout: options.timeout, refreshAhead: 0, dpop });
+		const session = await loginSession(context, provider, options);
+		const flow = createAuthorizationCodeFlow(provider, session.flowOptions);
 		const authorizationUrl = await flow.createAuthorizationUrl({ scope: options.scope });
 		context.stderr.write(
 			`tokenkeeper: open this URL in a browser to log in (waiting up to ${options.waitSeconds} s):\n${authorizationUrl}\n`,
@@ -54,9 +64,7 @@ export async function loginInBrowser(
 		const callback = await server.callback(options.waitSeconds * 1000);
 		try {
 			const tokenSet = await flow.handleCallback(callback.url);
-			await store.setMeta(key, describeSession(provider, providerUrl(provider)));
-			// The key goes with the tokens bound to it; a login without --dpop leaves no key of an earlier one behind.
-			await store.setDpopKey(key, keyPair && (await exportSessionKey(keyPair)));
+			await session.keep();
 			callback.respond({ ok: true, message: 'Logged in: you can close this tab and return to the terminal.' });
 			return tokenSet;
 		} catch (error) {
@@ -74,11 +82,8 @@ export async function loginInBrowser(
  * any device, and the session is stored on disk through the manager. Ctrl-C (or `--wait`) stops the waiting.
  */
 export async function loginOnDevice(context: CliContext, provider: Provider, options: PersonLoginOptions): Promise<TokenSet> {
-	const store = openSessionStore(context);
-	const key = sessionKey(provider);
-	const keyPair = await loginKey(options);
-	const dpop = keyPair && { keyPair };
-	const flow = createDeviceAuthorizationFlow(provider, { store, key, timeout: options.timeout, refreshAhead: 0, dpop });
+	const session = await loginSession(context, provider, options);
+	const flow = createDeviceAuthorizationFlow(provider, session.flowOptions);
 	const login = await flow.start({ scope: options.scope });
 	const wait = Math.min(options.waitSeconds * 1000, login.expiresAt - Date.now());
 	context.stderr.write(
@@ -91,7 +96,6 @@ export async function loginOnDevice(context: CliContext, provider: Provider, opt
 		if (!deadline.aborted) throw error;
 		throw new CliError(`No login within ${Math.round(wait / 1000)} s: start again (and raise --wait if you need longer)`, ExitCode.Refused);
 	});
-	await store.setMeta(key, describeSession(provider, providerUrl(provider)));
-	await store.setDpopKey(key, keyPair && (await exportSessionKey(keyPair)));
+	await session.keep();
 	return tokenSet;
 }
