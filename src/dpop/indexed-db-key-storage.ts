@@ -1,17 +1,11 @@
 import type { DpopKeyStorage } from './key-storage.js';
 import { generateDpopKeyPair } from './key-pair.js';
+import { promised } from '../indexed-db-requests.js';
 
 const DATABASE = 'tokenkeeper-dpop';
 const STORE = 'keys';
 /** The sessionStorage entry naming this tab's keys, for sessions whose tokens live in sessionStorage. */
 const TAB_ENTRY = 'tokenkeeper:dpop-tab';
-
-function promised<T>(request: IDBRequest<T>): Promise<T> {
-	return new Promise((resolve, reject) => {
-		request.onsuccess = () => resolve(request.result);
-		request.onerror = () => reject(request.error);
-	});
-}
 
 /** What {@link createIndexedDbKeyStorage} needs. */
 export interface IndexedDbKeyStorageOptions {

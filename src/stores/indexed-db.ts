@@ -1,4 +1,5 @@
 import { StoreError } from '../errors.js';
+import { promised } from '../indexed-db-requests.js';
 import { createMemoryStorage, type KeyValueStorage } from '../key-value-storage.js';
 import { fromTokenSetRecord, toTokenSetRecord, type TokenSet } from '../token-set.js';
 import { createMemoryStore } from './memory.js';
@@ -23,14 +24,6 @@ export interface IndexedDbStoreOptions {
 }
 
 const STORE = 'tokens';
-
-/** A request's result (a stored value, a key): nothing here needs its type. */
-function promised(request: IDBRequest): Promise<unknown> {
-	return new Promise((resolve, reject) => {
-		request.onsuccess = () => resolve(request.result);
-		request.onerror = () => reject(request.error);
-	});
-}
 
 /**
  * A {@link TokenStore} in IndexedDB, shared by every tab of the origin: the store to use when tabs share a
