@@ -13,22 +13,14 @@ export interface DpopKeyStorage {
 	readonly persistent: boolean;
 }
 
-/** In this process's memory: the key lives as long as the session object, as its tokens do in a memory store. */
+/**
+ * In this process's memory: the proof signer holds the key as long as the session object lives (as a memory store
+ * holds its tokens) and asks for one only when it has none, so there is nothing to keep here: each load makes a key.
+ */
 export function createMemoryKeyStorage(): DpopKeyStorage {
-	let keyPair: Promise<CryptoKeyPair> | undefined;
 	return {
 		persistent: false,
-		async load() {
-			const created = keyPair === undefined;
-			keyPair ??= generateDpopKeyPair();
-			// A failed generation is not kept: the next request tries again (and fails alike, with the same clear error).
-			keyPair.catch(() => {
-				keyPair = undefined;
-			});
-			return { keyPair: await keyPair, created };
-		},
-		async remove() {
-			keyPair = undefined;
-		},
+		load: async () => ({ keyPair: await generateDpopKeyPair(), created: true }),
+		remove: async () => undefined,
 	};
 }
