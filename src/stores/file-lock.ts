@@ -93,7 +93,8 @@ async function tryCreate(fs: FileSystem, lockPath: string, owner: string, expire
 /**
  * Look at the lock file: gone, or held by `identity`, stale when its lease ran out (or, unreadable, it is older than
  * one). Never through a link, like a session file: a link at the lock's path rejects with ELOOP, which the store
- * reports with the fix.
+ * reports with the fix. Its owner is not checked: a lock holds no secret, and in a directory that is yours and 0700
+ * (checked before any lock is taken) nobody but you and root can make one.
  */
 async function inspect(fs: FileSystem, lockPath: string, lease: number): Promise<Seen> {
 	const handle = await unlessMissing(() => fs.open(lockPath, READ_NO_FOLLOW));

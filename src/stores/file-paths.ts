@@ -50,7 +50,7 @@ export function isTooOpen(mode: number): boolean {
  * Windows has neither owners nor modes to compare here (`process.getuid` is missing): nothing is checked there, and
  * the profile's ACLs keep `%APPDATA%` private.
  */
-export function distrust(target: string, ownership: FileOwnership, kind: 'file' | 'directory', dir: string): StoreError | undefined {
+export function notPrivateError(target: string, ownership: FileOwnership, kind: 'file' | 'directory', dir: string): StoreError | undefined {
 	const you = process.getuid?.();
 	if (you !== undefined && ownership.uid !== you) return notYoursError(target, ownership.uid, you, kind, dir);
 	if (isTooOpen(ownership.mode)) return tooOpenError(target, ownership.mode, kind, dir);
@@ -84,7 +84,7 @@ export async function checkPrivateDirectory(fs: FileSystem, dir: string): Promis
 	if (!stat.isDirectory()) {
 		throw Object.assign(new Error(`ENOTDIR: not a directory, stat '${dir}'`), { code: 'ENOTDIR', syscall: 'stat', path: dir });
 	}
-	const problem = distrust(dir, stat, 'directory', dir);
+	const problem = notPrivateError(dir, stat, 'directory', dir);
 	if (problem) throw problem;
 	return true;
 }

@@ -4,7 +4,7 @@ import type { TokenSet } from '../token-set.js';
 import { asFileStoreError, unusableFileError } from './file-errors.js';
 import { decodeSessionFile, encodeSessionEntry, type SessionEntry, type SessionMeta } from './file-format.js';
 import { errnoOf, readCheckedFile, removeLeftovers, writeFileAtomically, type FileRead, type FileSystem } from './file-io.js';
-import { distrust, SESSION_FILE_NAME, sessionFileName } from './file-paths.js';
+import { notPrivateError, SESSION_FILE_NAME, sessionFileName } from './file-paths.js';
 
 /** One session on disk, as `FileTokenStore.list()` reports it. */
 export interface FileSession {
@@ -35,7 +35,7 @@ export type SessionFileState =
 export async function inspectSessionFile(fs: FileSystem, file: string, dir: string): Promise<SessionFileState> {
 	let read: FileRead | undefined;
 	try {
-		read = await readCheckedFile(fs, file, (ownership) => distrust(file, ownership, 'file', dir));
+		read = await readCheckedFile(fs, file, (ownership) => notPrivateError(file, ownership, 'file', dir));
 	} catch (error) {
 		// The open does not follow a link at the path (O_NOFOLLOW), and says so with ELOOP.
 		if (errnoOf(error) === 'ELOOP') return { kind: 'unusable', error: unusableFileError({ kind: 'link' }, file, dir) };

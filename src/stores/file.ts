@@ -72,7 +72,8 @@ function requireDpopKey(dpopKey: SessionDpopKey): SessionDpopKey {
 /**
  * A {@link TokenStore} in files, for scripts and the CLI: one file per session, readable by you only, written
  * atomically, with a lock between the processes of one machine so that one token request at a time runs per session
- * (DESIGN rule 8). Node only; on Windows file modes are neither set nor checked. Token sets are written in full
+ * (DESIGN rule 8). The directory and every session file must be yours, and a link at a session's path is never
+ * followed. Node only; on Windows neither modes nor owners are set or checked. Token sets are written in full
  * (that is the point) and never to a log or an error message.
  * @example
  * import { FileTokenStore } from 'tokenkeeper/file';
