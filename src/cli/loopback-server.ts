@@ -42,7 +42,7 @@ const CALLBACK_PATH = '/callback';
 const NOT_THIS_LOGIN =
 	'This is not the login the terminal is waiting for (another state): it was ignored. Log in from the URL the terminal printed.';
 
-/** Whether the callback carries `state`, compared in constant time: until the browser has it, only we know it. */
+/** Whether the callback carries `state`, compared in constant time: the state is what a forged callback must guess. */
 function carriesState(url: URL, state: string): boolean {
 	const digest = (text: string) => createHash('sha256').update(text, 'utf8').digest();
 	const given = url.searchParams.get('state');
