@@ -1,11 +1,11 @@
-import { randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
+import { randomBytes, scrypt, timingSafeEqual, type BinaryLike } from 'node:crypto';
 import { promisify } from 'node:util';
 import { defaultSessionDir, FileTokenStore } from '../file.js';
 import type { Provider } from '../provider.js';
 import { defaultKey } from '../token-manager.js';
 import type { CliContext } from './context.js';
 
-const scryptAsync = promisify(scrypt) as (secret: string, salt: Buffer, length: number, options: object) => Promise<Buffer>;
+const scryptAsync = promisify(scrypt) as (secret: BinaryLike, salt: Buffer, length: number, options: object) => Promise<Buffer>;
 
 /**
  * Parameters of the secret's hash: scrypt at N = 2^15 costs about 50 ms per CLI run, which is nothing to a person
@@ -43,18 +43,52 @@ export function describeSession(provider: Provider, url: string): Record<string,
 	};
 }
 
-/** A salted, slow hash of the secrets a cached token was obtained with: `scrypt$<salt>$<hash>`, base64url. */
-export async function hashSecrets(secrets: readonly string[]): Promise<string> {
-	const salt = randomBytes(16);
-	const hash = await scryptAsync(secrets.join('\n'), salt, 32, SCRYPT);
-	return `scrypt$${salt.toString('base64url')}$${hash.toString('base64url')}`;
+/**
+ * The stored hash's scheme. `scrypt$` (tokenkeeper 0.1) hashed the secrets joined by newlines, so `["a\nb", "c"]`
+ * hashed like `["a", "b\nc"]`: such a hash matches nothing now, which costs a cached token one new token request.
+ */
+const SCHEME = 'scrypt2';
+const SALT_BYTES = 16;
+const HASH_BYTES = 32;
+
+/**
+ * The secrets as one byte string that no other list makes: their count, then each one's UTF-8 length and bytes
+ * (numbers as 4 bytes, big-endian). The count is not redundant: scrypt keys HMAC with these bytes, and HMAC pads a key
+ * with zeros, so without it `["a", ""]` (a zero length at the end) would hash like `["a"]`.
+ */
+function encodeSecrets(secrets: readonly string[]): Buffer {
+	const uint32 = (value: number) => {
+		const bytes = Buffer.alloc(4);
+		bytes.writeUInt32BE(value);
+		return bytes;
+	};
+	return Buffer.concat([
+		uint32(secrets.length),
+		...secrets.flatMap((secret) => {
+			const bytes = Buffer.from(secret, 'utf8');
+			return [uint32(bytes.length), bytes];
+		}),
+	]);
 }
 
-/** Whether `secrets` are the ones `stored` was made from; a hash that is missing or malformed matches nothing. */
+/** A salted, slow hash of the secrets a cached token was obtained with: `scrypt2$<salt>$<hash>`, base64url. */
+export async function hashSecrets(secrets: readonly string[]): Promise<string> {
+	const salt = randomBytes(SALT_BYTES);
+	const hash = await scryptAsync(encodeSecrets(secrets), salt, HASH_BYTES, SCRYPT);
+	return `${SCHEME}$${salt.toString('base64url')}$${hash.toString('base64url')}`;
+}
+
+/**
+ * Whether `secrets` are the ones `stored` was made from. A hash that is missing, of another scheme, or whose salt or
+ * hash is not exactly as long as {@link hashSecrets} makes them matches nothing: the length never comes from the
+ * stored text, where a hash of 0 bytes would match every secret (and one of 1 byte, one in 256).
+ */
 export async function secretsMatch(secrets: readonly string[], stored: string | undefined): Promise<boolean> {
-	const [scheme, salt, hash] = stored?.split('$') ?? [];
-	if (scheme !== 'scrypt' || !salt || !hash) return false;
+	const [scheme, salt, hash, ...rest] = stored?.split('$') ?? [];
+	if (scheme !== SCHEME || salt === undefined || hash === undefined || rest.length > 0) return false;
+	const saltBytes = Buffer.from(salt, 'base64url');
 	const expected = Buffer.from(hash, 'base64url');
-	const actual = await scryptAsync(secrets.join('\n'), Buffer.from(salt, 'base64url'), expected.length, SCRYPT);
-	return expected.length === actual.length && timingSafeEqual(expected, actual);
+	if (saltBytes.length !== SALT_BYTES || expected.length !== HASH_BYTES) return false;
+	const actual = await scryptAsync(encodeSecrets(secrets), saltBytes, HASH_BYTES, SCRYPT);
+	return timingSafeEqual(expected, actual);
 }

@@ -41,6 +41,8 @@ function advice(code: string, where: string, dir: string): string {
 			return 'too many open files; close some, or raise the limit (ulimit -n), and try again.';
 		case 'EIO':
 			return 'the device reported an I/O error; check the disk, then try again.';
+		case 'ELOOP':
+			return `${where} is a symbolic link, which the store never follows; remove it (\`rm ${where}\`) and check who put it there.`;
 		default:
 			return `check ${dir}, then try again.`;
 	}
@@ -75,6 +77,22 @@ export function tooOpenError(target: string, mode: number, kind: 'file' | 'direc
 	);
 }
 
+/**
+ * A session file, or the directory, owned by another user than this process's: refused whatever its mode, as ssh's
+ * StrictModes refuses another user's `authorized_keys`. Its owner could read and replace the tokens in it (root with
+ * a kept `HOME`, a shared `TOKENKEEPER_HOME`). The message says how to get a place of your own.
+ */
+export function notYoursError(target: string, owner: number, you: number, kind: 'file' | 'directory', dir: string): StoreError {
+	const whose = `owned by another user (uid ${owner}; you are uid ${you})`;
+	const message =
+		kind === 'file'
+			? `The session file ${target} is ${whose}: it is not a session you made, and its owner can read and replace it. ` +
+				`Remove it (\`rm ${target}\`) and log in again.`
+			: `The session directory ${target} is ${whose}: its owner can read and replace every token in it. ` +
+				`Point the store at a directory of your own (the \`dir\` option, or TOKENKEEPER_HOME; under sudo, \`sudo -H\` uses the target user's home).`;
+	return new StoreError(message, { store: storeLabel(dir) });
+}
+
 /** Why a session file cannot be used, as `file-format.ts` finds it. */
 export type SessionFileProblem =
 	| { readonly kind: 'not-json' }
@@ -82,7 +100,8 @@ export type SessionFileProblem =
 	| { readonly kind: 'newer'; readonly version: number }
 	| { readonly kind: 'damaged'; readonly detail: string }
 	| { readonly kind: 'other-key' }
-	| { readonly kind: 'not-a-file' };
+	| { readonly kind: 'not-a-file' }
+	| { readonly kind: 'link' };
 
 function describeProblem(problem: SessionFileProblem, file: string): string {
 	switch (problem.kind) {
@@ -98,6 +117,8 @@ function describeProblem(problem: SessionFileProblem, file: string): string {
 			return `The session file ${file} holds another session than its name says (copied or renamed by hand)`;
 		case 'not-a-file':
 			return `${file} is not a regular file`;
+		case 'link':
+			return `${file} is a symbolic link, which the store never follows (it could lead to another user's tokens, or to a file of yours)`;
 	}
 }
 

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { constants as fsConstants } from 'node:fs';
 import * as nodeFs from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import path from 'node:path';
@@ -59,25 +60,40 @@ export async function removeFile(fs: FileSystem, file: string): Promise<void> {
 	await unlessMissing(() => fs.unlink(file));
 }
 
-/** What {@link readFileWithMode} found: the mode bits to judge, and the text when it was read. */
-export interface FileRead {
+/**
+ * Flags that open a file for reading without following a symbolic link at its path: the open fails with `ELOOP`
+ * instead (`O_NOFOLLOW`). Windows has no such flag: there a link is followed.
+ */
+export const READ_NO_FOLLOW: number | 'r' = fsConstants.O_NOFOLLOW === undefined ? 'r' : fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW;
+
+/** Who owns a file and who may get at it: what the store judges before it reads. */
+export interface FileOwnership {
 	readonly mode: number;
-	readonly isFile: boolean;
-	readonly text: string | undefined;
+	readonly uid: number;
 }
 
+/** What {@link readCheckedFile} found: a regular file's text, or something else at the path (a directory…). */
+export type FileRead = { readonly isFile: true; readonly text: string } | { readonly isFile: false };
+
 /**
- * A file's mode, and its text when `shouldRead(mode)` holds, through one handle (so the mode judged is that of what
- * is read): a file too open to trust is never read at all. `undefined` when the file does not exist.
+ * A regular file's text, once `refuse(ownership)` found nothing against its owner and mode (else it throws what
+ * `refuse` returned), through one handle: what is judged is what is read, and a file the store cannot trust is never
+ * read at all. `undefined` when the file does not exist. A symbolic link at `file` is never followed: the open
+ * rejects with `ELOOP` (except on Windows, see {@link READ_NO_FOLLOW}).
  */
-export async function readFileWithMode(fs: FileSystem, file: string, shouldRead: (mode: number) => boolean): Promise<FileRead | undefined> {
-	const handle = await unlessMissing(() => fs.open(file, 'r'));
+export async function readCheckedFile(
+	fs: FileSystem,
+	file: string,
+	refuse: (ownership: FileOwnership) => Error | undefined,
+): Promise<FileRead | undefined> {
+	const handle = await unlessMissing(() => fs.open(file, READ_NO_FOLLOW));
 	if (handle === undefined) return undefined;
 	try {
 		const stat = await handle.stat();
-		const isFile = stat.isFile();
-		const text = isFile && shouldRead(stat.mode) ? await handle.readFile('utf8') : undefined;
-		return { mode: stat.mode, isFile, text };
+		if (!stat.isFile()) return { isFile: false };
+		const refusal = refuse(stat);
+		if (refusal) throw refusal;
+		return { isFile: true, text: await handle.readFile('utf8') };
 	} finally {
 		await handle.close();
 	}

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { FileHandle } from 'node:fs/promises';
 import { delay } from '../abortable.js';
-import { errnoOf, POSIX_MODES, removeFile, unlessMissing, type FileSystem } from './file-io.js';
+import { errnoOf, POSIX_MODES, READ_NO_FOLLOW, removeFile, unlessMissing, type FileSystem } from './file-io.js';
 
 /** How one {@link withFileLock} call takes, keeps and waits for its lock. */
 export interface FileLockOptions {
@@ -90,9 +90,14 @@ async function tryCreate(fs: FileSystem, lockPath: string, owner: string, expire
 	return { owner, handle, expiresAt };
 }
 
-/** Look at the lock file: gone, or held by `identity`, stale when its lease ran out (or, unreadable, it is older than one). */
+/**
+ * Look at the lock file: gone, or held by `identity`, stale when its lease ran out (or, unreadable, it is older than
+ * one). Never through a link, like a session file: a link at the lock's path rejects with ELOOP, which the store
+ * reports with the fix. Its owner is not checked: a lock holds no secret, and in a directory that is yours and 0700
+ * (checked before any lock is taken) nobody but you and root can make one.
+ */
 async function inspect(fs: FileSystem, lockPath: string, lease: number): Promise<Seen> {
-	const handle = await unlessMissing(() => fs.open(lockPath, 'r'));
+	const handle = await unlessMissing(() => fs.open(lockPath, READ_NO_FOLLOW));
 	if (handle === undefined) return { state: 'gone' };
 	try {
 		const stat = await handle.stat();

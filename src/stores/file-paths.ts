@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
 import { homedir } from 'node:os';
 import path from 'node:path';
-import { tooOpenError } from './file-errors.js';
-import { errnoOf, POSIX_MODES, unlessMissing, type FileSystem } from './file-io.js';
+import type { StoreError } from '../errors.js';
+import { notYoursError, tooOpenError } from './file-errors.js';
+import { errnoOf, POSIX_MODES, unlessMissing, type FileOwnership, type FileSystem } from './file-io.js';
 
 /** Environment variables, as `process.env` holds them. */
 export type SessionDirEnv = Readonly<Record<string, string | undefined>>;
@@ -44,6 +45,19 @@ export function isTooOpen(mode: number): boolean {
 }
 
 /**
+ * Why the session directory, or a session file, cannot be trusted with this user's tokens: owned by another user
+ * (checked first: no mode makes another's file yours), or open to group or others. `undefined` when it can.
+ * Windows has neither owners nor modes to compare here (`process.getuid` is missing): nothing is checked there, and
+ * the profile's ACLs keep `%APPDATA%` private.
+ */
+export function notPrivateError(target: string, ownership: FileOwnership, kind: 'file' | 'directory', dir: string): StoreError | undefined {
+	const you = process.getuid?.();
+	if (you !== undefined && ownership.uid !== you) return notYoursError(target, ownership.uid, you, kind, dir);
+	if (isTooOpen(ownership.mode)) return tooOpenError(target, ownership.mode, kind, dir);
+	return undefined;
+}
+
+/**
  * The directory, created when missing: parents with the usual mode, the directory itself 0700, set again after
  * `mkdir` because the umask may have changed it. An existing directory is checked, never changed: a mode you chose
  * is yours to fix (the error says how).
@@ -60,8 +74,9 @@ export async function ensurePrivateDirectory(fs: FileSystem, dir: string): Promi
 }
 
 /**
- * `true` when the directory exists and only its owner can get in; `false` when it does not exist (no sessions yet).
- * Throws when it is too open, or not a directory.
+ * `true` when the directory exists, is yours and only you can get in; `false` when it does not exist (no sessions
+ * yet). Throws when it is another user's, too open, or not a directory. A link to the directory is followed (a
+ * dotfiles repository may link `~/.config`): what is judged is the directory it leads to.
  */
 export async function checkPrivateDirectory(fs: FileSystem, dir: string): Promise<boolean> {
 	const stat = await unlessMissing(() => fs.stat(dir));
@@ -69,6 +84,7 @@ export async function checkPrivateDirectory(fs: FileSystem, dir: string): Promis
 	if (!stat.isDirectory()) {
 		throw Object.assign(new Error(`ENOTDIR: not a directory, stat '${dir}'`), { code: 'ENOTDIR', syscall: 'stat', path: dir });
 	}
-	if (isTooOpen(stat.mode)) throw tooOpenError(dir, stat.mode, 'directory', dir);
+	const problem = notPrivateError(dir, stat, 'directory', dir);
+	if (problem) throw problem;
 	return true;
 }

@@ -1,10 +1,10 @@
 import path from 'node:path';
 import type { StoreError } from '../errors.js';
 import type { TokenSet } from '../token-set.js';
-import { asFileStoreError, tooOpenError, unusableFileError } from './file-errors.js';
+import { asFileStoreError, unusableFileError } from './file-errors.js';
 import { decodeSessionFile, encodeSessionEntry, type SessionEntry, type SessionMeta } from './file-format.js';
-import { readFileWithMode, removeLeftovers, writeFileAtomically, type FileSystem } from './file-io.js';
-import { isTooOpen, SESSION_FILE_NAME, sessionFileName } from './file-paths.js';
+import { errnoOf, readCheckedFile, removeLeftovers, writeFileAtomically, type FileRead, type FileSystem } from './file-io.js';
+import { notPrivateError, SESSION_FILE_NAME, sessionFileName } from './file-paths.js';
 
 /** One session on disk, as `FileTokenStore.list()` reports it. */
 export interface FileSession {
@@ -28,14 +28,21 @@ export type SessionFileState =
 	| { readonly kind: 'unusable'; readonly error: StoreError };
 
 /**
- * Judge a session file of the store at `dir`. It is read only when only its owner can read it (a too open one
- * throws, with the chmod that fixes it); damaged, foreign and misnamed files are `unusable`, with their error.
+ * Judge a session file of the store at `dir`. It is read only when it is yours and only you can read it (another
+ * user's, or a too open one, throws with the fix); a symbolic link at its path is never followed. Links, damaged,
+ * foreign and misnamed files are `unusable`, with their error.
  */
 export async function inspectSessionFile(fs: FileSystem, file: string, dir: string): Promise<SessionFileState> {
-	const read = await readFileWithMode(fs, file, (mode) => !isTooOpen(mode));
+	let read: FileRead | undefined;
+	try {
+		read = await readCheckedFile(fs, file, (ownership) => notPrivateError(file, ownership, 'file', dir));
+	} catch (error) {
+		// The open does not follow a link at the path (O_NOFOLLOW), and says so with ELOOP.
+		if (errnoOf(error) === 'ELOOP') return { kind: 'unusable', error: unusableFileError({ kind: 'link' }, file, dir) };
+		throw error;
+	}
 	if (read === undefined) return { kind: 'none' };
 	if (!read.isFile) return { kind: 'unusable', error: unusableFileError({ kind: 'not-a-file' }, file, dir) };
-	if (read.text === undefined) throw tooOpenError(file, read.mode, 'file', dir);
 	const decoded = decodeSessionFile(read.text);
 	if ('problem' in decoded) return { kind: 'unusable', error: unusableFileError(decoded.problem, file, dir) };
 	// The name is the key's hash: a file copied or renamed by hand must not answer for another session.

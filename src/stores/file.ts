@@ -47,6 +47,11 @@ export interface FileTokenStoreSetOptions extends TokenStoreSetOptions {
 	 * secret): replaces what was there. Default: keep the session's current `meta`.
 	 */
 	readonly meta?: SessionMeta | undefined;
+	/**
+	 * The DPoP key the new tokens are bound to (a private JWK: a secret), written with them in one step, so that no
+	 * reader sees the new tokens beside the old key. Default: keep the session's current key.
+	 */
+	readonly dpopKey?: SessionDpopKey | undefined;
 }
 
 /** An entry without a refresh token is kept this long past its access token's expiry (as in Redis). */
@@ -58,10 +63,17 @@ function requirePositiveMs(value: number, name: string): number {
 	return value;
 }
 
+function requireDpopKey(dpopKey: SessionDpopKey): SessionDpopKey {
+	const checked = readDpopKey(dpopKey);
+	if (checked === undefined) throw new TypeError('Expected `dpopKey` to be an EC P-256 private JWK');
+	return checked;
+}
+
 /**
  * A {@link TokenStore} in files, for scripts and the CLI: one file per session, readable by you only, written
  * atomically, with a lock between the processes of one machine so that one token request at a time runs per session
- * (DESIGN rule 8). Node only; on Windows file modes are neither set nor checked. Token sets are written in full
+ * (DESIGN rule 8). The directory and every session file must be yours, and a link at a session's path is never
+ * followed. Node only; on Windows neither modes nor owners are set or checked. Token sets are written in full
  * (that is the point) and never to a log or an error message.
  * @example
  * import { FileTokenStore } from 'tokenkeeper/file';
@@ -104,10 +116,18 @@ export class FileTokenStore implements TokenStore {
 	async set(key: string, tokenSet: TokenSet, options: FileTokenStoreSetOptions = {}): Promise<void> {
 		const ttl = options.ttl === undefined ? this.#ttlFor(tokenSet) : requirePositiveMs(options.ttl, 'ttl');
 		const meta = options.meta === undefined ? undefined : requireMeta(options.meta);
+		const dpopKey = options.dpopKey === undefined ? undefined : requireDpopKey(options.dpopKey);
 		await this.#mutate(key, 'writing the session', async (file) => {
 			const current = await this.#current(file, { moveAsideUnusable: true });
-			// What the session keeps beside its tokens (meta, its DPoP key) stays with the new ones.
-			await writeSessionFile(this.#fs, file, { ...current, key, tokenSet, keepUntil: this.#keepUntil(ttl), meta: meta ?? current?.meta });
+			// What the session keeps beside its tokens (meta, its DPoP key) stays with the new ones unless replaced.
+			await writeSessionFile(this.#fs, file, {
+				...current,
+				key,
+				tokenSet,
+				keepUntil: this.#keepUntil(ttl),
+				meta: meta ?? current?.meta,
+				dpopKey: dpopKey ?? current?.dpopKey,
+			});
 		});
 	}
 
@@ -121,9 +141,7 @@ export class FileTokenStore implements TokenStore {
 	 * nothing) when there is no session. Processes sharing the file share the key, as they must share it (RFC 9449).
 	 */
 	async setDpopKey(key: string, dpopKey: SessionDpopKey | undefined): Promise<boolean> {
-		const checked = dpopKey === undefined ? undefined : readDpopKey(dpopKey);
-		if (dpopKey !== undefined && checked === undefined) throw new TypeError('Expected `dpopKey` to be an EC P-256 private JWK');
-		return this.#amend(key, { dpopKey: checked });
+		return this.#amend(key, { dpopKey: dpopKey === undefined ? undefined : requireDpopKey(dpopKey) });
 	}
 
 	/** Replace the session's `meta`, keeping its tokens; resolves `false` (and writes nothing) when there is no session. */

@@ -88,6 +88,33 @@ describe('tokenkeeper CLI with --dpop', () => {
 		expect(cached?.mode).toBe(0o600);
 	});
 
+	it('token oauth2 --dpop: a mistyped secret leaves the cached DPoP token and its key; the next right run sends nothing', async () => {
+		const own = mkdtempSync(join(tmpdir(), 'tokenkeeper-cli-dpop-wrong-'));
+		try {
+			const { issuer, clientId, clientSecret } = emulator.credentials.oauth2;
+			const args = ['token', 'oauth2', '--issuer', issuer, '--client-id', clientId, '--dpop', '--json'];
+			const run = (secret: string) => runCli(args, { env: { TOKENKEEPER_HOME: own, TOKENKEEPER_CLIENT_SECRET: secret } });
+			const keyOnDisk = () =>
+				readdirSync(own)
+					.filter((name) => name.endsWith('.json'))
+					.map((name) => JSON.parse(readFileSync(join(own, name), 'utf8')) as { dpopKey?: { d: string } })
+					.map((body) => body.dpopKey?.d);
+			const right = await run(clientSecret!);
+			expect(right.code).toBe(0);
+			const key = keyOnDisk();
+			expect(key).toEqual([expect.any(String)]);
+			expect((await run('not-the-secret')).code).toBe(1);
+			expect(keyOnDisk()).toEqual(key);
+			emulator.resetCounters();
+			const again = await run(clientSecret!);
+			expect(again.code).toBe(0);
+			expect(JSON.parse(again.stdout).accessToken).toBe(JSON.parse(right.stdout).accessToken);
+			expect(emulator.counters().tokenRequests.total).toBe(0);
+		} finally {
+			rmSync(own, { recursive: true, force: true });
+		}
+	});
+
 	it('login oauth2 --device --dpop: the polls carry proofs, the tokens are bound, the key is kept with the session', async () => {
 		const { publicClientId } = emulator.credentials.oauth2;
 		const flags = ['--issuer', emulator.url, '--client-id', publicClientId!];

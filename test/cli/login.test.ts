@@ -68,23 +68,45 @@ describe('tokenkeeper login sqowey', () => {
 		expect(result.stderr).toMatch(/ERR_AUTHORIZATION_RESPONSE: .*access_denied/);
 	});
 
-	it('a forged callback (another state) exits 1 without a token request', async () => {
+	it('callbacks with another state, or none, are answered with an error page that echoes nothing, and ignored: no token request, and the real redirect still logs in', async () => {
 		const cli = login();
 		const [printed] = await cli.waitFor('stderr', /^http\S+$/m);
 		const redirectUri = new URL(printed).searchParams.get('redirect_uri')!;
 		emulator.resetCounters();
-		const page = await fetch(`${redirectUri}?code=stolen&state=forged`);
-		expect(page.status).toBe(400);
-		const result = await cli.exited;
-		expect(result.code).toBe(1);
-		expect(result.stderr).toContain('state');
+		const forged = [
+			'code=stolen&state=forged',
+			`code=stolen&state=${encodeURIComponent('<script>alert("x")</script>')}`,
+			'code=stolen',
+			'error=access_denied&state=forged',
+			`code=stolen&state=${'x'.repeat(4_000)}`,
+		];
+		for (const query of forged) {
+			const page = await fetch(`${redirectUri}?${query}`);
+			const body = await page.text();
+			expect({ query, status: page.status }).toEqual({ query, status: 400 });
+			expect(body).toContain('This is not the login the terminal is waiting for');
+			for (const echoed of ['stolen', 'forged', 'script', 'alert', 'access_denied', 'xxxx']) expect(body).not.toContain(echoed);
+		}
 		expect(emulator.counters().tokenRequests.total).toBe(0);
+		expect(cli.child.exitCode).toBeNull();
+
+		const consent = await fetch(printed, { redirect: 'manual' });
+		const page = await fetch(consent.headers.get('location')!);
+		expect(page.status).toBe(200);
+		expect(await page.text()).toContain('Logged in');
+		const result = await cli.exited;
+		expect(result.code).toBe(0);
+		expect(result.stdout).toMatch(/^\S+\n$/);
+		expect(emulator.counters().tokenRequests.total).toBe(1);
 	});
 
-	it('gives up after --wait seconds with exit 1', async () => {
-		const cli = login(['--wait', '1']);
+	it('gives up after --wait seconds with exit 1, saying how many callbacks with another state it ignored', async () => {
+		const cli = login(['--wait', '2']);
+		const [printed] = await cli.waitFor('stderr', /^http\S+$/m);
+		const redirectUri = new URL(printed).searchParams.get('redirect_uri')!;
+		for (let i = 0; i < 3; i++) expect((await fetch(`${redirectUri}?code=stolen&state=forged-${i}`)).status).toBe(400);
 		const result = await cli.exited;
 		expect(result.code).toBe(1);
-		expect(result.stderr).toMatch(/No login within 1 s/);
+		expect(result.stderr).toMatch(/No login within 2 s \(3 request\(s\) to the callback with another state were ignored\)/);
 	});
 });

@@ -78,6 +78,30 @@ describe('token squidex: a fresh token is reused across runs', () => {
 		expect(emulator.counters().tokenRequests.client_credentials).toBe(3);
 	}, 30_000);
 
+	it('a mistyped secret costs the good session nothing: the wrong run exits 1, and the next right run makes no token request and prints the same token', async () => {
+		const home = newHome();
+		const right = await squidex(home);
+		expect(right.code).toBe(0);
+		const wrong = await squidex(home, 'not-the-secret');
+		expect(wrong.code).toBe(1);
+		expect(wrong.stderr).toMatch(/invalid_client/);
+		const requests = emulator.counters().tokenRequests.client_credentials;
+		expect(requests).toBe(2);
+		const again = await squidex(home);
+		expect(again.code).toBe(0);
+		expect(again.stdout).toBe(right.stdout);
+		console.log(`right, wrong, right: ${emulator.counters().tokenRequests.client_credentials} token request(s)`);
+		expect(emulator.counters().tokenRequests.client_credentials).toBe(requests);
+	}, 30_000);
+
+	it('6 concurrent first runs with one secret -> 1 token request (the session is replaced under its lock); all print the same token', async () => {
+		const home = newHome();
+		const results = await Promise.all(Array.from({ length: 6 }, () => squidex(home)));
+		expect(results.map((result) => result.code)).toEqual([0, 0, 0, 0, 0, 0]);
+		expect(new Set(results.map((result) => result.stdout)).size).toBe(1);
+		expect(emulator.counters().tokenRequests.client_credentials).toBe(1);
+	}, 30_000);
+
 	it('--header prints an Authorization header line the API accepts', async () => {
 		const result = await squidex(newHome(), undefined, ['--header']);
 		expect(result.stdout).toMatch(/^Authorization: Bearer \S+\n$/);

@@ -1,4 +1,4 @@
-import { chmodSync, copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, constants, copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
@@ -295,16 +295,20 @@ function canWriteInto(dir: string): boolean {
 	}
 }
 
+/** Whether `open` flags (`'r'`, `'wx'`, or numbers such as the store's O_RDONLY|O_NOFOLLOW) may change the file. */
+function opensForWriting(flags: string | number | undefined): boolean {
+	if (typeof flags === 'number') return (flags & (constants.O_WRONLY | constants.O_RDWR | constants.O_CREAT)) !== 0;
+	return flags !== undefined && flags !== 'r';
+}
+
 /** The real file system, except that everything that would change `dir` fails with `code`, as the kernel answers. */
 function refusingWritesIn(dir: string, code: string): FileSystem {
 	const inside = (path: unknown) => String(path).startsWith(dir);
 	const refuse = (syscall: string, path: unknown) => Promise.reject(errnoError(code, syscall, String(path)));
 	return {
 		...realFileSystem,
-		open: ((path: string, flags?: string, mode?: number) =>
-			inside(path) && flags !== undefined && flags !== 'r'
-				? refuse('open', path)
-				: realFileSystem.open(path, flags, mode)) as FileSystem['open'],
+		open: ((path: string, flags?: string | number, mode?: number) =>
+			inside(path) && opensForWriting(flags) ? refuse('open', path) : realFileSystem.open(path, flags, mode)) as FileSystem['open'],
 		mkdir: ((path: string, options?: object) =>
 			path === dir ? refuse('mkdir', path) : realFileSystem.mkdir(path, options as never)) as FileSystem['mkdir'],
 		rename: (from, to) => (inside(to) ? refuse('rename', from) : realFileSystem.rename(from, to)),

@@ -4,7 +4,9 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createTokenSet, isStoreError, type TokenSet } from '../../src/index.js';
 import { defaultSessionDir, FileTokenStore } from '../../src/file.js';
+import type { FileSystem } from '../../src/stores/file-io.js';
 import { sessionFileName } from '../../src/stores/file-paths.js';
+import { realFileSystem, storeWithFileSystem } from '../_helpers/file-store.js';
 import { toTokenSetRecord } from '../../src/token-set.js';
 import { describeTokenStoreConformance } from './conformance.js';
 
@@ -155,6 +157,35 @@ describe('FileTokenStore: meta (non-secret fields next to a session, for the CLI
 		expect(await store.setMeta('k', { ...meta, secretHash: 'scrypt$16384$8$1$bmV3$bmV3' })).toBe(true);
 		expect((await store.getMeta('k'))?.secretHash).toBe('scrypt$16384$8$1$bmV3$bmV3');
 		expect((await store.get('k'))?.accessToken).toBe('third');
+	});
+
+	it('set { meta, dpopKey } writes tokens, meta and key in one file write; a set without them keeps both; a key that is not an EC P-256 private JWK is refused', async () => {
+		// Each write of the session file is one temporary file renamed over it: count the renames.
+		let writes = 0;
+		const counting: FileSystem = {
+			...realFileSystem,
+			rename: (from, to) => {
+				writes += 1;
+				return realFileSystem.rename(from, to);
+			},
+		};
+		const store = storeWithFileSystem(counting, { dir: newDir() });
+		const key = { kty: 'EC', crv: 'P-256', x: 'x-old', y: 'y-old', d: 'd-old' } as const;
+		await store.set('k', tokenSet({ accessToken: 'old' }), { meta: { secretHash: 'old' }, dpopKey: key });
+		const replacement = { ...key, x: 'x-new', y: 'y-new', d: 'd-new' };
+		writes = 0;
+		await store.set('k', tokenSet({ accessToken: 'new' }), { meta: { secretHash: 'new' }, dpopKey: replacement });
+		expect(writes).toBe(1);
+		expect({ token: (await store.get('k'))?.accessToken, meta: await store.getMeta('k'), key: await store.getDpopKey('k') }).toEqual({
+			token: 'new',
+			meta: { secretHash: 'new' },
+			key: replacement,
+		});
+		await store.set('k', tokenSet({ accessToken: 'newer' }));
+		expect({ meta: await store.getMeta('k'), key: await store.getDpopKey('k') }).toEqual({ meta: { secretHash: 'new' }, key: replacement });
+		await expect(store.set('k', tokenSet(), { dpopKey: { ...key, crv: 'P-384' } as never })).rejects.toThrow(
+			'Expected `dpopKey` to be an EC P-256 private JWK',
+		);
 	});
 
 	it('setMeta without a session -> false, and no file; getMeta -> undefined', async () => {

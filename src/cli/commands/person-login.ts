@@ -61,7 +61,10 @@ export async function loginInBrowser(
 		if (options.open && !(await openBrowser(authorizationUrl, context.env))) {
 			context.stderr.write('tokenkeeper: no browser could be opened: open the URL above yourself\n');
 		}
-		const callback = await server.callback(options.waitSeconds * 1000);
+		// The state the flow put in its URL: the loopback server hands over only a redirect that carries it.
+		const state = new URL(authorizationUrl).searchParams.get('state');
+		if (!state) throw new TypeError('The authorization URL carries no state');
+		const callback = await server.callback({ state, waitMs: options.waitSeconds * 1000 });
 		try {
 			const tokenSet = await flow.handleCallback(callback.url);
 			await session.keep();

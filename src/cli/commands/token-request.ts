@@ -1,4 +1,6 @@
-import { createTokenManager, isStoreError, type Provider } from '../../index.js';
+import { createTokenManager, isStoreError, type Provider, type StoreError, type TokenSet } from '../../index.js';
+import type { FileTokenStore, SessionDpopKey } from '../../file.js';
+import { createSessionStore } from '../../session-store.js';
 import { exportSessionKey, importSessionKey, newSessionKeyPair } from '../dpop-keys.js';
 import { COMMON_OPTIONS, integerOption, type OptionSpecs } from '../args.js';
 import { UsageError } from '../cli-error.js';
@@ -39,7 +41,8 @@ ${OUTPUT_OPTIONS_HELP}
 
 A fresh token is reused across runs: it is kept in the sessions directory ($TOKENKEEPER_HOME, else
 $XDG_CONFIG_HOME/tokenkeeper, else ~/.config/tokenkeeper) with a salted slow hash of the secrets it was
-obtained with (never the secrets). A run with other secrets asks the server again.`;
+obtained with (never the secrets). A run with other secrets asks the server again, and replaces the cached
+token only once they got one.`;
 
 /** `--scope a --scope "b c"` -> `a b c`; `undefined` keeps the provider's default. */
 export function scopeOption(values: readonly string[] | undefined): string | undefined {
@@ -88,7 +91,8 @@ export function tokenRequestOptions(
 /**
  * Get one token set from `provider` and print it. With the cache (the default), a fresh token an earlier run kept
  * is printed without a request, but only to a caller who presents the same `secrets`: a mistyped or rotated secret
- * fails now, not when the cached token expires. A cache that cannot be used costs a warning, never the token.
+ * fails now, not when the cached token expires, and costs the cached session nothing. A cache that cannot be used
+ * costs a warning, never the token.
  */
 export async function printToken(
 	context: CliContext,
@@ -97,37 +101,96 @@ export async function printToken(
 	secrets: readonly string[],
 ): Promise<ExitCode> {
 	const transport = { timeout: options.timeout, retry: options.retries };
-	let tokenSet = options.cache ? await cachedToken(context, provider, transport, secrets, options.dpop === true) : undefined;
-	tokenSet ??= await createTokenManager(provider, { ...transport, dpop: options.dpop ? true : undefined }).getToken();
+	const dpop = options.dpop === true;
+	let tokenSet = options.cache ? await cachedToken(context, { provider, transport, secrets, dpop }) : undefined;
+	tokenSet ??= await createTokenManager(provider, { ...transport, dpop: dpop ? true : undefined }).getToken();
 	printTokenSet(context.stdout, tokenSet, options.format);
 	return ExitCode.Ok;
 }
 
-async function cachedToken(context: CliContext, provider: Provider, transport: object, secrets: readonly string[], dpop: boolean) {
-	const store = openSessionStore(context);
+/** What a cached token is asked for with. */
+interface CacheRequest {
+	readonly provider: Provider;
+	readonly transport: { readonly timeout: number | undefined; readonly retry: number | undefined };
+	readonly secrets: readonly string[];
+	readonly dpop: boolean;
+}
+
+/** The session a `token` command caches, on disk. */
+interface CachedSession extends CacheRequest {
+	readonly store: FileTokenStore;
+	readonly key: string;
+}
+
+/**
+ * The cached token for these secrets: the session's, when it was made with them (refreshed or asked again through its
+ * manager when it expired); else a new one, which replaces the session only once it is got. `undefined`, with a
+ * warning, when the cache cannot be used.
+ */
+async function cachedToken(context: CliContext, request: CacheRequest): Promise<TokenSet | undefined> {
 	// A DPoP-bound token is cached apart from a Bearer one, with the key it is bound to.
-	const key = dpop ? `${sessionKey(provider)}|dpop` : sessionKey(provider);
+	const key = request.dpop ? `${sessionKey(request.provider)}|dpop` : sessionKey(request.provider);
+	const session: CachedSession = { ...request, store: openSessionStore(context), key };
+	const warn = (error: StoreError) =>
+		printWarning(context, `${error.message} The token is not cached (pass --no-cache to skip the cache).`);
 	try {
-		const same = await secretsMatch(secrets, (await store.getMeta(key))?.secretHash);
-		if (!same) await store.delete(key);
-		const stored = dpop ? await store.getDpopKey(key) : undefined;
-		const keyPair = stored ? await importSessionKey(stored) : dpop ? await newSessionKeyPair() : undefined;
-		// No refresh-ahead: a script's run ends when it has printed, with no request left behind it.
-		const manager = createTokenManager(provider, {
-			...transport,
-			store,
-			key,
-			refreshAhead: 0,
-			storeFailure: 'fail',
-			dpop: keyPair && { keyPair },
-		});
-		const tokenSet = await manager.getToken();
-		if (!same) await store.setMeta(key, { ...describeSession(provider, providerUrl(provider)), secretHash: await hashSecrets(secrets) });
-		if (keyPair && !stored) await store.setDpopKey(key, await exportSessionKey(keyPair));
-		return tokenSet;
+		// Last: the session another run with these secrets made while this one waited for the lock.
+		return (await sessionToken(session)) ?? (await replaceSession(session, warn)) ?? (await sessionToken(session));
 	} catch (error) {
 		if (!isStoreError(error)) throw error;
-		printWarning(context, `${error.message} The token is not cached (pass --no-cache to skip the cache).`);
+		warn(error);
 		return undefined;
 	}
+}
+
+/**
+ * The stored session, when it was made with these secrets: with DPoP, the key its tokens are bound to (a DPoP
+ * session without its key is of no use); `undefined` when it is another's, or there is none.
+ */
+async function sessionOf(session: CachedSession): Promise<{ readonly dpopKey: SessionDpopKey | undefined } | undefined> {
+	const { store, key } = session;
+	if (!(await secretsMatch(session.secrets, (await store.getMeta(key))?.secretHash))) return undefined;
+	const dpopKey = session.dpop ? await store.getDpopKey(key) : undefined;
+	return session.dpop && dpopKey === undefined ? undefined : { dpopKey };
+}
+
+/** The stored session's token, through a manager on it; `undefined` when the session is not of these secrets. */
+async function sessionToken(session: CachedSession): Promise<TokenSet | undefined> {
+	const found = await sessionOf(session);
+	if (found === undefined) return undefined;
+	// No refresh-ahead: a script's run ends when it has printed, with no request left behind it.
+	const manager = createTokenManager(session.provider, {
+		...session.transport,
+		store: session.store,
+		key: session.key,
+		refreshAhead: 0,
+		storeFailure: 'fail',
+		dpop: found.dpopKey && { keyPair: await importSessionKey(found.dpopKey) },
+	});
+	return manager.getToken();
+}
+
+/**
+ * The stored session is not of these secrets (other ones, or none): ask with them, away from the store, and only once
+ * they got a token replace the session, in one write (tokens, the secrets' hash and, with DPoP, the key the tokens
+ * are bound to). A mistyped secret fails here and leaves the right one's session as it was. Under the session's lock,
+ * so that runs with the same new secrets make one request: `undefined` when another of them replaced the session while
+ * this one waited. A failed write costs a warning, never the token.
+ */
+async function replaceSession(session: CachedSession, warn: (error: StoreError) => void): Promise<TokenSet | undefined> {
+	const { store, key, provider } = session;
+	return createSessionStore(store, key).locked(async () => {
+		if ((await sessionOf(session)) !== undefined) return undefined;
+		const keyPair = session.dpop ? await newSessionKeyPair() : undefined;
+		const manager = createTokenManager(provider, { ...session.transport, refreshAhead: 0, dpop: keyPair && { keyPair } });
+		const tokenSet = await manager.getToken();
+		try {
+			const meta = { ...describeSession(provider, providerUrl(provider)), secretHash: await hashSecrets(session.secrets) };
+			await store.set(key, tokenSet, { meta, dpopKey: keyPair && (await exportSessionKey(keyPair)) });
+		} catch (error) {
+			if (!isStoreError(error)) throw error;
+			warn(error);
+		}
+		return tokenSet;
+	}, {});
 }
