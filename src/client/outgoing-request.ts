@@ -8,15 +8,21 @@ export interface OutgoingRequest {
 	/** False when the body is a stream, which cannot be sent a second time. */
 	readonly replayable: boolean;
 	/**
-	 * Send the request; with `authorization`, that header is set, and with `proof`, the `DPoP` header. A replayable
-	 * request may be sent again (a token retry, a DPoP nonce retry): at most four times in all.
+	 * Send the request, fetch following its redirects; with `authorization`, that header is set. A replayable request
+	 * may be sent again (a token retry). With `prepared` instead, send that {@link clone}, whose headers the caller
+	 * (DPoP, which follows each redirect itself with its own proof) has set, with the caller's fetch, as is.
 	 */
-	send(authorization?: string, proof?: string): Promise<Response>;
+	send(authorization?: string, prepared?: Request): Promise<Response>;
+	/**
+	 * The request as the caller made it, for a send of one's own: each call a new copy, taken before the previous one's
+	 * body is consumed (a body-less request is reused). Only the first, for a stream body.
+	 */
+	clone(): Request;
 }
 
 /**
- * A `Request` (what ky hands its fetch) as an {@link OutgoingRequest}. A copy to replay is kept before the first
- * send: a body-less request can be reused, a body is teed before it is consumed.
+ * A `Request` (what ky hands its fetch) as an {@link OutgoingRequest}. A copy to replay is kept before each send: a
+ * body-less request can be reused, a body is teed before it is consumed.
  */
 export function outgoingFromRequest(
 	request: Request,
@@ -24,22 +30,24 @@ export function outgoingFromRequest(
 	send: typeof fetch,
 	replayable: boolean,
 ): OutgoingRequest {
-	let spare: Request | undefined;
-	let sends = 0;
+	let next: Request | undefined = request;
+	const clone = () => {
+		const target = next!;
+		// A copy for the next send is taken before this one consumes the body.
+		next = target.body === null ? target : replayable ? target.clone() : undefined;
+		return target;
+	};
 	return {
 		url: request.url,
 		method: request.method,
 		signal: request.signal,
 		hasAuthorization: request.headers.has('authorization'),
 		replayable: request.body === null || replayable,
-		send(authorization, proof) {
-			if (authorization === undefined) return send(request, extra);
-			sends += 1;
-			const target = sends === 1 ? request : spare!;
-			// A copy for the next send is taken before this one consumes the body.
-			spare = target.body === null ? target : replayable ? target.clone() : undefined;
+		clone,
+		send(authorization, prepared) {
+			if (authorization === undefined) return send(prepared ?? request, extra);
+			const target = clone();
 			target.headers.set('authorization', authorization);
-			if (proof) target.headers.set('dpop', proof);
 			return send(target, extra);
 		},
 	};
@@ -64,11 +72,12 @@ export function outgoingFromUrl(input: string | URL, init: RequestInit | undefin
 		signal: init?.signal ?? undefined,
 		hasAuthorization: new Headers(init?.headers).has('authorization'),
 		replayable: !(init?.body instanceof ReadableStream),
-		send(authorization, proof) {
+		clone: () => new Request(input, init),
+		send(authorization, prepared) {
+			if (prepared) return send(prepared);
 			if (authorization === undefined) return send(input, init);
 			const headers = new Headers(init?.headers);
 			headers.set('authorization', authorization);
-			if (proof) headers.set('dpop', proof);
 			return send(input, { ...init, headers });
 		},
 	};

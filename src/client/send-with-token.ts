@@ -13,8 +13,9 @@ export interface SendWithTokenConfig {
 
 /**
  * Whether `response` came from the origin the token was sent to. After a redirect to another origin, fetch has
- * dropped the token (and so does rule 7): that origin's 401 or 403 says nothing about the token, so it must not
- * cost a new token and a retry.
+ * dropped the token (and so does rule 7; with DPoP, tokenkeeper follows the redirects, and its answer says
+ * `redirected` as fetch's does): that origin's 401 or 403 says nothing about the token, so it must not cost a new
+ * token and a retry.
  */
 function answeredBy(response: Response, requestUrl: string): boolean {
 	return !response.redirected || new URL(response.url).origin === new URL(requestUrl).origin;

@@ -3,6 +3,7 @@ import { tryParseJson } from '../try-parse-json.js';
 import { isClockRefusal, nonceRefusedError, readResourceChallenge } from './challenge.js';
 import type { NonceBook } from './nonces.js';
 import { newProofRetryBudget, type ProofRetryBudget, type ProofSigner, retryWithServerClock } from './proof-signer.js';
+import { followRedirects } from './redirects.js';
 import type { DpopOutgoingRequest, SessionDpop } from './types.js';
 
 /**
@@ -39,6 +40,10 @@ export interface ResourceSenderContext {
  * `ERR_DPOP` rather than cost a new token. The budget is kept per request across the client's token retry, so a
  * request is sent at most four times in all: once, once more for a nonce, once more for the clock, and the client's
  * one token retry.
+ * Redirects are followed here, not by fetch, which would send the proof on unchanged (to another origin too, for
+ * `DPoP` is not a header it drops): each hop on the request's origin gets its own proof, for its own URL; a hop to
+ * another origin, and every one after it, goes without token or proof, as fetch sends a Bearer request there, and
+ * what that origin answers is returned as is, never read as the API's (no nonce, no clock, no challenge).
  * @see https://www.rfc-editor.org/rfc/rfc9449#section-9
  */
 export function createResourceSender(context: ResourceSenderContext): SessionDpop['send'] {
@@ -72,11 +77,23 @@ export function createResourceSender(context: ResourceSenderContext): SessionDpo
 		const budget = budgets.get(outgoing) ?? newProofRetryBudget();
 		budgets.set(outgoing, budget);
 		for (;;) {
-			const sentNonce = nonces.get(outgoing.url);
-			const proof = await signer.sign({ htm: outgoing.method, url: outgoing.url, nonce: sentNonce, accessToken: tokenSet.accessToken });
-			const response = await outgoing.send(`DPoP ${tokenSet.accessToken}`, proof);
-			const nonce = nonces.remember(outgoing.url, response);
-			if (response.status !== 401 || !outgoing.replayable) return response;
+			const accessToken = tokenSet.accessToken;
+			// The last hop's: the one whose answer is read.
+			let sentNonce: string | undefined;
+			let nonce: string | undefined;
+			const { response, own } = await followRedirects(outgoing, async (request, url, method, own) => {
+				if (own) {
+					sentNonce = nonces.get(url);
+					request.headers.set('authorization', `DPoP ${accessToken}`);
+					request.headers.set('dpop', await signer.sign({ htm: method, url, nonce: sentNonce, accessToken }));
+				}
+				const answer = await outgoing.send(undefined, request);
+				// Only the origin a proof was made for speaks about it: another origin's nonce is never kept.
+				if (own) nonce = nonces.remember(url, answer);
+				return answer;
+			});
+			// Another origin's answer says nothing about this proof or token: returned as is.
+			if (!own || response.status !== 401 || !outgoing.replayable) return response;
 			const challenge = readResourceChallenge(response.headers.get('www-authenticate'));
 			if (isClockRefusal(challenge)) {
 				// Not a token rejection: a new token would be refused alike.

@@ -22,8 +22,13 @@ export interface DpopOutgoingRequest {
 	readonly method: string;
 	/** False when the body is a stream, which cannot be sent a second time. */
 	readonly replayable: boolean;
-	/** Send it with this `Authorization`, and this `DPoP` proof when given. */
-	send(authorization: string, proof?: string): Promise<Response>;
+	/**
+	 * Send it with this `Authorization`, fetch following its redirects (a Bearer token, as without DPoP); or send
+	 * `prepared`, a {@link clone} with the headers set here, as is.
+	 */
+	send(authorization: string | undefined, prepared?: Request): Promise<Response>;
+	/** The request as the caller made it, a new copy for each send (only one for a stream body). */
+	clone(): Request;
 }
 
 /** One session's DPoP: its key, its clock offset, the servers' nonces. */
@@ -34,7 +39,8 @@ export interface SessionDpop {
 	readonly tokenFetch: typeof fetch;
 	/**
 	 * Send an API request with `tokenSet`: `Authorization: DPoP` and a fresh proof (with `ath`) for a DPoP token, as
-	 * is for a Bearer one. A nonce or clock refusal is retried once each per request, with a new proof.
+	 * is for a Bearer one. A nonce or clock refusal is retried once each per request, with a new proof. Redirects are
+	 * followed hop by hop, a new proof for each on the request's origin, none and no token elsewhere.
 	 */
 	send(outgoing: DpopOutgoingRequest, tokenSet: { readonly tokenType: string; readonly accessToken: string }): Promise<Response>;
 	/** Drop a key tokenkeeper made, where it is kept too (the session was cleared): the next login makes a new one. */

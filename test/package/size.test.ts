@@ -96,16 +96,19 @@ const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
  * the "set `dpop`" message: 0.37 KB (SPA 22 032 -> 22 410 bytes, authFetch 17 622 -> 18 047), by which the two
  * ceilings were raised (from 21.55 and 17.25 KB). A bundler that makes one file (esbuild without `splitting`) inlines
  * the chunk: that is the figure with DPoP, printed below.
+ * Following an API's redirects hop by hop, each with its own proof (issue 22), costs the chunk 0.7 KB (3 833 -> 4 547
+ * bytes; its ceiling was raised from 4 KB) and almost nothing up front (SPA 22 408 -> 22 405, authFetch 18 047 ->
+ * 18 051).
  */
 const budgets = {
 	pkce: { target: 1024, ceiling: 1024 },
 	spa: { target: 20 * 1024, aim: 17.7 * 1024, ceiling: 21.9 * 1024 },
 	spaAuthFetch: { target: 15 * 1024, ceiling: 17.65 * 1024 },
-	dpopChunk: { ceiling: 4 * 1024 },
+	dpopChunk: { ceiling: 4.45 * 1024 },
 	node: { target: 20 * 1024, ceiling: 20 * 1024 },
-	// DPoP is inlined on Node (no bundle there reaches a browser): 3.7 KB of this, and the diagnostics probes 1 KB,
-	// from 26 KB.
-	nodeBundled: { ceiling: 29 * 1024 },
+	// DPoP is inlined on Node (no bundle there reaches a browser): 4.4 KB of this, and the diagnostics probes 1 KB,
+	// from 26 KB; DPoP's redirects raised it from 29 KB (29 580 -> 30 171 bytes).
+	nodeBundled: { ceiling: 29.5 * 1024 },
 };
 const runtimeDependencies = ['ky', 'p-retry', 'lru-cache', 'zod'];
 
