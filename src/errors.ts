@@ -140,12 +140,17 @@ export class LoginRequiredError extends TokenkeeperError {
 }
 
 /**
- * The authorization response is not acceptable: state mismatch, `error=access_denied`, missing code, `iss` mismatch.
+ * The authorization response is not acceptable: state mismatch, a login another flow started, `error=access_denied`,
+ * missing code, `iss` mismatch.
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2.1
  */
 export class AuthorizationResponseError extends TokenkeeperError {
 	override readonly name: string = 'AuthorizationResponseError';
-	/** The `error` parameter of the response when the provider sent one (e.g. `access_denied`). */
+	/**
+	 * The `error` parameter of the response when the provider sent one (e.g. `access_denied`); else why tokenkeeper
+	 * refused it: `missing_state`, `state_mismatch`, `provider_mismatch` (the login was started by the flow of another
+	 * provider or client), `iss_mismatch`, `missing_code`.
+	 */
 	declare readonly error: string | undefined;
 
 	constructor(message: string, options: TokenkeeperErrorOptions & { error?: string } = {}) {

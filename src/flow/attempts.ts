@@ -7,6 +7,13 @@ export interface LoginAttempt {
 	readonly codeVerifier: string;
 	readonly redirectUri: string;
 	readonly expiresAt: number;
+	/**
+	 * Which provider and client the attempt is for: the provider's default session key (its issuer, or its token endpoint
+	 * when it has none, and the client id). Every flow keeps its attempts in the same storage: only the flow of that
+	 * provider and client may spend this one, so that a code and verifier go only to the server the login went to.
+	 * @see https://www.rfc-editor.org/rfc/rfc9207#section-2.4
+	 */
+	readonly owner: string;
 }
 
 /**

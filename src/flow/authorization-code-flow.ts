@@ -1,7 +1,7 @@
 import { AuthorizationResponseError, type TokenkeeperError } from '../errors.js';
 import { authorizationCodeGrant } from '../grants.js';
 import { attemptStorages, type KeyValueStorage } from '../key-value-storage.js';
-import type { TokenManager } from '../token-manager.js';
+import { defaultKey, type TokenManager } from '../token-manager.js';
 import { computeCodeChallenge, generateCodeVerifier, generateState } from '../pkce.js';
 import type { Provider } from '../provider.js';
 import { openSession, type SessionOptions } from '../session.js';
@@ -65,6 +65,8 @@ export function createAuthorizationCodeFlow(provider: Provider, options: Authori
 	const { manager, seam } = openSession(provider, options);
 	const attempts = createAttemptStore(options.attemptStorage ? [options.attemptStorage] : attemptStorages(), 'tokenkeeper:');
 	const attemptTtl = options.attemptTtl ?? 10 * 60_000;
+	// RFC 9207 2.4, RFC 9700 4.4.2: each attempt records the server (issuer, else token endpoint) and client it is for.
+	const owner = defaultKey(provider);
 
 	return {
 		tokens: manager,
@@ -76,7 +78,7 @@ export function createAuthorizationCodeFlow(provider: Provider, options: Authori
 			if (!target) throw new TypeError('Expected `redirectUri`, on the provider or in this call');
 			const state = generateState();
 			const codeVerifier = generateCodeVerifier();
-			attempts.save({ state, codeVerifier, redirectUri: target, expiresAt: seam.now() + attemptTtl });
+			attempts.save({ state, codeVerifier, redirectUri: target, expiresAt: seam.now() + attemptTtl, owner });
 			return buildAuthorizationUrl({
 				authorizationEndpoint: endpoints.authorization,
 				clientId: provider.clientId,
@@ -105,6 +107,16 @@ export function createAuthorizationCodeFlow(provider: Provider, options: Authori
 					{ error: 'state_mismatch' },
 				);
 			}
+			if (attempt.owner !== owner) {
+				// Another provider's or client's attempt (or an earlier version's, which names none) is refused before anything
+				// is sent, and put back: the callback most likely reached the wrong flow, and its own flow can still finish it.
+				attempts.save(attempt);
+				throw new AuthorizationResponseError(
+					'The authorization response is for another provider or client: handle it with its flow, or log in again.',
+					{ error: 'provider_mismatch' },
+				);
+			}
+			// The attempt is this provider's (checked above): the `iss` must name the issuer the login went to.
 			const { code } = validateAuthorizationResponse(params, { state, issuer: provider.issuer });
 			return seam.login(authorizationCodeGrant(code, attempt.redirectUri, attempt.codeVerifier), signal);
 		},

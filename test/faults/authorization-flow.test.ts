@@ -3,7 +3,8 @@ import { createClient, ErrorCode } from '../../src/index.js';
 import { createEmulator, type Emulator } from '../../src/testing/index.js';
 import { errorName, outcomeName, rejection, settle } from '../_helpers/outcome.js';
 import { expectNoLeftoverResourcesAfterEachTest } from '../_helpers/resources.js';
-import { createSqoweyFlow, login, startLogin } from '../_helpers/sqowey-flow.js';
+import { createMemoryStorage } from '../../src/key-value-storage.js';
+import { createSqoweyFlow, login, startLogin, visit } from '../_helpers/sqowey-flow.js';
 
 /**
  * The authorization code flow under attack or failure, against the Sqowey emulator (PKCE S256, single-use codes,
@@ -92,6 +93,58 @@ describe('the redirect back is checked before any code is exchanged', () => {
 		await flow.handleCallback(callback);
 		await expect(flow.handleCallback(callback)).rejects.toMatchObject({ code: ErrorCode.AuthorizationResponse, error: 'state_mismatch' });
 		expect(codeExchanges()).toBe(1);
+	});
+});
+
+describe('two providers in one page share the attempt storage (mix-up, RFC 9207 2.4, RFC 9700 4.4)', () => {
+	/** Provider B: a second Sqowey, on its own port, so another issuer. */
+	let other: Emulator;
+	beforeAll(async () => {
+		other = await createEmulator({ providers: ['sqowey'] });
+	});
+	afterAll(() => other.close());
+	afterEach(() => other.resetCounters());
+
+	/** Flow A (the emulator) and flow B (the other), their attempts in one storage, as sessionStorage holds them. */
+	function twoFlows() {
+		const attemptStorage = createMemoryStorage();
+		return { a: createSqoweyFlow(emulator, { attemptStorage }), b: createSqoweyFlow(other, { attemptStorage }) };
+	}
+
+	for (const iss of ['with', 'without'] as const) {
+		it(`B's redirect (${iss} its iss) handled by A's flow -> provider_mismatch, 0 exchanges at either server; B's flow then completes it`, async () => {
+			const { a, b } = twoFlows();
+			const callback = await startLogin(b);
+			expect(callback.searchParams.get('iss')).toBe(other.url);
+			if (iss === 'without') callback.searchParams.delete('iss');
+
+			const outcome = await settle(a.handleCallback(callback), 1_000);
+
+			expect(described(rejection(outcome))).toBe(`${ErrorCode.AuthorizationResponse}:provider_mismatch`);
+			expect(outcome.ms).toBeLessThan(500);
+			expect(codeExchanges()).toBe(0);
+			expect(other.counters().tokenRequests.authorization_code).toBe(0);
+			await expect(b.handleCallback(callback)).resolves.toMatchObject({ tokenType: 'Bearer' });
+			expect(other.counters().tokenRequests.authorization_code).toBe(1);
+			expect(codeExchanges()).toBe(0);
+		});
+	}
+
+	it("A's attempt, answered by B's server (its iss and code): B's flow refuses the attempt, A's flow the iss; 0 exchanges", async () => {
+		const { a, b } = twoFlows();
+		// The mix-up: A's authorization request ends at B's server, whose redirect names B and carries B's code.
+		const sentToA = new URL(await a.createAuthorizationUrl({ scope: ['identity'] }));
+		const atB = new URL(`${other.url}${sentToA.pathname}${sentToA.search}`);
+		atB.searchParams.set('client_id', other.credentials.sqowey.clientId); // the client as registered at B
+		const callback = await visit(atB.toString());
+		expect(callback.searchParams.get('iss')).toBe(other.url);
+
+		expect(described(rejection(await settle(b.handleCallback(callback), 1_000)))).toBe(
+			`${ErrorCode.AuthorizationResponse}:provider_mismatch`,
+		);
+		expect(described(rejection(await settle(a.handleCallback(callback), 1_000)))).toBe(`${ErrorCode.AuthorizationResponse}:iss_mismatch`);
+		expect(codeExchanges()).toBe(0);
+		expect(other.counters().tokenRequests.authorization_code).toBe(0);
 	});
 });
 

@@ -1,14 +1,25 @@
 import { http, HttpResponse } from 'msw';
 import { afterAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createAuthorizationCodeFlow, ErrorCode, isTokenkeeperError, oauth2, sqowey, type AuthorizationCodeFlow } from '../../src/index.js';
-import { createMemoryStorage } from '../../src/key-value-storage.js';
+import {
+	createAuthorizationCodeFlow,
+	ErrorCode,
+	isTokenkeeperError,
+	oauth2,
+	sqowey,
+	type AuthorizationCodeFlow,
+	type Provider,
+} from '../../src/index.js';
+import { createMemoryStorage, type KeyValueStorage } from '../../src/key-value-storage.js';
 import { buildAuthorizationUrl, normalizeScope } from '../../src/flow/authorization-url.js';
 import { computeCodeChallenge } from '../../src/pkce.js';
 import { createClock } from '../_helpers/manager.js';
 import { startMockServer } from '../_helpers/token-server.js';
 
 const SQOWEY = 'https://sqowey.test';
+/** A second provider's server, for the mix-up tests. */
+const OTHER = 'https://other.test';
 const REDIRECT = 'https://spa.test/callback';
+/** Every token request, at either server: its form body, and `at`, the endpoint it was sent to. */
 const tokenRequests: Array<Record<string, string>> = [];
 const revocations: Array<Record<string, string>> = [];
 let codeAnswer: () => Response = () =>
@@ -16,10 +27,12 @@ let codeAnswer: () => Response = () =>
 let revocationAnswer: () => Response = () => new HttpResponse(null, { status: 200 });
 
 const server = startMockServer(
-	http.post(`${SQOWEY}/oauth2/token`, async ({ request }) => {
-		tokenRequests.push(Object.fromEntries(new URLSearchParams(await request.text())));
-		return codeAnswer();
-	}),
+	...[`${SQOWEY}/oauth2/token`, `${OTHER}/oauth2/token`, `${OTHER}/token`].map((url) =>
+		http.post(url, async ({ request }) => {
+			tokenRequests.push({ ...Object.fromEntries(new URLSearchParams(await request.text())), at: url });
+			return codeAnswer();
+		}),
+	),
 	http.post(`${SQOWEY}/oauth2/token/revoke`, async ({ request }) => {
 		revocations.push(Object.fromEntries(new URLSearchParams(await request.text())));
 		return revocationAnswer();
@@ -201,6 +214,98 @@ describe('handleCallback', () => {
 		const url = new URL(await flow.createAuthorizationUrl({ scope: 'identity' }));
 		const back = `${REDIRECT}?code=C&state=${url.searchParams.get('state')}`;
 		await expect(flow.handleCallback(back)).resolves.toMatchObject({ accessToken: 'AT-1' });
+	});
+});
+
+describe('two flows, one attempt storage (mix-up, RFC 9207 2.4, RFC 9700 4.4)', () => {
+	const spa = sqowey({ url: SQOWEY, clientId: 'spa', redirectUri: REDIRECT });
+	const others: Record<string, Provider> = {
+		'another provider': sqowey({ url: OTHER, clientId: 'spa', redirectUri: REDIRECT }),
+		'the same provider URL with another client id': sqowey({ url: SQOWEY, clientId: 'admin', redirectUri: REDIRECT }),
+		'a provider without an issuer (fixed endpoints)': oauth2({
+			tokenEndpoint: `${OTHER}/token`,
+			authorizationEndpoint: `${OTHER}/authorize`,
+			clientId: 'spa',
+			grant: 'authorization_code',
+			redirectUri: REDIRECT,
+		}),
+	};
+
+	/** Two flows of one page: both keep their attempts in `attempts`, as they do in sessionStorage. */
+	function flowOf(provider: Provider, attempts: KeyValueStorage): AuthorizationCodeFlow {
+		return createAuthorizationCodeFlow(provider, { attemptStorage: attempts, storage: 'memory', retry: 0 });
+	}
+
+	/** The redirect back from the provider for an attempt of `flow`: code and state, and `iss` when given. */
+	async function redirectOf(flow: AuthorizationCodeFlow, iss?: string) {
+		const authorizationUrl = new URL(await flow.createAuthorizationUrl({ scope: 'identity' }));
+		const back = new URL(REDIRECT);
+		back.searchParams.set('code', 'CODE-B');
+		back.searchParams.set('state', authorizationUrl.searchParams.get('state')!);
+		if (iss !== undefined) back.searchParams.set('iss', iss);
+		return { authorizationUrl, callbackUrl: back.toString() };
+	}
+
+	for (const [name, other] of Object.entries(others)) {
+		it(`${name}: B's redirect handled by A's flow -> provider_mismatch before any token request; B's flow then completes it`, async () => {
+			const attempts = createMemoryStorage();
+			const a = flowOf(spa, attempts);
+			const b = flowOf(other, attempts);
+			// No `iss`: nothing in the redirect tells the servers apart, only what the attempt recorded.
+			const { authorizationUrl, callbackUrl } = await redirectOf(b);
+
+			const refused = await a.handleCallback(callbackUrl).catch((e: unknown) => e);
+
+			expect(refused).toMatchObject({ code: ErrorCode.AuthorizationResponse, error: 'provider_mismatch' });
+			expect((refused as Error).message).toMatch(/another provider or client.*log in again/);
+			expect(tokenRequests).toHaveLength(0);
+			await expect(b.handleCallback(callbackUrl)).resolves.toMatchObject({ accessToken: 'AT-1' });
+			expect(tokenRequests).toHaveLength(1);
+			const sent = tokenRequests[0]!;
+			expect(sent.at).toBe(other.endpoints!.token);
+			expect(sent.client_id).toBe(other.clientId);
+			expect(await computeCodeChallenge(sent.code_verifier!)).toBe(authorizationUrl.searchParams.get('code_challenge'));
+			await expect(a.tokens.getToken()).rejects.toMatchObject({ code: ErrorCode.LoginRequired });
+		});
+	}
+
+	it("A's attempt with B's iss: B's flow refuses the attempt (provider_mismatch), A's flow refuses the iss (iss_mismatch) and spends it; 0 token requests", async () => {
+		const attempts = createMemoryStorage();
+		const a = flowOf(spa, attempts);
+		const b = flowOf(others['another provider']!, attempts);
+		const { callbackUrl } = await redirectOf(a, OTHER);
+
+		expect(await codeOf(b.handleCallback(callbackUrl))).toBe(`${ErrorCode.AuthorizationResponse}:provider_mismatch`);
+		expect(await codeOf(a.handleCallback(callbackUrl))).toBe(`${ErrorCode.AuthorizationResponse}:iss_mismatch`);
+		expect(await codeOf(a.handleCallback(callbackUrl))).toBe(`${ErrorCode.AuthorizationResponse}:state_mismatch`);
+		expect(tokenRequests).toHaveLength(0);
+	});
+
+	it('an attempt saved by an earlier version (no provider recorded) -> provider_mismatch, "log in again", 0 token requests', async () => {
+		const clock = createClock();
+		const attempts = createMemoryStorage();
+		const verifier = 'V'.repeat(64);
+		attempts.setItem(
+			'tokenkeeper:attempt:OLD-STATE',
+			JSON.stringify({ state: 'OLD-STATE', codeVerifier: verifier, redirectUri: REDIRECT, expiresAt: clock.now() + 60_000 }),
+		);
+		const flow = createAuthorizationCodeFlow(spa, { attemptStorage: attempts, storage: 'memory', now: clock.now, retry: 0 });
+
+		const refused = await flow.handleCallback(`${REDIRECT}?code=CODE-1&state=OLD-STATE&iss=${SQOWEY}`).catch((e: unknown) => e);
+
+		expect(refused).toMatchObject({ code: ErrorCode.AuthorizationResponse, error: 'provider_mismatch' });
+		expect((refused as Error).message).toContain('log in again');
+		expect((refused as Error).message).not.toMatch(/OLD-STATE|CODE-1|VVVV/);
+		expect(tokenRequests).toHaveLength(0);
+	});
+
+	it("the same provider and client in two flows (two sessions) is no mix-up: either flow may finish the other's attempt", async () => {
+		const attempts = createMemoryStorage();
+		const first = createAuthorizationCodeFlow(spa, { attemptStorage: attempts, storage: 'memory', key: 'first', retry: 0 });
+		const second = createAuthorizationCodeFlow(spa, { attemptStorage: attempts, storage: 'memory', key: 'second', retry: 0 });
+		const { callbackUrl } = await redirectOf(first, SQOWEY);
+		await expect(second.handleCallback(callbackUrl)).resolves.toMatchObject({ accessToken: 'AT-1' });
+		expect(tokenRequests).toHaveLength(1);
 	});
 });
 
