@@ -29,7 +29,8 @@ export interface TokenSetInit {
 }
 
 const inspectSymbol = Symbol.for('nodejs.util.inspect.custom');
-const REDACTED = '[redacted]';
+/** What is shown in place of a secret: a token here, an echoed secret in an error, anything the CLI prints. */
+export const REDACTED = '[redacted]';
 
 class ImmutableTokenSet implements TokenSet {
 	// Declared here, defined non-enumerable in the constructor: out of Object.keys, spreads and

@@ -1,5 +1,3 @@
-import { redact } from './redaction.js';
-
 /** An endpoint's answer as the pure processing steps take it: nothing here does I/O. */
 export interface RawTokenResponse {
 	readonly status: number;
@@ -7,18 +5,18 @@ export interface RawTokenResponse {
 	readonly bodyText: string;
 	readonly receivedAt: number;
 	readonly response?: Response;
+	/** What the request carried that must never be shown: an error body may echo it, and it ends up in messages. */
+	readonly secrets?: readonly string[];
 }
 
-/**
- * The answer of a token or revocation request, ready to be processed. `secrets` (what the request carried) are
- * cut out of the body first: an error body may echo them, and it ends up in messages.
- */
-export function toRawResponse(response: Response, bodyText: string, receivedAt: number, secrets: readonly string[] = []): RawTokenResponse {
+/** The answer of a token or revocation request, ready to be processed; `secrets` as in {@link RawTokenResponse}. */
+export function toRawResponse(response: Response, bodyText: string, receivedAt: number, secrets?: readonly string[]): RawTokenResponse {
 	return {
 		status: response.status,
 		contentType: response.headers.get('content-type') ?? '',
-		bodyText: redact(bodyText, secrets),
+		bodyText,
 		receivedAt,
 		response,
+		secrets,
 	};
 }

@@ -12,7 +12,8 @@ export interface TokenHttpRequest {
 
 /**
  * Parameters whose values are secrets: a server that echoes them into an error must not put them in our messages.
- * `token` is what a revocation request (RFC 7009) carries.
+ * `token` is what a revocation request (RFC 7009) carries. A request that comes to carry another secret
+ * (`client_assertion`, `subject_token`) must name it here.
  */
 const SECRET_PARAMETERS = ['client_secret', 'password', 'refresh_token', 'code', 'code_verifier', 'assertion', 'token', 'device_code'];
 
@@ -33,8 +34,11 @@ export function buildTokenRequest(provider: Provider, url: string, grant: GrantP
 	for (const [name, value] of Object.entries(grant)) if (value !== undefined) params[name] = value;
 	const headers: Record<string, string> = { accept: 'application/json' };
 	const secret = clientSecretOf(provider);
-	const secrets = SECRET_PARAMETERS.map((name) => params[name]).filter((value): value is string => value !== undefined);
-	if (secret !== undefined) secrets.push(secret, JSON.stringify(secret).slice(1, -1));
+	// Each also as a JSON string holds it: an error may quote a JSON text (our body, or the server's) inside one of its
+	// strings, where parsing the answer leaves the quoted text escaped.
+	const secrets = [secret, ...SECRET_PARAMETERS.map((name) => params[name])].flatMap((value) =>
+		value === undefined ? [] : [value, JSON.stringify(value).slice(1, -1)],
+	);
 	if (provider.clientAuth === 'basic' && secret !== undefined) {
 		headers.authorization = basicCredentials(provider.clientId, secret);
 	} else {

@@ -5,6 +5,7 @@ import { tryParseJson } from '../try-parse-json.js';
 import { NonEmptyString, WireString } from '../wire-fields.js';
 import { CHECK_ENDPOINT_URL } from './bounded-request.js';
 import type { RawTokenResponse } from './raw-response.js';
+import { redact } from './redaction.js';
 
 /** A number of seconds: a JSON number of zero or more, or a string of digits (some servers send `"3600"`). */
 function isExpiresIn(value: unknown): boolean {
@@ -124,7 +125,9 @@ function adviceFor(error: string): string {
  * a {@link TokenResponseError} otherwise (HTML error page, empty body…).
  */
 export function processErrorResponse(raw: RawTokenResponse, what = 'token endpoint'): OAuthError | TokenResponseError {
-	const body = tryParseJson(raw.bodyText);
+	// Every string is redacted as parsed, not the text: an encoder may have escaped a secret (`\/`, `\u003d`), and
+	// whatever the error shows (fields, extras, the message made of them) comes from the parsed strings.
+	const body = tryParseJson(raw.bodyText, (_, value) => (typeof value === 'string' ? redact(value, raw.secrets ?? []) : value));
 	const parsed = ErrorResponseSchema.safeParse(body);
 	if (!parsed.success) {
 		return brokenAnswer(

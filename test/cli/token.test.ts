@@ -261,5 +261,18 @@ describe('tokenkeeper token oauth2', () => {
 			expect(result.stderr).toContain('invalid_client');
 			expect(result.stderr).not.toContain(secret);
 		});
+
+		it('a one-character secret, --verbose: redacted where it stands alone, never inside a word (no `e[redacted]hausted`)', async () => {
+			const result = await runCli(
+				['token', 'oauth2', '--token-endpoint', echoUrl, '--client-id', 'a', '--client-auth', 'body', '--verbose'],
+				{ env: { TOKENKEEPER_CLIENT_SECRET: 'e' } },
+			);
+			expect(result.code).toBe(1);
+			expect(result.stderr).toContain('ERR_OAUTH');
+			// The echo (`bad secret e`) is redacted, the words around it and in the stack are whole.
+			expect(result.stderr).toContain('invalid_client: bad secret [redacted])');
+			expect(result.stderr).toMatch(/\n\s+at processErrorResponse /);
+			expect(result.stderr).not.toMatch(/\w\[redacted\]|\[redacted\]\w/);
+		});
 	});
 });

@@ -100,10 +100,15 @@ const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
  * bytes; its ceiling was raised from 4 KB) and almost nothing up front (SPA 22 408 -> 22 405, authFetch 18 047 ->
  * 18 051).
  */
+/*
+ * Issue 22, finding 2: error bodies redacted as parsed (a reviver), every secret also JSON-escaped, and redaction of
+ * tokens rather than characters: SPA 22 408 -> 22 466 bytes (+58), authFetch 18 047 -> 18 101 (+54), by which the two
+ * ceilings were raised.
+ */
 const budgets = {
 	pkce: { target: 1024, ceiling: 1024 },
-	spa: { target: 20 * 1024, aim: 17.7 * 1024, ceiling: 21.9 * 1024 },
-	spaAuthFetch: { target: 15 * 1024, ceiling: 17.65 * 1024 },
+	spa: { target: 20 * 1024, aim: 17.7 * 1024, ceiling: 21.9 * 1024 + 58 },
+	spaAuthFetch: { target: 15 * 1024, ceiling: 17.65 * 1024 + 54 },
 	dpopChunk: { ceiling: 4.45 * 1024 },
 	node: { target: 20 * 1024, ceiling: 20 * 1024 },
 	// DPoP is inlined on Node (no bundle there reaches a browser): 4.4 KB of this, and the diagnostics probes 1 KB,
