@@ -1,5 +1,5 @@
-import { createTokenManager, isStoreError, type Provider, type StoreError, type TokenSet } from '../../index.js';
-import type { FileTokenStore, SessionDpopKey } from '../../file.js';
+import { createTokenManager, isStoreError, type Provider, type StoreError, type TokenSet, type TokenStore } from '../../index.js';
+import type { FileTokenStore, FileTokenStoreSetOptions, SessionDpopKey } from '../../file.js';
 import { createSessionStore } from '../../session-store.js';
 import { exportSessionKey, importSessionKey, newSessionKeyPair } from '../dpop-keys.js';
 import { COMMON_OPTIONS, integerOption, type OptionSpecs } from '../args.js';
@@ -186,11 +186,23 @@ async function replaceSession(session: CachedSession, warn: (error: StoreError) 
 		const tokenSet = await manager.getToken();
 		try {
 			const meta = { ...describeSession(provider, providerUrl(provider)), secretHash: await hashSecrets(session.secrets) };
-			await store.set(key, tokenSet, { meta, dpopKey: keyPair && (await exportSessionKey(keyPair)) });
+			const dpopKey = keyPair && (await exportSessionKey(keyPair));
+			// The manager of the session keeps the tokens, as it does every write; its store adds what goes with them.
+			const keeper = createTokenManager(provider, { store: writingAlso(store, { meta, dpopKey }), key, storeFailure: 'fail' });
+			await keeper.setTokens(tokenSet);
 		} catch (error) {
 			if (!isStoreError(error)) throw error;
 			warn(error);
 		}
 		return tokenSet;
 	}, {});
+}
+
+/** `store`, whose every write of tokens also writes `extra` beside them, in the same file write. */
+function writingAlso(store: FileTokenStore, extra: Pick<FileTokenStoreSetOptions, 'meta' | 'dpopKey'>): TokenStore {
+	return {
+		get: (key) => store.get(key),
+		set: (key, tokenSet, options) => store.set(key, tokenSet, { ...options, ...extra }),
+		delete: (key) => store.delete(key),
+	};
 }
