@@ -5,7 +5,7 @@ export type { CreateEmulatorOptions, Emulator } from './emulator/server.js';
 export type { ProviderHandlers, ProviderHandlersOptions } from './emulator/msw-handlers.js';
 export type { EmulatorControls, EmulatorCredentials } from './emulator/core.js';
 export type { EmulatorCounters } from './emulator/counters.js';
-export type { Fault, FaultTarget, InjectFaultOptions } from './emulator/faults.js';
+export type { Fault, FaultTarget, InjectFaultOptions, RedirectStatus } from './emulator/faults.js';
 export type { ConsentMode } from './emulator/provider-module.js';
 export type { EmulatorDpopOptions } from './dpop/options.js';
 export type { ProofRefusal } from './dpop/proof-verification.js';

@@ -27,6 +27,8 @@ export function faultResponse(fault: Fault, signal: AbortSignal, hangs: HangingR
 			return hangs.wait(signal);
 		case 'reset':
 			return Promise.resolve(Response.error());
+		case 'redirect':
+			return Promise.resolve(new Response(null, { status: fault.status ?? 302, headers: { location: fault.location } }));
 	}
 }
 

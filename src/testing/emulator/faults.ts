@@ -11,7 +11,12 @@ export type Fault =
 	/** Never answers, until the client aborts or the emulator closes. */
 	| { kind: 'hang' }
 	/** The connection is dropped without an answer (a network error for the client). */
-	| { kind: 'reset' };
+	| { kind: 'reset' }
+	/** A redirect to `location` (an absolute URL), status 302 unless given. */
+	| { kind: 'redirect'; location: string; status?: RedirectStatus };
+
+/** The statuses of a redirect that fetch follows. */
+export type RedirectStatus = 301 | 302 | 303 | 307 | 308;
 
 /** Which requests a fault hits: every token (and revocation) endpoint of every provider, or every protected resource. */
 export type FaultTarget = 'token' | 'api';
@@ -74,6 +79,14 @@ function validateFault(fault: Fault): void {
 		case 'html':
 			if (fault.status !== undefined) checkStatus('status', fault.status);
 			return;
+		case 'redirect':
+			if (typeof fault.location !== 'string' || !URL.canParse(fault.location)) {
+				throw new TypeError(`Expected \`location\` to be an absolute URL, got \`${String(fault.location)}\``);
+			}
+			if (fault.status !== undefined && ![301, 302, 303, 307, 308].includes(fault.status)) {
+				throw new TypeError(`Expected \`status\` of a redirect to be 301, 302, 303, 307 or 308, got \`${String(fault.status)}\``);
+			}
+			return;
 		case 'invalid-json':
 		case 'token-response':
 		case 'hang':
@@ -81,7 +94,7 @@ function validateFault(fault: Fault): void {
 			return;
 		default:
 			throw new TypeError(
-				`Expected \`fault.kind\` to be one of status, html, invalid-json, token-response, hang, reset, got \`${String((fault as { kind?: unknown } | undefined)?.kind)}\``,
+				`Expected \`fault.kind\` to be one of status, html, invalid-json, token-response, hang, reset, redirect, got \`${String((fault as { kind?: unknown } | undefined)?.kind)}\``,
 			);
 	}
 }
