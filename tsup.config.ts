@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Plugin } from 'esbuild';
@@ -13,15 +14,17 @@ const entry = {
 	otel: 'src/otel.ts',
 };
 
-/** Resolve `stores/memory.js` to `stores/memory.browser.ts` in the browser build. */
-const browserMemoryStore: Plugin = {
-	name: 'tokenkeeper-browser-memory-store',
+/**
+ * Browser twins: a module `x.ts` with a `x.browser.ts` beside it is replaced by that twin in the browser build (the
+ * memory store without lru-cache; DPoP's redirects, which a browser will not let a script follow).
+ */
+export const browserTwins: Plugin = {
+	name: 'tokenkeeper-browser-twins',
 	setup(build) {
-		build.onResolve({ filter: /\/memory\.js$/ }, (args) =>
-			args.importer.includes(`${path.sep}stores${path.sep}`) || args.importer.endsWith(`${path.sep}index.ts`)
-				? { path: path.join(args.resolveDir, args.path.replace(/memory\.js$/, 'memory.browser.ts')) }
-				: undefined,
-		);
+		build.onResolve({ filter: /^\.\.?\/.*\.js$/ }, (args) => {
+			const twin = path.join(args.resolveDir, args.path.replace(/\.js$/, '.browser.ts'));
+			return existsSync(twin) ? { path: twin } : undefined;
+		});
 	},
 };
 
@@ -172,8 +175,8 @@ export default defineConfig([
 	{ ...shared, format: 'esm', clean: true },
 	// CJS: ky and p-retry are ESM-only; bundle them so require('tokenkeeper') works on Node 20.
 	{ ...shared, format: 'cjs', noExternal: ['ky', 'p-retry', 'is-network-error'] },
-	// Browser: the "browser" export condition. The memory store module is swapped for its Map-based twin,
-	// so lru-cache is not even imported by browser bundles, and the diagnostics probes are erased.
+	// Browser: the "browser" export condition. Modules with a browser twin are swapped for it (the memory store's
+	// twin is Map-based, so lru-cache is not even imported by browser bundles), and the diagnostics probes are erased.
 	{
 		entry: { 'index.browser': 'src/index.ts', 'dpop.browser': 'src/dpop/session-dpop.ts' },
 		format: 'esm',
@@ -183,7 +186,7 @@ export default defineConfig([
 		sourcemap: true,
 		treeshake: true,
 		splitting: false,
-		esbuildPlugins: [browserMemoryStore, browserSources, separateDpopModule],
+		esbuildPlugins: [browserTwins, browserSources, separateDpopModule],
 	},
 	// The `tokenkeeper` command: ESM with its shebang kept (tsup also makes it executable), no types. It
 	// imports the emulator's server, not `testing/index.ts`, so it runs with msw absent.

@@ -7,6 +7,7 @@ import http from 'node:http';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 import { createEmulator, type Emulator } from 'tokenkeeper/testing';
+import { browserTwins } from '../../tsup.config.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -21,8 +22,10 @@ async function bundle(): Promise<string> {
 		target: 'es2022',
 		write: false,
 		minify: true,
-		// Resolve 'tokenkeeper' to its source, so no build step is needed first.
+		// Resolve 'tokenkeeper' to its source, so no build step is needed first, with the browser build's twins of the
+		// modules that have one (the memory store, DPoP's redirects), as the package's "browser" build has them.
 		alias: { tokenkeeper: `${root}src/index.ts` },
+		plugins: [browserTwins],
 		tsconfigRaw: '{}',
 	});
 	return result.outputFiles[0]!.text;

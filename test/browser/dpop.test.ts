@@ -1,3 +1,4 @@
+import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSpaExample, type SpaExample } from '../../examples/spa/server.js';
 import { type BrowserTab, ENGINES, useBrowser } from '../_helpers/browsers/index.js';
@@ -55,5 +56,35 @@ describe.each(ENGINES)('DPoP in the SPA example in $name (login, dpop_jkt, two t
 		expect(await tab.evaluate(() => window.demo.logout())).toEqual({ revoked: true, errors: [] });
 		expect(await tab.evaluate(() => window.demo.dpopKeys())).toBe(0);
 		await Promise.all([tab.close(), other.close()]);
+	});
+
+	it('an API redirect, which a browser hides from DPoP: ERR_DPOP, and where it leads gets no request, proof or token', async () => {
+		// Another origin on loopback, counting what reaches it.
+		const reached: string[] = [];
+		const other = http.createServer((request, response) => {
+			reached.push(`${request.method} ${request.url} dpop=${request.headers.dpop !== undefined}`);
+			response.writeHead(200, { 'access-control-allow-origin': '*' }).end('{}');
+		});
+		await new Promise<void>((resolve) => other.listen(0, '127.0.0.1', resolve));
+		try {
+			const tab = await openSpa();
+			await logInThroughProvider(tab);
+			const { port } = other.address() as { port: number };
+			example.emulator.injectFault({ kind: 'redirect', location: `http://127.0.0.1:${port}/elsewhere` }, { target: 'api', times: 1 });
+			const outcome = await tab.evaluate(() =>
+				window.demo.callApi().then(
+					() => 'answered',
+					(error: { code?: string }) => error.code ?? 'no code',
+				),
+			);
+			console.log(
+				`${engine.name}, DPoP API request redirected to another origin: ${outcome}; the other origin got ${reached.length} request(s)`,
+			);
+			expect(outcome).toBe('ERR_DPOP');
+			expect(reached).toEqual([]);
+			await tab.close();
+		} finally {
+			await new Promise((resolve) => other.close(resolve));
+		}
 	});
 });

@@ -96,24 +96,27 @@ const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
  * the "set `dpop`" message: 0.37 KB (SPA 22 032 -> 22 410 bytes, authFetch 17 622 -> 18 047), by which the two
  * ceilings were raised (from 21.55 and 17.25 KB). A bundler that makes one file (esbuild without `splitting`) inlines
  * the chunk: that is the figure with DPoP, printed below.
- * Following an API's redirects hop by hop, each with its own proof (issue 22), costs the chunk 0.7 KB (3 833 -> 4 547
- * bytes; its ceiling was raised from 4 KB) and almost nothing up front (SPA 22 408 -> 22 405, authFetch 18 047 ->
- * 18 051).
  */
 /*
- * Issue 22, finding 2: error bodies redacted as parsed (a reviver), every secret also JSON-escaped, and redaction of
- * tokens rather than characters: SPA 22 408 -> 22 466 bytes (+58), authFetch 18 047 -> 18 101 (+54), by which the two
- * ceilings were raised.
+ * Issue 22 (the security review) was allowed 0.15 KB in the browser for all its fixes together. Measured in one
+ * build each, bytes min+gz, from SPA 22 408 / authFetch 18 047 / DPoP chunk 3 833:
+ * - redaction of error bodies as parsed (a reviver), every secret also JSON-escaped, tokens not characters: +58 / +54;
+ * - login attempts that record their provider (mix-up): +57 / +53;
+ * - DPoP's redirects: up front -3 / +4; in the DPoP chunk +192 (3 833 -> 4 025), which only apps with `dpop` load: the
+ *   browser twin of src/dpop/redirects.ts sends with `redirect: 'manual'` and fails on the opaque redirect a browser
+ *   gives, without the hop-by-hop following (0.5 KB) that only other runtimes can use.
+ * Together: SPA 22 519 (+111), authFetch 18 160 (+113), the DPoP chunk under its 4 KB ceiling as before; the two SPA
+ * ceilings were raised by what was measured.
  */
 const budgets = {
 	pkce: { target: 1024, ceiling: 1024 },
-	spa: { target: 20 * 1024, aim: 17.7 * 1024, ceiling: 21.9 * 1024 + 58 },
-	spaAuthFetch: { target: 15 * 1024, ceiling: 17.65 * 1024 + 54 },
-	dpopChunk: { ceiling: 4.45 * 1024 },
+	spa: { target: 20 * 1024, aim: 17.7 * 1024, ceiling: 22_519 },
+	spaAuthFetch: { target: 15 * 1024, ceiling: 18_160 },
+	dpopChunk: { ceiling: 4 * 1024 },
 	node: { target: 20 * 1024, ceiling: 20 * 1024 },
-	// DPoP is inlined on Node (no bundle there reaches a browser): 4.4 KB of this, and the diagnostics probes 1 KB,
-	// from 26 KB; DPoP's redirects raised it from 29 KB (29 580 -> 30 171 bytes).
-	nodeBundled: { ceiling: 29.5 * 1024 },
+	// DPoP is inlined on Node (no bundle there reaches a browser): 4.3 KB of this, and the diagnostics probes 1 KB,
+	// from 26 KB; following DPoP's redirects hop by hop raised it from 29 KB (29 580 -> 30 227 bytes, issue 22).
+	nodeBundled: { ceiling: 29.6 * 1024 },
 };
 const runtimeDependencies = ['ky', 'p-retry', 'lru-cache', 'zod'];
 
