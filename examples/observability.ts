@@ -1,7 +1,7 @@
 /**
  * A Node backend with OpenTelemetry: tokenkeeper's spans and metrics beside the app's own. It calls a Squidex-style
  * API under a span, has every token revoked, calls again, and prints what the SDK exported: the span tree and the
- * metrics. A real service exports to a collector instead (see README, "Observability").
+ * metrics. A real service exports to a collector instead (see docs/observability.md).
  *
  *   npm run example:observability     # against a local emulator (no account, no network)
  */

@@ -1,6 +1,6 @@
 import { ErrorCode, isTokenkeeperError } from '../index.js';
 
-/** The CLI's exit codes: stable, documented in `--help` and the README. */
+/** The CLI's exit codes: stable, documented in `--help` and docs/scripts-and-cli.md. */
 export const ExitCode = {
 	Ok: 0,
 	/** The server refused: an OAuth error, a broken token response, a login that did not complete. */

@@ -3,7 +3,7 @@
  * The `tokenkeeper` command. Node-only; it uses the SDK and the emulator's server, never msw.
  * @example
  * export TOKENKEEPER_CLIENT_SECRET=…
- * TOKEN=$(npx tokenkeeper token squidex --client-id food-crunch:default)
+ * TOKEN=$(npx --no tokenkeeper token squidex --client-id food-crunch:default)
  */
 import { createProcessContext } from './context.js';
 import { main } from './main.js';

@@ -48,7 +48,7 @@ interface TracingHandlers<M> {
  * `tokenkeeper.token_request` (a child of the active span where the request was started: a token request made during
  * an API call sits under that call's span), `tokenkeeper.lock_wait`, and `tokenkeeper.store` for stores outside the
  * process. A token request shared by concurrent callers (single flight) belongs to the context of the caller that
- * started it; the others wait for it without a span of their own. Metrics: see the README, "Observability".
+ * started it; the others wait for it without a span of their own. Metrics: see docs/observability.md.
  * Call it once, after the SDK has started; it returns the function that stops it.
  * @example
  * import { instrument } from 'tokenkeeper/otel';

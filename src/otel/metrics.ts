@@ -14,7 +14,7 @@ export interface TokenkeeperMetrics {
 	readonly nearCacheHits: ObservableCounter;
 }
 
-/** Create tokenkeeper's instruments on `meter`. What each means for an operator is in the README, "Observability". */
+/** Create tokenkeeper's instruments on `meter`. What each means for an operator is in docs/observability.md. */
 export function createMetrics(meter: Meter): TokenkeeperMetrics {
 	return {
 		tokenRequests: meter.createCounter('tokenkeeper.token_requests', {

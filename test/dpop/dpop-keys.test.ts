@@ -114,7 +114,7 @@ describe('DPoP keys shared by Node processes (one store)', () => {
 	});
 
 	it('one key shared as a JWK, imported with Web Crypto in each process: both sign with it, one token serves both', async () => {
-		// What the README shows: the private JWK comes from a secret store; each process imports it, non-extractable.
+		// What docs/dpop.md shows: the private JWK comes from a secret store; each process imports it, non-extractable.
 		const made = (await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, ['sign', 'verify'])) as CryptoKeyPair;
 		const sharedJwk = await crypto.subtle.exportKey('jwk', made.privateKey);
 		const importPair = async (): Promise<CryptoKeyPair> => {
