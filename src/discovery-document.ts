@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
 import { TokenResponseError } from './errors.js';
-import type { ProviderEndpoints } from './provider.js';
+import type { ProviderEndpoints } from './provider-endpoints.js';
 import { AbsoluteUrl, WireString } from './wire-fields.js';
 
 /** The fields of an OpenID Provider Configuration document that tokenkeeper uses. */

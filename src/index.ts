@@ -9,8 +9,8 @@ export { sqowey } from './providers/sqowey.js';
 export { defineProvider } from './provider.js';
 export { createTokenSet } from './token-set.js';
 export { createMemoryStore } from './stores/memory.js';
-export { createWebStorageStore } from './stores/web-storage.js';
-export { createIndexedDbStore } from './stores/indexed-db.js';
+export { createWebStorageStore } from './stores/browser/web-storage.js';
+export { createIndexedDbStore } from './stores/browser/indexed-db.js';
 export { createAuthorizationCodeFlow } from './flow/authorization-code-flow.js';
 export { createDeviceAuthorizationFlow } from './flow/device-authorization-flow.js';
 export {
@@ -50,9 +50,9 @@ export type {
 export type { TokenSet, TokenSetInit } from './token-set.js';
 export type { TokenStore, TokenStoreLockOptions, TokenStoreSetOptions } from './stores/store.js';
 export type { MemoryStoreOptions } from './stores/memory.js';
-export type { WebStorageStoreOptions } from './stores/web-storage.js';
-export type { IndexedDbStoreOptions } from './stores/indexed-db.js';
-export type { LockManagerLike } from './stores/tab-lock.js';
+export type { WebStorageStoreOptions } from './stores/browser/web-storage.js';
+export type { IndexedDbStoreOptions } from './stores/browser/indexed-db.js';
+export type { LockManagerLike } from './stores/browser/tab-lock.js';
 export type { KeyValueStorage } from './key-value-storage.js';
 export type {
 	AuthorizationCodeFlow,
@@ -60,7 +60,7 @@ export type {
 	AuthorizationUrlOptions,
 	LogoutResult,
 } from './flow/authorization-code-flow.js';
-export type { TokenStorageKind } from './stores/storage-kind.js';
+export type { TokenStorageKind } from './stores/browser/storage-kind.js';
 export type { DeviceAuthorizationFlow, DeviceAuthorizationFlowOptions, DeviceLogin } from './flow/device-authorization-flow.js';
 export type { TokenManagerEventName, TokenManagerEvents, TokenManagerListener } from './events.js';
 export type { RetryOptions, TransportOptions } from './endpoint/index.js';

@@ -1,5 +1,6 @@
 import type { OAuthError } from './errors.js';
 import { readDiscoveryDocument, type DiscoverySource } from './discovery-document.js';
+import type { ProviderEndpoints } from './provider-endpoints.js';
 
 /** How the token request body is encoded: RFC 6749's form encoding, or JSON (Dotkernel). */
 export type BodyEncoding = 'form' | 'json';
@@ -30,15 +31,7 @@ export type PrimaryGrant =
 	/** A person logs in on another device (RFC 8628): see `createDeviceAuthorizationFlow`. */
 	| { readonly type: 'device_code' };
 
-/** Where the provider's endpoints are. `refresh` defaults to `token`. */
-export interface ProviderEndpoints {
-	readonly token: string;
-	readonly refresh?: string | undefined;
-	readonly authorization?: string | undefined;
-	readonly revocation?: string | undefined;
-	/** The device authorization endpoint (RFC 8628), for logins on machines without a browser. */
-	readonly deviceAuthorization?: string | undefined;
-}
+export type { ProviderEndpoints } from './provider-endpoints.js';
 
 /**
  * A provider: plain data plus small functions. Made by `squidex()`, `dotkernel()`, `sqowey()` or `oauth2()`.

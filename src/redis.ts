@@ -1,11 +1,11 @@
-export { RedisTokenStore } from './stores/redis.js';
+export { RedisTokenStore } from './stores/redis/redis-token-store.js';
 
-export type { RedisTokenStoreOptions } from './stores/redis.js';
+export type { RedisTokenStoreOptions } from './stores/redis/redis-token-store.js';
 export type {
 	RedisClientLike,
 	RedisClusterClientLike,
 	RedisCommandOptions,
-	RedisConnection,
 	RedisSentinelClientLike,
 	RedisSingleClientLike,
-} from './stores/redis-connection.js';
+} from './stores/redis/client-types.js';
+export type { RedisConnection } from './stores/redis/connection.js';

@@ -1,7 +1,7 @@
 import { createManagedSession } from './manager.js';
 import type { SessionSeam, TokenManager, TokenManagerOptions } from './token-manager.js';
 import type { Provider } from './provider.js';
-import { storeForKind, type TokenStorageKind } from './stores/storage-kind.js';
+import { storeForKind, type TokenStorageKind } from './stores/browser/storage-kind.js';
 
 export type { TokenStorageKind };
 

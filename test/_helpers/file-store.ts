@@ -4,8 +4,8 @@ import { mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FileTokenStore, type FileTokenStoreOptions } from '../../src/file.js';
-import { FILE_SYSTEM, type FileStoreSeams, type FileSystem } from '../../src/stores/file-io.js';
-import { sessionFileName } from '../../src/stores/file-paths.js';
+import { FILE_SYSTEM, type FileStoreSeams, type FileSystem } from '../../src/stores/file/io.js';
+import { sessionFileName } from '../../src/stores/file/paths.js';
 
 /** A scratch root for file-store tests, and fresh directories under it (not created: the store creates them). */
 export function createScratch(prefix: string) {

@@ -3,7 +3,7 @@
  * IndexedDB and Web Locks, each peer handle standing in for another tab of the origin.
  */
 import { chai, JestAsymmetricMatchers, JestChaiExpect, JestExtend } from '@vitest/expect';
-import { createIndexedDbStore } from '../../src/stores/indexed-db.js';
+import { createIndexedDbStore } from '../../src/stores/browser/indexed-db.js';
 import { createPageRunner } from '../_helpers/page-runner.js';
 import { describeTokenStoreConformance, type TestApi } from '../stores/conformance.js';
 

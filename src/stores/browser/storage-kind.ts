@@ -1,0 +1,28 @@
+import type { StoreError } from '../../errors.js';
+import { browserStorage } from '../../key-value-storage.js';
+import { defaultStore } from '../default-store.js';
+import { createIndexedDbStore } from './indexed-db.js';
+import type { TokenStore } from '../store.js';
+import { createWebStorageStore } from './web-storage.js';
+
+/**
+ * Where a login flow keeps tokens: `session` (sessionStorage: this tab only; the default in browsers),
+ * `local` (IndexedDB: shared by every tab of the origin, rotation-safe across them, survives restarts),
+ * `memory` (this page only; the default outside browsers).
+ */
+export type TokenStorageKind = 'session' | 'local' | 'memory';
+
+/** The store for a {@link TokenStorageKind}, as this runtime can offer it. */
+export function storeForKind(kind: TokenStorageKind, onFallback?: (event: { readonly error: StoreError }) => void): TokenStore {
+	if (kind === 'memory') return defaultStore();
+	if (kind === 'local') {
+		// Shared by tabs: IndexedDB, whose reads after a lock hand-off see the other tab's rotation
+		// (localStorage's cross-process copies may lag behind, which would reuse a rotated refresh token).
+		if (typeof indexedDB !== 'undefined') return createIndexedDbStore({ onFallback });
+		const local = browserStorage('localStorage');
+		if (!local) throw new TypeError('`storage: "local"` needs IndexedDB or localStorage, which this runtime lacks');
+		return createWebStorageStore({ storage: local });
+	}
+	const session = browserStorage('sessionStorage');
+	return session ? createWebStorageStore({ storage: session, lockStorage: browserStorage('localStorage') ?? session }) : defaultStore();
+}
