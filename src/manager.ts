@@ -108,7 +108,7 @@ export function createManagedSession(
 		return error;
 	}
 
-	const { obtain, exchange, withoutStore } = createTokenSource({ provider, endpoint, session, fresh, loginRequired });
+	const { obtain, exchange, withoutStore, canGrantUnattended } = createTokenSource({ provider, endpoint, session, fresh, loginRequired });
 
 	function storeTtl(tokenSet: TokenSet): number | undefined {
 		// With a refresh token the entry outlives its access token; without one it is useless once expired.
@@ -260,7 +260,8 @@ export function createManagedSession(
 
 		async clear() {
 			generation += 1;
-			cleared = true;
+			// Only a person can start a cleared session again; a machine's asks the server on the next read.
+			cleared = !canGrantUnattended;
 			// The key goes with the tokens bound to it: the next login makes a new one.
 			await dpop?.then((session) => session.forget()).catch(() => undefined);
 			await session.remove();

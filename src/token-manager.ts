@@ -68,7 +68,13 @@ export interface TokenManager {
 	invalidate(token: string | TokenSet): Promise<boolean>;
 	/** Store tokens obtained elsewhere (e.g. an app's own login); ends a `clear()`. */
 	setTokens(tokens: TokenSet | TokenSetInit): Promise<TokenSet>;
-	/** Forget the session: `getToken()` throws {@link LoginRequiredError} until `setTokens()`. */
+	/**
+	 * Forget the session's tokens (the store's entry, and a DPoP key tokenkeeper made), e.g. on logout or when they may
+	 * have leaked. What comes next depends on who can get new ones: a session whose primary grant needs no person
+	 * (client credentials; a password grant with `credentials`) asks the server again on the next `getToken()`; any
+	 * other (a person's login) throws {@link LoginRequiredError} until `setTokens()` or a new login. A token request in
+	 * flight meanwhile does not bring the old session back.
+	 */
 	clear(): Promise<void>;
 	/** Listen to `token`, `login-required` and `error`; returns the function that unsubscribes. */
 	on<E extends TokenManagerEventName>(event: E, listener: TokenManagerListener<E>): () => void;

@@ -136,26 +136,55 @@ describe('rule 4: compare-and-invalidate', () => {
 });
 
 describe('session lifecycle', () => {
-	it('after clear(), getToken() throws LoginRequiredError until setTokens()', async () => {
-		const manager = createTokenManager(testProvider(), FAST);
-		await manager.getToken();
+	it("after clear(), a person's session (no unattended grant) throws LoginRequiredError until setTokens()", async () => {
+		const manager = createTokenManager(testProvider({ grant: 'authorization_code' }), FAST);
+		await manager.setTokens({ accessToken: 'first', expiresIn: 60 });
 		await manager.clear();
 		await expect(manager.getToken()).rejects.toMatchObject({ code: ErrorCode.LoginRequired });
 		await manager.setTokens({ accessToken: 'given', expiresIn: 60 });
 		expect((await manager.getToken()).accessToken).toBe('given');
-		expect(endpoint.seen).toHaveLength(1);
+		expect(endpoint.seen).toHaveLength(0);
 	});
 
-	it('a request in flight during clear() does not bring the session back', async () => {
+	it("after clear(), a machine's session (client credentials) asks the server again on the next getToken(): 1 new request, the old token never served", async () => {
+		const manager = createTokenManager(testProvider(), FAST);
+		const first = await manager.getToken();
+		await manager.clear();
+		const next = await manager.getToken();
+		expect(next.accessToken).not.toBe(first.accessToken);
+		expect((await manager.getToken()).accessToken).toBe(next.accessToken);
+		expect(endpoint.seen.map((r) => r.params.grant_type)).toEqual(['client_credentials', 'client_credentials']);
+	});
+
+	it("a request in flight during clear() does not bring a person's session back", async () => {
+		endpoint.respond(async () => {
+			await delay(30);
+			return endpoint.issue();
+		});
+		const manager = createTokenManager(testProvider({ grant: 'authorization_code' }), FAST);
+		await manager.setTokens({ accessToken: 'old', refreshToken: 'old-refresh', expiresIn: 0 });
+		const pending = manager.getToken();
+		await manager.clear();
+		await expect(pending).rejects.toMatchObject({ code: ErrorCode.LoginRequired });
+		await expect(manager.getToken()).rejects.toMatchObject({ code: ErrorCode.LoginRequired });
+	});
+
+	it("a request in flight during clear() does not bring a machine's session back: its answer is dropped and the server asked again", async () => {
 		endpoint.respond(async () => {
 			await delay(30);
 			return endpoint.issue();
 		});
 		const manager = createTokenManager(testProvider(), FAST);
-		const pending = manager.getToken();
+		const first = await manager.getToken();
+		const pending = manager.getToken({ forceRefresh: true });
+		await delay(5);
 		await manager.clear();
-		await expect(pending).rejects.toMatchObject({ code: ErrorCode.LoginRequired });
-		await expect(manager.getToken()).rejects.toMatchObject({ code: ErrorCode.LoginRequired });
+		const after = await pending;
+		// The answer to the request made before clear() (access-2) was not kept: a third request replaced it.
+		expect(first.accessToken).toBe('access-1');
+		expect(endpoint.seen).toHaveLength(3);
+		expect(after.accessToken).toBe('access-3');
+		expect((await manager.getToken()).accessToken).toBe(after.accessToken);
 	});
 
 	it('emits token and error events with one readonly object each', async () => {

@@ -12,7 +12,8 @@ import { expectNoLeftoverResourcesAfterEachTest } from '../_helpers/resources.js
  * Rule 3: with a refresh token, refresh; rotate; a refused refresh drops the session and falls back to the grant
  * only when no person is needed, else LoginRequiredError. Rule 4: invalidating the current token costs one new
  * token; invalidating another one changes nothing. Rule 6: transient failures keep the session (no retries here).
- * Rule 8: after clear(), LoginRequiredError until setTokens(). Rule 9: time is the injected clock, in both directions.
+ * Rule 8: after clear(), a session that needs a person throws LoginRequiredError until setTokens(); one that needs no
+ * person (client credentials) asks the server again. Rule 9: time is the injected clock, in both directions.
  */
 
 const HOUR = 3_600_000;
@@ -148,7 +149,8 @@ class Revoke implements fc.AsyncCommand<Model, Real> {
 class Clear implements fc.AsyncCommand<Model, Real> {
 	check = () => true;
 	async run(model: Model, real: Real) {
-		model.cleared = true;
+		// Only a session that needs a person stays shut; a machine's next read asks the server (a new grant).
+		model.cleared = !model.unattended;
 		model.token = undefined;
 		await real.manager.clear();
 		check(model, real);
