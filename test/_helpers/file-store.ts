@@ -4,6 +4,7 @@ import { mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FileTokenStore, type FileTokenStoreOptions } from '../../src/file.js';
+import { createTokenSet, isStoreError, type StoreError, type TokenSet } from '../../src/index.js';
 import { FILE_SYSTEM, type FileStoreSeams, type FileSystem } from '../../src/stores/file/io.js';
 import { sessionFileName } from '../../src/stores/file/paths.js';
 
@@ -66,4 +67,21 @@ export function plantLock(lockFile: string, lock: { expiresAt: number } | { empt
 /** Names in `dir` that are not session files: locks, claims, temporary and moved-aside files. */
 export function otherFiles(dir: string): string[] {
 	return readdirSync(dir).filter((name) => !/^[0-9a-f]{32}\.json$/.test(name));
+}
+
+/** The clock of the file-store tests' token sets. */
+export const NOW = Date.UTC(2026, 10, 23, 12);
+
+/** A token set with a refresh token, fresh for an hour from {@link NOW}. */
+export const tokens = (accessToken: string): TokenSet =>
+	createTokenSet({ accessToken, refreshToken: `${accessToken}-refresh`, expiresAt: NOW + 3_600_000 }, NOW);
+
+/** What `attempt` rejects with, which must be a StoreError. */
+export async function failure(attempt: () => Promise<unknown>): Promise<StoreError> {
+	const error = await attempt().then(
+		() => undefined,
+		(reason: unknown) => reason,
+	);
+	if (!isStoreError(error)) throw new Error(`expected a StoreError, got ${String(error)}`);
+	return error;
 }

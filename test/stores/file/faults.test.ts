@@ -1,37 +1,23 @@
 import { chmodSync, constants, copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import {
-	createClient,
-	createTokenManager,
-	createTokenSet,
-	dotkernel,
-	isStoreError,
-	squidex,
-	type StoreError,
-	type TokenSet,
-} from '../../../src/index.js';
+import { createClient, createTokenManager, dotkernel, squidex, type StoreError } from '../../../src/index.js';
 import { FileTokenStore } from '../../../src/file.js';
 import type { FileSystem } from '../../../src/stores/file/io.js';
 import { createEmulator, type Emulator } from '../../../src/testing/index.js';
-import { createScratch, errnoError, otherFiles, realFileSystem, sessionPath, storeWithFileSystem } from '../../_helpers/file-store.js';
+import {
+	createScratch,
+	errnoError,
+	failure,
+	otherFiles,
+	realFileSystem,
+	sessionPath,
+	storeWithFileSystem,
+	tokens,
+} from '../../_helpers/file-store.js';
 
 const scratch = createScratch('tokenkeeper-file-faults-');
 afterAll(() => scratch.remove());
-
-const NOW = Date.UTC(2026, 10, 23, 12);
-const tokens = (accessToken: string): TokenSet =>
-	createTokenSet({ accessToken, refreshToken: `${accessToken}-refresh`, expiresAt: NOW + 3_600_000 }, NOW);
-
-/** What `attempt` rejects with, which must be a StoreError. */
-async function failure(attempt: () => Promise<unknown>): Promise<StoreError> {
-	const error = await attempt().then(
-		() => undefined,
-		(reason: unknown) => reason,
-	);
-	if (!isStoreError(error)) throw new Error(`expected a StoreError, got ${String(error)}`);
-	return error;
-}
 
 /** A directory holding one session `k` (tokens `previous`), and a store on it. */
 async function dirWithSession(): Promise<{ dir: string; file: string; store: FileTokenStore }> {

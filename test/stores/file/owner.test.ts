@@ -1,10 +1,9 @@
 import { chownSync, existsSync, lstatSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createTokenSet, isStoreError, type StoreError, type TokenSet } from '../../../src/index.js';
 import { FileTokenStore } from '../../../src/file.js';
 import type { FileSystem } from '../../../src/stores/file/io.js';
-import { createScratch, plantLock, realFileSystem, sessionPath, storeWithFileSystem } from '../../_helpers/file-store.js';
+import { createScratch, failure, plantLock, realFileSystem, sessionPath, storeWithFileSystem, tokens } from '../../_helpers/file-store.js';
 
 /**
  * Only your own files, never through a link: the session directory and every session file must belong to the user
@@ -15,22 +14,8 @@ import { createScratch, plantLock, realFileSystem, sessionPath, storeWithFileSys
 const scratch = createScratch('tokenkeeper-file-owner-');
 afterAll(() => scratch.remove());
 
-const NOW = Date.UTC(2026, 10, 23, 12);
-const tokens = (accessToken: string): TokenSet =>
-	createTokenSet({ accessToken, refreshToken: `${accessToken}-refresh`, expiresAt: NOW + 3_600_000 }, NOW);
-
 const YOU = process.getuid?.() ?? 0;
 const ANOTHER = YOU === 12_345 ? 12_346 : 12_345;
-
-/** What `attempt` rejects with, which must be a StoreError. */
-async function failure(attempt: () => Promise<unknown>): Promise<StoreError> {
-	const error = await attempt().then(
-		() => undefined,
-		(reason: unknown) => reason,
-	);
-	if (!isStoreError(error)) throw new Error(`expected a StoreError, got ${String(error)}`);
-	return error;
-}
 
 /**
  * A store on `dir` to which `target` belongs to another user: really (chown, as root), or as the seam reports it
