@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { FileTokenStore } from '../../src/file.js';
 import { createEmulator, type Emulator } from '../../src/testing/emulator/server.js';
 import { type CliResult, runCli, startCli, type RunningCli } from '../_helpers/cli.js';
 
@@ -155,6 +156,34 @@ describe('token oauth2 --session and logout oauth2 find the login by client id (
 		expect(logout.code).toBe(0);
 		expect((await cli(home, ['token', 'oauth2', '--session', '--client-id', publicClient()])).code).toBe(0);
 	}, 40_000);
+
+	it('a login whose meta does not say how its server was named (tokenkeeper 0.1): without --issuer, exit 2 asking for it; with it, found', async () => {
+		const home = newHome();
+		const token = await deviceLogin(home, 'openid');
+		// What 0.1 kept beside a login: no issuer, no endpoints.
+		const key = `tokenkeeper|oauth2|${emulator.url}|${publicClient()}|openid|login`;
+		await new FileTokenStore({ dir: home }).setMeta(key, {
+			provider: 'oauth2',
+			url: emulator.url,
+			clientId: publicClient(),
+			scope: 'openid',
+		});
+		const without = await cli(home, ['token', 'oauth2', '--session', '--client-id', publicClient()]);
+		expect(without.code).toBe(2);
+		expect(without.stderr).toContain(`add --issuer|--token-endpoint ${emulator.url} --scope "openid"`);
+		const withIssuer = await cli(home, [
+			'token',
+			'oauth2',
+			'--session',
+			'--issuer',
+			emulator.url,
+			'--client-id',
+			publicClient(),
+			'--scope',
+			'openid',
+		]);
+		expect(withIssuer).toMatchObject({ code: 0, stdout: token });
+	}, 30_000);
 
 	it('--scope "b a" names the session of --scope "a b": scopes are sorted and each kept once', async () => {
 		const home = newHome();
