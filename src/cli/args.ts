@@ -61,11 +61,24 @@ export function withFlagNames<T>(build: () => T, command: string): T {
 		return build();
 	} catch (error) {
 		if (!(error instanceof TypeError)) throw error;
-		const message = error.message.replace(/`([a-z][A-Za-z]*)`/g, (_match, name: string) => `--${toKebabCase(name)}`);
+		const message = error.message.replace(/`([a-z][A-Za-z]*)`/g, (_match, name: string) => `--${flagOf(name)}`);
 		throw new UsageError(message, command, { cause: error });
 	}
 }
 
-function toKebabCase(name: string): string {
-	return name.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`);
+/**
+ * A library message for a person at the command line: each option it names in backticks (clientAuth) becomes the
+ * flag of the command that ran (--client-auth). A clause "and <option>" naming an option the command has no flag for
+ * (clientAuth in `token dotkernel`, whose preset fixes how the client authenticates) is advice nobody can follow
+ * there: it is dropped. Any other option name stays as it is.
+ */
+export function toFlagNames(message: string, flags: ReadonlySet<string>): string {
+	return message
+		.replace(/,? and `([a-z][A-Za-z]*)`/g, (clause, name: string) => (flags.has(flagOf(name)) ? clause : ''))
+		.replace(/`([a-z][A-Za-z]*)`/g, (quoted, name: string) => (flags.has(flagOf(name)) ? `--${flagOf(name)}` : quoted));
+}
+
+/** The flag of a library option: `clientAuth` -> `client-auth`, `retry` -> `retries`. */
+function flagOf(name: string): string {
+	return name === 'retry' ? 'retries' : name.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`);
 }

@@ -1,3 +1,4 @@
+import type { OptionSpecs } from './args.js';
 import type { CliContext } from './context.js';
 import type { ExitCode } from './exit-codes.js';
 
@@ -9,6 +10,8 @@ export interface Command {
 	readonly summary: string;
 	/** The full `--help` text. */
 	readonly help: string;
+	/** The options it takes; an error it prints names the library's options by these flags. */
+	readonly options: OptionSpecs;
 	/** Runs with the arguments after the command's name; throws for failures (see `exitCodeFor`). */
 	run(args: readonly string[], context: CliContext): Promise<ExitCode>;
 }

@@ -1,3 +1,5 @@
+import { createRequestLog, type RequestLog } from './request-log.js';
+
 /** Something text can be written to: `process.stdout`, `process.stderr`, or a test's buffer. */
 export interface TextSink {
 	write(text: string): unknown;
@@ -16,6 +18,8 @@ export interface CliContext {
 	 * it, so even a server that echoes a secret back, or a `--verbose` stack, cannot print one.
 	 */
 	readonly secrets: Set<string>;
+	/** The `fetch` every request of this run goes through, which notes the last one so that errors can name its URL. */
+	readonly requests: RequestLog;
 	/** Resolves with the signal's name on the first Ctrl-C (SIGINT) or SIGTERM. */
 	waitForShutdown(): Promise<string>;
 }
@@ -29,6 +33,7 @@ export function createProcessContext(): CliContext {
 		stdout: process.stdout,
 		stderr: process.stderr,
 		secrets: new Set(),
+		requests: createRequestLog(),
 		waitForShutdown: () =>
 			new Promise((resolve) => {
 				const signals = ['SIGINT', 'SIGTERM'] as const;

@@ -3,9 +3,12 @@ import { ErrorCode, isTokenkeeperError } from '../index.js';
 /** The CLI's exit codes: stable, documented in `--help` and docs/scripts-and-cli.md. */
 export const ExitCode = {
 	Ok: 0,
-	/** The server refused: an OAuth error, a broken token response, a login that did not complete. */
+	/**
+	 * The server refused: an OAuth error, a broken token response, a login that did not complete; or no stored login
+	 * for `token sqowey`, `token oauth2 --session` or `logout` (its message lists the stored ones).
+	 */
 	Refused: 1,
-	/** Bad or missing arguments, or no secret to send. */
+	/** Bad or missing arguments, no secret to send, or several stored logins that the flags do not choose between. */
 	Usage: 2,
 	/** The server could not be reached or did not answer in time (or `emulate` could not listen). */
 	Network: 3,

@@ -9,38 +9,42 @@ import { printError } from './output.js';
 
 /** Runs `tokenkeeper …` and resolves with the exit code; never throws. */
 export async function main(context: CliContext): Promise<ExitCode> {
+	let command: Command | undefined;
 	try {
-		return await dispatch(context.argv, context);
+		const target = resolve(context.argv);
+		if ('help' in target) return printHelp(context, target.help);
+		command = target.command;
+		return await command.run(target.args, context);
 	} catch (error) {
-		printError(context, error, context.argv.includes('--verbose'));
+		printError(context, error, context.argv.includes('--verbose'), new Set(Object.keys(command?.options ?? {})));
 		return exitCodeFor(error);
 	}
 }
 
-async function dispatch(argv: readonly string[], context: CliContext): Promise<ExitCode> {
+/** What the words of `argv` ask for: a command to run with the rest, or a help text to print. */
+function resolve(argv: readonly string[]): { readonly command: Command; readonly args: readonly string[] } | { readonly help: string } {
 	const [word, ...rest] = argv;
 	if (word === undefined) throw new UsageError('Missing a command', '');
-	if (word === '--help' || word === '-h') return printHelp(context, mainHelp());
-	if (word === 'help') return dispatch([...rest, '--help'], context);
-	if (word === '--version' || word === '-V') return printHelp(context, version());
+	if (word === '--help' || word === '-h') return { help: mainHelp() };
+	if (word === 'help') return resolve([...rest, '--help']);
+	if (word === '--version' || word === '-V') return { help: version() };
 	const entry = COMMANDS.find((candidate) => candidate.name === word);
 	if (!entry) throw new UsageError(`Unknown command "${word}"; the commands are ${COMMANDS.map((c) => c.name).join(', ')}`, '');
-	if (!isGroup(entry)) return runCommand(entry, rest, context);
+	if (!isGroup(entry)) return commandOrHelp(entry, rest);
 
 	const [subword, ...args] = rest;
 	if (subword === undefined) throw new UsageError(`Missing what to do after "${entry.name}"`, entry.name);
-	if (subword === '--help' || subword === '-h') return printHelp(context, groupHelp(entry));
+	if (subword === '--help' || subword === '-h') return { help: groupHelp(entry) };
 	const command = entry.commands.find((candidate) => candidate.name === `${entry.name} ${subword}`);
 	if (!command) {
 		const names = entry.commands.map((candidate) => candidate.name.slice(entry.name.length + 1)).join(', ');
 		throw new UsageError(`Unknown "${entry.name} ${subword}"; choose one of ${names}`, entry.name);
 	}
-	return runCommand(command, args, context);
+	return commandOrHelp(command, args);
 }
 
-function runCommand(command: Command, args: readonly string[], context: CliContext): Promise<ExitCode> {
-	if (wantsHelp(args)) return Promise.resolve(printHelp(context, command.help));
-	return command.run(args, context);
+function commandOrHelp(command: Command, args: readonly string[]) {
+	return wantsHelp(args) ? { help: command.help } : { command, args };
 }
 
 function isGroup(entry: Command | CommandGroup): entry is CommandGroup {

@@ -4,6 +4,7 @@ import type { TokenSet } from '../token-set.js';
 import { CliError, UsageError } from './cli-error.js';
 import type { CliContext, TextSink } from './context.js';
 import { redact } from '../endpoint/index.js';
+import { explainError, type RunFacts } from './error-hints.js';
 import { oneLine, safeLines } from './terminal-text.js';
 
 /** How a token is printed: the access token alone, an `Authorization` header line (`curl -H @-`), or the whole set. */
@@ -33,20 +34,22 @@ export function printWarning(context: CliContext, message: string): void {
 }
 
 /**
- * An error as one line on stderr: the typed error's code and message, never a secret.
- * With `verbose`, the stack and every cause follow, still redacted.
+ * An error as one line on stderr: the typed error's code and message (with the command's flags for the options it
+ * names, and the URL of the request it ended), never a secret. With `verbose`, the stack and every cause follow,
+ * still redacted.
  */
-export function printError(context: CliContext, error: unknown, verbose: boolean): void {
-	context.stderr.write(`${oneLine(redact(errorLine(error), context.secrets))}\n`);
+export function printError(context: CliContext, error: unknown, verbose: boolean, flags: ReadonlySet<string> = new Set()): void {
+	const run = { flags, lastRequest: context.requests.last() };
+	context.stderr.write(`${oneLine(redact(errorLine(error, run), context.secrets))}\n`);
 	if (verbose) context.stderr.write(`${safeLines(redact(errorDetails(error), context.secrets))}\n`);
 }
 
-function errorLine(error: unknown): string {
+function errorLine(error: unknown, run: RunFacts): string {
 	if (error instanceof UsageError) {
 		const help = ['tokenkeeper', error.command, '--help'].filter(Boolean).join(' ');
 		return `tokenkeeper: ${error.message} (see \`${help}\`)`;
 	}
-	if (isTokenkeeperError(error)) return `tokenkeeper: ${error.code}: ${error.message}`;
+	if (isTokenkeeperError(error)) return `tokenkeeper: ${error.code}: ${explainError(error, run)}`;
 	if (error instanceof CliError) return `tokenkeeper: ${error.message}`;
 	const message = error instanceof Error ? error.message : String(error);
 	return `tokenkeeper: unexpected error: ${message} (run again with --verbose for details)`;

@@ -23,6 +23,16 @@ export interface SecretFlags {
 export const CLIENT_SECRET: SecretSource = { what: 'client secret', env: 'TOKENKEEPER_CLIENT_SECRET', flag: 'client-secret' };
 export const PASSWORD: SecretSource = { what: 'password', env: 'TOKENKEEPER_PASSWORD', flag: 'password' };
 
+/** Whether the command line or the environment offers the secret, without reading it (stdin stays unread). */
+export function offersSecret(context: CliContext, source: SecretSource, flags: SecretFlags): boolean {
+	return flags.argv !== undefined || flags.stdin === true || (context.env[source.env] ?? '') !== '';
+}
+
+/** How to pass the secret, for messages: `set TOKENKEEPER_CLIENT_SECRET, or pipe it in with --client-secret-stdin`. */
+export function howToPass(source: SecretSource): string {
+	return `set ${source.env}, or pipe it in with --${source.flag}-stdin`;
+}
+
 /** A secret is a line, not a file: anything longer is a mistake, such as piping the wrong command. */
 const MAX_STDIN_BYTES = 64 * 1024;
 
@@ -57,7 +67,7 @@ async function readFrom(context: CliContext, source: SecretSource, flags: Secret
 	}
 	const fromEnv = context.env[source.env];
 	if (fromEnv !== undefined && fromEnv !== '') return fromEnv;
-	throw new UsageError(`No ${source.what}: set ${source.env}, or pipe it in with --${source.flag}-stdin`, command);
+	throw new UsageError(`No ${source.what}: ${howToPass(source)}`, command);
 }
 
 /** All of stdin, minus one trailing newline (what `echo` and here-strings add). */

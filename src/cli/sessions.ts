@@ -27,12 +27,25 @@ export function sessionKey(provider: Provider): string {
 	return `${defaultKey(provider)}|${kind}`;
 }
 
+/**
+ * A scope as it names a session: its words sorted, each once (`"b a b"` -> `"a b"`). A scope is a set (RFC 6749 3.3),
+ * so `"b a"` must name the session of `"a b"`. `undefined` for none.
+ */
+export function sessionScope(scope: string | undefined): string | undefined {
+	const words = new Set((scope ?? '').split(/\s+/).filter(Boolean));
+	return words.size === 0 ? undefined : [...words].sort().join(' ');
+}
+
 /** Where `provider` is, for people: its issuer or token endpoint. */
 export function providerUrl(provider: Provider): string {
 	return provider.issuer ?? provider.endpoints?.token ?? '';
 }
 
-/** What `sessions` shows of a session, stored beside its tokens: no secret. */
+/**
+ * What `sessions` shows of a session, stored beside its tokens: no secret. With it, how the server was named (its
+ * `issuer`, or the endpoints given by hand), so that a command given only the client id can find the session and
+ * its server again.
+ */
 export function describeSession(provider: Provider, url: string): Record<string, string> {
 	return {
 		provider: provider.name,
@@ -40,7 +53,26 @@ export function describeSession(provider: Provider, url: string): Record<string,
 		clientId: provider.clientId,
 		...(provider.scope ? { scope: provider.scope } : {}),
 		...(provider.username ? { username: provider.username } : {}),
+		...definedOnly(
+			provider.issuer !== undefined
+				? { issuer: provider.issuer }
+				: {
+						tokenEndpoint: provider.endpoints?.token,
+						authorizationEndpoint: provider.endpoints?.authorization,
+						revocationEndpoint: provider.endpoints?.revocation,
+						deviceAuthorizationEndpoint: provider.endpoints?.deviceAuthorization,
+					},
+		),
 	};
+}
+
+function definedOnly(fields: Record<string, string | undefined>): Record<string, string> {
+	return Object.fromEntries(Object.entries(fields).filter((field): field is [string, string] => field[1] !== undefined));
+}
+
+/** Whether `key` is a person's login (`login …`), not a token cached for a client's secret. */
+export function isLoginKey(key: string): boolean {
+	return key.endsWith('|login');
 }
 
 /**

@@ -115,6 +115,51 @@ describe('tokenkeeper CLI with --dpop', () => {
 		}
 	});
 
+	it('token oauth2 --dpop against a server that answers Bearer: the token is printed, with a warning that it is bound to no key; a cached one too', async () => {
+		const own = mkdtempSync(join(tmpdir(), 'tokenkeeper-cli-dpop-downgrade-'));
+		emulator.setDpop(undefined);
+		try {
+			const { issuer, clientId, clientSecret } = emulator.credentials.oauth2;
+			const args = ['token', 'oauth2', '--issuer', issuer, '--client-id', clientId, '--dpop', '--json'];
+			const env = { TOKENKEEPER_HOME: own, TOKENKEEPER_CLIENT_SECRET: clientSecret! };
+			const warning =
+				'tokenkeeper: warning: --dpop was given, but the server issued a Bearer token, bound to no key (it does not support DPoP ' +
+				'for this client): anyone who holds it can use it\n';
+			const first = await runCli(args, { env });
+			console.log(`token oauth2 --dpop, the server answers Bearer: exit ${first.code}, "${first.stderr.trim()}"`);
+			expect(first.code).toBe(0);
+			expect(JSON.parse(first.stdout)).toMatchObject({ tokenType: 'Bearer' });
+			expect(first.stderr).toBe(warning);
+			const cached = await runCli(args, { env });
+			expect(JSON.parse(cached.stdout).accessToken).toBe(JSON.parse(first.stdout).accessToken);
+			expect(cached.stderr).toBe(warning);
+		} finally {
+			emulator.setDpop({ nonce: 'required' });
+			rmSync(own, { recursive: true, force: true });
+		}
+	});
+
+	it('login sqowey --dpop against a server without DPoP: the login works, with the same warning', async () => {
+		const own = mkdtempSync(join(tmpdir(), 'tokenkeeper-cli-dpop-login-downgrade-'));
+		emulator.setDpop(undefined);
+		try {
+			const { url, clientId } = emulator.credentials.sqowey;
+			const cli = startCli(['login', 'sqowey', '--url', url, '--client-id', clientId, '--no-open', '--dpop', '--json'], {
+				env: { TOKENKEEPER_HOME: own },
+			});
+			const [printed] = await cli.waitFor('stderr', /^http\S+$/m);
+			const consent = await fetch(printed, { redirect: 'manual' });
+			await fetch(consent.headers.get('location')!);
+			const result = await cli.exited;
+			expect(result.code).toBe(0);
+			expect(JSON.parse(result.stdout)).toMatchObject({ tokenType: 'Bearer' });
+			expect(result.stderr).toContain('tokenkeeper: warning: --dpop was given, but the server issued a Bearer token, bound to no key');
+		} finally {
+			emulator.setDpop({ nonce: 'required' });
+			rmSync(own, { recursive: true, force: true });
+		}
+	});
+
 	it('login oauth2 --device --dpop: the polls carry proofs, the tokens are bound, the key is kept with the session', async () => {
 		const { publicClientId } = emulator.credentials.oauth2;
 		const flags = ['--issuer', emulator.url, '--client-id', publicClientId!];

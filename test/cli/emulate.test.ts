@@ -71,6 +71,49 @@ describe('tokenkeeper emulate', () => {
 		await cli.exited;
 	});
 
+	it('--help names every provider it serves, oauth2 included, and the DPoP switches', async () => {
+		const result = await runCli(['emulate', '--help']);
+		expect(result.code).toBe(0);
+		expect(result.stdout).toContain('[--providers squidex,dotkernel,sqowey,oauth2]');
+		for (const name of ['squidex', 'dotkernel', 'sqowey', 'oauth2']) expect(result.stdout).toMatch(new RegExp(`^  ${name} `, 'm'));
+		expect(result.stdout).toContain('--dpop ');
+		expect(result.stdout).toContain('--dpop-nonce <mode>');
+	});
+
+	it('--dpop --dpop-nonce required: a token request with a proof gets a DPoP token, and answers name the nonce', async () => {
+		const cli = emulate(['--port', '0', '--dpop', '--dpop-nonce', 'required', '--json']);
+		const { url, credentials } = JSON.parse((await cli.waitFor('stdout', /^\{.*\}\n/))[0]) as {
+			url: string;
+			credentials: Record<string, Record<string, string>>;
+		};
+		const { clientId, clientSecret } = credentials.oauth2!;
+		const token = await runCli(['token', 'oauth2', '--issuer', url, '--client-id', clientId!, '--dpop', '--json', '--no-cache'], {
+			env: { TOKENKEEPER_CLIENT_SECRET: clientSecret! },
+		});
+		expect(token).toMatchObject({ code: 0, stderr: '' });
+		expect(JSON.parse(token.stdout)).toMatchObject({ tokenType: 'DPoP' });
+		const bare = await fetch(`${url}/oauth2/v1/token`, { method: 'POST' });
+		expect(bare.headers.get('dpop-nonce')).toEqual(expect.any(String));
+		cli.child.kill('SIGTERM');
+		expect((await cli.exited).code).toBe(0);
+	});
+
+	it('without --dpop, proofs are ignored and tokens are Bearer; --dpop-nonce alone or of another mode is a usage error', async () => {
+		const cli = emulate(['--port', '0', '--providers', 'oauth2', '--json']);
+		const { url } = JSON.parse((await cli.waitFor('stdout', /^\{.*\}\n/))[0]) as { url: string };
+		expect((await fetch(`${url}/oauth2/v1/token`, { method: 'POST' })).headers.get('dpop-nonce')).toBeNull();
+		cli.child.kill('SIGTERM');
+		await cli.exited;
+		for (const args of [
+			['--dpop-nonce', 'required'],
+			['--dpop', '--dpop-nonce', 'sometimes'],
+		]) {
+			const result = await runCli(['emulate', '--port', '0', ...args]);
+			expect(result.code).toBe(2);
+			expect(result.stderr).toMatch(/--dpop-nonce/);
+		}
+	});
+
 	it('an unknown provider is a usage error (exit 2)', async () => {
 		const result = await runCli(['emulate', '--port', '0', '--providers', 'squidex,nope']);
 		expect(result.code).toBe(2);

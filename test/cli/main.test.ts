@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import type { CliContext } from '../../src/cli/context.js';
 import { ExitCode, exitCodeFor } from '../../src/cli/exit-codes.js';
+import { createRequestLog } from '../../src/cli/request-log.js';
 import { oneLine } from '../../src/cli/terminal-text.js';
 import { redact } from '../../src/endpoint/redaction.js';
 import { LoginRequiredError, NetworkError, OAuthError, TokenResponseError } from '../../src/index.js';
@@ -16,6 +17,7 @@ function context(argv: string[], env: Record<string, string> = {}) {
 		stdout: { write: (text: string) => (out.stdout += text) },
 		stderr: { write: (text: string) => (out.stderr += text) },
 		secrets: new Set(),
+		requests: createRequestLog(),
 		waitForShutdown: () => new Promise(() => {}),
 	};
 	return { ctx, out };

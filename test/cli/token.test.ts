@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { createServer as createTlsServer } from 'node:tls';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createEmulator, type Emulator } from '../../src/testing/emulator/server.js';
 import { runCli } from '../_helpers/cli.js';
@@ -274,5 +275,96 @@ describe('tokenkeeper token oauth2', () => {
 			expect(result.stderr).toMatch(/\n\s+at processErrorResponse /);
 			expect(result.stderr).not.toMatch(/\w\[redacted\]|\[redacted\]\w/);
 		});
+	});
+});
+
+describe('errors name the next step', () => {
+	const squidexEnv = () => ({ TOKENKEEPER_CLIENT_SECRET: squidexSecret() });
+
+	it('a --url with a wrong path: the error names the URL the request was posted to', async () => {
+		const { clientId } = emulator.credentials.squidex;
+		const result = await runCli(['token', 'squidex', '--url', `${emulator.url}/api`, '--client-id', clientId], { env: squidexEnv() });
+		console.log(`token squidex --url …/api: exit ${result.code}, "${result.stderr.trim()}"`);
+		expect(result.code).toBe(1);
+		expect(result.stderr).toMatch(/^tokenkeeper: ERR_TOKEN_RESPONSE: The token endpoint answered 401 .*\n$/);
+		expect(result.stderr).toContain(`(request: POST ${emulator.url}/api/identity-server/connect/token)`);
+	});
+
+	it('a discovered token endpoint is named too, as the request went to it', async () => {
+		const { issuer, clientId } = emulator.credentials.oauth2;
+		const result = await runCli(['token', 'oauth2', '--issuer', issuer, '--client-id', clientId], {
+			env: { TOKENKEEPER_CLIENT_SECRET: 'not-the-secret' },
+		});
+		expect(result.code).toBe(1);
+		expect(result.stderr).toMatch(/^tokenkeeper: ERR_OAUTH: .*invalid_client/);
+		expect(result.stderr).toContain(`(request: POST ${emulator.url}/oauth2/v1/token)`);
+	});
+
+	it("invalid_client names the command's --client-auth, never the library's clientAuth; token dotkernel, which has no such flag, names neither", async () => {
+		const squidex = await runCli([...squidexArgs(), '--no-cache'], { env: { TOKENKEEPER_CLIENT_SECRET: 'not-the-secret' } });
+		const { issuer, clientId } = emulator.credentials.oauth2;
+		const oauth2 = await runCli(['token', 'oauth2', '--issuer', issuer, '--client-id', clientId, '--no-cache'], {
+			env: { TOKENKEEPER_CLIENT_SECRET: 'not-the-secret' },
+		});
+		console.log(`token squidex, a wrong secret: "${squidex.stderr.trim()}"`);
+		for (const result of [squidex, oauth2]) {
+			expect(result.code).toBe(1);
+			expect(result.stderr).toContain('Check the client id and client secret, and --client-auth.');
+			expect(result.stderr).not.toContain('clientAuth');
+		}
+		const dotkernel = await runCli([...dotkernelArgs(), '--no-cache'], {
+			env: { TOKENKEEPER_CLIENT_SECRET: 'not-the-secret', TOKENKEEPER_PASSWORD: emulator.credentials.dotkernel.password },
+		});
+		expect(dotkernel.code).toBe(1);
+		expect(dotkernel.stderr).toContain('Check the client id and client secret. (request: POST');
+		expect(dotkernel.stderr).not.toMatch(/clientAuth|--client-auth/);
+	});
+
+	it('token squidex takes --client-auth: basic works against the emulator; anything but basic or body is a usage error', async () => {
+		const result = await runCli([...squidexArgs(), '--client-auth', 'basic', '--no-cache'], { env: squidexEnv() });
+		expect(result).toMatchObject({ code: 0, stderr: '' });
+		expect(await squidexApiStatus(result.stdout.trim())).toBe(200);
+		expect((await runCli([...squidexArgs(), '--client-auth', 'header'], { env: squidexEnv() })).code).toBe(2);
+	});
+
+	it('https against a server that answers http: exit 3, "the server did not answer TLS", and the URL', async () => {
+		const { clientId } = emulator.credentials.squidex;
+		const https = emulator.url.replace(/^http:/, 'https:');
+		const result = await runCli(['token', 'squidex', '--url', https, '--client-id', clientId, '--retries', '0'], { env: squidexEnv() });
+		console.log(`token squidex --url https://… against http: exit ${result.code}, "${result.stderr.trim()}"`);
+		expect(result.code).toBe(3);
+		expect(result.stderr).toMatch(/^tokenkeeper: ERR_NETWORK: .*could not be reached.*\n$/);
+		expect(result.stderr).toContain('The server did not answer TLS: is the URL http, not https?');
+		expect(result.stderr).toContain(`(request: POST ${https}/identity-server/connect/token)`);
+	});
+
+	it('http against a server that speaks only TLS: exit 3, with the hint that the URL may need https', async () => {
+		// A real TLS server: it refuses a plain HTTP request by closing the connection, without a byte of answer.
+		const tls = createTlsServer({}, (socket) => socket.end());
+		tls.on('tlsClientError', () => undefined);
+		await new Promise<void>((resolve) => tls.listen(0, '127.0.0.1', resolve));
+		try {
+			const url = `http://127.0.0.1:${(tls.address() as AddressInfo).port}`;
+			const result = await runCli(['token', 'squidex', '--url', url, '--client-id', 'a:b', '--retries', '0'], { env: squidexEnv() });
+			console.log(`token squidex --url http://… against TLS: exit ${result.code}, "${result.stderr.trim()}"`);
+			expect(result.code).toBe(3);
+			expect(result.stderr).toContain(
+				'The server closed the connection without an answer: if it speaks only TLS, the URL needs https, not http.',
+			);
+		} finally {
+			await new Promise((resolve) => tls.close(resolve));
+		}
+	});
+
+	it('a server that is not there gets no TLS hint: only "could not be reached"', async () => {
+		const closed = createServer();
+		await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+		const { port } = closed.address() as AddressInfo;
+		await new Promise((resolve) => closed.close(resolve));
+		const result = await runCli(['token', 'squidex', '--url', `https://127.0.0.1:${port}`, '--client-id', 'a:b', '--retries', '0'], {
+			env: squidexEnv(),
+		});
+		expect(result.code).toBe(3);
+		expect(result.stderr).not.toMatch(/TLS/);
 	});
 });

@@ -161,45 +161,59 @@ describe('the emulator checks DPoP proofs for real (proofs made with jose)', () 
 		expect(Math.abs(Date.parse(response.headers.get('date')!) - (Date.now() - 3_600_000))).toBeLessThan(5000);
 	});
 
+	/** An authorization request of the public client whose code is bound to `jkt`, consented at once. */
+	async function codeFor(jkt: string): Promise<{ code: string; verifier: string }> {
+		const { issuer, publicClientId } = emulator().credentials.oauth2;
+		const verifier = generateCodeVerifier();
+		const authorize = new URL(`${issuer}/oauth2/v1/authorize`);
+		authorize.search = new URLSearchParams({
+			response_type: 'code',
+			client_id: publicClientId!,
+			redirect_uri: 'http://127.0.0.1:9/cb',
+			code_challenge: await computeCodeChallenge(verifier),
+			code_challenge_method: 'S256',
+			scope: 'openid',
+			dpop_jkt: jkt,
+		}).toString();
+		const redirect = await fetch(authorize, { redirect: 'manual' });
+		return { code: new URL(redirect.headers.get('location')!).searchParams.get('code')!, verifier };
+	}
+
+	/** The code's exchange, with a proof by `signer` (none without). */
+	async function exchange(signer: Key | undefined, { code, verifier }: { code: string; verifier: string }): Promise<Response> {
+		return fetch(urls().token, {
+			method: 'POST',
+			headers: {
+				'content-type': 'application/x-www-form-urlencoded',
+				...(signer === undefined ? {} : { dpop: await proof(signer, 'POST', urls().token) }),
+			},
+			body: new URLSearchParams({
+				grant_type: 'authorization_code',
+				client_id: emulator().credentials.oauth2.publicClientId!,
+				code,
+				code_verifier: verifier,
+				redirect_uri: 'http://127.0.0.1:9/cb',
+			}),
+		});
+	}
+
 	it('dpop_jkt binds the code: a proof by another key cannot exchange it; the right key gets a DPoP token', async () => {
 		emulator().setDpop({});
-		const { issuer, publicClientId } = emulator().credentials.oauth2;
 		const key = await newKey();
-		const login = async () => {
-			const verifier = generateCodeVerifier();
-			const authorize = new URL(`${issuer}/oauth2/v1/authorize`);
-			authorize.search = new URLSearchParams({
-				response_type: 'code',
-				client_id: publicClientId!,
-				redirect_uri: 'http://127.0.0.1:9/cb',
-				code_challenge: await computeCodeChallenge(verifier),
-				code_challenge_method: 'S256',
-				scope: 'openid',
-				dpop_jkt: key.jkt,
-			}).toString();
-			const redirect = await fetch(authorize, { redirect: 'manual' });
-			const code = new URL(redirect.headers.get('location')!).searchParams.get('code')!;
-			return { code, verifier };
-		};
-		const exchange = async (signer: Key, code: string, verifier: string) =>
-			fetch(urls().token, {
-				method: 'POST',
-				headers: { 'content-type': 'application/x-www-form-urlencoded', dpop: await proof(signer, 'POST', urls().token) },
-				body: new URLSearchParams({
-					grant_type: 'authorization_code',
-					client_id: publicClientId!,
-					code,
-					code_verifier: verifier,
-					redirect_uri: 'http://127.0.0.1:9/cb',
-				}),
-			});
-		const stolen = await login();
-		const refused = await exchange(await newKey(), stolen.code, stolen.verifier);
+		const refused = await exchange(await newKey(), await codeFor(key.jkt));
 		expect(refused.status).toBe(400);
 		expect(await refused.json()).toMatchObject({ error: 'invalid_grant' });
-		const mine = await login();
-		const granted = await exchange(key, mine.code, mine.verifier);
+		const granted = await exchange(key, await codeFor(key.jkt));
 		expect(await granted.json()).toMatchObject({ token_type: 'DPoP' });
 		expect(emulator().counters().dpop.refused.binding).toBe(1);
+	});
+
+	it('with DPoP off, dpop_jkt binds nothing, as at a server without DPoP: the code is exchanged for a Bearer token, with a proof by any key or none', async () => {
+		const key = await newKey();
+		for (const signer of [key, await newKey(), undefined]) {
+			const granted = await exchange(signer, await codeFor(key.jkt));
+			expect(granted.status).toBe(200);
+			expect(await granted.json()).toMatchObject({ token_type: 'Bearer' });
+		}
 	});
 });

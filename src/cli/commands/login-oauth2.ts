@@ -4,7 +4,7 @@ import { EXIT_CODES_HELP, ExitCode } from '../exit-codes.js';
 import { printTokenSet } from '../output.js';
 import { OAUTH2_SESSION_OPTIONS, OAUTH2_SESSION_OPTIONS_HELP, oauth2SessionProvider } from './oauth2-session.js';
 import { loginInBrowser, loginOnDevice } from './person-login.js';
-import { OUTPUT_OPTIONS_HELP, scopeOption, tokenFormat } from './token-request.js';
+import { OUTPUT_OPTIONS_HELP, scopeOption, tokenFormat, warnIfNotDpop } from './token-request.js';
 
 const NAME = 'login oauth2';
 const DEFAULT_WAIT_SECONDS = 300;
@@ -25,6 +25,7 @@ const OPTIONS = {
 /** `tokenkeeper login oauth2`: a person logs in to any OAuth2 server, in a browser or on another device. */
 export const loginOAuth2: Command = {
 	name: NAME,
+	options: OPTIONS,
 	summary: 'log in to any OAuth2 server (browser with PKCE, or --device) and keep the session',
 	help: `\
 Usage: tokenkeeper login oauth2 (--issuer <url> | --token-endpoint <url> …) --client-id <id> [--scope <scope>] [--device]
@@ -72,6 +73,7 @@ ${EXIT_CODES_HELP} (1 also: the login was refused, or not completed in time)`,
 		const tokenSet = device
 			? await loginOnDevice(context, oauth2SessionProvider(values, NAME, { device }), options)
 			: await loginInBrowser(context, (redirectUri) => oauth2SessionProvider(values, NAME, { redirectUri }), options);
+		if (values.dpop) warnIfNotDpop(context, tokenSet);
 		printTokenSet(context.stdout, tokenSet, format);
 		return ExitCode.Ok;
 	},

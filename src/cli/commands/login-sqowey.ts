@@ -4,7 +4,7 @@ import type { Command } from '../command.js';
 import { EXIT_CODES_HELP, ExitCode } from '../exit-codes.js';
 import { printTokenSet } from '../output.js';
 import { loginInBrowser } from './person-login.js';
-import { scopeOption, tokenFormat } from './token-request.js';
+import { scopeOption, tokenFormat, warnIfNotDpop } from './token-request.js';
 
 const NAME = 'login sqowey';
 const DEFAULT_WAIT_SECONDS = 300;
@@ -28,6 +28,7 @@ const OPTIONS = {
 /** `tokenkeeper login sqowey`: a person logs in in the browser; the CLI gets the tokens (RFC 8252). */
 export const loginSqowey: Command = {
 	name: NAME,
+	options: OPTIONS,
 	summary: 'log in to Sqowey in the browser and print the access token (PKCE)',
 	help: `\
 Usage: tokenkeeper login sqowey --client-id <id> [--url <url>] [--scope <scope>] [--port <n>] [--json]
@@ -77,6 +78,7 @@ ${EXIT_CODES_HELP} (1 also: the login was refused or not completed in time)`,
 			open: !values['no-open'],
 			dpop: values.dpop === true,
 		});
+		if (values.dpop) warnIfNotDpop(context, tokenSet);
 		printTokenSet(context.stdout, tokenSet, format);
 		return ExitCode.Ok;
 	},

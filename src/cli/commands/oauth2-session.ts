@@ -1,6 +1,8 @@
+import type { SessionMeta } from '../../file.js';
 import { oauth2, type Provider } from '../../index.js';
 import { requireOption, withFlagNames, type OptionSpecs } from '../args.js';
 import { UsageError } from '../cli-error.js';
+import type { LoginQuery } from '../session-lookup.js';
 import { scopeOption } from './token-request.js';
 
 /** The flags that name an OAuth2 server and a client for a person's session (`login`, `token --session`, `logout`). */
@@ -53,11 +55,65 @@ export function oauth2SessionProvider(
 	);
 }
 
+/**
+ * The login session the flags of `token oauth2 --session` or `logout oauth2` mean: the one they name, or, without
+ * --issuer and --token-endpoint, the one stored for this client id (and scope, when given).
+ */
+export function oauth2LoginQuery(values: SessionValues, command: string): LoginQuery {
+	if (values.issuer !== undefined && values['token-endpoint'] !== undefined) {
+		throw new UsageError('Pass one of --issuer and --token-endpoint, not both', command);
+	}
+	const clientId = requireOption(values['client-id'], 'client-id', command);
+	const namesServer = values.issuer !== undefined || values['token-endpoint'] !== undefined;
+	return {
+		command,
+		provider: 'oauth2',
+		clientId,
+		scope: scopeOption(values.scope),
+		named: namesServer ? oauth2SessionProvider(values, command) : undefined,
+		loginCommand: oauth2LoginCommand(values),
+		fromMeta: (meta) => providerOf(meta, clientId),
+		flagsOf: (meta) => [...serverFlags(meta), ...(meta.scope ? [`--scope "${meta.scope}"`] : [])].join(' '),
+	};
+}
+
+/** The provider of a stored login, from what its meta says of the server; `undefined` when it says nothing usable. */
+function providerOf(meta: SessionMeta, clientId: string): Provider | undefined {
+	try {
+		return oauth2({
+			issuer: meta.issuer,
+			tokenEndpoint: meta.tokenEndpoint,
+			authorizationEndpoint: meta.authorizationEndpoint,
+			revocationEndpoint: meta.revocationEndpoint,
+			deviceAuthorizationEndpoint: meta.deviceAuthorizationEndpoint,
+			clientId,
+			scope: meta.scope,
+			grant: 'authorization_code',
+		});
+	} catch {
+		return undefined;
+	}
+}
+
+/** The flags that name a stored login's server, as its login gave them. */
+function serverFlags(meta: SessionMeta): string[] {
+	if (meta.issuer) return [`--issuer ${meta.issuer}`];
+	if (!meta.tokenEndpoint) return [`--issuer|--token-endpoint ${meta.url}`];
+	const endpoints = [
+		['token-endpoint', meta.tokenEndpoint],
+		['authorization-endpoint', meta.authorizationEndpoint],
+		['device-authorization-endpoint', meta.deviceAuthorizationEndpoint],
+		['revocation-endpoint', meta.revocationEndpoint],
+	] as const;
+	return endpoints.filter(([, url]) => url !== undefined).map(([flag, url]) => `--${flag} ${url}`);
+}
+
 /** The `login oauth2` command that starts the session these flags name, for messages. */
 export function oauth2LoginCommand(values: SessionValues): string {
 	const flags = (['issuer', 'token-endpoint', 'authorization-endpoint', 'device-authorization-endpoint', 'client-id'] as const)
 		.filter((flag) => values[flag] !== undefined)
 		.map((flag) => `--${flag} ${values[flag]}`);
+	const server = values.issuer === undefined && values['token-endpoint'] === undefined ? ['--issuer <url>'] : [];
 	const scope = scopeOption(values.scope);
-	return ['tokenkeeper login oauth2', ...flags, ...(scope ? [`--scope "${scope}"`] : [])].join(' ');
+	return ['tokenkeeper login oauth2', ...server, ...flags, ...(scope ? [`--scope "${scope}"`] : [])].join(' ');
 }

@@ -30,7 +30,7 @@ async function loginSession(context: CliContext, provider: Provider, options: Pe
 	const key = sessionKey(provider);
 	const keyPair = options.dpop ? await newSessionKeyPair() : undefined;
 	return {
-		flowOptions: { store, key, timeout: options.timeout, refreshAhead: 0, dpop: keyPair && { keyPair } },
+		flowOptions: { store, key, timeout: options.timeout, refreshAhead: 0, dpop: keyPair && { keyPair }, fetch: context.requests.fetch },
 		async keep(): Promise<void> {
 			await store.setMeta(key, describeSession(provider, providerUrl(provider)));
 			// A login without --dpop leaves no key of an earlier one behind.

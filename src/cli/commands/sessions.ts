@@ -23,6 +23,7 @@ interface SessionSummary {
 /** `tokenkeeper sessions`: the sessions kept on disk, without their tokens. */
 export const sessions: Command = {
 	name: NAME,
+	options: OPTIONS,
 	summary: 'list the sessions kept on disk (never their tokens)',
 	help: `\
 Usage: tokenkeeper sessions [--json]
@@ -71,12 +72,11 @@ ${EXIT_CODES_HELP}`,
 			return ExitCode.Ok;
 		}
 		for (const session of summaries) {
-			const who = [session.provider, session.url, session.clientId, session.username].filter(Boolean).join('  ');
+			// Each field made safe on its own: oneLine() trims, so a separator must come after it, never inside it.
+			const fields = [session.provider, session.url, session.clientId, session.username, session.scope && `scope ${session.scope}`];
+			const who = fields.filter((field): field is string => Boolean(field)).map(oneLine);
 			const expiry = session.accessTokenExpires ? `access token until ${session.accessTokenExpires}` : 'access token without expiry';
-			const scope = session.scope ? `  scope ${session.scope}` : '';
-			context.stdout.write(
-				`${oneLine(who)}${oneLine(scope)}\n    ${expiry}, ${session.refreshToken ? 'refresh token held' : 'no refresh token'}\n`,
-			);
+			context.stdout.write(`${who.join('  ')}\n    ${expiry}, ${session.refreshToken ? 'refresh token held' : 'no refresh token'}\n`);
 		}
 		for (const { file, error } of unreadable) context.stdout.write(`unreadable: ${file}\n    ${oneLine(error)}\n`);
 		return ExitCode.Ok;

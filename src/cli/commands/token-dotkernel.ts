@@ -19,6 +19,7 @@ const OPTIONS = {
 /** `tokenkeeper token dotkernel`: one Dotkernel API access token (password grant) for a script. */
 export const tokenDotkernel: Command = {
 	name: NAME,
+	options: OPTIONS,
 	summary: 'print a Dotkernel API access token (password grant)',
 	help: `\
 Usage: tokenkeeper token dotkernel --url <url> --client-id <id> --username <name> [--scope <scope>] [--json]

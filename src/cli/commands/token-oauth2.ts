@@ -3,10 +3,12 @@ import { parseCommandArgs, requireOption, withFlagNames } from '../args.js';
 import { UsageError } from '../cli-error.js';
 import type { Command } from '../command.js';
 import { EXIT_CODES_HELP } from '../exit-codes.js';
-import { CLIENT_SECRET, readSecret } from '../secrets.js';
-import { OAUTH2_SESSION_OPTIONS, oauth2LoginCommand, oauth2SessionProvider } from './oauth2-session.js';
+import { CLIENT_SECRET, howToPass, offersSecret, readSecret } from '../secrets.js';
+import { openSessionStore } from '../sessions.js';
+import { refuseForStoredLogin } from '../session-lookup.js';
+import { OAUTH2_SESSION_OPTIONS, oauth2LoginQuery } from './oauth2-session.js';
 import { printSessionToken } from './session-token.js';
-import { printToken, scopeOption, TOKEN_OPTIONS, TOKEN_OPTIONS_HELP, tokenRequestOptions } from './token-request.js';
+import { clientAuthOption, printToken, scopeOption, TOKEN_OPTIONS, TOKEN_OPTIONS_HELP, tokenRequestOptions } from './token-request.js';
 
 const NAME = 'token oauth2';
 
@@ -18,20 +20,22 @@ const OPTIONS = {
 	dpop: { type: 'boolean' },
 } as const;
 
-const CLIENT_AUTH = ['basic', 'body'] as const;
-
 /** `tokenkeeper token oauth2`: one access token from any RFC 6749 server (client credentials). */
 export const tokenOAuth2: Command = {
 	name: NAME,
+	options: OPTIONS,
 	summary: 'print an access token from any OAuth2 server (client credentials)',
 	help: `\
 Usage: tokenkeeper token oauth2 (--token-endpoint <url> | --issuer <url>) --client-id <id> [--scope <scope>] [--json]
-       tokenkeeper token oauth2 --session (--issuer <url> | --token-endpoint <url>) --client-id <id> [--scope <scope>]
+       tokenkeeper token oauth2 --session [--issuer <url> | --token-endpoint <url>] --client-id <id> [--scope <scope>]
 
 Prints one access token and a newline on stdout (client credentials grant, RFC 6749 4.4).
 The client secret comes from TOKENKEEPER_CLIENT_SECRET, or from stdin with --client-secret-stdin.
 With --session: a fresh token from the session \`tokenkeeper login oauth2\` stored with the same flags
-(refreshed, with rotation, when needed); no secret is read. Without one it exits 1 with the login command.
+(refreshed, with rotation, when needed); no secret is read. Without --issuer and --token-endpoint, the one
+login stored for this client id (and --scope, when given): several exit 2, naming the flags of each. Without
+a stored login it exits 1, lists the stored ones and prints the login command. A stored login is never used
+without --session: a person's token is not the client's own.
 
 Options:
   --token-endpoint <url>    the token endpoint
@@ -55,11 +59,7 @@ ${EXIT_CODES_HELP}`,
 		const values = parseCommandArgs(args, OPTIONS, NAME);
 		const request = { ...tokenRequestOptions(values, NAME), dpop: values.dpop === true };
 		if (values.session) {
-			return printSessionToken(context, oauth2SessionProvider(values, NAME), {
-				format: request.format,
-				timeout: request.timeout,
-				loginCommand: oauth2LoginCommand(values),
-			});
+			return printSessionToken(context, oauth2LoginQuery(values, NAME), { format: request.format, timeout: request.timeout });
 		}
 		const tokenEndpoint = values['token-endpoint'];
 		const issuer = values.issuer;
@@ -67,16 +67,13 @@ ${EXIT_CODES_HELP}`,
 			throw new UsageError('Pass exactly one of --token-endpoint and --issuer', NAME);
 		}
 		const clientId = requireOption(values['client-id'], 'client-id', NAME);
-		const clientAuth = values['client-auth'] ?? 'basic';
-		if (!(CLIENT_AUTH as readonly string[]).includes(clientAuth)) {
-			throw new UsageError(`Expected --client-auth to be basic or body, got "${clientAuth}"`, NAME);
+		const clientAuth = clientAuthOption(values['client-auth'], NAME) ?? 'basic';
+		const secretFlags = { argv: values['client-secret'], stdin: values['client-secret-stdin'] };
+		// A public client has no secret, only the login a person made: say so, rather than only ask for a secret.
+		if (!offersSecret(context, CLIENT_SECRET, secretFlags)) {
+			await refuseForStoredLogin(openSessionStore(context), oauth2LoginQuery(values, NAME), howToPass(CLIENT_SECRET));
 		}
-		const clientSecret = await readSecret(
-			context,
-			CLIENT_SECRET,
-			{ argv: values['client-secret'], stdin: values['client-secret-stdin'] },
-			NAME,
-		);
+		const clientSecret = await readSecret(context, CLIENT_SECRET, secretFlags, NAME);
 		const provider = withFlagNames(
 			() =>
 				oauth2({
@@ -84,7 +81,7 @@ ${EXIT_CODES_HELP}`,
 					issuer,
 					clientId,
 					clientSecret,
-					clientAuth: clientAuth as (typeof CLIENT_AUTH)[number],
+					clientAuth,
 					scope: scopeOption(values.scope),
 				}),
 			NAME,

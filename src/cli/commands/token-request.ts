@@ -7,7 +7,7 @@ import { UsageError } from '../cli-error.js';
 import type { CliContext } from '../context.js';
 import { ExitCode } from '../exit-codes.js';
 import { printTokenSet, printWarning, type TokenFormat } from '../output.js';
-import { describeSession, hashSecrets, openSessionStore, providerUrl, secretsMatch, sessionKey } from '../sessions.js';
+import { describeSession, hashSecrets, openSessionStore, providerUrl, secretsMatch, sessionKey, sessionScope } from '../sessions.js';
 
 /** Options every `token` command takes. */
 export const TOKEN_OPTIONS = {
@@ -44,10 +44,15 @@ $XDG_CONFIG_HOME/tokenkeeper, else ~/.config/tokenkeeper) with a salted slow has
 obtained with (never the secrets). A run with other secrets asks the server again, and replaces the cached
 token only once they got one.`;
 
-/** `--scope a --scope "b c"` -> `a b c`; `undefined` keeps the provider's default. */
+/** `--scope b --scope "a b"` -> `a b` (see {@link sessionScope}); `undefined` keeps the provider's default. */
 export function scopeOption(values: readonly string[] | undefined): string | undefined {
-	const scopes = (values ?? []).flatMap((value) => value.split(/\s+/)).filter(Boolean);
-	return scopes.length === 0 ? undefined : scopes.join(' ');
+	return sessionScope((values ?? []).join(' '));
+}
+
+/** `--client-auth basic|body`: how the client secret is sent; `undefined` keeps the preset's default. */
+export function clientAuthOption(value: string | undefined, command: string): 'basic' | 'body' | undefined {
+	if (value === undefined || value === 'basic' || value === 'body') return value;
+	throw new UsageError(`Expected --client-auth to be basic or body, got "${value}"`, command);
 }
 
 /** `--json` or `--header` or neither. */
@@ -100,18 +105,33 @@ export async function printToken(
 	options: TokenRequestOptions,
 	secrets: readonly string[],
 ): Promise<ExitCode> {
-	const transport = { timeout: options.timeout, retry: options.retries };
+	const transport = { timeout: options.timeout, retry: options.retries, fetch: context.requests.fetch };
 	const dpop = options.dpop === true;
 	let tokenSet = options.cache ? await cachedToken(context, { provider, transport, secrets, dpop }) : undefined;
 	tokenSet ??= await createTokenManager(provider, { ...transport, dpop: dpop ? true : undefined }).getToken();
+	if (dpop) warnIfNotDpop(context, tokenSet);
 	printTokenSet(context.stdout, tokenSet, options.format);
 	return ExitCode.Ok;
+}
+
+/**
+ * `--dpop` asked for a token bound to a key, and a server that does not do DPoP answers with a Bearer token, which the
+ * manager uses as such (its `dpop-downgrade` event, RFC 9449 7.1). Checked on the token printed, not on the event: a
+ * cached token of such a server is no more bound than the one first issued.
+ */
+export function warnIfNotDpop(context: CliContext, tokenSet: TokenSet): void {
+	if (tokenSet.tokenType === 'DPoP') return;
+	printWarning(
+		context,
+		`--dpop was given, but the server issued a ${tokenSet.tokenType} token, bound to no key (it does not support DPoP for this client): ` +
+			'anyone who holds it can use it',
+	);
 }
 
 /** What a cached token is asked for with. */
 interface CacheRequest {
 	readonly provider: Provider;
-	readonly transport: { readonly timeout: number | undefined; readonly retry: number | undefined };
+	readonly transport: { readonly timeout: number | undefined; readonly retry: number | undefined; readonly fetch: typeof fetch };
 	readonly secrets: readonly string[];
 	readonly dpop: boolean;
 }

@@ -70,7 +70,8 @@ export function createAuthorizeEndpoint(state: EmulatorState, server: Authorizat
 				codeChallenge: challenge ?? undefined,
 				scope: requested.join(' '),
 				subject: server.subject,
-				dpopJkt: params.get('dpop_jkt') ?? undefined,
+				// A server without DPoP knows no `dpop_jkt`: it binds nothing, as one that ignores the parameter would.
+				dpopJkt: state.dpop.enabled ? (params.get('dpop_jkt') ?? undefined) : undefined,
 			},
 			server.codeLifetime(requested),
 		);

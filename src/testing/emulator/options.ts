@@ -97,7 +97,8 @@ export interface NormalizedOptions {
 	readonly dpop: EmulatorDpopOptions | undefined;
 }
 
-const PROVIDER_NAMES: readonly ProviderName[] = ['squidex', 'dotkernel', 'sqowey', 'oauth2'];
+/** Every provider the emulator can serve, in the order it lists them. */
+export const PROVIDER_NAMES: readonly ProviderName[] = ['squidex', 'dotkernel', 'sqowey', 'oauth2'];
 
 const SQUIDEX_CLIENTS: readonly ClientCredentials[] = [
 	// Real Squidex client ids are `app:client`; the colon is what breaks naive Basic encoders.
