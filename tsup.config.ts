@@ -166,7 +166,7 @@ const esmOnly = ['ky', 'p-retry', 'is-network-error'];
 const peers = ['msw', 'redis', '@opentelemetry/api'];
 
 /**
- * The declarations, built once: the `.d.ts` files by tsup (rollup-plugin-dts over a TypeScript program, about 13 s
+ * The declarations, built once: the `.d.ts` files by tsup (rollup-plugin-dts over a TypeScript program, about 14 s
  * of CPU), then their `.d.cts` twins derived from them. tsup's own `dts` would build the same program again for the
  * CommonJS config. Run when the ESM build succeeds, so that its output directory has been cleaned first.
  */
