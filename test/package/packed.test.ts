@@ -1,5 +1,5 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -8,11 +8,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 /**
  * The package the way a user gets it: `npm pack`, installed into a scratch project (with the optional peers that
  * `tokenkeeper/testing` and `tokenkeeper/redis` need), then every entry imported in ESM, in CJS, and type-checked
- * as TypeScript with `moduleResolution: node16` and `bundler`.
+ * as TypeScript with `moduleResolution: node16` and `bundler`, and from a CommonJS and an ES module file under node16
+ * and nodenext. The tarball itself: its size and what it leaves out.
  */
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const entries = ['tokenkeeper', 'tokenkeeper/pkce', 'tokenkeeper/testing', 'tokenkeeper/redis', 'tokenkeeper/file', 'tokenkeeper/otel'];
+/** The issue's ceiling for the tarball (npm's `size`: the .tgz, in bytes). It was 1 012 174 with source maps. */
+const PACKED_CEILING = 500_000;
 let project = '';
+let packed: { size: number; files: Array<{ path: string; size: number }> } | undefined;
 
 function run(command: string, args: string[], cwd = project): string {
 	return execFileSync(command, args, { cwd, encoding: 'utf8', timeout: 180_000, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -20,8 +24,12 @@ function run(command: string, args: string[], cwd = project): string {
 
 beforeAll(() => {
 	project = mkdtempSync(join(tmpdir(), 'tokenkeeper-packed-'));
-	const packed = JSON.parse(run('npm', ['pack', '--json', '--pack-destination', project], root)) as Array<{ filename: string }>;
-	const tarball = join(project, packed[0]!.filename);
+	// --ignore-scripts: the tests' setup has built dist/ already, and `prepare` would build it again.
+	const [result] = JSON.parse(run('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', project], root)) as Array<
+		NonNullable<typeof packed> & { filename: string }
+	>;
+	packed = result!;
+	const tarball = join(project, result!.filename);
 	writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'scratch', private: true, type: 'module' }));
 	const version = (name: string) =>
 		(JSON.parse(run('node', ['-p', `JSON.stringify(require('./package.json').devDependencies)`], root)) as Record<string, string>)[name]!;
@@ -104,6 +112,49 @@ describe('the packed package, installed in a scratch project', () => {
 				].join('\n'),
 			);
 			run(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', `tsconfig.${moduleResolution}.json`]);
+		});
+	}
+});
+
+describe('the tarball', () => {
+	it(`weighs at most ${PACKED_CEILING} bytes packed`, () => {
+		expect(packed!.size).toBeLessThanOrEqual(PACKED_CEILING);
+	});
+
+	it('ships no source maps (their sources are not in the package; docs/development.md)', () => {
+		expect(packed!.files.map((file) => file.path).filter((path) => path.endsWith('.map'))).toEqual([]);
+	});
+});
+
+describe('TypeScript consumers of the packed package (skipLibCheck off)', () => {
+	for (const module of ['node16', 'nodenext'] as const) {
+		it(`a CommonJS file (.cts, types from the .d.cts files) and an ES module file (.mts) compile under module ${module}`, () => {
+			for (const name of ['consumer.cts', 'consumer.mts']) {
+				copyFileSync(fileURLToPath(new URL(`consumers/${name}`, import.meta.url)), join(project, name));
+			}
+			writeFileSync(
+				join(project, `tsconfig.consumers.${module}.json`),
+				JSON.stringify({
+					compilerOptions: {
+						strict: true,
+						noEmit: true,
+						module,
+						moduleResolution: module,
+						target: 'es2022',
+						lib: ['es2023', 'dom'],
+						skipLibCheck: false,
+						types: [],
+					},
+					files: ['consumer.cts', 'consumer.mts'],
+				}),
+			);
+			const tsc = spawnSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', `tsconfig.consumers.${module}.json`], {
+				cwd: project,
+				encoding: 'utf8',
+				timeout: 120_000,
+			});
+			// The compiler's diagnostics, so that a failure names the file and line.
+			expect({ status: tsc.status, output: `${tsc.stdout}${tsc.stderr}` }).toEqual({ status: 0, output: '' });
 		});
 	}
 });
