@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { FileSession, FileTokenStore, SessionMeta, UnreadableSessionFile } from '../file.js';
 import type { Provider } from '../index.js';
-import { sessionFileName } from '../stores/file-paths.js';
+import { sessionFileName } from '../stores/file/paths.js';
 import { CliError, UsageError } from './cli-error.js';
 import { ExitCode } from './exit-codes.js';
 import { isLoginKey, providerUrl, sessionKey, sessionScope } from './sessions.js';
