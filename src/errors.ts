@@ -31,6 +31,10 @@ export const ErrorCode = {
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
+// The classes and guards below write their codes as literals, each checked against `ErrorCode` by the compiler, and
+// the rest of the code does too: `ErrorCode.X` would keep the whole table in every browser bundle (92 B gz of
+// an SPA's) even when the app never imports it.
+
 const brand = Symbol.for('tokenkeeper.error');
 
 /** Options common to every tokenkeeper error. */
@@ -85,7 +89,7 @@ export class OAuthError extends TokenkeeperError {
 	declare readonly extras: Readonly<Record<string, unknown>>;
 
 	constructor(fields: OAuthErrorFields, message: string, options: TokenkeeperErrorOptions = {}) {
-		super(ErrorCode.OAuth, message, options);
+		super('ERR_OAUTH', message, options);
 		this.error = fields.error;
 		this.errorDescription = fields.errorDescription;
 		this.errorUri = fields.errorUri;
@@ -110,7 +114,7 @@ export class TokenResponseError extends TokenkeeperError {
 	declare readonly status: number | undefined;
 
 	constructor(message: string, options: TokenkeeperErrorOptions & { status?: number; code?: ErrorCode } = {}) {
-		super(options.code ?? ErrorCode.TokenResponse, message, options);
+		super(options.code ?? 'ERR_TOKEN_RESPONSE', message, options);
 		this.status = options.status;
 	}
 
@@ -125,7 +129,7 @@ export class NetworkError extends TokenkeeperError {
 	declare readonly attempts: number;
 
 	constructor(message: string, options: TokenkeeperErrorOptions & { timeout?: boolean; attempts: number }) {
-		super(options.timeout ? ErrorCode.Timeout : ErrorCode.Network, message, options);
+		super(options.timeout ? 'ERR_TIMEOUT' : 'ERR_NETWORK', message, options);
 		this.attempts = options.attempts;
 	}
 }
@@ -135,7 +139,7 @@ export class LoginRequiredError extends TokenkeeperError {
 	override readonly name: string = 'LoginRequiredError';
 
 	constructor(message: string, options: TokenkeeperErrorOptions = {}) {
-		super(ErrorCode.LoginRequired, message, options);
+		super('ERR_LOGIN_REQUIRED', message, options);
 	}
 }
 
@@ -154,7 +158,7 @@ export class AuthorizationResponseError extends TokenkeeperError {
 	declare readonly error: string | undefined;
 
 	constructor(message: string, options: TokenkeeperErrorOptions & { error?: string } = {}) {
-		super(ErrorCode.AuthorizationResponse, message, options);
+		super('ERR_AUTHORIZATION_RESPONSE', message, options);
 		this.error = options.error;
 	}
 }
@@ -165,7 +169,7 @@ export class RequestNotReplayableError extends TokenkeeperError {
 	declare readonly status: number;
 
 	constructor(message: string, options: TokenkeeperErrorOptions & { status: number }) {
-		super(ErrorCode.NotReplayable, message, options);
+		super('ERR_NOT_REPLAYABLE', message, options);
 		this.status = options.status;
 	}
 }
@@ -180,7 +184,7 @@ export class StoreError extends TokenkeeperError {
 	declare readonly store: string;
 
 	constructor(message: string, options: TokenkeeperErrorOptions & { store: string }) {
-		super(ErrorCode.Store, message, options);
+		super('ERR_STORE', message, options);
 		this.store = options.store;
 	}
 
@@ -198,7 +202,7 @@ export class DpopError extends TokenkeeperError {
 	override readonly name: string = 'DpopError';
 
 	constructor(message: string, options: TokenkeeperErrorOptions = {}) {
-		super(ErrorCode.Dpop, message, options);
+		super('ERR_DPOP', message, options);
 	}
 }
 
@@ -209,15 +213,15 @@ export function isTokenkeeperError(value: unknown): value is TokenkeeperError {
 
 /** True for an {@link OAuthError} from any copy of tokenkeeper. */
 export function isOAuthError(value: unknown): value is OAuthError {
-	return isTokenkeeperError(value) && value.code === ErrorCode.OAuth;
+	return isTokenkeeperError(value) && value.code === 'ERR_OAUTH';
 }
 
 /** True for a {@link LoginRequiredError} from any copy of tokenkeeper. */
 export function isLoginRequiredError(value: unknown): value is LoginRequiredError {
-	return isTokenkeeperError(value) && value.code === ErrorCode.LoginRequired;
+	return isTokenkeeperError(value) && value.code === 'ERR_LOGIN_REQUIRED';
 }
 
 /** True for a {@link StoreError} from any copy of tokenkeeper. */
 export function isStoreError(value: unknown): value is StoreError {
-	return isTokenkeeperError(value) && value.code === ErrorCode.Store;
+	return isTokenkeeperError(value) && value.code === 'ERR_STORE';
 }
