@@ -27,6 +27,11 @@ export const ErrorCode = {
 	Store: 'ERR_STORE',
 	/** DPoP cannot work: no Web Crypto ECDSA, a key of another algorithm, or tokens bound to a key this process lacks. */
 	Dpop: 'ERR_DPOP',
+	/**
+	 * An option (or argument) is missing or has the wrong type or value: a configuration mistake, thrown where it is
+	 * given, as an {@link InvalidOptionError} (a `TypeError`, Node's convention) naming the option and what it got.
+	 */
+	InvalidOption: 'ERR_INVALID_OPTION',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -63,6 +68,31 @@ export class TokenkeeperError extends Error {
 	/** A JSON view with what helps a log reader: name, code, message. Never a token or a secret. */
 	toJSON(): Record<string, unknown> {
 		return { name: this.name, code: this.code, message: this.message };
+	}
+}
+
+/**
+ * A configuration mistake: an option (or argument) that is missing, or of the wrong type or value. A `TypeError`, as
+ * Node's own are (`ERR_INVALID_ARG_TYPE`), with a stable `code` and the brand, so {@link isTokenkeeperError} knows it.
+ * The message names the option and what it got: for an option that may hold a secret only its type ("a number",
+ * "an empty string", "undefined"), never the value; a URL never with what comes before an `@` (its userinfo).
+ */
+export class InvalidOptionError extends TypeError {
+	override readonly name: string = 'InvalidOptionError';
+	declare readonly code: typeof ErrorCode.InvalidOption;
+	/** The option at fault as you write it: `clientSecret`, `retry.retries`, `dotkernel.users`. */
+	declare readonly option: string;
+
+	constructor(option: string, message: string) {
+		super(message);
+		this.code = 'ERR_INVALID_OPTION';
+		this.option = option;
+		Object.defineProperty(this, brand, { value: true });
+	}
+
+	/** The same view as {@link TokenkeeperError.toJSON}'s, with the option. */
+	toJSON(): Record<string, unknown> {
+		return { name: this.name, code: this.code, message: this.message, option: this.option };
 	}
 }
 
@@ -206,9 +236,12 @@ export class DpopError extends TokenkeeperError {
 	}
 }
 
-/** True for any error thrown by any copy (ESM or CJS) of tokenkeeper. */
+/**
+ * True for any error thrown by any copy (ESM or CJS) of tokenkeeper, an {@link InvalidOptionError} included (a
+ * `TypeError`, so not a subclass of {@link TokenkeeperError}, but with the same `name`, `code`, `message` and `toJSON`).
+ */
 export function isTokenkeeperError(value: unknown): value is TokenkeeperError {
-	return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[brand] === true;
+	return (value as Record<symbol, unknown> | null | undefined)?.[brand] === true;
 }
 
 /** True for an {@link OAuthError} from any copy of tokenkeeper. */

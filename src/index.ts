@@ -20,6 +20,7 @@ export {
 	isLoginRequiredError,
 	isOAuthError,
 	isStoreError,
+	InvalidOptionError,
 	isTokenkeeperError,
 	LoginRequiredError,
 	NetworkError,

@@ -1,3 +1,5 @@
+import { InvalidOptionError } from '../../errors.js';
+import { invalidOption } from '../../options.js';
 import { addressOfUrl, isRedisClient, type RedisTarget, targetForClient } from './clients.js';
 import { closedClientError, closedStoreError, missingDriverError, redisStoreError } from './failure.js';
 import type { RedisClientLike } from './client-types.js';
@@ -56,19 +58,22 @@ export function createRedisLink(connection: RedisConnection, commandTimeout: num
 
 	if (given.client !== undefined) {
 		if (!isRedisClient(given.client)) {
-			throw new TypeError('Expected `client` to be a node-redis client, as made by `createClient()` from `redis`');
+			throw invalidOption('client', 'a node-redis client, as made by `createClient()` from `redis`', given.client);
 		}
 		target = targetForClient(given.client);
 	} else if (typeof given.url === 'string' && given.url !== '') {
 		const address = addressOfUrl(given.url);
-		// Never echoed: the URL may carry a password.
+		// Never echoed: the URL may carry a password. What it is instead: its scheme at most.
 		if (address === undefined || !/^rediss?:$/.test(new URL(given.url).protocol)) {
-			throw new TypeError('Expected `url` to be a redis:// or rediss:// URL with a host');
+			const got = URL.canParse(given.url)
+				? `a ${new URL(given.url).protocol}// URL${address ? '' : ' without a host'}`
+				: 'a string that is not a URL';
+			throw new InvalidOptionError('url', `Expected \`url\` to be a redis:// or rediss:// URL with a host, got ${got}`);
 		}
 		url = given.url;
 		ownedName = `Redis at ${address}`;
 	} else {
-		throw new TypeError('Expected `{ url }` (a redis:// URL) or `{ client }` (a node-redis client)');
+		throw invalidOption('url', 'a redis:// URL (or give `client`, a node-redis client)', given.url);
 	}
 	const name = () => target?.name() ?? ownedName;
 

@@ -1,3 +1,4 @@
+import { InvalidOptionError } from '../../errors.js';
 import { http, type HttpHandler } from 'msw';
 import { createEmulatorCore, type EmulatorControls } from './core.js';
 import type { EmulatorOptions } from './options.js';
@@ -37,7 +38,7 @@ function checkOrigin(url: string): string {
 		parsed = undefined;
 	}
 	if (!parsed || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') || parsed.pathname !== '/' || parsed.search || parsed.hash) {
-		throw new TypeError(`Expected \`url\` to be an http(s) origin such as http://emulator.test, got \`${url}\``);
+		throw new InvalidOptionError('url', `Expected \`url\` to be an http(s) origin such as http://emulator.test, got \`${url}\``);
 	}
 	return parsed.origin;
 }
