@@ -32,6 +32,11 @@ export const ErrorCode = {
 	 * given, as an {@link InvalidOptionError} (a `TypeError`, Node's convention) naming the option and what it got.
 	 */
 	InvalidOption: 'ERR_INVALID_OPTION',
+	/**
+	 * An optional package that what you asked for needs is not installed (`redis`, the OpenTelemetry API, `msw`): a
+	 * {@link MissingPackageError} naming it and the command that installs it.
+	 */
+	MissingPackage: 'ERR_MISSING_PACKAGE',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -93,6 +98,26 @@ export class InvalidOptionError extends TypeError {
 	/** The same view as {@link TokenkeeperError.toJSON}'s, with the option. */
 	toJSON(): Record<string, unknown> {
 		return { name: this.name, code: this.code, message: this.message, option: this.option };
+	}
+}
+
+/**
+ * An optional package is not installed, or cannot be loaded: `redis` for `RedisTokenStore({ url })`,
+ * the OpenTelemetry API for `instrument()`, `msw` for `providerHandlers()`. A configuration error, never an outage:
+ * a Redis store without its driver fails every call, and is never bypassed (`storeFailure`).
+ */
+export class MissingPackageError extends TokenkeeperError {
+	override readonly name: string = 'MissingPackageError';
+	/** The package to install, as npm names it (`redis`, `msw`…). */
+	declare readonly packageName: string;
+
+	constructor(packageName: string, message: string, options: TokenkeeperErrorOptions = {}) {
+		super('ERR_MISSING_PACKAGE', message, options);
+		this.packageName = packageName;
+	}
+
+	override toJSON(): Record<string, unknown> {
+		return { ...super.toJSON(), packageName: this.packageName };
 	}
 }
 

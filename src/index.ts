@@ -23,6 +23,7 @@ export {
 	InvalidOptionError,
 	isTokenkeeperError,
 	LoginRequiredError,
+	MissingPackageError,
 	NetworkError,
 	OAuthError,
 	RequestNotReplayableError,

@@ -1,7 +1,8 @@
 import { InvalidOptionError } from '../../errors.js';
+import { missingPackageError } from '../../optional-package.js';
 import { invalidOption } from '../../options.js';
 import { addressOfUrl, isRedisClient, type RedisTarget, targetForClient } from './clients.js';
-import { closedClientError, closedStoreError, missingDriverError, redisStoreError } from './failure.js';
+import { closedClientError, closedStoreError, redisStoreError } from './failure.js';
 import type { RedisClientLike } from './client-types.js';
 import { type OwnedClient, openOwnedClient } from './owned-client.js';
 
@@ -44,8 +45,9 @@ function settleBy<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
 }
 
 /**
- * Validate `connection` now; open a `{ url }` client on first use. `redis` is imported only then, so that
- * importing `tokenkeeper/redis` costs nothing and a missing optional peer dependency gets a clear message.
+ * Validate `connection` now; open a `{ url }` client on first use. `redis` is imported only then (an ESM module cannot
+ * import synchronously), so that importing `tokenkeeper/redis` costs nothing; without it, every call fails with a
+ * `MissingPackageError` naming the package and `npm install redis`.
  */
 export function createRedisLink(connection: RedisConnection, commandTimeout: number): RedisLink {
 	const given = (connection ?? {}) as Partial<{ url: unknown; client: unknown }>;
@@ -82,7 +84,8 @@ export function createRedisLink(connection: RedisConnection, commandTimeout: num
 		try {
 			redis = await import('redis');
 		} catch (error) {
-			throw missingDriverError(ownedName, error);
+			// Not a StoreError: a missing driver is a configuration error, which `storeFailure: 'bypass'` must not hide.
+			throw missingPackageError('redis', `RedisTokenStore({ url }) (${ownedName})`, error);
 		}
 		if (closed) throw closedStoreError(ownedName);
 		return openOwnedClient(redis, url, commandTimeout);
