@@ -15,19 +15,29 @@ const entry = {
 	otel: 'src/otel.ts',
 };
 
+/** Twins for a build: a module `x.ts` with an `x.<build>.ts` beside it is replaced by that twin in that build. */
+function twins(build: 'browser' | 'cjs'): Plugin {
+	return {
+		name: `tokenkeeper-${build}-twins`,
+		setup(esbuild) {
+			esbuild.onResolve({ filter: /^\.\.?\/.*\.js$/ }, (args) => {
+				const twin = path.join(args.resolveDir, args.path.replace(/\.js$/, `.${build}.ts`));
+				return existsSync(twin) ? { path: twin } : undefined;
+			});
+		},
+	};
+}
+
 /**
- * Browser twins: a module `x.ts` with a `x.browser.ts` beside it is replaced by that twin in the browser build (the
- * memory store without lru-cache; DPoP's redirects, which a browser will not let a script follow).
+ * Browser twins: the memory store without lru-cache; DPoP's redirects, which a browser will not let a script follow.
  */
-export const browserTwins: Plugin = {
-	name: 'tokenkeeper-browser-twins',
-	setup(build) {
-		build.onResolve({ filter: /^\.\.?\/.*\.js$/ }, (args) => {
-			const twin = path.join(args.resolveDir, args.path.replace(/\.js$/, '.browser.ts'));
-			return existsSync(twin) ? { path: twin } : undefined;
-		});
-	},
-};
+export const browserTwins: Plugin = twins('browser');
+
+/**
+ * CJS twins: the loaders of optional peer dependencies (`load-api.ts`, `load-msw.ts`) await `import()` at the top of
+ * their module, so that a missing one is reported where it is needed; a CJS module cannot, so its twin `require()`s.
+ */
+const cjsTwins: Plugin = twins('cjs');
 
 /**
  * DPoP is loaded with `import()` when a session sets `dpop`. In the browser build it is a file of its own,
@@ -195,7 +205,7 @@ export default defineConfig((overrides): Options[] => [
 	// ESM: dependencies stay external, so the user's bundler can share them. Then the declarations of both formats.
 	{ ...shared, format: 'esm', clean: true, onSuccess: () => buildDeclarations(overrides.silent) },
 	// CJS: ky and p-retry are ESM-only; bundle them so require('tokenkeeper') works on Node 20.
-	{ ...shared, format: 'cjs', noExternal: esmOnly },
+	{ ...shared, format: 'cjs', noExternal: esmOnly, esbuildPlugins: [cjsTwins] },
 	// Browser: the "browser" export condition. Modules with a browser twin are swapped for it (the memory store's
 	// twin is Map-based, so lru-cache is not even imported by browser bundles), and the diagnostics probes are erased.
 	{

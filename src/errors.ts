@@ -27,9 +27,23 @@ export const ErrorCode = {
 	Store: 'ERR_STORE',
 	/** DPoP cannot work: no Web Crypto ECDSA, a key of another algorithm, or tokens bound to a key this process lacks. */
 	Dpop: 'ERR_DPOP',
+	/**
+	 * An option (or argument) is missing or has the wrong type or value: a configuration mistake, thrown where it is
+	 * given, as an {@link InvalidOptionError} (a `TypeError`, Node's convention) naming the option and what it got.
+	 */
+	InvalidOption: 'ERR_INVALID_OPTION',
+	/**
+	 * An optional package that what you asked for needs is not installed (`redis`, the OpenTelemetry API, `msw`): a
+	 * {@link MissingPackageError} naming it and the command that installs it.
+	 */
+	MissingPackage: 'ERR_MISSING_PACKAGE',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+// The classes and guards below write their codes as literals, each checked against `ErrorCode` by the compiler, and
+// the rest of the code does too: `ErrorCode.X` would keep the whole table in every browser bundle (92 B gz of
+// an SPA's) even when the app never imports it.
 
 const brand = Symbol.for('tokenkeeper.error');
 
@@ -62,6 +76,51 @@ export class TokenkeeperError extends Error {
 	}
 }
 
+/**
+ * A configuration mistake: an option (or argument) that is missing, or of the wrong type or value. A `TypeError`, as
+ * Node's own are (`ERR_INVALID_ARG_TYPE`), with a stable `code` and the brand, so {@link isTokenkeeperError} knows it.
+ * The message names the option and what it got: for an option that may hold a secret only its type ("a number",
+ * "an empty string", "undefined"), never the value; a URL never with what comes before an `@` (its userinfo).
+ */
+export class InvalidOptionError extends TypeError {
+	override readonly name: string = 'InvalidOptionError';
+	declare readonly code: typeof ErrorCode.InvalidOption;
+	/** The option at fault as you write it: `clientSecret`, `retry.retries`, `dotkernel.users`. */
+	declare readonly option: string;
+
+	constructor(option: string, message: string) {
+		super(message);
+		this.code = 'ERR_INVALID_OPTION';
+		this.option = option;
+		Object.defineProperty(this, brand, { value: true });
+	}
+
+	/** The same view as {@link TokenkeeperError.toJSON}'s, with the option. */
+	toJSON(): Record<string, unknown> {
+		return { name: this.name, code: this.code, message: this.message, option: this.option };
+	}
+}
+
+/**
+ * An optional package is not installed, or cannot be loaded: `redis` for `RedisTokenStore({ url })`,
+ * the OpenTelemetry API for `instrument()`, `msw` for `providerHandlers()`. A configuration error, never an outage:
+ * a Redis store without its driver fails every call, and is never bypassed (`storeFailure`).
+ */
+export class MissingPackageError extends TokenkeeperError {
+	override readonly name: string = 'MissingPackageError';
+	/** The package to install, as npm names it (`redis`, `msw`…). */
+	declare readonly packageName: string;
+
+	constructor(packageName: string, message: string, options: TokenkeeperErrorOptions = {}) {
+		super('ERR_MISSING_PACKAGE', message, options);
+		this.packageName = packageName;
+	}
+
+	override toJSON(): Record<string, unknown> {
+		return { ...super.toJSON(), packageName: this.packageName };
+	}
+}
+
 /** Fields of an OAuth 2.0 error response (RFC 6749 5.2), plus provider extras such as Dotkernel's `hint`. */
 export interface OAuthErrorFields {
 	readonly error: string;
@@ -85,7 +144,7 @@ export class OAuthError extends TokenkeeperError {
 	declare readonly extras: Readonly<Record<string, unknown>>;
 
 	constructor(fields: OAuthErrorFields, message: string, options: TokenkeeperErrorOptions = {}) {
-		super(ErrorCode.OAuth, message, options);
+		super('ERR_OAUTH', message, options);
 		this.error = fields.error;
 		this.errorDescription = fields.errorDescription;
 		this.errorUri = fields.errorUri;
@@ -110,7 +169,7 @@ export class TokenResponseError extends TokenkeeperError {
 	declare readonly status: number | undefined;
 
 	constructor(message: string, options: TokenkeeperErrorOptions & { status?: number; code?: ErrorCode } = {}) {
-		super(options.code ?? ErrorCode.TokenResponse, message, options);
+		super(options.code ?? 'ERR_TOKEN_RESPONSE', message, options);
 		this.status = options.status;
 	}
 
@@ -125,7 +184,7 @@ export class NetworkError extends TokenkeeperError {
 	declare readonly attempts: number;
 
 	constructor(message: string, options: TokenkeeperErrorOptions & { timeout?: boolean; attempts: number }) {
-		super(options.timeout ? ErrorCode.Timeout : ErrorCode.Network, message, options);
+		super(options.timeout ? 'ERR_TIMEOUT' : 'ERR_NETWORK', message, options);
 		this.attempts = options.attempts;
 	}
 }
@@ -135,7 +194,7 @@ export class LoginRequiredError extends TokenkeeperError {
 	override readonly name: string = 'LoginRequiredError';
 
 	constructor(message: string, options: TokenkeeperErrorOptions = {}) {
-		super(ErrorCode.LoginRequired, message, options);
+		super('ERR_LOGIN_REQUIRED', message, options);
 	}
 }
 
@@ -154,7 +213,7 @@ export class AuthorizationResponseError extends TokenkeeperError {
 	declare readonly error: string | undefined;
 
 	constructor(message: string, options: TokenkeeperErrorOptions & { error?: string } = {}) {
-		super(ErrorCode.AuthorizationResponse, message, options);
+		super('ERR_AUTHORIZATION_RESPONSE', message, options);
 		this.error = options.error;
 	}
 }
@@ -165,7 +224,7 @@ export class RequestNotReplayableError extends TokenkeeperError {
 	declare readonly status: number;
 
 	constructor(message: string, options: TokenkeeperErrorOptions & { status: number }) {
-		super(ErrorCode.NotReplayable, message, options);
+		super('ERR_NOT_REPLAYABLE', message, options);
 		this.status = options.status;
 	}
 }
@@ -180,7 +239,7 @@ export class StoreError extends TokenkeeperError {
 	declare readonly store: string;
 
 	constructor(message: string, options: TokenkeeperErrorOptions & { store: string }) {
-		super(ErrorCode.Store, message, options);
+		super('ERR_STORE', message, options);
 		this.store = options.store;
 	}
 
@@ -198,26 +257,29 @@ export class DpopError extends TokenkeeperError {
 	override readonly name: string = 'DpopError';
 
 	constructor(message: string, options: TokenkeeperErrorOptions = {}) {
-		super(ErrorCode.Dpop, message, options);
+		super('ERR_DPOP', message, options);
 	}
 }
 
-/** True for any error thrown by any copy (ESM or CJS) of tokenkeeper. */
+/**
+ * True for any error thrown by any copy (ESM or CJS) of tokenkeeper, an {@link InvalidOptionError} included (a
+ * `TypeError`, so not a subclass of {@link TokenkeeperError}, but with the same `name`, `code`, `message` and `toJSON`).
+ */
 export function isTokenkeeperError(value: unknown): value is TokenkeeperError {
-	return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[brand] === true;
+	return (value as Record<symbol, unknown> | null | undefined)?.[brand] === true;
 }
 
 /** True for an {@link OAuthError} from any copy of tokenkeeper. */
 export function isOAuthError(value: unknown): value is OAuthError {
-	return isTokenkeeperError(value) && value.code === ErrorCode.OAuth;
+	return isTokenkeeperError(value) && value.code === 'ERR_OAUTH';
 }
 
 /** True for a {@link LoginRequiredError} from any copy of tokenkeeper. */
 export function isLoginRequiredError(value: unknown): value is LoginRequiredError {
-	return isTokenkeeperError(value) && value.code === ErrorCode.LoginRequired;
+	return isTokenkeeperError(value) && value.code === 'ERR_LOGIN_REQUIRED';
 }
 
 /** True for a {@link StoreError} from any copy of tokenkeeper. */
 export function isStoreError(value: unknown): value is StoreError {
-	return isTokenkeeperError(value) && value.code === ErrorCode.Store;
+	return isTokenkeeperError(value) && value.code === 'ERR_STORE';
 }

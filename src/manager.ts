@@ -7,7 +7,7 @@ import { isOAuthError, isStoreError, LoginRequiredError, type StoreError } from 
 import { createEmitter } from './events.js';
 import { globalFetch } from './global-fetch.js';
 import type { GrantParameters } from './grants.js';
-import { requireNonNegative, requireTimerDelay } from './options.js';
+import { invalidOption, requireNonNegative, requireTimerDelay } from './options.js';
 import type { Provider } from './provider.js';
 import { createRefreshAhead } from './refresh-ahead.js';
 import { createSessionStore } from './session-store.js';
@@ -44,8 +44,8 @@ interface FlightPlan {
 }
 
 function requireProvider(provider: Provider): Provider {
-	if (typeof provider !== 'object' || provider === null || typeof provider.clientId !== 'string' || !provider.primaryGrant) {
-		throw new TypeError('Expected a provider, such as `squidex({ … })`');
+	if (typeof provider?.clientId !== 'string' || !provider.primaryGrant) {
+		throw invalidOption('provider', 'a provider, such as `squidex({ … })`', provider);
 	}
 	return provider;
 }
@@ -93,7 +93,7 @@ export function createManagedSession(
 	const explicitAhead = options.refreshAhead === undefined ? undefined : requireNonNegative(options.refreshAhead, 'refreshAhead');
 	const ahead = createRefreshAhead(explicitAhead, leeway, endpoint.now);
 	const storeFailure = options.storeFailure ?? 'bypass';
-	if (storeFailure !== 'bypass' && storeFailure !== 'fail') throw new TypeError('Expected `storeFailure` to be "bypass" or "fail"');
+	if (storeFailure !== 'bypass' && storeFailure !== 'fail') throw invalidOption('storeFailure', '"bypass" or "fail"', storeFailure, true);
 	const reportError = (error: unknown) => emitter.emit('error', { error });
 	const fresh = (tokenSet: TokenSet) => isFresh(tokenSet, endpoint.now(), leeway);
 

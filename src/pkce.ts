@@ -4,6 +4,7 @@
  */
 
 import { base64url } from './base64url.js';
+import { invalidOption } from './options.js';
 
 function randomBase64url(byteLength: number): string {
 	return base64url(crypto.getRandomValues(new Uint8Array(byteLength)));
@@ -14,9 +15,7 @@ function randomBase64url(byteLength: number): string {
  * @see https://www.rfc-editor.org/rfc/rfc7636#section-4.1
  */
 export function generateCodeVerifier(length = 64): string {
-	if (!Number.isInteger(length) || length < 43 || length > 128) {
-		throw new TypeError('Expected `length` to be an integer from 43 to 128');
-	}
+	if (!Number.isInteger(length) || length < 43 || length > 128) throw invalidOption('length', 'an integer from 43 to 128', length, true);
 	// base64url of n bytes has ceil(4n/3) characters, all unreserved; trim to the exact length.
 	return randomBase64url(Math.ceil((length * 3) / 4)).slice(0, length);
 }

@@ -1,4 +1,5 @@
 import type { OAuthError } from './errors.js';
+import { invalidOption } from './options.js';
 import { readDiscoveryDocument, type DiscoverySource } from './discovery-document.js';
 import type { ProviderEndpoints } from './provider-endpoints.js';
 
@@ -105,8 +106,9 @@ export interface PresetDefinition extends ProviderDefinition {
 export function createProvider(definition: PresetDefinition): Provider {
 	const { clientSecret, readDiscovery, ...data } = definition;
 	const clientAuth = data.clientAuth ?? (clientSecret === undefined ? 'none' : 'body');
-	if (clientAuth !== 'none' && !clientSecret) {
-		throw new TypeError(`Expected \`clientSecret\` for ${data.name}: client authentication "${clientAuth}" needs one`);
+	// Never shown: only what it is ("undefined", "a number").
+	if (clientAuth !== 'none' && (typeof clientSecret !== 'string' || !clientSecret)) {
+		throw invalidOption('clientSecret', `a non-empty string with clientAuth "${clientAuth}"`, clientSecret);
 	}
 	const provider: Provider = Object.freeze({
 		...data,

@@ -127,7 +127,7 @@ export const managerBrand = Symbol.for('tokenkeeper.manager');
 
 /** True for a TokenManager from any copy of tokenkeeper. */
 export function isTokenManager(value: unknown): value is TokenManager {
-	return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[managerBrand] === true;
+	return (value as Record<symbol, unknown> | null | undefined)?.[managerBrand] === true;
 }
 
 /**

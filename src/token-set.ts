@@ -1,3 +1,5 @@
+import { requireString } from './options.js';
+
 /**
  * A set of tokens from one token response: immutable, camelCase, absolute expiry in epoch ms.
  * It never prints a token: `toJSON`, `toString` and Node's `util.inspect` show `[redacted]`.
@@ -99,9 +101,7 @@ export function normalizeTokenType(tokenType: string | undefined): string {
  * createTokenSet({ accessToken, refreshToken, expiresIn: 3600 })
  */
 export function createTokenSet(init: TokenSetInit, now: number = Date.now()): TokenSet {
-	if (typeof init?.accessToken !== 'string' || init.accessToken === '') {
-		throw new TypeError('Expected `accessToken` to be a non-empty string');
-	}
+	requireString(init?.accessToken, 'accessToken');
 	return new ImmutableTokenSet(init, now);
 }
 

@@ -2,6 +2,7 @@ import { globalFetch } from '../global-fetch.js';
 import { allowedOriginPrefixes, toTokenManager, type Auth } from './client-options.js';
 import { outgoingFromRequest, outgoingFromUrl } from './outgoing-request.js';
 import { createSendWithToken } from './send-with-token.js';
+import { invalidOption } from '../options.js';
 
 /** Options of {@link authFetch}. */
 export interface AuthFetchOptions {
@@ -27,7 +28,7 @@ export interface AuthFetchOptions {
  */
 export function authFetch(options: AuthFetchOptions): typeof fetch {
 	const { auth, allowedOrigins, fetch: fetchFunction, tokenFetch } = options;
-	if (!Array.isArray(allowedOrigins)) throw new TypeError('Expected `allowedOrigins` to be an array of origins');
+	if (!Array.isArray(allowedOrigins)) throw invalidOption('allowedOrigins', 'an array of origins', allowedOrigins);
 	const send = fetchFunction ?? globalFetch;
 	const sendWithToken = createSendWithToken({
 		manager: toTokenManager(auth, tokenFetch ?? fetchFunction),

@@ -1,6 +1,7 @@
 import { createTokenManager } from '../manager.js';
 import { isTokenManager, type TokenManager } from '../token-manager.js';
 import type { Provider } from '../provider.js';
+import { invalidOption } from '../options.js';
 
 /** A provider (a manager is made for it) or a ready TokenManager. */
 export type Auth = Provider | TokenManager;
@@ -21,13 +22,9 @@ export function toTokenManager(auth: Auth, tokenFetch: typeof fetch | undefined)
  */
 export function allowedOriginPrefixes(urls: readonly (string | URL)[], name: string): string[] {
 	return urls.map((url) => {
-		let parsed: URL;
-		try {
-			parsed = new URL(url);
-		} catch {
-			throw new TypeError(`Expected \`${name}\` to be absolute URLs, got "${String(url)}"`);
-		}
-		if (parsed.origin === 'null') throw new TypeError(`Expected \`${name}\` to be http(s) URLs, got "${String(url)}"`);
-		return `${parsed.origin}/`;
+		// Not a URL, or one without an origin (`file:`, `data:`…): both have the origin "null".
+		const origin = URL.canParse(url) ? new URL(url).origin : 'null';
+		if (origin === 'null') throw invalidOption(name, 'absolute http(s) URLs', String(url), true);
+		return `${origin}/`;
 	});
 }

@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { TokenResponseError } from '../errors.js';
+import { InvalidOptionError, TokenResponseError } from '../errors.js';
 import type { Provider } from '../provider.js';
 import { tryParseJson } from '../try-parse-json.js';
 import { AbsoluteUrl, NonEmptyString } from '../wire-fields.js';
@@ -58,7 +58,8 @@ async function deviceAuthorization(
 ): Promise<DeviceAuthorization> {
 	const endpoint = (await resolveEndpoints(provider, transport, signal)).deviceAuthorization;
 	if (!endpoint) {
-		throw new TypeError(
+		throw new InvalidOptionError(
+			'deviceAuthorizationEndpoint',
 			`Provider ${provider.name} has no device authorization endpoint: set \`deviceAuthorizationEndpoint\`, or use an issuer that has one`,
 		);
 	}

@@ -1,4 +1,5 @@
 import { abortable } from '../abortable.js';
+import { invalidOption } from '../options.js';
 import { discoveryReaderOf, type DiscoveryReader, type Provider, type ProviderEndpoints } from '../provider.js';
 import { tryParseJson } from '../try-parse-json.js';
 import { answerOf, boundedRequest } from './bounded-request.js';
@@ -25,7 +26,7 @@ export function resolveEndpoints(provider: Provider, transport: Transport, signa
 	const { issuer } = provider;
 	const read = discoveryReaderOf(provider);
 	if (!issuer || !read) {
-		return Promise.reject(new TypeError(`Provider ${provider.name} has neither endpoints nor an issuer to discover them from`));
+		return Promise.reject(invalidOption('issuer', 'set, or `endpoints`', issuer));
 	}
 	let pending = discovered.get(provider);
 	if (!pending) {

@@ -1,7 +1,7 @@
 import pRetry from 'p-retry';
 import { delay } from '../abortable.js';
 import { noteTokenAttempt, traceTokenRequest } from '../diagnostics/probes.js';
-import { ErrorCode, NetworkError, OAuthError, TokenResponseError, type TokenkeeperError } from '../errors.js';
+import { NetworkError, OAuthError, TokenResponseError, type TokenkeeperError } from '../errors.js';
 import type { GrantParameters } from '../grants.js';
 import type { Provider } from '../provider.js';
 import type { TokenSet } from '../token-set.js';
@@ -61,7 +61,7 @@ function exhausted(final: TokenkeeperError, attempts: number): TokenkeeperError 
 	const message = `${final.message} (${attempts} attempts)`;
 	if (final instanceof OAuthError) return new OAuthError(final, message, { response: final.response });
 	if (final instanceof NetworkError) {
-		return new NetworkError(message, { timeout: final.code === ErrorCode.Timeout, attempts, cause: final.cause });
+		return new NetworkError(message, { timeout: final.code === 'ERR_TIMEOUT', attempts, cause: final.cause });
 	}
 	return new TokenResponseError(message, { status: (final as TokenResponseError).status, code: final.code, response: final.response });
 }

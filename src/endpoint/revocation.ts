@@ -1,4 +1,4 @@
-import { ErrorCode, TokenkeeperError } from '../errors.js';
+import { TokenkeeperError } from '../errors.js';
 import type { Provider } from '../provider.js';
 import type { TokenSet } from '../token-set.js';
 import { answerOf, boundedRequest } from './bounded-request.js';
@@ -45,7 +45,7 @@ export async function revokeTokenSet(provider: Provider, tokenSet: TokenSet, tra
 	if (!endpoint) {
 		return [
 			new TokenkeeperError(
-				ErrorCode.RevocationUnsupported,
+				'ERR_REVOCATION_UNSUPPORTED',
 				`Provider ${provider.name} has no revocation endpoint: the tokens stay valid until they expire.`,
 			),
 		];

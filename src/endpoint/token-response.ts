@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { ErrorCode, OAuthError, TokenResponseError } from '../errors.js';
+import { type ErrorCode, OAuthError, TokenResponseError } from '../errors.js';
 import { createTokenSet, normalizeTokenType, type TokenSet } from '../token-set.js';
 import { tryParseJson } from '../try-parse-json.js';
 import { NonEmptyString, WireString } from '../wire-fields.js';
@@ -76,7 +76,7 @@ export function processTokenResponse(raw: RawTokenResponse, dpop = false): Token
 		throw brokenAnswer(
 			raw,
 			`The token endpoint issued a "${tokenType}" token, which is unsupported: ${tokenType === 'DPoP' ? 'set the `dpop` option to use DPoP-bound tokens.' : 'ask the provider for Bearer tokens.'}`,
-			ErrorCode.UnsupportedTokenType,
+			'ERR_UNSUPPORTED_TOKEN_TYPE',
 		);
 	}
 	// Received now: the set's `receivedAt` is the answer's.

@@ -1,5 +1,5 @@
 import { globalFetch } from '../global-fetch.js';
-import { requireNonNegative, requireTimerDelay } from '../options.js';
+import { invalidOption, requireNonNegative, requireTimerDelay } from '../options.js';
 
 /** How token requests are retried (rule 6). Only network failures, timeouts, 5xx and 429 are retried. */
 export interface RetryOptions {
@@ -39,7 +39,7 @@ export interface Transport {
 export function normalizeTransport(options: TransportOptions = {}, dpop?: boolean): Transport {
 	const retry: RetryOptions = typeof options.retry === 'number' ? { retries: options.retry } : (options.retry ?? {});
 	const fetchFunction = options.fetch ?? globalThis.fetch;
-	if (typeof fetchFunction !== 'function') throw new TypeError('Expected `fetch` to be a function; no global fetch was found');
+	if (typeof fetchFunction !== 'function') throw invalidOption('fetch', 'a function', fetchFunction);
 	return {
 		fetch: options.fetch ?? globalFetch,
 		timeout: requireTimerDelay(options.timeout ?? 10_000, 'timeout'),

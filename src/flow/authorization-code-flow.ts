@@ -1,6 +1,7 @@
 import { AuthorizationResponseError, type TokenkeeperError } from '../errors.js';
 import { authorizationCodeGrant } from '../grants.js';
 import { attemptStorages, type KeyValueStorage } from '../key-value-storage.js';
+import { invalidOption } from '../options.js';
 import { defaultKey, type TokenManager } from '../token-manager.js';
 import { computeCodeChallenge, generateCodeVerifier, generateState } from '../pkce.js';
 import type { Provider } from '../provider.js';
@@ -73,9 +74,9 @@ export function createAuthorizationCodeFlow(provider: Provider, options: Authori
 
 		async createAuthorizationUrl({ scope, redirectUri, ...extra } = {}) {
 			const endpoints = await seam.endpoints();
-			if (!endpoints.authorization) throw new TypeError(`Provider ${provider.name} has no authorization endpoint`);
+			if (!endpoints.authorization) throw invalidOption('authorizationEndpoint', 'set for a login', endpoints.authorization);
 			const target = redirectUri ?? provider.redirectUri;
-			if (!target) throw new TypeError('Expected `redirectUri`, on the provider or in this call');
+			if (!target) throw invalidOption('redirectUri', 'set, on the provider or in this call', target);
 			const state = generateState();
 			const codeVerifier = generateCodeVerifier();
 			attempts.save({ state, codeVerifier, redirectUri: target, expiresAt: seam.now() + attemptTtl, owner });

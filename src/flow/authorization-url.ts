@@ -1,3 +1,5 @@
+import { invalidOption } from '../options.js';
+
 /** What {@link buildAuthorizationUrl} needs: nothing here does I/O. */
 export interface AuthorizationUrlInput {
 	readonly authorizationEndpoint: string;
@@ -16,7 +18,7 @@ export interface AuthorizationUrlInput {
 export function normalizeScope(scope: string | readonly string[] | undefined): string | undefined {
 	const list = (Array.isArray(scope) ? scope : String(scope ?? '').split(' ')).map((s) => s.trim()).filter(Boolean);
 	for (const item of list) {
-		if (/[\s"\\]/.test(item)) throw new TypeError(`Expected each scope to be a token without spaces or quotes, got "${item}"`);
+		if (/[\s"\\]/.test(item)) throw invalidOption('scope', 'tokens without spaces or quotes', item, true);
 	}
 	return list.length > 0 ? [...new Set(list)].join(' ') : undefined;
 }

@@ -1,5 +1,6 @@
 import diagnostics from 'node:diagnostics_channel';
-import { type MeterProvider, metrics, type ObservableResult, SpanKind, type TracerProvider, trace } from '@opentelemetry/api';
+import type { MeterProvider, ObservableResult, TracerProvider } from '@opentelemetry/api';
+import { usePackage } from '../optional-package.js';
 import {
 	type ApiRetryMessage,
 	DiagnosticsChannel,
@@ -8,6 +9,7 @@ import {
 	type TokenRequestMessage,
 } from '../diagnostics/channels.js';
 import { errorType, serverAttributes } from './attributes.js';
+import { openTelemetryApi } from './load-api.js';
 import { createMetrics } from './metrics.js';
 import { createSpanBook } from './spans.js';
 
@@ -49,17 +51,20 @@ interface TracingHandlers<M> {
  * an API call sits under that call's span), `tokenkeeper.lock_wait`, and `tokenkeeper.store` for stores outside the
  * process. A token request shared by concurrent callers (single flight) belongs to the context of the caller that
  * started it; the others wait for it without a span of their own. Metrics: see docs/observability.md.
- * Call it once, after the SDK has started; it returns the function that stops it.
+ * Call it once, after the SDK has started; it returns the function that stops it. Without `@opentelemetry/api`
+ * installed it throws a `MissingPackageError` (`ERR_MISSING_PACKAGE`) saying so.
  * @example
  * import { instrument } from 'tokenkeeper/otel';
  * const stop = instrument(); // the global tracer and meter providers, as the OpenTelemetry Node SDK sets them
  */
 export function instrument(options: InstrumentOptions = {}): () => void {
+	const otel = usePackage(openTelemetryApi, '@opentelemetry/api', 'instrument() (tokenkeeper/otel)');
+	const { metrics, SpanKind, trace } = otel;
 	warnIfSilent();
 	const tracer = (options.tracerProvider ?? trace.getTracerProvider()).getTracer(SCOPE);
 	const meter = (options.meterProvider ?? metrics.getMeterProvider()).getMeter(SCOPE);
 	const recorded = createMetrics(meter);
-	const spans = createSpanBook(tracer);
+	const spans = createSpanBook(tracer, otel);
 	const started = new WeakMap<object, number>();
 
 	const tokenRequest: TracingHandlers<TokenRequestMessage> = {

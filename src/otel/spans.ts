@@ -1,11 +1,15 @@
-import { type Attributes, context, type Span, type SpanKind, SpanStatusCode, type Tracer } from '@opentelemetry/api';
+import type { Attributes, Span, SpanKind, Tracer } from '@opentelemetry/api';
 import { errorType } from './attributes.js';
 
 /**
  * The spans of traced operations, by message: a tracing channel hands its subscriber the same message object at
  * start and at asyncEnd. Weak: an operation whose end never comes (a process killed mid-request) leaks nothing.
+ * `otel`: the OpenTelemetry API as `instrument()` loaded it.
  */
-export function createSpanBook(tracer: Tracer) {
+export function createSpanBook(
+	tracer: Tracer,
+	{ context, SpanStatusCode }: Pick<typeof import('@opentelemetry/api'), 'context' | 'SpanStatusCode'>,
+) {
 	const open = new WeakMap<object, Span>();
 	return {
 		/**

@@ -1,5 +1,5 @@
 import type { OAuthError } from '../errors.js';
-import { requireBaseUrl, requireString } from '../options.js';
+import { invalidOption, requireBaseUrl, requireString } from '../options.js';
 import { createProvider, type PasswordCredentials, type Provider } from '../provider.js';
 
 /** Options of {@link dotkernel}. */
@@ -52,7 +52,7 @@ export function dotkernel(given: DotkernelOptions): Provider {
 	const path = (value: string | undefined, fallback: string, name: string) =>
 		`${url}${value === undefined ? fallback : `/${requireString(value, name).replace(/^\/+/, '')}`}`;
 	if (options.credentials !== undefined && typeof options.credentials !== 'function') {
-		throw new TypeError('Expected `credentials` to be an async function returning { username, password }');
+		throw invalidOption('credentials', 'an async function returning { username, password }', options.credentials);
 	}
 	return createProvider({
 		name: 'dotkernel',

@@ -1,3 +1,4 @@
+import { InvalidOptionError } from '../errors.js';
 import { requireBaseUrl, requireUrl, requireString } from '../options.js';
 import { readDiscoveryDocument } from '../discovery-document.js';
 import { createProvider, type BodyEncoding, type ClientAuthentication, type PasswordCredentials, type Provider } from '../provider.js';
@@ -45,7 +46,10 @@ function optionalUrl(value: string | undefined, name: string): string | undefine
 export function oauth2(given: OAuth2Options): Provider {
 	const options: Partial<OAuth2Options> = given ?? {};
 	if (!options.tokenEndpoint === !options.issuer) {
-		throw new TypeError('Expected exactly one of `tokenEndpoint` and `issuer`');
+		throw new InvalidOptionError(
+			'tokenEndpoint',
+			`Expected exactly one of \`tokenEndpoint\` and \`issuer\`, got ${options.issuer ? 'both' : 'neither'}`,
+		);
 	}
 	const grant = options.grant ?? 'client_credentials';
 	const tokenEndpoint = options.tokenEndpoint === undefined ? undefined : requireUrl(options.tokenEndpoint, 'tokenEndpoint');

@@ -10,12 +10,19 @@ describe('normalizeTransport (options validated once, at construction)', () => {
 	});
 
 	it.each([
-		['timeout', { timeout: -1 }],
-		['retry.retries', { retry: -1 }],
-		['retry.minTimeout', { retry: { minTimeout: Number.NaN } }],
-		['retry.maxRetryAfter', { retry: { maxRetryAfter: Number.POSITIVE_INFINITY } }],
-	])('%s out of range -> TypeError with a uniform message', (name, options) => {
-		expect(() => normalizeTransport(options)).toThrow(new TypeError(`Expected \`${name}\` to be a non-negative number`));
+		['timeout', { timeout: -1 }, '-1'],
+		['retry.retries', { retry: -1 }, '-1'],
+		['retry.minTimeout', { retry: { minTimeout: Number.NaN } }, 'NaN'],
+		['retry.maxRetryAfter', { retry: { maxRetryAfter: Number.POSITIVE_INFINITY } }, 'Infinity'],
+	])('%s out of range -> TypeError with a uniform message saying what it got', (name, options, got) => {
+		expect(() => normalizeTransport(options)).toThrow(TypeError);
+		expect(() => normalizeTransport(options)).toThrow(
+			expect.objectContaining({
+				code: 'ERR_INVALID_OPTION',
+				option: name,
+				message: `Expected \`${name}\` to be a non-negative number, got ${got}`,
+			}),
+		);
 	});
 
 	it('rule 9: a timeout above 2^31-1 ms -> TypeError at construction, not a misleading network error on every request', () => {

@@ -72,6 +72,27 @@ describe('the built package', () => {
 		expect(JSON.parse(out)).toEqual([true, true, false]);
 	});
 
+	it('a configuration error (InvalidOptionError, a TypeError) from the CJS copy is recognised by the ESM guard, and the reverse', () => {
+		const out = runNode(
+			['--input-type=module', '-e'],
+			`
+			import { createRequire } from 'node:module';
+			const esm = await import('tokenkeeper');
+			const cjs = createRequire(import.meta.url)('tokenkeeper');
+			const thrown = (make) => { try { make(); } catch (error) { return error; } };
+			const fromCjs = thrown(() => cjs.createTokenManager({}));
+			const fromEsm = thrown(() => esm.squidex({ clientId: 'a:b', clientSecret: 42 }));
+			console.log(JSON.stringify([
+				[esm.isTokenkeeperError(fromCjs), fromCjs instanceof TypeError, fromCjs.code, fromCjs.option],
+				[cjs.isTokenkeeperError(fromEsm), fromEsm instanceof TypeError, fromEsm.code, fromEsm.option],
+			]));`,
+		);
+		expect(JSON.parse(out)).toEqual([
+			[true, true, 'ERR_INVALID_OPTION', 'provider'],
+			[true, true, 'ERR_INVALID_OPTION', 'clientSecret'],
+		]);
+	});
+
 	it("tokenkeeper/file's StoreError (its own copy of the class) is recognised by the main entry's guard, in ESM and CJS", () => {
 		const out = runNode(
 			['--input-type=module', '-e'],

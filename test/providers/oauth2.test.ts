@@ -9,8 +9,13 @@ const ISSUER = 'https://login.test';
 describe('oauth2()', () => {
 	it('requires exactly one of tokenEndpoint and issuer', () => {
 		const both = { tokenEndpoint: `${ISSUER}/token`, issuer: ISSUER, clientId: CLIENT_ID };
-		expect(() => oauth2(both)).toThrow(new TypeError('Expected exactly one of `tokenEndpoint` and `issuer`'));
-		expect(() => oauth2({ clientId: CLIENT_ID })).toThrow(new TypeError('Expected exactly one of `tokenEndpoint` and `issuer`'));
+		expect(() => oauth2(both)).toThrow(TypeError);
+		expect(() => oauth2(both)).toThrow(
+			expect.objectContaining({ code: 'ERR_INVALID_OPTION', message: 'Expected exactly one of `tokenEndpoint` and `issuer`, got both' }),
+		);
+		expect(() => oauth2({ clientId: CLIENT_ID })).toThrow(
+			expect.objectContaining({ code: 'ERR_INVALID_OPTION', message: 'Expected exactly one of `tokenEndpoint` and `issuer`, got neither' }),
+		);
 		expect(() => oauth2({ tokenEndpoint: '', issuer: '', clientId: CLIENT_ID })).toThrow(/exactly one/);
 		expect(() => oauth2(undefined as never)).toThrow(/exactly one/);
 	});
@@ -49,7 +54,7 @@ describe('oauth2()', () => {
 	});
 
 	it.each([
-		['missing clientId', { tokenEndpoint: `${ISSUER}/token` }, /^Expected `clientId` to be a non-empty string$/],
+		['missing clientId', { tokenEndpoint: `${ISSUER}/token` }, /^Expected `clientId` to be a non-empty string, got undefined$/],
 		['relative tokenEndpoint', { tokenEndpoint: '/token', clientId: CLIENT_ID }, /^Expected `tokenEndpoint` to be an absolute URL/],
 		['relative issuer', { issuer: 'login.test', clientId: CLIENT_ID }, /^Expected `issuer` to be an absolute URL/],
 	])('%s -> TypeError with a uniform message', (_name, options, message) => {

@@ -60,10 +60,10 @@ describe('squidex()', () => {
 	});
 
 	it.each([
-		['missing clientId', { clientSecret: SECRET }, /^Expected `clientId` to be a non-empty string$/],
+		['missing clientId', { clientSecret: SECRET }, /^Expected `clientId` to be a non-empty string, got undefined$/],
 		['empty clientId', { clientId: '', clientSecret: SECRET }, /^Expected `clientId`/],
 		['non-string clientId', { clientId: 42, clientSecret: SECRET }, /^Expected `clientId`/],
-		['missing clientSecret', { clientId: CLIENT_ID }, /^Expected `clientSecret` to be a non-empty string$/],
+		['missing clientSecret', { clientId: CLIENT_ID }, /^Expected `clientSecret` to be a non-empty string, got undefined$/],
 		['empty clientSecret', { clientId: CLIENT_ID, clientSecret: '' }, /^Expected `clientSecret`/],
 		['relative url', { url: 'squidex.example.com', clientId: CLIENT_ID, clientSecret: SECRET }, /^Expected `url` to be an absolute URL/],
 	])('%s -> TypeError with a uniform message', (_name, options, message) => {

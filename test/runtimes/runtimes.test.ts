@@ -71,7 +71,7 @@ for (const runtime of RUNTIMES) {
 			expect([...(loaded ?? [])].sort()).toEqual(expected.sort());
 			expect(features.webCrypto).toBe(true);
 			if (features.indexedDB || features.localStorage) expect(localFlow).toBe('created');
-			else expect(localFlow).toMatch(/^TypeError: .*needs IndexedDB or localStorage/);
+			else expect(localFlow).toMatch(/^InvalidOptionError: Expected `storage` .*no IndexedDB or localStorage/);
 		});
 
 		it(`single flight: ${CALLS.cold} concurrent cold Squidex calls -> exactly 1 token request, all ok`, () => {

@@ -81,9 +81,9 @@ describe('oauth2 options and providers', () => {
 	it('options are validated up front: a TypeError naming the field', async () => {
 		const cases: Array<[EmulatorOptions, RegExp]> = [
 			[{ oauth2: { clients: [] } }, /`oauth2.clients`/],
-			[{ oauth2: { clients: [{ clientId: '' }] } }, /`oauth2.clients`/],
-			[{ oauth2: { clients: [{ clientId: 'a', clientSecret: '' }] } }, /`clientSecret` of oauth2 client `a`/],
-			[{ oauth2: { clients: [{ clientId: 'a', redirectUris: ['/relative'] }] } }, /`redirectUris` of oauth2 client `a`/],
+			[{ oauth2: { clients: [{ clientId: '' }] } }, /`oauth2.clients\[0\].clientId`/],
+			[{ oauth2: { clients: [{ clientId: 'a', clientSecret: '' }] } }, /`oauth2.clients\[0\].clientSecret`/],
+			[{ oauth2: { clients: [{ clientId: 'a', redirectUris: ['/relative'] }] } }, /`oauth2.clients\[0\].redirectUris`.*got "\/relative"/],
 			[{ oauth2: { users: [] } }, /`oauth2.users`/],
 			[{ oauth2: { accessTokenLifetime: -1 } }, /`oauth2.accessTokenLifetime`/],
 			[{ oauth2: { refreshTokens: 'yes' as never } }, /`oauth2.refreshTokens`/],

@@ -82,9 +82,11 @@ describe('createEmulator (node server)', () => {
 		await expect(createEmulator({ providers: ['nope' as never] })).rejects.toThrow(/`providers`/);
 		await expect(createEmulator({ sqowey: { codeLifetime: Number.NaN } })).rejects.toThrow(/`sqowey.codeLifetime`/);
 		await expect(createEmulator({ sqowey: { clients: [{ clientId: 'a', redirectUris: ['/relative'] }] } })).rejects.toThrow(
-			/`redirectUris`/,
+			/`sqowey.clients\[0\].redirectUris`/,
 		);
-		await expect(createEmulator({ sqowey: { clients: [{ clientId: 'a', clientSecret: '' }] } })).rejects.toThrow(/`clientSecret`/);
+		await expect(createEmulator({ sqowey: { clients: [{ clientId: 'a', clientSecret: '' }] } })).rejects.toThrow(
+			/`sqowey.clients\[0\].clientSecret`/,
+		);
 		await expect(createEmulator({ sqowey: { users: [] } })).rejects.toThrow(/`sqowey.users`/);
 		await expect(createEmulator({ corsOrigins: ['*'] })).rejects.toThrow(/`corsOrigins`/);
 	});

@@ -1,4 +1,5 @@
 import { StoreError } from '../../errors.js';
+import { invalidOption } from '../../options.js';
 import { promised } from '../../indexed-db-requests.js';
 import { createMemoryStorage, type KeyValueStorage } from '../../key-value-storage.js';
 import { fromTokenSetRecord, toTokenSetRecord, type TokenSet } from '../../token-set.js';
@@ -35,7 +36,7 @@ const STORE = 'tokens';
  */
 export function createIndexedDbStore(options: IndexedDbStoreOptions = {}): TokenStore {
 	const factory = options.indexedDB ?? (globalThis as { indexedDB?: IDBFactory }).indexedDB;
-	if (!factory) throw new TypeError('createIndexedDbStore needs IndexedDB, which this runtime lacks');
+	if (!factory) throw invalidOption('indexedDB', 'an IDBFactory', factory);
 	const lockStorage = options.lockStorage ?? (globalThis as { localStorage?: KeyValueStorage }).localStorage;
 	const withTabLock = createTabLock({ storage: lockStorage ?? createMemoryStorage(), locks: options.locks });
 	// Opened once, at the first use. It is never opened again after a failure: the store then lives in memory.

@@ -1,4 +1,5 @@
 import type { StoreError } from '../../errors.js';
+import { invalidOption } from '../../options.js';
 import { browserStorage } from '../../key-value-storage.js';
 import { defaultStore } from '../default-store.js';
 import { createIndexedDbStore } from './indexed-db.js';
@@ -20,7 +21,7 @@ export function storeForKind(kind: TokenStorageKind, onFallback?: (event: { read
 		// (localStorage's cross-process copies may lag behind, which would reuse a rotated refresh token).
 		if (typeof indexedDB !== 'undefined') return createIndexedDbStore({ onFallback });
 		const local = browserStorage('localStorage');
-		if (!local) throw new TypeError('`storage: "local"` needs IndexedDB or localStorage, which this runtime lacks');
+		if (!local) throw invalidOption('storage', '"session" or "memory" here (no IndexedDB or localStorage)', kind, true);
 		return createWebStorageStore({ storage: local });
 	}
 	const session = browserStorage('sessionStorage');

@@ -1,5 +1,5 @@
 import { delay } from '../../abortable.js';
-import { ErrorCode, TokenkeeperError } from '../../errors.js';
+import { TokenkeeperError } from '../../errors.js';
 import type { KeyValueStorage } from '../../key-value-storage.js';
 import { tryParseJson } from '../../try-parse-json.js';
 import { createLocalLock } from '../local-lock.js';
@@ -81,7 +81,7 @@ export function createTabLock(options: TabLockOptions) {
 				if (readLease(name)?.owner === owner) break;
 			}
 			if (attempt > 10_000) {
-				throw new TokenkeeperError(ErrorCode.Lock, 'Another tab holds the session lock too long: try again.');
+				throw new TokenkeeperError('ERR_LOCK', 'Another tab holds the session lock too long: try again.');
 			}
 			await delay(backoff + Math.random() * backoff, signal);
 			backoff = Math.min(backoff * 2, 250);

@@ -1,6 +1,13 @@
 import path from 'node:path';
 import { markStoreKind } from '../../diagnostics/store-kind.js';
-import { requireFunction, requireNonNegative, requirePositiveTimerDelay, requireTimerDelay } from '../../options.js';
+import {
+	invalidOption,
+	requireFunction,
+	requirePositive,
+	requirePositiveTimerDelay,
+	requireString,
+	requireTimerDelay,
+} from '../../options.js';
 import type { TokenSet } from '../../token-set.js';
 import { asFileStoreError } from './errors.js';
 import { readDpopKey, requireMeta, type SessionDpopKey, type SessionEntry, type SessionMeta } from './format.js';
@@ -57,15 +64,10 @@ export interface FileTokenStoreSetOptions extends TokenStoreSetOptions {
 /** An entry without a refresh token is kept this long past its access token's expiry (as in Redis). */
 const EXPIRY_MARGIN = 60_000;
 
-/** A positive amount of ms that is never a timer, so unlike a lease it may exceed 2^31-1 (a 30-day Squidex token). */
-function requirePositiveMs(value: number, name: string): number {
-	if (requireNonNegative(value, name) === 0) throw new TypeError(`Expected \`${name}\` to be a positive number`);
-	return value;
-}
-
 function requireDpopKey(dpopKey: SessionDpopKey): SessionDpopKey {
 	const checked = readDpopKey(dpopKey);
-	if (checked === undefined) throw new TypeError('Expected `dpopKey` to be an EC P-256 private JWK');
+	// Never shown: a private key.
+	if (checked === undefined) throw invalidOption('dpopKey', 'an EC P-256 private JWK', dpopKey);
 	return checked;
 }
 
@@ -91,13 +93,11 @@ export class FileTokenStore implements TokenStore {
 
 	constructor(options: FileTokenStoreOptions = {}) {
 		const given = options ?? {};
-		const dir = given.dir ?? defaultSessionDir();
-		if (typeof dir !== 'string' || dir === '') throw new TypeError('Expected `dir` to be a non-empty string');
-		this.dir = path.resolve(dir);
+		this.dir = path.resolve(requireString(given.dir ?? defaultSessionDir(), 'dir'));
 		this.#fs = (given as FileStoreSeams)[FILE_SYSTEM] ?? nodeFileSystem;
 		this.#lockTtl = requirePositiveTimerDelay(given.lockTtl ?? 10_000, 'lockTtl');
 		this.#lockWaitTimeout = requireTimerDelay(given.lockWaitTimeout ?? 60_000, 'lockWaitTimeout');
-		this.#refreshTokenTtl = given.refreshTokenTtl === undefined ? undefined : requirePositiveMs(given.refreshTokenTtl, 'refreshTokenTtl');
+		this.#refreshTokenTtl = given.refreshTokenTtl === undefined ? undefined : requirePositive(given.refreshTokenTtl, 'refreshTokenTtl');
 		this.#now = requireFunction(given.now ?? Date.now, 'now', 'a function returning epoch ms');
 		markStoreKind(this, 'file');
 	}
@@ -114,7 +114,7 @@ export class FileTokenStore implements TokenStore {
 
 	/** Store a token set losslessly, with an expiry a little past its own (as in Redis); a damaged file is moved aside first. */
 	async set(key: string, tokenSet: TokenSet, options: FileTokenStoreSetOptions = {}): Promise<void> {
-		const ttl = options.ttl === undefined ? this.#ttlFor(tokenSet) : requirePositiveMs(options.ttl, 'ttl');
+		const ttl = options.ttl === undefined ? this.#ttlFor(tokenSet) : requirePositive(options.ttl, 'ttl');
 		const meta = options.meta === undefined ? undefined : requireMeta(options.meta);
 		const dpopKey = options.dpopKey === undefined ? undefined : requireDpopKey(options.dpopKey);
 		await this.#mutate(key, 'writing the session', async (file) => {

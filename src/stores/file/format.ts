@@ -1,3 +1,4 @@
+import { invalidOption } from '../../options.js';
 import { fromTokenSetRecord, toTokenSetRecord, type TokenSet } from '../../token-set.js';
 import type { SessionFileProblem } from './errors.js';
 
@@ -73,7 +74,7 @@ export function readDpopKey(value: unknown): SessionDpopKey | undefined {
 /** A `meta` option, checked: an object of strings (a TypeError names the option otherwise). */
 export function requireMeta(value: SessionMeta): SessionMeta {
 	const meta = readMeta(value);
-	if (meta === undefined) throw new TypeError('Expected `meta` to be an object of strings');
+	if (meta === undefined) throw invalidOption('meta', 'an object of strings', value);
 	return meta;
 }
 

@@ -1,3 +1,4 @@
+import { InvalidOptionError } from '../../errors.js';
 import type {
 	RedisClientLike,
 	RedisClusterClientLike,
@@ -86,9 +87,10 @@ export function targetForClient(client: RedisClientLike): RedisTarget {
 			const single = client as RedisSingleClientLike;
 			// A cluster or Sentinel client this version cannot recognise would take the arguments for a routing key.
 			if (single.sendCommand.length > 2) {
-				throw new TypeError(
-					'Expected `client` to be a node-redis client from `createClient()`, `createCluster()` or `createSentinel()`: ' +
-						'its `sendCommand` takes more than (args, options), so the store cannot tell how to route commands',
+				throw new InvalidOptionError(
+					'client',
+					'Expected `client` to be a node-redis client from `createClient()`, `createCluster()` or `createSentinel()`, got one ' +
+						'whose `sendCommand` takes more than (args, options): the store cannot tell how to route commands',
 				);
 			}
 			const send = (args: readonly string[], _key: string, options: RedisCommandOptions) => single.sendCommand(args, options);

@@ -1,5 +1,8 @@
+import { InvalidOptionError } from '../../errors.js';
+import { missingPackageError } from '../../optional-package.js';
+import { invalidOption } from '../../options.js';
 import { addressOfUrl, isRedisClient, type RedisTarget, targetForClient } from './clients.js';
-import { closedClientError, closedStoreError, missingDriverError, redisStoreError } from './failure.js';
+import { closedClientError, closedStoreError, redisStoreError } from './failure.js';
 import type { RedisClientLike } from './client-types.js';
 import { type OwnedClient, openOwnedClient } from './owned-client.js';
 
@@ -42,8 +45,9 @@ function settleBy<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
 }
 
 /**
- * Validate `connection` now; open a `{ url }` client on first use. `redis` is imported only then, so that
- * importing `tokenkeeper/redis` costs nothing and a missing optional peer dependency gets a clear message.
+ * Validate `connection` now; open a `{ url }` client on first use. `redis` is imported only then (an ESM module cannot
+ * import synchronously), so that importing `tokenkeeper/redis` costs nothing; without it, every call fails with a
+ * `MissingPackageError` naming the package and `npm install redis`.
  */
 export function createRedisLink(connection: RedisConnection, commandTimeout: number): RedisLink {
 	const given = (connection ?? {}) as Partial<{ url: unknown; client: unknown }>;
@@ -56,19 +60,22 @@ export function createRedisLink(connection: RedisConnection, commandTimeout: num
 
 	if (given.client !== undefined) {
 		if (!isRedisClient(given.client)) {
-			throw new TypeError('Expected `client` to be a node-redis client, as made by `createClient()` from `redis`');
+			throw invalidOption('client', 'a node-redis client, as made by `createClient()` from `redis`', given.client);
 		}
 		target = targetForClient(given.client);
 	} else if (typeof given.url === 'string' && given.url !== '') {
 		const address = addressOfUrl(given.url);
-		// Never echoed: the URL may carry a password.
+		// Never echoed: the URL may carry a password. What it is instead: its scheme at most.
 		if (address === undefined || !/^rediss?:$/.test(new URL(given.url).protocol)) {
-			throw new TypeError('Expected `url` to be a redis:// or rediss:// URL with a host');
+			const got = URL.canParse(given.url)
+				? `a ${new URL(given.url).protocol}// URL${address ? '' : ' without a host'}`
+				: 'a string that is not a URL';
+			throw new InvalidOptionError('url', `Expected \`url\` to be a redis:// or rediss:// URL with a host, got ${got}`);
 		}
 		url = given.url;
 		ownedName = `Redis at ${address}`;
 	} else {
-		throw new TypeError('Expected `{ url }` (a redis:// URL) or `{ client }` (a node-redis client)');
+		throw invalidOption('url', 'a redis:// URL (or give `client`, a node-redis client)', given.url);
 	}
 	const name = () => target?.name() ?? ownedName;
 
@@ -77,7 +84,8 @@ export function createRedisLink(connection: RedisConnection, commandTimeout: num
 		try {
 			redis = await import('redis');
 		} catch (error) {
-			throw missingDriverError(ownedName, error);
+			// Not a StoreError: a missing driver is a configuration error, which `storeFailure: 'bypass'` must not hide.
+			throw missingPackageError('redis', `RedisTokenStore({ url }) (${ownedName})`, error);
 		}
 		if (closed) throw closedStoreError(ownedName);
 		return openOwnedClient(redis, url, commandTimeout);

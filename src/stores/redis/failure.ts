@@ -132,11 +132,3 @@ export function closedClientError(store: string, cause?: unknown): StoreError {
 export function closedStoreError(store: string): StoreError {
 	return new StoreError(`This RedisTokenStore (${store}) is closed: create a new one.`, { store });
 }
-
-/** `{ url }` without the optional peer dependency. */
-export function missingDriverError(store: string, cause: unknown): StoreError {
-	return new StoreError(
-		`${store} cannot be used: RedisTokenStore({ url }) needs the \`redis\` package (node-redis 5), an optional peer dependency: npm install redis.`,
-		{ store, cause },
-	);
-}

@@ -3,7 +3,7 @@ import { createRedisLink, replyText, type RedisConnection, type RedisLink } from
 import { withRedisLock } from './lock.js';
 import type { TokenStore, TokenStoreLockOptions, TokenStoreSetOptions } from '../store.js';
 import { fromTokenSetRecord, toTokenSetRecord, type TokenSet } from '../../token-set.js';
-import { requireFunction, requirePositive, requirePositiveTimerDelay, requireTimerDelay } from '../../options.js';
+import { invalidOption, requireFunction, requirePositive, requirePositiveTimerDelay, requireTimerDelay } from '../../options.js';
 import { tryParseJson } from '../../try-parse-json.js';
 
 /** Options of {@link RedisTokenStore}. */
@@ -66,9 +66,10 @@ interface NormalizedOptions {
 
 function normalizeOptions(options: RedisTokenStoreOptions): NormalizedOptions {
 	const keyPrefix = options.keyPrefix ?? 'tokenkeeper:';
-	if (typeof keyPrefix !== 'string') throw new TypeError('Expected `keyPrefix` to be a string');
+	if (typeof keyPrefix !== 'string') throw invalidOption('keyPrefix', 'a string', keyPrefix);
 	// A brace in the prefix would start the hash tag there, and could part a session's two keys on a cluster.
-	if (/[{}]/.test(keyPrefix)) throw new TypeError('Expected `keyPrefix` to contain no `{` or `}`: each session has a hash tag of its own');
+	if (/[{}]/.test(keyPrefix))
+		throw invalidOption('keyPrefix', 'free of `{` and `}` (each session has a hash tag of its own)', keyPrefix, true);
 	const now = requireFunction(options.now ?? Date.now, 'now', 'a function returning epoch ms');
 	const refreshTokenTtl = options.refreshTokenTtl;
 	if (refreshTokenTtl !== undefined) requirePositive(refreshTokenTtl, 'refreshTokenTtl');

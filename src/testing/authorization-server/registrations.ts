@@ -1,3 +1,5 @@
+import { InvalidOptionError } from '../../errors.js';
+import { describeValue, invalidOption } from '../../options.js';
 import { parseUrl } from '../emulator/loopback.js';
 import { isNonEmptyString } from '../emulator/option-checks.js';
 
@@ -24,48 +26,49 @@ export interface UserRegistration {
 }
 
 /**
- * Validates the clients of the `provider` options (`sqowey`, `oauth2`), throwing a TypeError that names the
+ * Validates the clients of the `provider` options (`sqowey`, `oauth2`), throwing an InvalidOptionError (a TypeError) that names the
  * bad field, so every emulated authorization server words its option errors alike.
  */
 export function checkRegisteredClients(provider: string, clients: ReadonlyArray<ClientRegistration>): RegisteredClient[] {
-	if (!Array.isArray(clients) || clients.length === 0) throw new TypeError(`Expected \`${provider}.clients\` to be a non-empty array`);
-	return clients.map((client) => {
+	if (!Array.isArray(clients) || clients.length === 0) throw invalidOption(`${provider}.clients`, 'a non-empty array', clients);
+	return clients.map((client, index) => {
 		if (!isNonEmptyString(client?.clientId)) {
-			throw new TypeError(`Expected every entry of \`${provider}.clients\` to have a non-empty \`clientId\``);
+			throw invalidOption(`${provider}.clients[${index}].clientId`, 'a non-empty string', client?.clientId);
 		}
 		if (client.clientSecret !== undefined && !isNonEmptyString(client.clientSecret)) {
-			throw new TypeError(`Expected \`clientSecret\` of ${provider} client \`${client.clientId}\` to be a non-empty string or absent`);
+			throw invalidOption(`${provider}.clients[${index}].clientSecret`, 'a non-empty string or absent', client.clientSecret);
 		}
-		return { clientId: client.clientId, clientSecret: client.clientSecret, redirectUris: checkRedirectUris(provider, client) };
+		return {
+			clientId: client.clientId,
+			clientSecret: client.clientSecret,
+			redirectUris: checkRedirectUris(`${provider}.clients[${index}].redirectUris`, client),
+		};
 	});
 }
 
 /** Validates the users of the `provider` options: a non-empty list, each with an `id` and a `username`. */
 export function checkRegisteredUsers(provider: string, users: ReadonlyArray<UserRegistration>): UserRegistration[] {
-	if (!Array.isArray(users) || users.length === 0) throw new TypeError(`Expected \`${provider}.users\` to be a non-empty array`);
-	return users.map((user) => {
-		if (!isNonEmptyString(user?.id) || !isNonEmptyString(user.username)) {
-			throw new TypeError(`Expected every entry of \`${provider}.users\` to have a non-empty \`id\` and \`username\``);
+	if (!Array.isArray(users) || users.length === 0) throw invalidOption(`${provider}.users`, 'a non-empty array', users);
+	return users.map((user, index) => {
+		for (const field of ['id', 'username'] as const) {
+			if (!isNonEmptyString(user?.[field]))
+				throw invalidOption(`${provider}.users[${index}].${field}`, 'a non-empty string', user?.[field]);
 		}
 		return { id: user.id, username: user.username };
 	});
 }
 
 // RFC 6749 3.1.2: an absolute URI without a fragment.
-function checkRedirectUris(provider: string, client: ClientRegistration): string[] | undefined {
+function checkRedirectUris(option: string, client: ClientRegistration): string[] | undefined {
 	const { redirectUris } = client;
 	if (redirectUris === undefined) return undefined;
-	const valid =
-		Array.isArray(redirectUris) &&
-		redirectUris.length > 0 &&
-		redirectUris.every((uri) => {
-			const url = typeof uri === 'string' ? parseUrl(uri) : undefined;
-			return url !== undefined && (url.protocol === 'http:' || url.protocol === 'https:') && url.hash === '' && !uri.includes('#');
-		});
-	if (!valid) {
-		throw new TypeError(
-			`Expected \`redirectUris\` of ${provider} client \`${client.clientId}\` to be a non-empty array of absolute http(s) URLs without a fragment`,
-		);
-	}
+	const expected = 'a non-empty array of absolute http(s) URLs without a fragment';
+	if (!Array.isArray(redirectUris) || redirectUris.length === 0) throw invalidOption(option, expected, redirectUris);
+	const bad = redirectUris.find((uri) => {
+		const url = typeof uri === 'string' ? parseUrl(uri) : undefined;
+		return url === undefined || (url.protocol !== 'http:' && url.protocol !== 'https:') || url.hash !== '' || uri.includes('#');
+	});
+	if (bad !== undefined)
+		throw new InvalidOptionError(option, `Expected \`${option}\` to be ${expected}, got ${describeValue(bad, true)} in it`);
 	return [...redirectUris];
 }

@@ -1,3 +1,6 @@
+import { InvalidOptionError } from '../../errors.js';
+import { invalidOption } from '../../options.js';
+
 /** How the emulator's OAuth2 and Sqowey servers and their APIs speak DPoP (RFC 9449); `setDpop()` switches it. */
 export interface EmulatorDpopOptions {
 	/**
@@ -27,14 +30,15 @@ export interface NormalizedDpopOptions {
 
 /** Validated once, at `createEmulator()` or `setDpop()`, so a typo fails in the test that made it. */
 export function normalizeDpopOptions(options: EmulatorDpopOptions): NormalizedDpopOptions {
-	if (typeof options !== 'object' || options === null) throw new TypeError('Expected `dpop` to be an object');
+	if (typeof options !== 'object' || options === null) throw invalidOption('dpop', 'an object', options);
 	const nonce = options.nonce ?? 'off';
 	if (nonce !== 'off' && nonce !== 'required' && nonce !== 'rotate') {
-		throw new TypeError(`Expected \`dpop.nonce\` to be 'off', 'required' or 'rotate', got \`${String(nonce)}\``);
+		throw new InvalidOptionError('dpop.nonce', `Expected \`dpop.nonce\` to be 'off', 'required' or 'rotate', got \`${String(nonce)}\``);
 	}
 	const clockOffset = options.clockOffset ?? 0;
-	if (!Number.isFinite(clockOffset)) throw new TypeError('Expected `dpop.clockOffset` to be a number of seconds');
+	if (!Number.isFinite(clockOffset)) throw invalidOption('dpop.clockOffset', 'a number of seconds', clockOffset, true);
 	const iatWindow = options.iatWindow ?? 60;
-	if (!(Number.isFinite(iatWindow) && iatWindow > 0)) throw new TypeError('Expected `dpop.iatWindow` to be a positive number of seconds');
+	if (!(Number.isFinite(iatWindow) && iatWindow > 0))
+		throw invalidOption('dpop.iatWindow', 'a positive number of seconds', iatWindow, true);
 	return { required: options.required === true, nonce, clockOffset, iatWindow };
 }

@@ -1,3 +1,4 @@
+import { InvalidOptionError } from '../../errors.js';
 import { EmulatorDpop } from '../dpop/dpop-server.js';
 import type { EmulatorDpopOptions } from '../dpop/options.js';
 import { createDotkernelProvider } from '../dotkernel/provider.js';
@@ -154,7 +155,8 @@ export function createEmulatorCore(options: EmulatorOptions | undefined, url: st
 			injectFault: (fault: Fault, faultOptions?: InjectFaultOptions) => faults.add(fault, faultOptions),
 			clearFaults: () => faults.clear(),
 			setConsent: (mode: ConsentMode) => {
-				if (mode !== 'allow' && mode !== 'deny') throw new TypeError(`Expected \`mode\` to be 'allow' or 'deny', got \`${String(mode)}\``);
+				if (mode !== 'allow' && mode !== 'deny')
+					throw new InvalidOptionError('mode', `Expected \`mode\` to be 'allow' or 'deny', got \`${String(mode)}\``);
 				state.consent = mode;
 			},
 			approveDevice: (userCode?: string) => decideDevice(providers, 'allow', userCode),
@@ -186,7 +188,7 @@ function findRoute(providers: readonly ProviderModule[], method: string, url: UR
 
 function decideDevice(providers: readonly ProviderModule[], decision: ConsentMode, userCode: string | undefined): void {
 	if (userCode !== undefined && typeof userCode !== 'string') {
-		throw new TypeError(`Expected \`userCode\` to be a string or undefined, got \`${String(userCode)}\``);
+		throw new InvalidOptionError('userCode', `Expected \`userCode\` to be a string or undefined, got \`${String(userCode)}\``);
 	}
 	const provider = providers.find((candidate) => candidate.decideDevice !== undefined);
 	if (!provider?.decideDevice) throw new Error('No provider with device logins is served: add `oauth2` to `providers`.');

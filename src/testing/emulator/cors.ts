@@ -1,3 +1,5 @@
+import { InvalidOptionError } from '../../errors.js';
+import { invalidOption } from '../../options.js';
 import { isLoopbackOrigin, parseUrl } from './loopback.js';
 
 // A strict policy, as a real API has: a browser app must live with exactly these, so the emulator
@@ -19,11 +21,12 @@ export function isPreflight(request: Request): boolean {
  * serialized origin, with no path, no wildcard and no `null`. Returns them as a set.
  */
 export function checkCorsOrigins(name: string, origins: ReadonlyArray<string>): ReadonlySet<string> {
-	if (!Array.isArray(origins)) throw new TypeError(`Expected \`${name}\` to be an array of origins`);
+	if (!Array.isArray(origins)) throw invalidOption(name, 'an array of origins', origins);
 	for (const origin of origins) {
 		const url = typeof origin === 'string' ? parseUrl(origin) : undefined;
 		if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:') || url.origin !== origin) {
-			throw new TypeError(
+			throw new InvalidOptionError(
+				name,
 				`Expected every entry of \`${name}\` to be an origin such as http://app.test (no path, no trailing slash), got \`${String(origin)}\``,
 			);
 		}

@@ -1,3 +1,5 @@
+import { InvalidOptionError } from '../../errors.js';
+
 /** A misbehaviour the emulator can serve instead of its normal answer. */
 export type Fault =
 	/** This status; `retryAfter` sets `Retry-After` in seconds; the body is empty unless given. */
@@ -44,10 +46,10 @@ export class FaultQueue {
 		validateFault(fault);
 		const { times = Infinity, target = 'token' } = options;
 		if (typeof times !== 'number' || !(times === Infinity || (Number.isInteger(times) && times > 0))) {
-			throw new TypeError(`Expected \`times\` to be a positive integer or Infinity, got \`${String(times)}\``);
+			throw new InvalidOptionError('times', `Expected \`times\` to be a positive integer or Infinity, got \`${String(times)}\``);
 		}
 		if (target !== 'token' && target !== 'api') {
-			throw new TypeError(`Expected \`target\` to be 'token' or 'api', got \`${String(target)}\``);
+			throw new InvalidOptionError('target', `Expected \`target\` to be 'token' or 'api', got \`${String(target)}\``);
 		}
 		this.#queue.push({ fault, target, remaining: times });
 	}
@@ -73,7 +75,10 @@ function validateFault(fault: Fault): void {
 		case 'status':
 			checkStatus('status', fault.status);
 			if (fault.retryAfter !== undefined && !(Number.isFinite(fault.retryAfter) && fault.retryAfter >= 0)) {
-				throw new TypeError(`Expected \`retryAfter\` to be a non-negative number of seconds, got \`${String(fault.retryAfter)}\``);
+				throw new InvalidOptionError(
+					'retryAfter',
+					`Expected \`retryAfter\` to be a non-negative number of seconds, got \`${String(fault.retryAfter)}\``,
+				);
 			}
 			return;
 		case 'html':
@@ -81,10 +86,13 @@ function validateFault(fault: Fault): void {
 			return;
 		case 'redirect':
 			if (typeof fault.location !== 'string' || !URL.canParse(fault.location)) {
-				throw new TypeError(`Expected \`location\` to be an absolute URL, got \`${String(fault.location)}\``);
+				throw new InvalidOptionError('location', `Expected \`location\` to be an absolute URL, got \`${String(fault.location)}\``);
 			}
 			if (fault.status !== undefined && ![301, 302, 303, 307, 308].includes(fault.status)) {
-				throw new TypeError(`Expected \`status\` of a redirect to be 301, 302, 303, 307 or 308, got \`${String(fault.status)}\``);
+				throw new InvalidOptionError(
+					'status',
+					`Expected \`status\` of a redirect to be 301, 302, 303, 307 or 308, got \`${String(fault.status)}\``,
+				);
 			}
 			return;
 		case 'invalid-json':
@@ -93,7 +101,8 @@ function validateFault(fault: Fault): void {
 		case 'reset':
 			return;
 		default:
-			throw new TypeError(
+			throw new InvalidOptionError(
+				'fault.kind',
 				`Expected \`fault.kind\` to be one of status, html, invalid-json, token-response, hang, reset, redirect, got \`${String((fault as { kind?: unknown } | undefined)?.kind)}\``,
 			);
 	}
@@ -102,6 +111,6 @@ function validateFault(fault: Fault): void {
 function checkStatus(name: string, status: number): void {
 	// The Fetch API cannot construct a Response outside this range.
 	if (!Number.isInteger(status) || status < 200 || status > 599) {
-		throw new TypeError(`Expected \`${name}\` to be an integer from 200 to 599, got \`${String(status)}\``);
+		throw new InvalidOptionError(name, `Expected \`${name}\` to be an integer from 200 to 599, got \`${String(status)}\``);
 	}
 }

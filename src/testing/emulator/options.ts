@@ -1,3 +1,5 @@
+import { InvalidOptionError } from '../../errors.js';
+import { invalidOption } from '../../options.js';
 import { normalizeOAuth2EmulatorOptions, type NormalizedOAuth2EmulatorOptions, type OAuth2EmulatorOptions } from '../oauth2/options.js';
 import { normalizeSqoweyEmulatorOptions, type NormalizedSqoweyEmulatorOptions, type SqoweyEmulatorOptions } from '../sqowey/options.js';
 import type { EmulatorDpopOptions } from '../dpop/options.js';
@@ -120,11 +122,14 @@ export function normalizeOptions(options: EmulatorOptions = {}): NormalizedOptio
 	const providers = new Set(options.providers ?? PROVIDER_NAMES);
 	for (const name of providers) {
 		if (!PROVIDER_NAMES.includes(name)) {
-			throw new TypeError(`Expected \`providers\` to contain only ${PROVIDER_NAMES.join(', ')}, got \`${String(name)}\``);
+			throw new InvalidOptionError(
+				'providers',
+				`Expected \`providers\` to contain only ${PROVIDER_NAMES.join(', ')}, got \`${String(name)}\``,
+			);
 		}
 	}
 	const now = options.now ?? Date.now;
-	if (typeof now !== 'function') throw new TypeError('Expected `now` to be a function');
+	if (typeof now !== 'function') throw invalidOption('now', 'a function', now);
 
 	return {
 		providers,
@@ -152,21 +157,27 @@ export function normalizeOptions(options: EmulatorOptions = {}): NormalizedOptio
 
 function checkClients<T extends ClientCredentials>(name: string, clients: ReadonlyArray<T>): T[] {
 	if (!Array.isArray(clients) || clients.length === 0) {
-		throw new TypeError(`Expected \`${name}\` to be a non-empty array`);
+		throw invalidOption(name, 'a non-empty array', clients);
 	}
 	for (const client of clients) {
 		if (!isNonEmptyString(client?.clientId) || typeof client.clientSecret !== 'string') {
-			throw new TypeError(`Expected every entry of \`${name}\` to have a non-empty \`clientId\` and a string \`clientSecret\``);
+			throw new InvalidOptionError(
+				name,
+				`Expected every entry of \`${name}\` to have a non-empty \`clientId\` and a string \`clientSecret\``,
+			);
 		}
 	}
 	return [...clients];
 }
 
 function checkUsers(users: ReadonlyArray<DotkernelUser>): Required<DotkernelUser>[] {
-	if (!Array.isArray(users)) throw new TypeError('Expected `dotkernel.users` to be an array');
+	if (!Array.isArray(users)) throw invalidOption('dotkernel.users', 'an array', users);
 	return users.map((user) => {
 		if (!isNonEmptyString(user?.username) || typeof user.password !== 'string') {
-			throw new TypeError('Expected every entry of `dotkernel.users` to have a non-empty `username` and a string `password`');
+			throw new InvalidOptionError(
+				'dotkernel.users',
+				'Expected every entry of `dotkernel.users` to have a non-empty `username` and a string `password`',
+			);
 		}
 		return { username: user.username, password: user.password, role: checkRole('dotkernel.users', user.role) };
 	});
@@ -175,7 +186,7 @@ function checkUsers(users: ReadonlyArray<DotkernelUser>): Required<DotkernelUser
 function checkRole(name: string, role: DotkernelRole | undefined): DotkernelRole {
 	if (role === undefined) return 'user';
 	if (role !== 'user' && role !== 'admin') {
-		throw new TypeError(`Expected \`role\` in \`${name}\` to be 'user' or 'admin', got \`${String(role)}\``);
+		throw new InvalidOptionError(name, `Expected \`role\` in \`${name}\` to be 'user' or 'admin', got \`${String(role)}\``);
 	}
 	return role;
 }

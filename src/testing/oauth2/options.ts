@@ -1,3 +1,4 @@
+import { InvalidOptionError } from '../../errors.js';
 import { checkRegisteredClients, checkRegisteredUsers, type RegisteredClient } from '../authorization-server/registrations.js';
 import { checkLifetime } from '../emulator/option-checks.js';
 
@@ -76,11 +77,14 @@ const CLIENTS: readonly OAuth2EmulatorClient[] = [
 ];
 const USERS: readonly OAuth2EmulatorUser[] = [{ id: 'oauth2-user-1', username: 'oauth2-user' }];
 
-/** Applies the OAuth2 defaults and validates, throwing a TypeError that names the bad field. */
+/** Applies the OAuth2 defaults and validates, throwing an InvalidOptionError (a TypeError) that names the bad field. */
 export function normalizeOAuth2EmulatorOptions(options: OAuth2EmulatorOptions = {}): NormalizedOAuth2EmulatorOptions {
 	const refreshTokens = options.refreshTokens ?? true;
 	if (typeof refreshTokens !== 'boolean') {
-		throw new TypeError(`Expected \`oauth2.refreshTokens\` to be a boolean, got \`${String(refreshTokens)}\``);
+		throw new InvalidOptionError(
+			'oauth2.refreshTokens',
+			`Expected \`oauth2.refreshTokens\` to be a boolean, got \`${String(refreshTokens)}\``,
+		);
 	}
 	return {
 		clients: checkRegisteredClients('oauth2', options.clients ?? CLIENTS),

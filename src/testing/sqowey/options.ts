@@ -43,7 +43,7 @@ export interface NormalizedSqoweyEmulatorOptions {
 const CLIENTS: readonly SqoweyClient[] = [{ clientId: 'sqowey-spa' }];
 const USERS: readonly SqoweyUser[] = [{ id: '1000000000000001', username: 'sqowey-user' }];
 
-/** Applies the Sqowey defaults and validates, throwing a TypeError that names the bad field. */
+/** Applies the Sqowey defaults and validates, throwing an InvalidOptionError (a TypeError) that names the bad field. */
 export function normalizeSqoweyEmulatorOptions(options: SqoweyEmulatorOptions = {}): NormalizedSqoweyEmulatorOptions {
 	const codeLifetime = options.codeLifetime;
 	return {

@@ -180,7 +180,9 @@ describe.skipIf(!binary)('RedisTokenStore', () => {
 		});
 
 		it('rejects bad options up front, with the option named', () => {
-			expect(() => new RedisTokenStore({} as never)).toThrow(/`\{ url \}`.*`\{ client \}`/);
+			expect(() => new RedisTokenStore({} as never)).toThrow(
+				/`url` to be a redis:\/\/ URL \(or give `client`, a node-redis client\), got undefined/,
+			);
 			expect(() => new RedisTokenStore({ client: {} as never })).toThrow(/node-redis client/);
 			expect(() => new RedisTokenStore({ url: server.url }, { lockTtl: 0 })).toThrow(/`lockTtl`/);
 			expect(() => new RedisTokenStore({ url: server.url }, { refreshTokenTtl: -1 })).toThrow(/`refreshTokenTtl`/);
