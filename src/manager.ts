@@ -98,7 +98,6 @@ export function createManagedSession(
 	const fresh = (tokenSet: TokenSet) => isFresh(tokenSet, endpoint.now(), leeway);
 
 	let inflight: Promise<TokenSet> | undefined;
-	let cleared = false;
 	// Bumped by clear() and setTokens(): a request that started before must not overwrite their result.
 	let generation = 0;
 
@@ -108,7 +107,7 @@ export function createManagedSession(
 		return error;
 	}
 
-	const { obtain, exchange, withoutStore, canGrantUnattended } = createTokenSource({ provider, endpoint, session, fresh, loginRequired });
+	const { obtain, exchange, withoutStore } = createTokenSource({ provider, endpoint, session, fresh, loginRequired });
 
 	function storeTtl(tokenSet: TokenSet): number | undefined {
 		// With a refresh token the entry outlives its access token; without one it is useless once expired.
@@ -118,7 +117,6 @@ export function createManagedSession(
 
 	/** Keep and announce a new token set. A store that fails to save it costs an `error` event, never the tokens. */
 	async function adopt({ tokenSet, source }: Obtained): Promise<TokenSet> {
-		cleared = false;
 		try {
 			await session.write(tokenSet, storeTtl(tokenSet));
 		} catch (error) {
@@ -127,11 +125,6 @@ export function createManagedSession(
 		}
 		emitter.emit('token', { tokenSet, source });
 		return tokenSet;
-	}
-
-	/** `clear()` ran since a flight started (at `startedIn`): its outcome wins over the flight's (rule 8). */
-	function stopIfCleared(startedIn: number): void {
-		if (generation !== startedIn && cleared) throw loginRequired('The session was cleared during a token request: log in again.');
 	}
 
 	/** Inside the lock: re-read (another process or tab may have done the work already), then one token request. */
@@ -143,12 +136,11 @@ export function createManagedSession(
 				? await exchange(plan.grant, current, plan.signal)
 				: await obtain(current, plan.background ? 0 : undefined);
 			if (generation !== startedIn) {
-				// clear() or setTokens() ran meanwhile: their outcome wins over this request's.
-				stopIfCleared(startedIn);
+				// clear() or setTokens() ran meanwhile: their outcome wins over this request's (rule 8). Unless the answer
+				// continues the session now stored (a refused refresh adopts what setTokens() stored), it is dropped, and
+				// everyone waiting gets the session now stored: as it is if fresh, else refreshed, else (cleared) a new
+				// grant if no person is needed, or LoginRequiredError. A login's code is spent, so its answer is never dropped.
 				startedIn = generation;
-				// Unless the answer continues the session now stored (a refused refresh adopts what setTokens() stored),
-				// it is dropped, and everyone waiting gets the new session: as it is if fresh, else refreshed.
-				// A login's code is spent, so its answer is never dropped.
 				if (!plan.grant && !sameTokenSet(await session.read(), obtained.replaces)) continue;
 			}
 			return adopt(obtained);
@@ -165,7 +157,6 @@ export function createManagedSession(
 				// The store is out of reach: go on without it where nothing can be rotated twice (see `storeFailure`).
 				const tokenSet = isStoreError(error) && !plan.grant && storeFailure === 'bypass' ? await withoutStore() : undefined;
 				if (!tokenSet) throw error;
-				stopIfCleared(startedIn);
 				reportError(error);
 				session.keep(tokenSet);
 				emitter.emit('token', { tokenSet, source: 'grant' });
@@ -190,7 +181,7 @@ export function createManagedSession(
 	/** Rule 1: the fresh token this process holds, with no I/O; a read near its end starts one background refresh. */
 	function freshToken(): TokenSet | undefined {
 		const near = session.near;
-		if (cleared || !near || !fresh(near)) return undefined;
+		if (!near || !fresh(near)) return undefined;
 		if (!inflight && ahead.due(near)) {
 			publishRefreshAhead(near);
 			startFlight({ seen: near, force: true, background: true }, generation).then(ahead.succeeded, ahead.failed);
@@ -203,7 +194,6 @@ export function createManagedSession(
 		key,
 		async getToken({ signal, forceRefresh = false }: GetTokenOptions = {}) {
 			signal?.throwIfAborted();
-			if (cleared) throw loginRequired('The session was cleared: log in again, or call setTokens().');
 			const near = forceRefresh ? undefined : freshToken();
 			if (near) {
 				publishNearCacheHit();
@@ -248,7 +238,6 @@ export function createManagedSession(
 			const init: TokenSetInit = { ...tokens, accessToken: tokens.accessToken, refreshToken: tokens.refreshToken, idToken: tokens.idToken };
 			const tokenSet = createTokenSet(init, endpoint.now());
 			generation += 1;
-			cleared = false;
 			try {
 				await session.write(tokenSet, storeTtl(tokenSet));
 			} finally {
@@ -259,9 +248,8 @@ export function createManagedSession(
 		},
 
 		async clear() {
+			// Nothing is left to read: a machine's session asks the server again, a person's needs a login (rule 3).
 			generation += 1;
-			// Only a person can start a cleared session again; a machine's asks the server on the next read.
-			cleared = !canGrantUnattended;
 			// The key goes with the tokens bound to it: the next login makes a new one.
 			await dpop?.then((session) => session.forget()).catch(() => undefined);
 			await session.remove();

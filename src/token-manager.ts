@@ -73,7 +73,8 @@ export interface TokenManager {
 	 * have leaked. What comes next depends on who can get new ones: a session whose primary grant needs no person
 	 * (client credentials; a password grant with `credentials`) asks the server again on the next `getToken()`; any
 	 * other (a person's login) throws {@link LoginRequiredError} until `setTokens()` or a new login. A token request in
-	 * flight meanwhile does not bring the old session back.
+	 * flight meanwhile does not bring the old session back (a login that completes meanwhile keeps its tokens: its code
+	 * is spent).
 	 */
 	clear(): Promise<void>;
 	/** Listen to `token`, `login-required` and `error`; returns the function that unsubscribes. */

@@ -104,5 +104,5 @@ export function createTokenSource(context: TokenSourceContext) {
 		}
 	}
 
-	return { obtain, exchange, withoutStore, canGrantUnattended };
+	return { obtain, exchange, withoutStore };
 }

@@ -109,23 +109,27 @@ const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
  * ceilings were raised by what was measured.
  */
 /*
- * Issue 23 (configuration errors with a code, `InvalidOptionError`, saying what they got; `ERR_MISSING_PACKAGE`) kept
- * the browser ceilings: SPA 22 518 -> 22 518, authFetch 18 159 -> 18 149, DPoP chunk 4 025 -> 4 009. Saying what an
- * option got costs about 110 B; writing the error codes as literals, so that an app that never imports `ErrorCode`
- * does not bundle the table, gave back 92 (141 with the table's two new codes), and option errors that were sentences of
- * their own now share one shape. Node's bundle keeps errors.ts whole (DPoP is inlined there with `import()`, so its
- * modules are wrapped and not shaken): 30 227 -> 30 410 bytes, and its ceiling was raised from 29.6 KB.
+ * Issue 23 (the first hour) kept the browser ceilings and lowered them to what it left:
+ * - configuration errors with a code, `InvalidOptionError`, saying what they got; `ERR_MISSING_PACKAGE`: SPA 22 518 ->
+ *   22 518, authFetch 18 159 -> 18 149, DPoP chunk 4 025 -> 4 009. Saying what an option got costs about 110 B; writing
+ *   the error codes as literals, so that an app that never imports `ErrorCode` does not bundle the table, gave back 92
+ *   (141 with the table's two new codes), and option errors that were sentences of their own now share one shape;
+ * - `clear()` without a flag of its own: an emptied session is read like any other (a machine's asks the server again,
+ *   a person's needs a login), and the generation check drops a request's answer across it: 22 534 -> 22 450, authFetch
+ *   18 167 -> 18 081.
+ * Node's bundle keeps errors.ts whole (DPoP is inlined there with `import()`, so its modules are wrapped and not
+ * shaken): 30 227 -> 30 337 bytes.
  */
 const budgets = {
 	pkce: { target: 1024, ceiling: 1024 },
-	spa: { target: 20 * 1024, aim: 17.7 * 1024, ceiling: 22_519 },
-	spaAuthFetch: { target: 15 * 1024, ceiling: 18_160 },
+	spa: { target: 20 * 1024, aim: 17.7 * 1024, ceiling: 22_450 },
+	spaAuthFetch: { target: 15 * 1024, ceiling: 18_081 },
 	dpopChunk: { ceiling: 4 * 1024 },
 	node: { target: 20 * 1024, ceiling: 20 * 1024 },
 	// DPoP is inlined on Node (no bundle there reaches a browser): 4.3 KB of this, and the diagnostics probes 1 KB,
 	// from 26 KB; following DPoP's redirects hop by hop raised it from 29 KB (29 580 -> 30 227 bytes, issue 22);
-	// configuration errors that say what they got from 29.6 KB (30 227 -> 30 410 bytes, issue 23).
-	nodeBundled: { ceiling: 29.75 * 1024 },
+	// configuration errors that say what they got from 29.6 KB (30 227 -> 30 337 bytes, issue 23).
+	nodeBundled: { ceiling: 29.65 * 1024 },
 };
 const runtimeDependencies = ['ky', 'p-retry', 'lru-cache', 'zod'];
 
