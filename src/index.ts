@@ -48,6 +48,7 @@ export type {
 	Provider,
 	ProviderDefinition,
 	ProviderEndpoints,
+	ResourceParameter,
 } from './provider.js';
 export type { TokenSet, TokenSetInit } from './token-set.js';
 export type { TokenStore, TokenStoreLockOptions, TokenStoreSetOptions } from './stores/store.js';

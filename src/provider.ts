@@ -3,6 +3,9 @@ import { invalidOption } from './options.js';
 import { readDiscoveryDocument, type DiscoverySource } from './discovery-document.js';
 import type { ProviderEndpoints } from './provider-endpoints.js';
 
+/** The parameter that names the target API in token and authorization requests: RFC 8707's, or Auth0's. */
+export type ResourceParameter = 'resource' | 'audience';
+
 /** How the token request body is encoded: RFC 6749's form encoding, or JSON (Dotkernel). */
 export type BodyEncoding = 'form' | 'json';
 
@@ -57,6 +60,14 @@ export interface Provider {
 	readonly redirectUri?: string | undefined;
 	/** The resource owner's username, when the preset was given one: only used to tell sessions apart in a shared store. */
 	readonly username?: string | undefined;
+	/**
+	 * The session's default resource (RFC 8707): the API a call without a `resource` of its own gets a token for, sent
+	 * with every such token request. `undefined`: none is named, the server's default audience.
+	 * @see https://www.rfc-editor.org/rfc/rfc8707#section-2
+	 */
+	readonly resource?: string | undefined;
+	/** The parameter that names a resource in token and authorization requests: `resource` (RFC 8707), or Auth0's `audience`. */
+	readonly resourceParameter?: ResourceParameter | undefined;
 	/** Whether a refresh answered with this error means the refresh token is dead. */
 	isRefreshRejected(error: OAuthError): boolean;
 }

@@ -1,7 +1,14 @@
 import { InvalidOptionError } from '../errors.js';
-import { requireBaseUrl, requireUrl, requireString } from '../options.js';
+import { invalidOption, requireBaseUrl, requireUrl, requireString } from '../options.js';
 import { readDiscoveryDocument } from '../discovery-document.js';
-import { createProvider, type BodyEncoding, type ClientAuthentication, type PasswordCredentials, type Provider } from '../provider.js';
+import {
+	createProvider,
+	type BodyEncoding,
+	type ClientAuthentication,
+	type PasswordCredentials,
+	type Provider,
+	type ResourceParameter,
+} from '../provider.js';
 
 /** Options of {@link oauth2}: a `tokenEndpoint`, or an `issuer` to discover it from. */
 export interface OAuth2Options {
@@ -31,6 +38,18 @@ export interface OAuth2Options {
 	readonly bodyEncoding?: BodyEncoding | undefined;
 	/** API statuses that mean "token rejected". Default `[401]`. */
 	readonly rejectionStatuses?: readonly number[] | undefined;
+	/**
+	 * The session's default resource (RFC 8707): the API whose tokens a call without a `resource` of its own gets.
+	 * @see https://www.rfc-editor.org/rfc/rfc8707
+	 */
+	readonly resource?: string | undefined;
+	/** `resource` (RFC 8707, the default) or `audience` (Auth0): the parameter that names the resource. */
+	readonly resourceParameter?: ResourceParameter | undefined;
+}
+
+function resourceParameterOption(value: unknown): ResourceParameter | undefined {
+	if (value === undefined || value === 'resource' || value === 'audience') return value;
+	throw invalidOption('resourceParameter', '"resource" or "audience"', value, true);
 }
 
 function optionalUrl(value: string | undefined, name: string): string | undefined {
@@ -75,5 +94,7 @@ export function oauth2(given: OAuth2Options): Provider {
 		primaryGrant: grant === 'password' ? { type: 'password', credentials: options.credentials } : { type: grant },
 		rejectionStatuses: options.rejectionStatuses ?? [401],
 		redirectUri: optionalUrl(options.redirectUri, 'redirectUri'),
+		resource: optionalUrl(options.resource, 'resource'),
+		resourceParameter: resourceParameterOption(options.resourceParameter),
 	});
 }
