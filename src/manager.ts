@@ -23,7 +23,7 @@ import {
 	type TokenManager,
 	type TokenManagerOptions,
 } from './token-manager.js';
-import { createTokenSet, isFresh, type TokenSet, type TokenSetInit } from './token-set.js';
+import { createTokenSet, isFresh, targetsOf, type TokenSet, type TokenSetInit } from './token-set.js';
 import { createTokenSource, type Obtained } from './token-source.js';
 import { forTarget } from './grants.js';
 import { createTargets, entryLifetime, targetOfToken, tokenOf, withoutToken, withObtained, type TokenTarget } from './session-tokens.js';
@@ -121,20 +121,28 @@ export function createManagedSession(
 
 	const { obtain, exchange, withoutStore } = createTokenSource({ provider, endpoint, session, fresh, loginRequired });
 
-	/** Write a session entry; a store that fails to save it costs an `error` event, never the tokens (kept near). */
-	async function keepEntry(entry: TokenSet): Promise<void> {
+	/**
+	 * Keep and announce a new token for `target`: the session's entry with it (a login starts a new entry). With other
+	 * targets beside it, the answer is merged into the entry as it is now, not as it was before the request, and written
+	 * only if it is still that: a token of another target dropped meanwhile (its API rejected it) stays dropped. A store
+	 * that fails to save it costs an `error` event, never the tokens (kept near).
+	 */
+	async function adopt({ tokenSet: obtained, source, replaces }: Obtained, target: TokenTarget, login: boolean): Promise<TokenSet> {
+		const now = endpoint.now();
+		let entry = withObtained(login ? undefined : replaces, target.key, obtained, now);
 		try {
-			await session.write(entry, entryLifetime(entry, endpoint.now()));
+			let written = false;
+			for (let attempt = 0; !login && !written && attempt < 3 && targetsOf(entry); attempt += 1) {
+				const latest = await session.read();
+				entry = withObtained(latest, target.key, obtained, now);
+				written = await session.replace(latest, entry);
+			}
+			if (!written) await session.write(entry, entryLifetime(entry, now));
 		} catch (error) {
 			if (!isStoreError(error)) throw error;
 			reportError(error);
+			session.keep(entry);
 		}
-	}
-
-	/** Keep and announce a new token for `target`: the session's entry with it. A login starts a new entry. */
-	async function adopt({ tokenSet: obtained, source, replaces }: Obtained, target: TokenTarget, login: boolean): Promise<TokenSet> {
-		const entry = withObtained(login ? undefined : replaces, target.key, obtained, endpoint.now());
-		await keepEntry(entry);
 		const tokenSet = tokenOf(entry, target.key) as TokenSet;
 		emitter.emit('token', { tokenSet, source });
 		return tokenSet;

@@ -1,7 +1,7 @@
 import { requireUrl } from './options.js';
 import { normalizeScope } from './scope.js';
 import type { Provider } from './provider.js';
-import { createSessionEntry, targetsOf, withTokenSetChanges, type SessionTargets, type TokenSet } from './token-set.js';
+import { createSessionEntry, targetsOf, withTokenSetChanges, type TokenSet } from './token-set.js';
 
 /**
  * What a token is for: an API (`resource`, RFC 8707) and the scope asked for it. `key` names it in the session's

@@ -1,6 +1,3 @@
-// PENDING until the #24 core lands (getToken({ resource }), createClient({ resource }), createAuthorizationUrl({
-// resource: [...] })): then rename to oidc-provider-resources.test.ts. Not a .test.ts until then, so vitest skips it,
-// and tsconfig.json leaves `*.pending.ts` out of the program.
 import { describe, expect, it } from 'vitest';
 import { createAuthorizationCodeFlow, createClient, createTokenManager, ErrorCode, oauth2 } from '../../src/index.js';
 import { createMemoryStorage } from '../../src/key-value-storage.js';
