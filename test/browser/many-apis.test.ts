@@ -156,4 +156,25 @@ describe.each(ENGINES)('many APIs, one session, two tabs in $name (RFC 8707, Ind
 		expect(await Promise.all(tabs.map((tab) => tab.evaluate(() => window.manyApis.loggedIn())))).toEqual([true, true]);
 		await Promise.all(tabs.map((tab) => tab.close()));
 	});
+
+	it('the tokens run out of time instead: both tabs see it before calling -> 2 refreshes under the cross-tab lock, 0 reuse, no 401', async () => {
+		// Short-lived tokens (long enough for the login and the first calls of both tabs on a loaded machine), and a page
+		// that counts a token as expired only when it is (leeway 0): after the wait, every
+		// token both tabs hold has expired at the server and in the tabs, and each tab knows it before it calls.
+		const lifetime = 10;
+		const { spa, tabs } = await twoTabsLoggedIn({ accessTokenLifetime: lifetime, leeway: 0 });
+		await new Promise((resolve) => setTimeout(resolve, lifetime * 1_000 + 500));
+		spa.emulator.resetCounters();
+		const at = Date.now() + 300;
+		const [first, second] = await Promise.all([callBoth(tabs[0], 10, at), callBoth(tabs[1], 10, at)]);
+		const seen = figures(spa);
+		console.log(
+			`${engine.name}, two tabs, one login, 20 + 20 calls to two APIs after the tokens expired: ${seen.refreshes} refreshes (orders ${seen.perApi.orders}, billing ${seen.perApi.billing}), ${seen.reuse} refresh-token reuse, ${answered(first, second)} of 40 calls succeeded (${seen.rejected} 401s)`,
+		);
+		expectAnswered(first, spa, 10);
+		expectAnswered(second, spa, 10);
+		// One tab refreshed each API under the lock; the other, waiting for the lock, read the tokens it had stored.
+		expect(seen).toMatchObject({ refreshes: 2, tokenRequests: 2, perApi: { orders: 1, billing: 1 }, reuse: 0, ok: 40, rejected: 0 });
+		await Promise.all(tabs.map((tab) => tab.close()));
+	}, 60_000);
 });
