@@ -100,21 +100,27 @@ describe.each(ENGINES)('many APIs, one session, two tabs in $name (RFC 8707, Ind
 		await Promise.all(started.map((spa) => spa.close()));
 	});
 
-	/** An SPA logged in once for both APIs in one tab, and a second tab of the same origin; each has called both APIs. */
-	async function twoTabsLoggedIn(options?: Parameters<typeof startSpa>[0]) {
+	/** An SPA logged in once for both APIs in one tab, and a second tab of the same origin, neither having called an API. */
+	async function twoTabsJustLoggedIn(options?: Parameters<typeof startSpa>[0]) {
 		const spa = await startSpa(options);
 		started.push(spa);
 		const tab1 = await openSpaPage(suite.browser, spa.url);
 		await logInThroughProvider(tab1);
 		expect(await tab1.evaluate(() => document.querySelector('#output')?.textContent)).toBe('Logged in.');
-		expectAnswered(await callBoth(tab1, 1), spa, 1);
+		// The second tab has no login of its own: it reads the session the first one stored.
+		const tab2 = await openSpaPage(suite.browser, spa.url);
+		return { spa, tabs: [tab1, tab2] as const };
+	}
+
+	/** {@link twoTabsJustLoggedIn}, then each tab has called both APIs once: both hold both APIs' tokens. */
+	async function twoTabsLoggedIn(options?: Parameters<typeof startSpa>[0]) {
+		const { spa, tabs } = await twoTabsJustLoggedIn(options);
+		expectAnswered(await callBoth(tabs[0], 1), spa, 1);
 		// One login for both APIs: the code exchange names orders; billing's token came by refresh.
 		expect(spa.emulator.counters().tokenRequests).toMatchObject({ authorization_code: 1, refresh_token: 1 });
-		const tab2 = await openSpaPage(suite.browser, spa.url);
-		// The second tab has no login of its own: it reads the session the first one stored.
-		expectAnswered(await callBoth(tab2, 1), spa, 1);
+		expectAnswered(await callBoth(tabs[1], 1), spa, 1);
 		expect(spa.emulator.counters().tokenRequests).toMatchObject({ total: 2, refresh_token: 1 });
-		return { spa, tabs: [tab1, tab2] as const };
+		return { spa, tabs };
 	}
 
 	/** How many of the calls of both tabs succeeded. */
@@ -177,4 +183,21 @@ describe.each(ENGINES)('many APIs, one session, two tabs in $name (RFC 8707, Ind
 		expect(seen).toMatchObject({ refreshes: 2, tokenRequests: 2, perApi: { orders: 1, billing: 1 }, reuse: 0, ok: 40, rejected: 0 });
 		await Promise.all(tabs.map((tab) => tab.close()));
 	}, 60_000);
+
+	it("right after the login, both tabs call both APIs at once -> billing's first token by 1 refresh, 0 reuse, no 401", async () => {
+		const { spa, tabs } = await twoTabsJustLoggedIn();
+		// The code exchange named orders (the first resource): the session has its token, and none for billing yet.
+		expect(spa.emulator.counters().tokenRequests).toMatchObject({ total: 1, authorization_code: 1 });
+		spa.emulator.resetCounters();
+		const at = Date.now() + 300;
+		const [first, second] = await Promise.all([callBoth(tabs[0], 10, at), callBoth(tabs[1], 10, at)]);
+		const seen = figures(spa);
+		console.log(
+			`${engine.name}, two tabs right after one login, 20 + 20 calls to two APIs: ${seen.refreshes} refreshes (orders ${seen.perApi.orders}, billing ${seen.perApi.billing}), ${seen.reuse} refresh-token reuse, ${answered(first, second)} of 40 calls succeeded (${seen.rejected} 401s)`,
+		);
+		expectAnswered(first, spa, 10);
+		expectAnswered(second, spa, 10);
+		expect(seen).toMatchObject({ refreshes: 1, tokenRequests: 1, perApi: { orders: 0, billing: 1 }, reuse: 0, ok: 40, rejected: 0 });
+		await Promise.all(tabs.map((tab) => tab.close()));
+	});
 });
