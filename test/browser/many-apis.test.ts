@@ -82,6 +82,8 @@ async function startSpa(options: { accessTokenLifetime?: number; leeway?: number
 const callBoth = (tab: BrowserTab, count: number, at?: number) =>
 	tab.evaluate(([n, start]) => window.manyApis.callBoth(n, start), [count, at] as const, { timeout: CALLS_TIMEOUT });
 
+const plural = (count: number, one: string, many: string) => `${count} ${count === 1 ? one : many}`;
+
 /** Each call's API (the resource its token was issued for, as the API says), or its error. */
 const outcomes = (calls: readonly CallOutcome[]) => calls.map((call) => ('error' in call ? call.error : call.resource));
 
@@ -151,7 +153,7 @@ describe.each(ENGINES)('many APIs, one session, two tabs in $name (RFC 8707, Ind
 		const [first, second] = await Promise.all([callBoth(tabs[0], 10, at), callBoth(tabs[1], 10, at)]);
 		const seen = figures(spa);
 		console.log(
-			`${engine.name}, two tabs, one login, 20 + 20 calls to two APIs after the tokens die: ${seen.refreshes} refreshes (orders ${seen.perApi.orders}, billing ${seen.perApi.billing}), ${seen.reuse} refresh-token reuse, ${answered(first, second)} of 40 calls succeeded (${seen.rejected} dead-token 401s retried)`,
+			`${engine.name}, two tabs, one login, 20 + 20 calls to two APIs after the tokens die: ${plural(seen.refreshes, 'refresh', 'refreshes')} (orders ${seen.perApi.orders}, billing ${seen.perApi.billing}), ${seen.reuse} refresh-token reuse, ${answered(first, second)} of 40 calls succeeded (${seen.rejected} dead-token 401s retried)`,
 		);
 		expectAnswered(first, spa, 10);
 		expectAnswered(second, spa, 10);
@@ -175,7 +177,7 @@ describe.each(ENGINES)('many APIs, one session, two tabs in $name (RFC 8707, Ind
 		const [first, second] = await Promise.all([callBoth(tabs[0], 10, at), callBoth(tabs[1], 10, at)]);
 		const seen = figures(spa);
 		console.log(
-			`${engine.name}, two tabs, one login, 20 + 20 calls to two APIs after the tokens expired: ${seen.refreshes} refreshes (orders ${seen.perApi.orders}, billing ${seen.perApi.billing}), ${seen.reuse} refresh-token reuse, ${answered(first, second)} of 40 calls succeeded (${seen.rejected} 401s)`,
+			`${engine.name}, two tabs, one login, 20 + 20 calls to two APIs after the tokens expired: ${plural(seen.refreshes, 'refresh', 'refreshes')} (orders ${seen.perApi.orders}, billing ${seen.perApi.billing}), ${seen.reuse} refresh-token reuse, ${answered(first, second)} of 40 calls succeeded (${seen.rejected} 401s)`,
 		);
 		expectAnswered(first, spa, 10);
 		expectAnswered(second, spa, 10);
@@ -193,7 +195,7 @@ describe.each(ENGINES)('many APIs, one session, two tabs in $name (RFC 8707, Ind
 		const [first, second] = await Promise.all([callBoth(tabs[0], 10, at), callBoth(tabs[1], 10, at)]);
 		const seen = figures(spa);
 		console.log(
-			`${engine.name}, two tabs right after one login, 20 + 20 calls to two APIs: ${seen.refreshes} refreshes (orders ${seen.perApi.orders}, billing ${seen.perApi.billing}), ${seen.reuse} refresh-token reuse, ${answered(first, second)} of 40 calls succeeded (${seen.rejected} 401s)`,
+			`${engine.name}, two tabs right after one login, 20 + 20 calls to two APIs: ${plural(seen.refreshes, 'refresh', 'refreshes')} (orders ${seen.perApi.orders}, billing ${seen.perApi.billing}), ${seen.reuse} refresh-token reuse, ${answered(first, second)} of 40 calls succeeded (${seen.rejected} 401s)`,
 		);
 		expectAnswered(first, spa, 10);
 		expectAnswered(second, spa, 10);
