@@ -1,4 +1,4 @@
-import { delay, HttpResponse } from 'msw';
+import { delay } from 'msw';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { createAuthorizationCodeFlow, createMemoryStore, createTokenManager, type TokenManager } from '../../src/index.js';
 import { createMemoryStorage } from '../../src/key-value-storage.js';
