@@ -1,6 +1,6 @@
-import { delay } from 'msw';
+import { delay, HttpResponse } from 'msw';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
-import { createAuthorizationCodeFlow, createMemoryStore, createTokenManager, type TokenManager } from '../../src/index.js';
+import { createAuthorizationCodeFlow, createMemoryStore, createTokenManager, ErrorCode, type TokenManager } from '../../src/index.js';
 import { createMemoryStorage } from '../../src/key-value-storage.js';
 import { targetsOf, toTokenSetRecord } from '../../src/token-set.js';
 import { createClock, FAST, testProvider } from '../_helpers/manager.js';
@@ -148,6 +148,28 @@ describe('compare-and-invalidate per target', () => {
 		expect((await manager.getToken({ resource: ORDERS })).accessToken).toBe(second.accessToken);
 		expect(endpoint.seen).toHaveLength(2);
 	});
+
+	it("a token obtained for one API while another API's token is invalidated does not bring that token back", async () => {
+		const store = createMemoryStore();
+		const [one, two] = [createTokenManager(testProvider(), { ...FAST, store }), createTokenManager(testProvider(), { ...FAST, store })];
+		const orders = await one.getToken({ resource: ORDERS });
+		await one.getToken({ resource: BILLING });
+		slowAnswers(40);
+		// Process two renews billing (slow, under the lock); meanwhile process one's orders API rejects its token.
+		const renewing = two.getToken({ resource: BILLING, forceRefresh: true });
+		await delay(10);
+		expect(await one.invalidate(orders)).toBe(true);
+		await renewing;
+		const three = createTokenManager(testProvider(), { ...FAST, store });
+		endpoint.respond(() => endpoint.issue());
+		expect((await three.getToken({ resource: ORDERS })).accessToken).not.toBe(orders.accessToken);
+		expect(requests()).toEqual([
+			['client_credentials', ORDERS, undefined],
+			['client_credentials', BILLING, undefined],
+			['client_credentials', BILLING, undefined],
+			['client_credentials', ORDERS, undefined],
+		]);
+	});
 });
 
 describe('a cached per-resource token costs no store I/O', () => {
@@ -165,6 +187,69 @@ describe('a cached per-resource token costs no store I/O', () => {
 		}
 		expect(counted.calls).toEqual(before);
 		expect(endpoint.seen).toHaveLength(3);
+	});
+});
+
+describe('invalid_target and a store out of reach, per resource', () => {
+	it('a refresh refused with invalid_target: an OAuthError naming the resource; the refresh token is kept and serves the next API', async () => {
+		const store = createMemoryStore();
+		const manager = createTokenManager(testProvider(), { ...FAST, store });
+		const loginRequired: unknown[] = [];
+		manager.on('login-required', (event) => loginRequired.push(event));
+		await loginSession(manager);
+		const unknown = 'https://unknown.test/api/';
+		endpoint.respond(({ params }) =>
+			params.resource === unknown
+				? HttpResponse.json({ error: 'invalid_target', error_description: 'Unknown resource.' }, { status: 400 })
+				: endpoint.issue({ refresh_token: 'refresh-1' }),
+		);
+		const error = await manager.getToken({ resource: unknown }).catch((caught: unknown) => caught);
+		expect(error).toMatchObject({ code: ErrorCode.OAuth, error: 'invalid_target' });
+		expect((error as Error).message).toContain(unknown);
+		expect((await store.get(manager.key))?.refreshToken).toBe('refresh-0');
+		await manager.getToken({ resource: ORDERS });
+		expect(endpoint.seen.map(({ params }) => [params.refresh_token, params.resource])).toEqual([
+			['refresh-0', unknown],
+			['refresh-0', ORDERS],
+		]);
+		expect(loginRequired).toEqual([]);
+		expect((await manager.getToken()).accessToken).toBe('login-access');
+	});
+
+	it('store down (bypass): each resource gets its own token by the primary grant, then served near without a request', async () => {
+		const counted = instrumentStore(createMemoryStore());
+		const manager = createTokenManager(testProvider(), { ...FAST, store: counted.store });
+		manager.on('error', () => undefined);
+		counted.setDown(true);
+		const orders = await manager.getToken({ resource: ORDERS });
+		const billing = await manager.getToken({ resource: BILLING });
+		expect(requests()).toEqual([
+			['client_credentials', ORDERS, undefined],
+			['client_credentials', BILLING, undefined],
+		]);
+		expect((await manager.getToken({ resource: ORDERS })).accessToken).toBe(orders.accessToken);
+		expect((await manager.getToken({ resource: BILLING })).accessToken).toBe(billing.accessToken);
+		expect(endpoint.seen).toHaveLength(2);
+	});
+});
+
+describe('the default target of a login session', () => {
+	it("getToken() keeps the session's refresh and ID tokens in what it returns, after a token for another API as before", async () => {
+		const manager = createTokenManager(testProvider(), FAST);
+		await manager.setTokens({
+			accessToken: 'login-access',
+			refreshToken: 'refresh-0',
+			idToken: 'id-0',
+			expiresIn: 3600,
+			tokenType: 'Bearer',
+		});
+		endpoint.respond(() => endpoint.issue({ refresh_token: 'refresh-1' }));
+		const before = await manager.getToken();
+		expect([before.accessToken, before.refreshToken, before.idToken]).toEqual(['login-access', 'refresh-0', 'id-0']);
+		await manager.getToken({ resource: ORDERS });
+		// The same call, the same session: the default token with the session's (now rotated) refresh token and its ID token.
+		const after = await manager.getToken();
+		expect([after.accessToken, after.refreshToken, after.idToken]).toEqual(['login-access', 'refresh-1', 'id-0']);
 	});
 });
 

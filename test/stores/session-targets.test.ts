@@ -3,14 +3,14 @@ import { join } from 'node:path';
 import { createClient, type RedisClientType } from 'redis';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { FileTokenStore } from '../../src/file.js';
-import { createMemoryStore, createTokenManager, type TokenStore } from '../../src/index.js';
+import { createMemoryStore, createTokenManager, type TokenSet, type TokenStore } from '../../src/index.js';
 import { createMemoryStorage } from '../../src/key-value-storage.js';
 import { RedisTokenStore } from '../../src/redis.js';
 import { createWebStorageStore } from '../../src/stores/browser/web-storage.js';
 import { sessionFileName } from '../../src/stores/file/paths.js';
 import { fromTokenSetRecord, targetsOf, toTokenSetRecord, type TokenSetRecord } from '../../src/token-set.js';
 import { createScratch } from '../_helpers/file-store.js';
-import { FAST, testProvider } from '../_helpers/manager.js';
+import { createClock, FAST, testProvider } from '../_helpers/manager.js';
 import { requireRedisServerUnlessLocal, startRedisServer, type RedisServer } from '../_helpers/redis-server.js';
 import { createTokenEndpoint, startMockServer } from '../_helpers/token-server.js';
 
@@ -247,5 +247,31 @@ describe.each(names)('session entries with targets in the %s store', (name) => {
 			'login-access',
 		]);
 		expect(after?.refreshToken).toBe('refresh-2');
+	});
+});
+
+/** The access token the entry holds for `resource` (default scope), or `undefined`. */
+function tokenOfTarget(entry: TokenSet | undefined, resource: string): string | undefined {
+	return entry && targetsOf(entry)?.get(`${resource} `)?.accessToken;
+}
+
+describe('how long a store keeps an entry with targets', () => {
+	it("file store: a short-lived token obtained last does not take another API's longer-lived token with it", async () => {
+		const clock = createClock();
+		const dir = scratch.newDir();
+		const store = () => new FileTokenStore({ dir, now: clock.now });
+		const options = { ...FAST, key: KEY, now: clock.now };
+		// Client credentials: orders issues 1 h tokens, billing 2 min ones; billing's comes last, on top of the entry.
+		endpoint.respond(({ params }) => endpoint.issue({ expires_in: params.resource === BILLING ? 120 : 3600 }));
+		const one = createTokenManager(testProvider(), { ...options, store: store() });
+		const orders = await one.getToken({ resource: ORDERS });
+		await one.getToken({ resource: BILLING });
+		clock.advance(5 * 60_000);
+		// 5 min later the orders token has 55 min to go: the stored entry must still hold it (it is kept for billing's 2 min + 1).
+		expect(tokenOfTarget(await store().get(KEY), ORDERS)).toBe(orders.accessToken);
+		// So another process is served it without a token request.
+		const two = createTokenManager(testProvider(), { ...options, store: store() });
+		expect((await two.getToken({ resource: ORDERS })).accessToken).toBe(orders.accessToken);
+		expect(endpoint.seen.map(({ params }) => params.resource)).toEqual([ORDERS, BILLING]);
 	});
 });
