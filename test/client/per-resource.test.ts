@@ -81,6 +81,19 @@ describe('a client per API, one session', () => {
 		]);
 	});
 
+	it('both APIs reject their tokens at once (revoked at the server): each call is retried once with a new token for its API', async () => {
+		const { orders, billing } = twoApis();
+		await Promise.all([orders.get('a').json(), billing.get('b').json()]);
+		for (const tokens of accepted.values()) tokens.clear();
+		const calls = Array.from({ length: 20 }, (_, index) => [
+			orders.get(`c${index}`, { throwHttpErrors: false }),
+			billing.get(`d${index}`, { throwHttpErrors: false }),
+		]);
+		const answers = await Promise.all(calls.flat());
+		expect(answers.map(({ status }) => status)).toEqual(Array(40).fill(200));
+		expect(resourcesAsked()).toEqual([ORDERS, BILLING, ORDERS, BILLING]);
+	});
+
 	it('the scope of a client is asked with its resource', async () => {
 		const tokens = createTokenManager(testProvider(), FAST);
 		const reader = createClient({ prefixUrl: ORDERS, auth: tokens, resource: ORDERS, scope: ['orders:read'], retry: 0 });

@@ -125,6 +125,29 @@ describe('one token request at a time per session, whatever the target', () => {
 	});
 });
 
+describe('one refresh token per session, across processes', () => {
+	it('two processes of one login session, each cold for another API at once: refreshes in turn, never the same refresh token twice', async () => {
+		const store = createMemoryStore();
+		const [one, two] = [createTokenManager(testProvider(), { ...FAST, store }), createTokenManager(testProvider(), { ...FAST, store })];
+		await loginSession(one);
+		const overlap = { now: 0, most: 0 };
+		endpoint.respond(async () => {
+			overlap.now += 1;
+			overlap.most = Math.max(overlap.most, overlap.now);
+			await delay(30);
+			overlap.now -= 1;
+			return endpoint.issue({ refresh_token: `refresh-${endpoint.issued + 1}` });
+		});
+		await Promise.all([
+			...range(5).map(() => one.getToken({ resource: ORDERS })),
+			...range(5).map(() => two.getToken({ resource: BILLING })),
+		]);
+		expect(overlap.most).toBe(1);
+		expect(endpoint.seen.map(({ params }) => params.refresh_token)).toEqual(['refresh-0', 'refresh-1']);
+		expect((await store.get(one.key))?.refreshToken).toBe('refresh-2');
+	});
+});
+
 describe('compare-and-invalidate per target', () => {
 	it("invalidating one resource's token drops only it: the other is still served without a token request", async () => {
 		const manager = createTokenManager(testProvider(), FAST);
@@ -147,6 +170,34 @@ describe('compare-and-invalidate per target', () => {
 		expect(await manager.invalidate(first)).toBe(false);
 		expect((await manager.getToken({ resource: ORDERS })).accessToken).toBe(second.accessToken);
 		expect(endpoint.seen).toHaveLength(2);
+	});
+
+	it('two APIs reject their tokens at once (the server revoked both): both tokens are dropped, one new token each', async () => {
+		const manager = createTokenManager(testProvider(), FAST);
+		const orders = await manager.getToken({ resource: ORDERS });
+		const billing = await manager.getToken({ resource: BILLING });
+		expect(await Promise.all([manager.invalidate(orders), manager.invalidate(billing)])).toEqual([true, true]);
+		const renewed = await Promise.all([manager.getToken({ resource: ORDERS }), manager.getToken({ resource: BILLING })]);
+		expect(renewed.map(({ accessToken }) => accessToken)).not.toContain(orders.accessToken);
+		expect(renewed.map(({ accessToken }) => accessToken)).not.toContain(billing.accessToken);
+		expect(requests()).toEqual([
+			['client_credentials', ORDERS, undefined],
+			['client_credentials', BILLING, undefined],
+			['client_credentials', ORDERS, undefined],
+			['client_credentials', BILLING, undefined],
+		]);
+	});
+
+	it('two processes sharing a store, each with an API rejecting its token at once: the store keeps neither token', async () => {
+		const store = createMemoryStore();
+		const [one, two] = [createTokenManager(testProvider(), { ...FAST, store }), createTokenManager(testProvider(), { ...FAST, store })];
+		const orders = await one.getToken({ resource: ORDERS });
+		const billing = await one.getToken({ resource: BILLING });
+		expect((await two.getToken({ resource: BILLING })).accessToken).toBe(billing.accessToken);
+		await Promise.all([one.invalidate(orders), two.invalidate(billing)]);
+		const kept = [...(targetsOf((await store.get(one.key))!)?.values() ?? [])].map(({ accessToken }) => accessToken);
+		expect(kept).not.toContain(orders.accessToken);
+		expect(kept).not.toContain(billing.accessToken);
 	});
 
 	it("a token obtained for one API while another API's token is invalidated does not bring that token back", async () => {
