@@ -224,7 +224,7 @@ describe.each(names)('session entries with targets in the %s store', (name) => {
 		// The session's one refresh token is on top, the rotated one; no target keeps a copy.
 		expect(read?.refreshToken).toBe('refresh-2');
 		expect([...targets!.values()].map((tokenSet) => tokenSet.refreshToken)).toEqual([undefined, undefined, undefined]);
-		const raw = (await backing.readRaw()) as TokenSetRecord;
+		const raw = (await backing.readRaw()) as unknown as TokenSetRecord;
 		expect(Object.values(raw.targets ?? {}).map((target) => target.refreshToken ?? null)).toEqual([null, null, null]);
 
 		const reader = manager(peer);
