@@ -54,9 +54,10 @@ function machineSession() {
 }
 
 /** One login (authorization code + PKCE) naming both APIs, driven as a browser would: follow the redirect back. */
-async function spaLogin() {
+async function spaLogin(named: 'both' | 'none' = 'both') {
 	const { issuer, publicClientId = '' } = emulator().credentials.oauth2;
 	const { orders, billing } = resources();
+	const resource = named === 'both' ? [orders, billing] : [];
 	const flow = createAuthorizationCodeFlow(
 		oauth2({ issuer, clientId: publicClientId, redirectUri: REDIRECT_URI, grant: 'authorization_code' }),
 		{
@@ -65,11 +66,11 @@ async function spaLogin() {
 			retry: 0,
 		},
 	);
-	const authorizationUrl = await flow.createAuthorizationUrl({ scope: ['openid', 'offline_access'], resource: [orders, billing] });
+	const authorizationUrl = await flow.createAuthorizationUrl({ scope: ['openid', 'offline_access'], resource });
 	// RFC 8707 2.1: one authorization request naming each API.
-	expect(new URL(authorizationUrl).searchParams.getAll('resource')).toEqual([orders, billing]);
-	await flow.handleCallback(await visit(authorizationUrl));
-	return { flow, ...apis(flow.tokens) };
+	expect(new URL(authorizationUrl).searchParams.getAll('resource')).toEqual(resource);
+	const login = await flow.handleCallback(await visit(authorizationUrl));
+	return { flow, login, ...apis(flow.tokens) };
 }
 
 describe('many APIs, one session, against the emulator (RFC 8707)', () => {
@@ -120,6 +121,16 @@ describe('many APIs, one session, against the emulator (RFC 8707)', () => {
 				[billing]: { tokenRequests: { total: 1, refresh_token: 1 }, apiRequests: { ok: 1, rejected: 0 } },
 			},
 		});
+	});
+
+	it("a login naming resources: handleCallback returns the session's refresh token (and ID token), as a login without resources does", async () => {
+		const held = ({ login }: Awaited<ReturnType<typeof spaLogin>>) => ({
+			refreshToken: typeof login.refreshToken,
+			idToken: typeof login.idToken,
+		});
+		const without = held(await spaLogin('none'));
+		expect(without.refreshToken).toBe('string');
+		expect(held(await spaLogin('both'))).toEqual(without);
 	});
 
 	it('one login, 20 + 20 calls to two APIs after the tokens die -> 2 refreshes, 0 refresh-token reuse', async () => {
