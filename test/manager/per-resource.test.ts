@@ -1,6 +1,13 @@
 import { delay, HttpResponse } from 'msw';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
-import { createAuthorizationCodeFlow, createMemoryStore, createTokenManager, ErrorCode, type TokenManager } from '../../src/index.js';
+import {
+	createAuthorizationCodeFlow,
+	createMemoryStore,
+	createTokenManager,
+	ErrorCode,
+	type TokenManager,
+	type TokenStore,
+} from '../../src/index.js';
 import { createMemoryStorage } from '../../src/key-value-storage.js';
 import { createClock, FAST, testProvider } from '../_helpers/manager.js';
 import { storedAccessTokens, storedRecord } from '../_helpers/session-entry.js';
@@ -86,6 +93,23 @@ describe('one token request at a time per session, whatever the target', () => {
 			...range(10).map(() => manager.getToken()),
 		]);
 		expect(endpoint.seen).toHaveLength(3);
+		expect(overlap.most).toBe(1);
+	});
+
+	it('with a store that has no lock of its own: two targets cold at once still never overlap', async () => {
+		const overlap = slowAnswers(30);
+		const inner = createMemoryStore();
+		const store: TokenStore = {
+			get: (key) => inner.get(key),
+			set: (key, tokenSet, options) => inner.set(key, tokenSet, options),
+			delete: (key) => inner.delete(key),
+		};
+		const manager = createTokenManager(testProvider(), { ...FAST, store });
+		await Promise.all([
+			...range(5).map(() => manager.getToken({ resource: ORDERS })),
+			...range(5).map(() => manager.getToken({ resource: BILLING })),
+		]);
+		expect(endpoint.seen).toHaveLength(2);
 		expect(overlap.most).toBe(1);
 	});
 
