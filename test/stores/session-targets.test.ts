@@ -280,4 +280,21 @@ describe('how long a store keeps an entry with targets', () => {
 		expect((await two.getToken({ resource: ORDERS })).accessToken).toBe(orders.accessToken);
 		expect(endpoint.seen.map(({ params }) => params.resource)).toEqual([ORDERS, BILLING]);
 	});
+
+	it.skipIf(!redisBinary)("Redis store: the entry's TTL covers every target's token, not only the one obtained last", async () => {
+		prefixes += 1;
+		const keyPrefix = `ttl${prefixes}:`;
+		const store = new RedisTokenStore({ url: redis!.url }, { keyPrefix });
+		try {
+			endpoint.respond(({ params }) => endpoint.issue({ expires_in: params.resource === BILLING ? 120 : 3600 }));
+			const tokens = createTokenManager(testProvider(), { ...FAST, key: KEY, store });
+			await tokens.getToken({ resource: ORDERS });
+			await tokens.getToken({ resource: BILLING });
+			const [tokensKey = ''] = await admin!.keys(`${keyPrefix}tokens:*`);
+			// The orders token lives an hour: Redis must keep the entry that long (a margin aside), not billing's 2 min + 1.
+			expect(await admin!.pTTL(tokensKey)).toBeGreaterThan(3_000_000);
+		} finally {
+			await store.close();
+		}
+	});
 });
