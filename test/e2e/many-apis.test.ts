@@ -177,6 +177,21 @@ describe('many APIs, one session, against the emulator (RFC 8707)', () => {
 		});
 	});
 
+	it("logout after calls to two APIs: neither API's token works any more", async () => {
+		const { orders, billing } = resources();
+		const session = await spaLogin();
+		await session.flow.tokens.getToken({ resource: billing });
+		const ordersToken = (await session.flow.tokens.getToken({ resource: orders })).accessToken;
+		const billingToken = (await session.flow.tokens.getToken({ resource: billing })).accessToken;
+		const status = async (api: string, token: string) =>
+			(await fetch(`${api}x`, { headers: { authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(2_000) })).status;
+		expect([await status(orders, ordersToken), await status(billing, billingToken)]).toEqual([200, 200]);
+		expect(await session.flow.logout()).toEqual({ revoked: true, errors: [] });
+		// logout() revokes the entry's refresh token and its top access token (billing's, obtained first here, is not
+		// the top one): the emulator, as RFC 7009 2.1 allows, revokes the refresh token's whole family with it.
+		expect([await status(orders, ordersToken), await status(billing, billingToken)]).toEqual([401, 401]);
+	});
+
 	it('client credentials: an unknown resource -> OAuthError invalid_target naming it; the other APIs are still served', async () => {
 		const { issuer } = emulator().credentials.oauth2;
 		const session = machineSession();
