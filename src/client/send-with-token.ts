@@ -3,6 +3,7 @@ import { RequestNotReplayableError } from '../errors.js';
 import { peekFreshToken, sessionDpopOf, type TokenManager } from '../token-manager.js';
 import type { TokenSet } from '../token-set.js';
 import type { OutgoingRequest } from './outgoing-request.js';
+import { checkResourceChallenge } from './resource-challenge.js';
 
 /** What {@link createSendWithToken} needs. */
 export interface SendWithTokenConfig {
@@ -48,6 +49,7 @@ export function createSendWithToken(config: SendWithTokenConfig) {
 		const tokenSet = tracePeek(() => peekFreshToken(manager)) ?? (await manager.getToken({ signal: outgoing.signal }));
 		const response = await sendWith(outgoing, tokenSet);
 		if (!rejection.has(response.status) || !answeredBy(response, outgoing.url)) return response;
+		await checkResourceChallenge(manager, response, outgoing);
 
 		// Rule 5: one new token and one retry, never more; the second answer is returned as is.
 		await manager.invalidate(tokenSet);
