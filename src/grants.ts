@@ -1,4 +1,4 @@
-import type { PasswordCredentials } from './provider.js';
+import type { PasswordCredentials, Provider } from './provider.js';
 
 /**
  * The parameters of one token request, e.g. `{ grant_type: 'client_credentials', scope }`; undefined ones are
@@ -45,4 +45,17 @@ export function authorizationCodeGrant(code: string, redirectUri: string, codeVe
  */
 export function deviceCodeGrant(deviceCode: string): GrantParameters {
 	return { grant_type: 'urn:ietf:params:oauth:grant-type:device_code', device_code: deviceCode };
+}
+
+/**
+ * `parameters` for one target: its API named as RFC 8707's `resource` (or the provider's `resourceParameter`, Auth0's
+ * `audience`) when it has one.
+ * @see https://www.rfc-editor.org/rfc/rfc8707#section-2.2
+ */
+export function forTarget(
+	parameters: GrantParameters,
+	provider: Pick<Provider, 'resourceParameter'>,
+	target: { readonly resource: string | undefined },
+): GrantParameters {
+	return target.resource === undefined ? parameters : { ...parameters, [provider.resourceParameter ?? 'resource']: target.resource };
 }

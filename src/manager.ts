@@ -23,8 +23,11 @@ import {
 	type TokenManager,
 	type TokenManagerOptions,
 } from './token-manager.js';
-import { createTokenSet, isFresh, withTokenSetChanges, type TokenSet, type TokenSetInit } from './token-set.js';
+import { createTokenSet, isFresh, targetsOf, type TokenSet, type TokenSetInit } from './token-set.js';
 import { createTokenSource, type Obtained } from './token-source.js';
+import { forTarget } from './grants.js';
+import { createTargets, entryLifetime, targetOfToken, tokenOf, withoutToken, withObtained, type TokenTarget } from './session-tokens.js';
+import { createLocalLock } from './stores/local-lock.js';
 
 /** The answers to a device login's poll that mean "ask again later" (RFC 8628 3.5). */
 const POLL_AGAIN = ['authorization_pending', 'slow_down'];
@@ -34,6 +37,8 @@ const POLL_AGAIN = ['authorization_pending', 'slow_down'];
  * exchange (`grant`), or a token while the store is out of reach (`storeDown`).
  */
 interface FlightPlan {
+	/** What the token is for: every flight asks for one target's token. */
+	readonly target: TokenTarget;
 	readonly seen?: TokenSet | undefined;
 	readonly force?: boolean;
 	/** A refresh-ahead: one attempt, and nobody waits for it. */
@@ -97,7 +102,14 @@ export function createManagedSession(
 	const reportError = (error: unknown) => emitter.emit('error', { error });
 	const fresh = (tokenSet: TokenSet) => isFresh(tokenSet, endpoint.now(), leeway);
 
-	let inflight: Promise<TokenSet> | undefined;
+	const targets = createTargets(provider);
+	const { defaultTarget } = targets;
+	const targetFor = (resource: string | undefined, scope: GetTokenOptions['scope']) =>
+		resource === undefined && scope === undefined ? defaultTarget : targets.of(resource, scope);
+	// Rule 2, per target: the one request each target's callers share.
+	const inflight = new Map<string, Promise<TokenSet>>();
+	// One token request at a time per session, whichever target, even with a store that has no lock of its own (rule 8).
+	const oneAtATime = createLocalLock();
 	// Bumped by clear() and setTokens(): a request that started before must not overwrite their result.
 	let generation = 0;
 
@@ -109,32 +121,43 @@ export function createManagedSession(
 
 	const { obtain, exchange, withoutStore } = createTokenSource({ provider, endpoint, session, fresh, loginRequired });
 
-	function storeTtl(tokenSet: TokenSet): number | undefined {
-		// With a refresh token the entry outlives its access token; without one it is useless once expired.
-		if (tokenSet.refreshToken !== undefined || tokenSet.expiresAt === undefined) return undefined;
-		return Math.max(0, tokenSet.expiresAt - endpoint.now()) + 60_000;
-	}
-
-	/** Keep and announce a new token set. A store that fails to save it costs an `error` event, never the tokens. */
-	async function adopt({ tokenSet, source }: Obtained): Promise<TokenSet> {
+	/**
+	 * Keep and announce a new token for `target`: the session's entry with it (a login starts a new entry). With other
+	 * targets beside it, the answer is merged into the entry as it is now, not as it was before the request, and written
+	 * only if it is still that: a token of another target dropped meanwhile (its API rejected it) stays dropped. A store
+	 * that fails to save it costs an `error` event, never the tokens (kept near).
+	 */
+	async function adopt({ tokenSet: obtained, source, replaces }: Obtained, target: TokenTarget, login: boolean): Promise<TokenSet> {
+		const now = endpoint.now();
+		let entry = withObtained(login ? undefined : replaces, target.key, obtained, now);
 		try {
-			await session.write(tokenSet, storeTtl(tokenSet));
+			let written = false;
+			for (let attempt = 0; !login && !written && attempt < 3 && targetsOf(entry); attempt += 1) {
+				const latest = await session.read();
+				entry = withObtained(latest, target.key, obtained, now);
+				written = await session.replace(latest, entry);
+			}
+			if (!written) await session.write(entry, entryLifetime(entry, now));
 		} catch (error) {
 			if (!isStoreError(error)) throw error;
 			reportError(error);
+			session.keep(entry);
 		}
+		const tokenSet = tokenOf(entry, target.key) as TokenSet;
 		emitter.emit('token', { tokenSet, source });
 		return tokenSet;
 	}
 
 	/** Inside the lock: re-read (another process or tab may have done the work already), then one token request. */
 	async function underLock(plan: FlightPlan, startedIn: number): Promise<TokenSet> {
+		const { target } = plan;
 		for (;;) {
 			const current = await session.read();
-			if (!plan.grant && current && fresh(current) && !(plan.force && sameTokenSet(current, plan.seen))) return current;
+			const token = tokenOf(current, target.key);
+			if (!plan.grant && token && fresh(token) && !(plan.force && sameTokenSet(token, plan.seen))) return token;
 			const obtained = plan.grant
-				? await exchange(plan.grant, current, plan.signal)
-				: await obtain(current, plan.background ? 0 : undefined);
+				? await exchange(forTarget(plan.grant, provider, target), current, plan.signal)
+				: await obtain(current, target, plan.background ? 0 : undefined);
 			if (generation !== startedIn) {
 				// clear() or setTokens() ran meanwhile: their outcome wins over this request's (rule 8). Unless the answer
 				// continues the session now stored (a refused refresh adopts what setTokens() stored), it is dropped, and
@@ -143,7 +166,7 @@ export function createManagedSession(
 				startedIn = generation;
 				if (!plan.grant && !sameTokenSet(await session.read(), obtained.replaces)) continue;
 			}
-			return adopt(obtained);
+			return adopt(obtained, target, plan.grant !== undefined);
 		}
 	}
 
@@ -152,13 +175,14 @@ export function createManagedSession(
 		try {
 			try {
 				if (plan.storeDown) throw plan.storeDown;
-				return await session.locked(() => underLock(plan, startedIn), { ttl: lockTtl, signal: plan.signal });
+				const locked = () => session.locked(() => underLock(plan, startedIn), { ttl: lockTtl, signal: plan.signal });
+				return await oneAtATime('', locked, { signal: plan.signal });
 			} catch (error) {
 				// The store is out of reach: go on without it where nothing can be rotated twice (see `storeFailure`).
-				const tokenSet = isStoreError(error) && !plan.grant && storeFailure === 'bypass' ? await withoutStore() : undefined;
+				const tokenSet = isStoreError(error) && !plan.grant && storeFailure === 'bypass' ? await withoutStore(plan.target) : undefined;
 				if (!tokenSet) throw error;
 				reportError(error);
-				session.keep(tokenSet);
+				session.keep(withObtained(session.near, plan.target.key, tokenSet, endpoint.now()));
 				emitter.emit('token', { tokenSet, source: 'grant' });
 				return tokenSet;
 			}
@@ -171,20 +195,21 @@ export function createManagedSession(
 
 	/** Rule 2: every concurrent caller shares this one promise. */
 	function startFlight(plan: FlightPlan, startedIn: number): Promise<TokenSet> {
+		const { key } = plan.target;
 		const flight: Promise<TokenSet> = traceFlight(plan, () => runFlight(plan, startedIn)).finally(() => {
-			if (inflight === flight) inflight = undefined;
+			if (inflight.get(key) === flight) inflight.delete(key);
 		});
-		inflight = flight;
+		inflight.set(key, flight);
 		return flight;
 	}
 
 	/** Rule 1: the fresh token this process holds, with no I/O; a read near its end starts one background refresh. */
-	function freshToken(): TokenSet | undefined {
-		const near = session.near;
+	function freshToken(target: TokenTarget): TokenSet | undefined {
+		const near = tokenOf(session.near, target.key);
 		if (!near || !fresh(near)) return undefined;
-		if (!inflight && ahead.due(near)) {
+		if (!inflight.has(target.key) && ahead.due(near)) {
 			publishRefreshAhead(near);
-			startFlight({ seen: near, force: true, background: true }, generation).then(ahead.succeeded, ahead.failed);
+			startFlight({ target, seen: near, force: true, background: true }, generation).then(ahead.succeeded, ahead.failed);
 		}
 		return near;
 	}
@@ -192,14 +217,16 @@ export function createManagedSession(
 	const manager: TokenManager = {
 		provider,
 		key,
-		async getToken({ signal, forceRefresh = false }: GetTokenOptions = {}) {
+		async getToken({ signal, forceRefresh = false, resource, scope }: GetTokenOptions = {}) {
 			signal?.throwIfAborted();
-			const near = forceRefresh ? undefined : freshToken();
+			const target = targetFor(resource, scope);
+			const near = forceRefresh ? undefined : freshToken(target);
 			if (near) {
 				publishNearCacheHit();
 				return near;
 			}
-			if (inflight) return abortable(inflight, signal);
+			const running = inflight.get(target.key);
+			if (running) return abortable(running, signal);
 			// Taken before the read: a clear() while it is awaited must still stop this caller's token request.
 			const startedIn = generation;
 			let stored: TokenSet | undefined;
@@ -208,24 +235,29 @@ export function createManagedSession(
 			} catch (error) {
 				// One store timeout per call: the flight goes straight to what it can do without the store.
 				if (!isStoreError(error)) throw error;
-				return abortable(inflight ?? startFlight({ storeDown: error }, startedIn), signal);
+				return abortable(inflight.get(target.key) ?? startFlight({ target, storeDown: error }, startedIn), signal);
 			}
-			if (!forceRefresh && stored && fresh(stored)) return freshToken() ?? stored;
-			return abortable(inflight ?? startFlight({ seen: stored, force: forceRefresh }, startedIn), signal);
+			const token = tokenOf(stored, target.key);
+			if (!forceRefresh && token && fresh(token)) return freshToken(target) ?? token;
+			return abortable(inflight.get(target.key) ?? startFlight({ target, seen: token, force: forceRefresh }, startedIn), signal);
 		},
 
 		async invalidate(token) {
 			const accessToken = typeof token === 'string' ? token : token.accessToken;
-			// Expired at the epoch, not "now": a clock set back later must not bring a rejected token back to life.
-			const expire = (tokenSet: TokenSet) => withTokenSetChanges(tokenSet, { expiresAt: 0 }, endpoint.now());
 			const near = session.near;
-			const droppedNear = near?.accessToken === accessToken;
-			if (droppedNear) session.keep(expire(near));
+			const nearKey = targetOfToken(near, accessToken);
+			const droppedNear = nearKey !== undefined;
+			if (droppedNear) session.keep(withoutToken(near as TokenSet, nearKey, endpoint.now()));
 			try {
-				// Rule 4: a late rejection of an older token must not drop the newer one, which the read brings near.
-				const current = await session.read();
-				if (!current || current.accessToken !== accessToken) return droppedNear;
-				return (await session.replace(current, expire(current))) || droppedNear;
+				// Rule 4, per target: a late rejection of an older token must not drop the newer one, which the read brings
+				// near. A write in between (another target's token, another process) is read again: a few times, no loop.
+				for (let attempt = 0; attempt < 4; attempt += 1) {
+					const current = await session.read();
+					const key = targetOfToken(current, accessToken);
+					if (key === undefined) return droppedNear;
+					if (await session.replace(current as TokenSet, withoutToken(current as TokenSet, key, endpoint.now()))) return true;
+				}
+				return droppedNear;
 			} catch (error) {
 				if (!isStoreError(error)) throw error;
 				reportError(error);
@@ -239,7 +271,7 @@ export function createManagedSession(
 			const tokenSet = createTokenSet(init, endpoint.now());
 			generation += 1;
 			try {
-				await session.write(tokenSet, storeTtl(tokenSet));
+				await session.write(tokenSet, entryLifetime(tokenSet, endpoint.now()));
 			} finally {
 				// Kept near even when the store failed (the error then tells the caller the session is not shared).
 				emitter.emit('token', { tokenSet, source: 'set' });
@@ -258,18 +290,20 @@ export function createManagedSession(
 		on: emitter.on,
 	};
 	// Non-enumerable (defineProperties' default): out of spreads and logs.
-	Object.defineProperties(manager, { [managerBrand]: { value: true }, [freshTokenOf]: { value: freshToken }, [dpopOf]: { value: dpop } });
+	const readerFor = ({ resource, scope }: GetTokenOptions) => {
+		const target = targetFor(resource, scope);
+		return () => freshToken(target);
+	};
+	Object.defineProperties(manager, { [managerBrand]: { value: true }, [freshTokenOf]: { value: readerFor }, [dpopOf]: { value: dpop } });
 
 	const seam: SessionSeam = {
 		now: endpoint.now,
 		endpoints: endpoint.endpoints,
-		async login(grant, signal) {
+		async login(grant, signal, resource) {
 			signal?.throwIfAborted();
 			const startedIn = generation;
-			// A login replaces the session whatever is cached, so it never joins a read's flight: it waits for it.
-			// Bounded: every flight ends within its token request's timeouts and its lock's ttl.
-			while (inflight) await inflight.catch(() => undefined);
-			return abortable(startFlight({ grant, signal }, startedIn), signal);
+			// A login starts the session anew: it never joins a read's flight, and runs after the session's requests before it.
+			return abortable(startFlight({ target: targetFor(resource, undefined), grant, signal }, startedIn), signal);
 		},
 		async logout() {
 			// The shared session if the store answers, else the one this process holds.

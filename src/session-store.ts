@@ -58,7 +58,7 @@ export function createSessionStore(store: TokenStore, key: string) {
 			await attempt('delete', () => traceStore(store, 'delete', () => store.delete(key)));
 		},
 		/** Replace `expected` by `next` only if it is still stored (atomically when the store can); `true` when replaced. */
-		async replace(expected: TokenSet, next: TokenSet | undefined): Promise<boolean> {
+		async replace(expected: TokenSet | undefined, next: TokenSet | undefined): Promise<boolean> {
 			if (sameTokenSet(near, expected)) near = next;
 			if (store.compareAndSet) {
 				return attempt('compare-and-set', () => traceStore(store, 'compare-and-set', () => store.compareAndSet!(key, expected, next)));

@@ -56,7 +56,18 @@ export interface GetTokenOptions {
 	readonly signal?: AbortSignal | undefined;
 	/** Get a new token even if the cached one looks fresh. Joins a request already in flight. */
 	readonly forceRefresh?: boolean | undefined;
+	/**
+	 * The API the token is for (RFC 8707 resource indicator, an absolute URL). Each (resource, scope) has a token of its
+	 * own, and every one comes from the session's one refresh token. Default: the provider's `resource`, else none.
+	 * @see https://www.rfc-editor.org/rfc/rfc8707
+	 */
+	readonly resource?: string | undefined;
+	/** The scopes to ask for this token (a space-separated string or a list). Default: the provider's `scope`. */
+	readonly scope?: string | readonly string[] | undefined;
 }
+
+/** Which of a session's tokens: the API it is for and its scopes (see {@link GetTokenOptions}). */
+export type TokenTargetOptions = Pick<GetTokenOptions, 'resource' | 'scope'>;
 
 /** Owns one session's tokens: cache, single flight, refresh, rotation, invalidation. */
 export interface TokenManager {
@@ -92,9 +103,10 @@ export interface SessionSeam {
 	endpoints(signal?: AbortSignal): Promise<ProviderEndpoints>;
 	/**
 	 * Exchange a grant a person just gave (an authorization code) for the session's first tokens: one token request
-	 * inside the session's single flight and lock, stored and announced like any other (rule 8).
+	 * inside the session's single flight and lock, stored and announced like any other (rule 8). `resource`: the API
+	 * the exchange asks a token for (the first of a login that named several, RFC 8707 2.2); it starts a new session.
 	 */
-	login(grant: GrantParameters, signal?: AbortSignal): Promise<TokenSet>;
+	login(grant: GrantParameters, signal?: AbortSignal, resource?: string): Promise<TokenSet>;
 	/**
 	 * Revoke the session's tokens at the provider (RFC 7009), then clear it, whatever the revocation said.
 	 * `revoked`: there were tokens, and every one was revoked.
@@ -111,9 +123,16 @@ export interface SessionSeam {
 /** The fresh token a manager holds, read without a promise: the client's hot path (rule 1). Internal. */
 export const freshTokenOf = Symbol.for('tokenkeeper.freshToken');
 
-/** The fresh token set `manager` holds in memory, or `undefined` when only `getToken()` can tell. */
-export function peekFreshToken(manager: TokenManager): TokenSet | undefined {
-	return (manager as { [freshTokenOf]?: () => TokenSet | undefined })[freshTokenOf]?.();
+/** What reads a fresh token of one target without a promise: see {@link freshTokenReader}. */
+export type FreshTokenReader = () => TokenSet | undefined;
+
+/**
+ * A reader of the fresh token set `manager` holds in memory for (`resource`, `scope`), which answers `undefined` when
+ * only `getToken()` can tell. The target is checked once, here.
+ */
+export function freshTokenReader(manager: TokenManager, options: TokenTargetOptions = {}): FreshTokenReader {
+	const reader = (manager as { [freshTokenOf]?: (options: object) => FreshTokenReader })[freshTokenOf]?.(options);
+	return reader ?? (() => undefined);
 }
 
 /** The session's DPoP, for the client that sends its API requests. Internal. */

@@ -31,6 +31,14 @@ export interface TokenSetInit {
 }
 
 const inspectSymbol = Symbol.for('nodejs.util.inspect.custom');
+
+/**
+ * A session's access tokens by target, `(resource, scope)` as a key (`''`: the session's default), without the
+ * session's refresh and ID tokens, which the entry holds. See session-tokens.ts.
+ */
+export type SessionTargets = ReadonlyMap<string, TokenSet>;
+
+const TARGETS = Symbol('tokenkeeper.targets');
 /** What is shown in place of a secret: a token here, an echoed secret in an error, anything the CLI prints. */
 export const REDACTED = '[redacted]';
 
@@ -45,12 +53,13 @@ class ImmutableTokenSet implements TokenSet {
 	declare readonly scope: string | undefined;
 	declare readonly receivedAt: number | undefined;
 
-	constructor(init: TokenSetInit, now: number) {
+	constructor(init: TokenSetInit, now: number, targets?: SessionTargets) {
 		// A defined property is non-enumerable unless it says otherwise.
 		Object.defineProperties(this, {
 			accessToken: { value: init.accessToken },
 			refreshToken: { value: init.refreshToken },
 			idToken: { value: init.idToken },
+			[TARGETS]: { value: targets },
 		});
 		this.tokenType = normalizeTokenType(init.tokenType);
 		this.expiresAt = init.expiresAt ?? (init.expiresIn === undefined ? undefined : now + init.expiresIn * 1000);
@@ -105,6 +114,19 @@ export function createTokenSet(init: TokenSetInit, now: number = Date.now()): To
 	return new ImmutableTokenSet(init, now);
 }
 
+/**
+ * A session's stored entry: `top` (the token the last request returned, with the session's refresh and ID tokens) and
+ * every access token of the session by target. Internal: see session-tokens.ts.
+ */
+export function createSessionEntry(top: TokenSet, targets: SessionTargets): TokenSet {
+	return new ImmutableTokenSet(toTokenSetRecord(top), 0, targets);
+}
+
+/** The access tokens by target that a session's entry holds; `undefined` for an entry of its default token alone. */
+export function targetsOf(entry: TokenSet): SessionTargets | undefined {
+	return (entry as { [TARGETS]?: SessionTargets })[TARGETS];
+}
+
 /** A new token set with some fields replaced. */
 export function withTokenSetChanges(tokenSet: TokenSet, changes: Partial<TokenSetInit>, now: number): TokenSet {
 	return createTokenSet({ ...toTokenSetRecord(tokenSet), ...changes }, now);
@@ -136,6 +158,8 @@ export interface TokenSetRecord {
 	scope?: string | undefined;
 	idToken?: string | undefined;
 	receivedAt?: number | undefined;
+	/** A session entry's access tokens by target, without the session's refresh and ID tokens (they are above). */
+	targets?: Record<string, TokenSetRecord> | undefined;
 }
 
 /** Every field a record holds, and its type there: what {@link fromTokenSetRecord} accepts back. */
@@ -154,6 +178,8 @@ export function toTokenSetRecord(tokenSet: TokenSet): TokenSetRecord {
 	// Read field by field: the tokens are non-enumerable, so a spread would miss them.
 	const record: Record<string, unknown> = {};
 	for (const field of Object.keys(RECORD_FIELDS)) record[field] = tokenSet[field as keyof TokenSet];
+	const targets = targetsOf(tokenSet);
+	if (targets) record.targets = Object.fromEntries([...targets].map(([key, target]) => [key, toTokenSetRecord(target)]));
 	return record as unknown as TokenSetRecord;
 }
 
@@ -166,5 +192,14 @@ export function fromTokenSetRecord(record: unknown): TokenSet | undefined {
 		const value = (record as Record<string, unknown>)[field];
 		if (typeof value === type) init[field] = value;
 	}
-	return init.accessToken ? createTokenSet(init as unknown as TokenSetInit) : undefined;
+	if (!init.accessToken) return undefined;
+	const top = createTokenSet(init as unknown as TokenSetInit);
+	const records = (record as { targets?: unknown }).targets;
+	if (typeof records !== 'object' || records === null) return top;
+	const targets = new Map<string, TokenSet>();
+	for (const [key, target] of Object.entries(records)) {
+		const tokenSet = fromTokenSetRecord({ ...target, targets: undefined });
+		if (tokenSet) targets.set(key, tokenSet);
+	}
+	return createSessionEntry(top, targets);
 }

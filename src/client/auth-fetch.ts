@@ -10,6 +10,10 @@ export interface AuthFetchOptions {
 	readonly auth: Auth;
 	/** Origins that receive the token; requests anywhere else go out untouched. Required: there is no base URL. */
 	readonly allowedOrigins: readonly (string | URL)[];
+	/** The API the token is for (RFC 8707), as on `createClient`. Default: the provider's `resource`, else none. */
+	readonly resource?: string | undefined;
+	/** The scopes of the token (a space-separated string or a list). Default: the provider's `scope`. */
+	readonly scope?: string | readonly string[] | undefined;
 	/** The fetch to wrap. Default: the global one. */
 	readonly fetch?: typeof fetch | undefined;
 	/**
@@ -27,12 +31,13 @@ export interface AuthFetchOptions {
  * const response = await fetchWithToken('https://cloud.squidex.io/api/apps/food-crunch/schemas');
  */
 export function authFetch(options: AuthFetchOptions): typeof fetch {
-	const { auth, allowedOrigins, fetch: fetchFunction, tokenFetch } = options;
+	const { auth, allowedOrigins, fetch: fetchFunction, tokenFetch, resource, scope } = options;
 	if (!Array.isArray(allowedOrigins)) throw invalidOption('allowedOrigins', 'an array of origins', allowedOrigins);
 	const send = fetchFunction ?? globalFetch;
 	const sendWithToken = createSendWithToken({
 		manager: toTokenManager(auth, tokenFetch ?? fetchFunction),
 		allowed: allowedOriginPrefixes(allowedOrigins, 'allowedOrigins'),
+		target: { resource, scope },
 	});
 	return (input, init) => {
 		if (!(input instanceof Request)) return sendWithToken(outgoingFromUrl(input, init, send));

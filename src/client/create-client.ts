@@ -14,6 +14,13 @@ export interface ClientOptions extends Omit<Options, 'prefixUrl'> {
 	/** More origins allowed to receive the token. Every other origin never sees it. */
 	readonly allowedOrigins?: readonly (string | URL)[] | undefined;
 	/**
+	 * The API the requests' token is for (RFC 8707 resource indicator): the session keeps a token per resource, all
+	 * from its one refresh token, and a rejection drops only this one. Default: the provider's `resource`, else none.
+	 */
+	readonly resource?: string | undefined;
+	/** The scopes of the requests' token (a space-separated string or a list). Default: the provider's `scope`. */
+	readonly scope?: string | readonly string[] | undefined;
+	/**
 	 * The fetch for token requests when `auth` is a provider. Default: `fetch` (the API's), else the global one.
 	 * A TokenManager passed as `auth` keeps its own.
 	 */
@@ -43,13 +50,14 @@ function withoutTokenErrorRetries(retry: RetryOption | undefined): Exclude<Retry
  * const schemas = await api.get('apps/food-crunch/schemas').json();
  */
 export function createClient(options: ClientOptions): KyInstance {
-	const { auth, allowedOrigins = [], prefixUrl, tokenFetch, ...kyOptions } = options;
+	const { auth, allowedOrigins = [], prefixUrl, tokenFetch, resource, scope, ...kyOptions } = options;
 	const manager = toTokenManager(auth, tokenFetch ?? kyOptions.fetch);
 	const streamed = new WeakSet<Request>();
 	const send = kyOptions.fetch ?? globalFetch;
 	const sendWithToken = createSendWithToken({
 		manager,
 		allowed: allowedOriginPrefixes([prefixUrl, ...allowedOrigins], 'prefixUrl and allowedOrigins'),
+		target: { resource, scope },
 	});
 	return ky.create({
 		...kyOptions,

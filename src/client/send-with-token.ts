@@ -1,6 +1,6 @@
 import { publishApiRetry, tracePeek } from '../diagnostics/probes.js';
 import { RequestNotReplayableError } from '../errors.js';
-import { peekFreshToken, sessionDpopOf, type TokenManager } from '../token-manager.js';
+import { freshTokenReader, sessionDpopOf, type TokenTargetOptions, type TokenManager } from '../token-manager.js';
 import type { TokenSet } from '../token-set.js';
 import type { OutgoingRequest } from './outgoing-request.js';
 import { checkResourceChallenge } from './resource-challenge.js';
@@ -10,6 +10,8 @@ export interface SendWithTokenConfig {
 	readonly manager: TokenManager;
 	/** Origins (as `origin + '/'`) that may receive the token; every other one gets the request untouched. */
 	readonly allowed: readonly string[];
+	/** Which of the session's tokens the requests carry: the API's (`resource`) and its `scope`. */
+	readonly target: TokenTargetOptions;
 }
 
 /**
@@ -33,7 +35,8 @@ function authorization(tokenSet: { tokenType: string; accessToken: string }): st
  * The request is sent as is, plus `Authorization`: no header of our own, so CORS preflights stay as the API allows.
  */
 export function createSendWithToken(config: SendWithTokenConfig) {
-	const { manager, allowed } = config;
+	const { manager, allowed, target } = config;
+	const peek = freshTokenReader(manager, target);
 	const rejection = new Set(manager.provider.rejectionStatuses);
 	const dpop = sessionDpopOf(manager);
 	// With DPoP, each send gets its own proof (a retry too), and the API's nonce and clock refusals are retried there.
@@ -46,7 +49,7 @@ export function createSendWithToken(config: SendWithTokenConfig) {
 			return outgoing.send();
 		}
 		// A fresh token the manager holds costs no promise: what a request adds over bare fetch is one header.
-		const tokenSet = tracePeek(() => peekFreshToken(manager)) ?? (await manager.getToken({ signal: outgoing.signal }));
+		const tokenSet = tracePeek(() => peek()) ?? (await manager.getToken({ ...target, signal: outgoing.signal }));
 		const response = await sendWith(outgoing, tokenSet);
 		if (!rejection.has(response.status) || !answeredBy(response, outgoing.url)) return response;
 		await checkResourceChallenge(manager, response, outgoing);
@@ -61,7 +64,7 @@ export function createSendWithToken(config: SendWithTokenConfig) {
 		}
 		publishApiRetry(response, outgoing.url);
 		await response.body?.cancel().catch(() => undefined);
-		const next = await manager.getToken({ signal: outgoing.signal });
+		const next = await manager.getToken({ ...target, signal: outgoing.signal });
 		return sendWith(outgoing, next);
 	};
 }

@@ -49,7 +49,9 @@ async function attempt(request: TokenHttpRequest, transport: Transport, signal: 
 		});
 	}
 	if (response.ok) return processTokenResponse(toRawResponse(response, bodyText, transport.now()), transport.dpop);
-	const error = processErrorResponse(toRawResponse(response, bodyText, transport.now(), request.secrets));
+	const raw = toRawResponse(response, bodyText, transport.now(), request.secrets);
+	// A token for one API: a refusal (`invalid_target`, RFC 8707) concerns that API, which the message names.
+	const error = processErrorResponse(raw, request.resource ? `token endpoint (for ${request.resource})` : undefined);
 	if (response.status === 429 || response.status >= 500) {
 		throw worthRetrying(error, parseRetryAfter(response.headers.get('retry-after'), transport.now()));
 	}

@@ -8,6 +8,8 @@ export interface TokenHttpRequest {
 	readonly body: string;
 	/** The secret values this request carries, to be cut out of anything the server echoes back. */
 	readonly secrets: readonly string[];
+	/** The API the token is asked for (RFC 8707 `resource`, or `audience`), which errors name. */
+	readonly resource?: string | undefined;
 }
 
 /**
@@ -33,6 +35,7 @@ export function buildTokenRequest(provider: Provider, url: string, grant: GrantP
 	const params: Record<string, string> = {};
 	for (const [name, value] of Object.entries(grant)) if (value !== undefined) params[name] = value;
 	const headers: Record<string, string> = { accept: 'application/json' };
+	const resource = params[provider.resourceParameter ?? 'resource'];
 	const secret = clientSecretOf(provider);
 	// Each also as a JSON string holds it: an error may quote a JSON text (our body, or the server's) inside one of its
 	// strings, where parsing the answer leaves the quoted text escaped.
@@ -47,8 +50,8 @@ export function buildTokenRequest(provider: Provider, url: string, grant: GrantP
 	}
 	if (provider.bodyEncoding === 'json') {
 		headers['content-type'] = 'application/json';
-		return { url, headers, body: JSON.stringify(params), secrets };
+		return { url, headers, body: JSON.stringify(params), secrets, resource };
 	}
 	headers['content-type'] = 'application/x-www-form-urlencoded';
-	return { url, headers, body: new URLSearchParams(params).toString(), secrets };
+	return { url, headers, body: new URLSearchParams(params).toString(), secrets, resource };
 }

@@ -110,6 +110,7 @@ const ADVICE: Readonly<Record<string, string>> = {
 	invalid_client: 'Check the client id and client secret, and `clientAuth`.',
 	invalid_grant: 'The grant is invalid, expired or was already used: get a new one.',
 	invalid_scope: 'Ask only for scopes this client is allowed.',
+	invalid_target: 'Ask only for resources this client and its login may have; the session is not affected.',
 	unauthorized_client: 'Allow this grant type for the client at the provider.',
 	unsupported_grant_type: 'Allow this grant type for the client at the provider.',
 	'Invalid credentials.': 'The username or password was refused.',

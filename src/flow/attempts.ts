@@ -14,6 +14,8 @@ export interface LoginAttempt {
 	 * @see https://www.rfc-editor.org/rfc/rfc9207#section-2.4
 	 */
 	readonly owner: string;
+	/** The API the code exchange asks a token for: the first the login named (RFC 8707), if any. */
+	readonly resource?: string | undefined;
 }
 
 /**

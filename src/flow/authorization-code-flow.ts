@@ -1,14 +1,15 @@
 import { AuthorizationResponseError, type TokenkeeperError } from '../errors.js';
 import { authorizationCodeGrant } from '../grants.js';
 import { attemptStorages, type KeyValueStorage } from '../key-value-storage.js';
-import { invalidOption } from '../options.js';
+import { invalidOption, requireUrl } from '../options.js';
 import { defaultKey, type TokenManager } from '../token-manager.js';
 import { computeCodeChallenge, generateCodeVerifier, generateState } from '../pkce.js';
 import type { Provider } from '../provider.js';
 import { openSession, type SessionOptions } from '../session.js';
 import type { TokenSet } from '../token-set.js';
 import { createAttemptStore } from './attempts.js';
-import { buildAuthorizationUrl, normalizeScope } from './authorization-url.js';
+import { buildAuthorizationUrl } from './authorization-url.js';
+import { normalizeScope } from '../scope.js';
 import { readCallbackParameters, validateAuthorizationResponse } from './callback.js';
 
 /** Options of {@link createAuthorizationCodeFlow}. */
@@ -28,6 +29,12 @@ export interface AuthorizationUrlOptions {
 	readonly scope?: string | readonly string[] | undefined;
 	/** Overrides the provider's `redirectUri` for this attempt. */
 	readonly redirectUri?: string | undefined;
+	/**
+	 * The APIs the login is for (RFC 8707 resource indicators): one login covers them all. The code exchange gets the
+	 * first one's token; the others come by refresh, when a call asks for them. Default: the provider's `resource`.
+	 * @see https://www.rfc-editor.org/rfc/rfc8707#section-2.1
+	 */
+	readonly resource?: string | readonly string[] | undefined;
 	/** More authorization request parameters (`prompt`, `login_hint`…). */
 	readonly [parameter: string]: string | readonly string[] | undefined;
 }
@@ -72,14 +79,16 @@ export function createAuthorizationCodeFlow(provider: Provider, options: Authori
 	return {
 		tokens: manager,
 
-		async createAuthorizationUrl({ scope, redirectUri, ...extra } = {}) {
+		async createAuthorizationUrl({ scope, redirectUri, resource = provider.resource, ...extra } = {}) {
 			const endpoints = await seam.endpoints();
 			if (!endpoints.authorization) throw invalidOption('authorizationEndpoint', 'set for a login', endpoints.authorization);
 			const target = redirectUri ?? provider.redirectUri;
 			if (!target) throw invalidOption('redirectUri', 'set, on the provider or in this call', target);
 			const state = generateState();
 			const codeVerifier = generateCodeVerifier();
-			attempts.save({ state, codeVerifier, redirectUri: target, expiresAt: seam.now() + attemptTtl, owner });
+			const resources = (typeof resource === 'string' ? [resource] : resource)?.map((url) => requireUrl(url, 'resource'));
+			// RFC 8707 2.2: the code exchange names one resource, the first; the others come by refresh.
+			attempts.save({ state, codeVerifier, redirectUri: target, expiresAt: seam.now() + attemptTtl, owner, resource: resources?.[0] });
 			return buildAuthorizationUrl({
 				authorizationEndpoint: endpoints.authorization,
 				clientId: provider.clientId,
@@ -89,6 +98,7 @@ export function createAuthorizationCodeFlow(provider: Provider, options: Authori
 				codeChallenge: await computeCodeChallenge(codeVerifier),
 				// RFC 9449 10: the code is bound to the session's DPoP key, so only its holder can exchange it.
 				dpopJkt: await seam.dpop?.then((dpop) => dpop.thumbprint()),
+				resources: resources && { parameter: provider.resourceParameter ?? 'resource', values: resources },
 				extra,
 			});
 		},
@@ -121,7 +131,7 @@ export function createAuthorizationCodeFlow(provider: Provider, options: Authori
 			// for a provider found from its API's metadata (RFC 9728).
 			const issuer = provider.issuer ?? (await seam.endpoints(signal)).issuer;
 			const { code } = validateAuthorizationResponse(params, { state, issuer });
-			return seam.login(authorizationCodeGrant(code, attempt.redirectUri, attempt.codeVerifier), signal);
+			return seam.login(authorizationCodeGrant(code, attempt.redirectUri, attempt.codeVerifier), signal, attempt.resource);
 		},
 
 		logout: seam.logout,

@@ -1,5 +1,3 @@
-import { invalidOption } from '../options.js';
-
 /** What {@link buildAuthorizationUrl} needs: nothing here does I/O. */
 export interface AuthorizationUrlInput {
 	readonly authorizationEndpoint: string;
@@ -10,17 +8,10 @@ export interface AuthorizationUrlInput {
 	readonly codeChallenge: string;
 	/** The DPoP key's JWK thumbprint, when the session has `dpop` (RFC 9449 10). */
 	readonly dpopJkt?: string | undefined;
+	/** The APIs the login is for, each in a parameter of its own (RFC 8707 2.1; Auth0 names it `audience`). */
+	readonly resources?: { readonly parameter: string; readonly values: readonly string[] } | undefined;
 	/** More parameters (`prompt`, `login_hint`…; a list is space-separated); they cannot override the ones above. */
 	readonly extra?: Readonly<Record<string, string | readonly string[] | undefined>> | undefined;
-}
-
-/** Scopes as the caller gives them (array or space-separated string) -> one space-separated string. */
-export function normalizeScope(scope: string | readonly string[] | undefined): string | undefined {
-	const list = (Array.isArray(scope) ? scope : String(scope ?? '').split(' ')).map((s) => s.trim()).filter(Boolean);
-	for (const item of list) {
-		if (/[\s"\\]/.test(item)) throw invalidOption('scope', 'tokens without spaces or quotes', item, true);
-	}
-	return list.length > 0 ? [...new Set(list)].join(' ') : undefined;
 }
 
 /**
@@ -29,6 +20,7 @@ export function normalizeScope(scope: string | readonly string[] | undefined): s
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1.1
  * @see https://www.rfc-editor.org/rfc/rfc7636#section-4.3
  * @see https://www.rfc-editor.org/rfc/rfc9449#section-10
+ * @see https://www.rfc-editor.org/rfc/rfc8707#section-2.1
  */
 export function buildAuthorizationUrl(input: AuthorizationUrlInput): string {
 	const url = new URL(input.authorizationEndpoint);
@@ -47,5 +39,6 @@ export function buildAuthorizationUrl(input: AuthorizationUrlInput): string {
 		if (value !== undefined) url.searchParams.set(name, Array.isArray(value) ? value.join(' ') : (value as string));
 		else if (name in required) url.searchParams.delete(name);
 	}
+	for (const resource of input.resources?.values ?? []) url.searchParams.append(input.resources!.parameter, resource);
 	return url.toString();
 }

@@ -6,7 +6,7 @@ import type { Provider } from '../provider.js';
 import { openSession, type SessionOptions, type TokenStorageKind } from '../session.js';
 import type { TokenManager } from '../token-manager.js';
 import type { TokenSet } from '../token-set.js';
-import { normalizeScope } from './authorization-url.js';
+import { normalizeScope } from '../scope.js';
 
 /** Options of {@link createDeviceAuthorizationFlow}: the manager's, and where tokens live. */
 export interface DeviceAuthorizationFlowOptions extends SessionOptions {

@@ -4,13 +4,14 @@ export { providerHandlers } from './emulator/msw-handlers.js';
 export type { CreateEmulatorOptions, Emulator } from './emulator/server.js';
 export type { ProviderHandlers, ProviderHandlersOptions } from './emulator/msw-handlers.js';
 export type { EmulatorControls, EmulatorCredentials } from './emulator/core.js';
-export type { EmulatorCounters } from './emulator/counters.js';
+export type { ApiRequestCounters, CountedGrantType, EmulatorCounters, ResourceCounters, TokenRequestCounters } from './emulator/counters.js';
 export type { Fault, FaultTarget, InjectFaultOptions, RedirectStatus } from './emulator/faults.js';
 export type { ConsentMode } from './emulator/provider-module.js';
 export type { EmulatorDpopOptions } from './dpop/options.js';
 export type { ProofRefusal } from './dpop/proof-verification.js';
 export type { SqoweyClient, SqoweyEmulatorOptions, SqoweyUser } from './sqowey/options.js';
 export type { OAuth2EmulatorClient, OAuth2EmulatorCredentials, OAuth2EmulatorOptions, OAuth2EmulatorUser } from './oauth2/options.js';
+export type { OAuth2EmulatorResource } from './oauth2/resource-options.js';
 export type {
 	ClientCredentials,
 	DotkernelClient,

@@ -10,7 +10,8 @@ import {
 	type Provider,
 } from '../../src/index.js';
 import { createMemoryStorage, type KeyValueStorage } from '../../src/key-value-storage.js';
-import { buildAuthorizationUrl, normalizeScope } from '../../src/flow/authorization-url.js';
+import { buildAuthorizationUrl } from '../../src/flow/authorization-url.js';
+import { normalizeScope } from '../../src/scope.js';
 import { computeCodeChallenge } from '../../src/pkce.js';
 import { createClock } from '../_helpers/manager.js';
 import { startMockServer } from '../_helpers/token-server.js';

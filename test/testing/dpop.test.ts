@@ -77,6 +77,24 @@ describe('the emulator checks DPoP proofs for real (proofs made with jose)', () 
 		expect(emulator().counters().dpop).toMatchObject({ accepted: 2, refused: { total: 0 } });
 	});
 
+	it('resources: a DPoP-bound token for orders is served at orders with a proof, and refused at billing even with a good one', async () => {
+		emulator().setDpop({});
+		const key = await newKey();
+		const [orders, billing] = emulator().credentials.oauth2.resources as [string, string];
+		const { body } = await tokenRequest(await proof(key, 'POST', urls().token), { resource: orders });
+		expect(body.token_type).toBe('DPoP');
+		const accessToken = body.access_token!;
+		const call = async (url: string) =>
+			fetch(url, { headers: { authorization: `DPoP ${accessToken}`, dpop: await proof(key, 'GET', url, { ath: athOf(accessToken) }) } });
+		expect((await call(`${orders}1`)).status).toBe(200);
+		const refused = await call(`${billing}1`);
+		expect(refused.status).toBe(401);
+		expect(refused.headers.get('www-authenticate')).toBe(
+			`DPoP algs="ES256", error="invalid_token", error_description="This token was issued for another resource.", resource_metadata="${emulator().url}/.well-known/oauth-protected-resource/billing/"`,
+		);
+		expect(emulator().counters().resources[billing]!.apiRequests).toEqual({ total: 1, ok: 0, rejected: 1 });
+	});
+
 	it('refuses, and counts by reason: bad signature, typ, htm, htu, iat, replay, ath, another key, Bearer scheme, no proof', async () => {
 		emulator().setDpop({});
 		const key = await newKey();

@@ -64,17 +64,18 @@ describe.each(transports)('oauth2 discovery over $name', (transport) => {
 		expect(post.headers.get('allow')).toBe('GET');
 	});
 
-	it('credentials: the confidential client with its secret, and the public client for PKCE and device logins', async () => {
+	it('credentials: the confidential client with its secret, the public client for PKCE and device logins, the resources', async () => {
 		const emulator = await start();
 		expect(emulator.credentials.oauth2).toEqual({
 			issuer: emulator.url,
 			clientId: 'oauth2-service',
 			clientSecret: 'emulator-secret-oauth2',
 			publicClientId: 'oauth2-cli',
+			resources: [`${emulator.url}/orders/`, `${emulator.url}/billing/`],
 		});
 		await started.stop();
-		const onlyPublic = await start({ oauth2: { clients: [{ clientId: 'cli' }] } });
-		expect(onlyPublic.credentials.oauth2).toEqual({ issuer: onlyPublic.url, clientId: 'cli', publicClientId: 'cli' });
+		const onlyPublic = await start({ oauth2: { clients: [{ clientId: 'cli' }], resources: [] } });
+		expect(onlyPublic.credentials.oauth2).toEqual({ issuer: onlyPublic.url, clientId: 'cli', publicClientId: 'cli', resources: [] });
 	});
 });
 

@@ -72,9 +72,11 @@ export function oauth2Login(emulator: EmulatorControls) {
 		return { params, verifier: pkce.verifier };
 	}
 
-	/** Follows the authorization endpoint to its redirect and returns the callback URL's parameters. */
-	async function authorize(params: Record<string, string>): Promise<URLSearchParams> {
-		const response = await get(`${url('authorize')}?${new URLSearchParams(params)}`);
+	/** Follows the authorization endpoint to its redirect and returns the callback URL's parameters; one `resource` each. */
+	async function authorize(params: Record<string, string>, resources: readonly string[] = []): Promise<URLSearchParams> {
+		const query = new URLSearchParams(params);
+		for (const resource of resources) query.append('resource', resource);
+		const response = await get(`${url('authorize')}?${query}`);
 		expect(response.status).toBe(302);
 		return new URL(response.headers.get('location') ?? '').searchParams;
 	}

@@ -106,8 +106,11 @@ describe.each(transports)('oauth2 token endpoint over $name', (transport) => {
 		expect((await withToken(userinfo, second.access_token)).status).toBe(200);
 		// A refresh may narrow the scope it asks for, never widen it; a refused one does not spend the token.
 		await expectError(await refresh(second.refresh_token!, { scope: 'openid admin' }), 'invalid_scope');
-		expect((await refresh(second.refresh_token!, { scope: 'openid' })).status).toBe(200);
-		expect(emulator.counters()).toMatchObject({ tokenRequests: { refresh_token: 3 }, refreshTokenReuse: 0 });
+		const narrowed = (await (await refresh(second.refresh_token!, { scope: 'openid' })).json()) as OAuth2Tokens;
+		expect(narrowed.scope).toBe('openid');
+		// RFC 6749 6: the narrowing is the access token's; the refresh token keeps the scope granted at login.
+		expect(await (await refresh(narrowed.refresh_token!)).json()).toMatchObject({ scope: 'openid offline_access' });
+		expect(emulator.counters()).toMatchObject({ tokenRequests: { refresh_token: 4 }, refreshTokenReuse: 0 });
 	});
 
 	it('reuse of a rotated refresh token -> invalid_grant, counted, and that whole login revoked', async () => {

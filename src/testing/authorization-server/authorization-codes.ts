@@ -13,6 +13,8 @@ export interface CodeGrant {
 	readonly session: string;
 	/** The `dpop_jkt` of the authorization request: only a proof by that key may exchange the code (RFC 9449 10). */
 	readonly dpopJkt?: string | undefined;
+	/** The resources the authorization request named (RFC 8707 2.1); undefined: none, so every resource of the server. */
+	readonly resources?: readonly string[] | undefined;
 }
 
 /** Why a code was refused; `used` is a replay, whose session must die. */

@@ -6,14 +6,17 @@ import { htmlPage } from './html-page.js';
 import { repeatedParameter } from './oauth-request.js';
 import { isS256Challenge } from './pkce-check.js';
 import type { RegisteredClient } from './registrations.js';
+import { namedResources, repeatableParameters } from './resource-indicators.js';
 import { splitScope, type AuthorizationServerConfig } from './server-config.js';
 
 /**
  * The authorization endpoint (`GET`) with automatic consent (or refusal, per `setConsent()`): checks the
  * client and redirect URI first and shows an error page when they are wrong, never redirecting to an
- * unchecked URI; every later error goes back to the client as `?error=…&state=…&iss=…`.
+ * unchecked URI; every later error goes back to the client as `?error=…&state=…&iss=…`. On a server with
+ * resources, the request may name several (`resource`, repeated), and the code covers those.
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2.1
  * @see https://www.rfc-editor.org/rfc/rfc9207
+ * @see https://www.rfc-editor.org/rfc/rfc8707#section-2.1
  */
 export function createAuthorizeEndpoint(state: EmulatorState, server: AuthorizationServerConfig, codes: AuthorizationCodes) {
 	const errorPage = (request: Request, status: number, error: string, description: string) =>
@@ -39,7 +42,7 @@ export function createAuthorizeEndpoint(state: EmulatorState, server: Authorizat
 		const back = (fields: Record<string, string>) => redirect(redirectUri, { ...fields, state: clientState, iss: state.url });
 		const refuse = (error: string, description: string) => back({ error, error_description: description });
 
-		const repeated = repeatedParameter(params);
+		const repeated = repeatedParameter(params, repeatableParameters(server.resources));
 		if (repeated !== undefined) return refuse('invalid_request', `The \`${repeated}\` parameter is included more than once.`);
 		const responseType = params.get('response_type');
 		if (responseType === null) return refuse('invalid_request', 'The response_type parameter is missing.');
@@ -61,6 +64,8 @@ export function createAuthorizeEndpoint(state: EmulatorState, server: Authorizat
 		const requested = splitScope(params.get('scope'));
 		const refused = server.scopes.refuse(requested);
 		if (refused !== undefined) return refuse('invalid_scope', refused);
+		const named = server.resources === undefined ? undefined : namedResources(params, server.resources);
+		if (named !== undefined && 'refused' in named) return refuse('invalid_target', named.refused);
 
 		if (state.consent === 'deny') return refuse('access_denied', 'The user denied the authorization request.');
 		const code = codes.issue(
@@ -72,6 +77,7 @@ export function createAuthorizeEndpoint(state: EmulatorState, server: Authorizat
 				subject: server.subject,
 				// A server without DPoP knows no `dpop_jkt`: it binds nothing, as one that ignores the parameter would.
 				dpopJkt: state.dpop.enabled ? (params.get('dpop_jkt') ?? undefined) : undefined,
+				resources: named === undefined || named.resources.length === 0 ? undefined : named.resources,
 			},
 			server.codeLifetime(requested),
 		);

@@ -1,18 +1,35 @@
-import type { Grant } from '../emulator/issued-tokens.js';
+import type { AccessTarget, Grant } from '../emulator/issued-tokens.js';
 import type { EmulatorState } from '../emulator/provider-module.js';
 import { randomBase64Url } from '../emulator/random.js';
 import { json, NO_STORE } from '../emulator/responses.js';
+import { scopeForResource, type ProtectedResource } from './resource-indicators.js';
 import type { AuthorizationServerConfig } from './server-config.js';
+
+/** What the access token of one token response is for, when it is narrower than its grant. */
+export interface IssuedFor {
+	/** The resource the request named (RFC 8707): the token's audience. None: the server's default audience. */
+	readonly resource?: ProtectedResource | undefined;
+	/** The scope a refresh asked for (RFC 6749 6: at most the grant's); none: the grant's scope. */
+	readonly scope?: string | undefined;
+}
+
+/** The audience and scope of the access token issued for `grant`: the scope narrowed to what the resource knows. */
+export function accessTarget(grant: Grant, issuedFor: IssuedFor = {}): AccessTarget {
+	return { audience: issuedFor.resource?.identifier, scope: scopeForResource(issuedFor.scope ?? grant.scope, issuedFor.resource) };
+}
 
 /**
  * Issues and records the tokens of `grant` and answers with them: a refresh token when the server gives them
  * and a user is behind the grant (RFC 6749 4.4.3: client credentials get none, the client can simply ask
- * again), and `scope` whenever one was granted.
+ * again), and `scope` whenever one was granted. The access token is for `issuedFor`; the refresh token keeps the
+ * whole grant (every resource, the full scope), so one refresh token serves every resource of the login.
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-5.1
+ * @see https://www.rfc-editor.org/rfc/rfc8707#section-2.2
  */
-export function issueTokens(state: EmulatorState, server: AuthorizationServerConfig, grant: Grant): Response {
+export function issueTokens(state: EmulatorState, server: AuthorizationServerConfig, grant: Grant, issuedFor?: IssuedFor): Response {
+	const { audience, scope } = accessTarget(grant, issuedFor);
 	const accessToken = randomBase64Url(32);
-	state.tokens.addAccess(accessToken, grant, server.accessTokenLifetime);
+	state.tokens.addAccess(accessToken, { ...grant, scope }, server.accessTokenLifetime, audience);
 	const refreshToken = server.refreshTokens && grant.subject !== undefined ? randomBase64Url(32) : undefined;
 	if (refreshToken !== undefined) state.tokens.addRefresh(refreshToken, grant, accessToken);
 	return json(
@@ -22,7 +39,7 @@ export function issueTokens(state: EmulatorState, server: AuthorizationServerCon
 			token_type: grant.jkt === undefined ? 'Bearer' : 'DPoP',
 			expires_in: server.accessTokenLifetime,
 			...(refreshToken === undefined ? {} : { refresh_token: refreshToken }),
-			...(grant.scope === '' ? {} : { scope: grant.scope }),
+			...(scope === '' ? {} : { scope }),
 		},
 		200,
 		NO_STORE,

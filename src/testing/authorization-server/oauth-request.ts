@@ -14,25 +14,28 @@ export function oauthError(error: string, description: string, status = 400, hea
 
 /**
  * The form body of a POST to a token, revocation or device authorization endpoint, or the error answer: anything but a
- * form POST, and a parameter sent twice, are refused before the body means anything.
+ * form POST, and a parameter sent twice (but the `repeatable` ones), are refused before the body means anything.
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-3.2
  */
-export async function readOAuthForm(request: Request): Promise<URLSearchParams | Response> {
+export async function readOAuthForm(request: Request, repeatable: readonly string[] = []): Promise<URLSearchParams | Response> {
 	if (request.method !== 'POST') return methodNotAllowed(['POST'], { error: 'invalid_request', error_description: 'Use POST.' });
 	if (mediaType(request) !== 'application/x-www-form-urlencoded') {
 		return oauthError('invalid_request', 'The body must be application/x-www-form-urlencoded.');
 	}
 	const form = new URLSearchParams(await request.text());
-	const repeated = repeatedParameter(form);
+	const repeated = repeatedParameter(form, repeatable);
 	if (repeated !== undefined) return oauthError('invalid_request', `The \`${repeated}\` parameter is included more than once.`);
 	return form;
 }
 
-/** The first parameter that appears more than once (RFC 6749 3.1 and 3.2 forbid it), if any. */
-export function repeatedParameter(params: URLSearchParams): string | undefined {
+/**
+ * The first parameter that appears more than once (RFC 6749 3.1 and 3.2 forbid it), if any; the `repeatable` ones are
+ * those an extension allows more than once (RFC 8707's `resource`).
+ */
+export function repeatedParameter(params: URLSearchParams, repeatable: readonly string[] = []): string | undefined {
 	const seen = new Set<string>();
 	for (const name of params.keys()) {
-		if (seen.has(name)) return name;
+		if (seen.has(name) && !repeatable.includes(name)) return name;
 		seen.add(name);
 	}
 	return undefined;

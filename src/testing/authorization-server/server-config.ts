@@ -1,4 +1,5 @@
 import type { RegisteredClient } from './registrations.js';
+import type { ProtectedResource } from './resource-indicators.js';
 
 /**
  * One emulated authorization server: who it is and what it allows. The endpoints in this folder (authorize,
@@ -18,6 +19,11 @@ export interface AuthorizationServerConfig {
 	/** The grant types the token endpoint accepts, in the order an `unsupported_grant_type` answer lists them. */
 	readonly grantTypes: readonly string[];
 	readonly scopes: ScopePolicy;
+	/**
+	 * The protected resources it issues tokens for (RFC 8707): a token request may target one, and the token's
+	 * audience is then that resource. Undefined: the server knows no resource indicators and ignores `resource`.
+	 */
+	readonly resources?: readonly ProtectedResource[] | undefined;
 	/** How long an authorization code issued for `scopes` lives, in seconds. */
 	codeLifetime(scopes: readonly string[]): number;
 }
@@ -31,6 +37,14 @@ export interface ScopePolicy {
 	 * the client its session; `granted` is the refresh token's scope when the token is known.
 	 */
 	refuseOnRefresh(requested: string, granted: string | undefined): string | undefined;
+}
+
+// RFC 6749 3.3: a scope name is printable ASCII but space, `"` and `\`.
+const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
+
+/** Whether `scope` is one well-formed scope name (RFC 6749 3.3). */
+export function isScopeToken(scope: string): boolean {
+	return SCOPE_TOKEN.test(scope);
 }
 
 /** The distinct scope names of a space-separated `scope` parameter (RFC 6749 3.3). */

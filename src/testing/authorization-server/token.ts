@@ -1,9 +1,10 @@
 import type { EmulatorState } from '../emulator/provider-module.js';
 import type { AuthorizationCodes } from './authorization-codes.js';
-import { issueTokens } from './issue.js';
+import { accessTarget, issueTokens } from './issue.js';
 import { authenticateClient, oauthError, readOAuthForm } from './oauth-request.js';
 import { s256Challenge } from './pkce-check.js';
 import type { RegisteredClient } from './registrations.js';
+import { refuseUngranted, repeatableParameters, RESOURCE_PARAMETER, tokenTarget } from './resource-indicators.js';
 import { splitScope, type AuthorizationServerConfig } from './server-config.js';
 
 /**
@@ -16,10 +17,13 @@ export type GrantHandler = (form: URLSearchParams, client: RegisteredClient, jkt
  * The token endpoint (`POST`, form bodies only) for the grant types the server lists: client credentials
  * (confidential clients only), the authorization code grant (single-use codes, PKCE S256, the exact redirect
  * URI), the refresh token grant with rotation, and any `extraGrants` (the device code grant). A replayed code
- * or refresh token is taken as theft: every token of that login is revoked.
+ * or refresh token is taken as theft: every token of that login is revoked. On a server with resources, each grant
+ * takes one `resource` (RFC 8707): the access token is for it; a code or refresh token serves the resources named
+ * at authorization (all of them when none was), and one refresh token family serves them all.
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1.3
  * @see https://www.rfc-editor.org/rfc/rfc7636#section-4.6
  * @see https://www.rfc-editor.org/rfc/rfc9700#section-4.14.2
+ * @see https://www.rfc-editor.org/rfc/rfc8707#section-2.2
  */
 export function createTokenEndpoint(
 	state: EmulatorState,
@@ -35,7 +39,9 @@ export function createTokenEndpoint(
 		const requested = splitScope(form.get('scope'));
 		const refused = server.scopes.refuse(requested);
 		if (refused !== undefined) return oauthError('invalid_scope', refused);
-		return issueTokens(state, server, { provider, clientId: client.clientId, roles: [], scope: requested.join(' '), jkt });
+		const resource = tokenTarget(form, server.resources);
+		if (resource instanceof Response) return resource;
+		return issueTokens(state, server, { provider, clientId: client.clientId, roles: [], scope: requested.join(' '), jkt }, { resource });
 	}
 
 	async function authorizationCode(form: URLSearchParams, client: RegisteredClient, jkt: string | undefined): Promise<Response> {
@@ -45,6 +51,9 @@ export function createTokenEndpoint(
 		// Hashed before the code is redeemed, so redeeming, checking and issuing run without a pause
 		// and a concurrent replay cannot slip between them.
 		const challenge = verifier === null ? undefined : await s256Challenge(verifier);
+		// An unknown resource is refused before the code is spent; one the code does not cover, after (like a bad verifier).
+		const resource = tokenTarget(form, server.resources);
+		if (resource instanceof Response) return resource;
 
 		const outcome = codes.redeem(code);
 		if (!outcome.ok) {
@@ -69,33 +78,49 @@ export function createTokenEndpoint(
 			state.counters.dpopRefused('binding');
 			return invalidGrant('The authorization code is bound to another DPoP key (dpop_jkt): exchange it with a proof by that key.');
 		}
-		return issueTokens(state, server, {
-			provider,
-			clientId: client.clientId,
-			subject: grant.subject,
-			roles: [],
-			scope: grant.scope,
-			session: grant.session,
-			jkt,
-		});
+		const ungranted = refuseUngranted(resource, grant.resources);
+		if (ungranted !== undefined) return ungranted;
+		return issueTokens(
+			state,
+			server,
+			{
+				provider,
+				clientId: client.clientId,
+				subject: grant.subject,
+				roles: [],
+				scope: grant.scope,
+				session: grant.session,
+				jkt,
+				resources: grant.resources,
+			},
+			{ resource },
+		);
 	}
 
 	function refresh(form: URLSearchParams, client: RegisteredClient, jkt: string | undefined): Response {
 		const refreshToken = form.get('refresh_token');
 		if (!refreshToken) return oauthError('invalid_request', 'The refresh_token parameter is missing.');
-		// Checked before the token is spent, so a bad request does not cost the client its session.
-		// The grant's own scope is what is issued: a refresh never widens it (RFC 6749 6).
+		// Scope, DPoP key and resource are checked before the token is spent, so a bad request does not cost the
+		// client its session. The access token gets the scope asked for, at most the grant's (RFC 6749 6); the new
+		// refresh token keeps the grant's.
+		const active = state.tokens.activeRefresh(refreshToken, provider);
 		const scope = form.get('scope');
-		const refused = scope === null ? undefined : server.scopes.refuseOnRefresh(scope, state.tokens.refreshScope(refreshToken, provider));
+		const refused = scope === null ? undefined : server.scopes.refuseOnRefresh(scope, active?.scope);
 		if (refused !== undefined) return oauthError('invalid_scope', refused);
-		// RFC 9449 5: a bound refresh token needs a proof by its key; checked before it is spent, like the scope.
-		const bound = state.tokens.refreshBinding(refreshToken, provider);
-		if (bound !== undefined && bound !== jkt) {
+		// RFC 9449 5: a bound refresh token needs a proof by its key.
+		if (active?.jkt !== undefined && active.jkt !== jkt) {
 			state.counters.dpopRefused('binding');
 			return oauthError('invalid_dpop_proof', 'The refresh token is bound to another DPoP key.');
 		}
-		const outcome = state.tokens.useRefresh(refreshToken, provider, client.clientId);
-		if (outcome.ok) return issueTokens(state, server, { ...outcome.grant, jkt: outcome.grant.jkt ?? jkt });
+		const resource = tokenTarget(form, server.resources);
+		if (resource instanceof Response) return resource;
+		const ungranted = active === undefined ? undefined : refuseUngranted(resource, active.resources);
+		if (ungranted !== undefined) return ungranted;
+		const issuedFor = { resource, scope: splitScope(scope).join(' ') || undefined };
+		// The access token issued with the spent refresh token dies only when the new one replaces it (same target).
+		const replacement = active === undefined ? undefined : accessTarget(active, issuedFor);
+		const outcome = state.tokens.useRefresh(refreshToken, provider, client.clientId, replacement);
+		if (outcome.ok) return issueTokens(state, server, { ...outcome.grant, jkt: outcome.grant.jkt ?? jkt }, issuedFor);
 		if (outcome.reason !== 'used') return invalidGrant('The refresh token is invalid or revoked: log in again.');
 		state.counters.refreshTokenReuse();
 		if (outcome.grant?.session !== undefined) state.tokens.revokeSession(outcome.grant.session);
@@ -110,9 +135,13 @@ export function createTokenEndpoint(
 	};
 
 	async function answer(request: Request): Promise<Response> {
-		const form = await readOAuthForm(request);
+		const form = await readOAuthForm(request, repeatableParameters(server.resources));
 		if (form instanceof Response) return form;
 		state.counters.grantType(form.get('grant_type'));
+		if (server.resources !== undefined) {
+			for (const resource of new Set(form.getAll(RESOURCE_PARAMETER)))
+				state.counters.resourceTokenRequest(resource, form.get('grant_type'));
+		}
 		const client = authenticateClient(request, form, server);
 		if (client instanceof Response) return client;
 		const grantType = form.get('grant_type');

@@ -41,6 +41,11 @@ export class EmulatorDpop {
 		return this.#options !== undefined;
 	}
 
+	/** Whether every token and API request must carry a proof (so tokens are always bound). */
+	get required(): boolean {
+		return this.#options?.required ?? false;
+	}
+
 	/** The emulator's clock for proofs, in seconds. */
 	#clock(): number {
 		return Math.floor(this.#now() / 1000) + (this.#options?.clockOffset ?? 0);

@@ -3,22 +3,38 @@ import type { ProofRefusal } from '../dpop/proof-verification.js';
 /** Grant types the emulator counts separately. */
 export type CountedGrantType = 'client_credentials' | 'password' | 'refresh_token' | 'authorization_code' | 'device_code';
 
+/** Token requests: all of them, and by `grant_type` when it is one of these. */
+export type TokenRequestCounters = { total: number } & Record<CountedGrantType, number>;
+
+/** Requests to protected resources; `rejected` = answered 401 or 403. */
+export interface ApiRequestCounters {
+	total: number;
+	ok: number;
+	rejected: number;
+}
+
+/** What one protected resource of the OAuth2 server (RFC 8707) has seen. */
+export interface ResourceCounters {
+	/** Token requests naming this resource (`resource=`), rejected ones included, by `grant_type`. */
+	tokenRequests: TokenRequestCounters;
+	/** Requests to its API; `rejected` = answered 401 (no, bad, expired or revoked token, or one for another resource). */
+	apiRequests: ApiRequestCounters;
+}
+
 /** What the emulator has seen since it started or since `resetCounters()`. */
 export interface EmulatorCounters {
 	/**
 	 * Every request that reached a token endpoint, rejected ones included; by `grant_type` when it is one of these
 	 * (`device_code`: each poll of a device login, `urn:ietf:params:oauth:grant-type:device_code`).
 	 */
-	tokenRequests: {
-		total: number;
-		client_credentials: number;
-		password: number;
-		refresh_token: number;
-		authorization_code: number;
-		device_code: number;
-	};
+	tokenRequests: TokenRequestCounters;
 	/** Requests to protected resources; `rejected` = answered 401 or 403 (no, bad, expired or revoked token, or wrong role). */
-	apiRequests: { total: number; ok: number; rejected: number };
+	apiRequests: ApiRequestCounters;
+	/**
+	 * Per protected resource of the OAuth2 server, by its identifier (`emulator.credentials.oauth2.resources`): the
+	 * token requests that named it and the calls to its API (also counted in `tokenRequests` and `apiRequests`).
+	 */
+	resources: Record<string, ResourceCounters>;
 	/** Refresh tokens presented again after they had been used (rotation). */
 	refreshTokenReuse: number;
 	/** Every request that reached a revocation endpoint (RFC 7009), rejected ones included. */
@@ -44,7 +60,14 @@ const GRANT_TYPES: ReadonlyMap<string, CountedGrantType> = new Map([
 
 /** The mutable counters behind `counters()` snapshots. */
 export class Counters {
-	#value: EmulatorCounters = zero();
+	readonly #resources: string[] = [];
+	#value: EmulatorCounters = zero(this.#resources);
+
+	/** Adds a protected resource to count for, by its identifier (called once by the provider that serves it). */
+	addResource(identifier: string): void {
+		this.#resources.push(identifier);
+		this.#value.resources[identifier] = zeroResource();
+	}
 
 	/** Counts a request that reached a token endpoint (called by the core, before the body is read). */
 	tokenRequest(): void {
@@ -53,16 +76,31 @@ export class Counters {
 
 	/** Counts the grant type of a token request (called by the route once it has read the body). */
 	grantType(grantType: unknown): void {
-		const counted = typeof grantType === 'string' ? GRANT_TYPES.get(grantType) : undefined;
-		if (counted !== undefined) this.#value.tokenRequests[counted] += 1;
+		countGrantType(this.#value.tokenRequests, grantType);
+	}
+
+	/** Counts a token request naming `resource`; a resource not added is not counted. */
+	resourceTokenRequest(resource: string, grantType: unknown): void {
+		const counters = this.#resource(resource);
+		if (counters === undefined) return;
+		counters.tokenRequests.total += 1;
+		countGrantType(counters.tokenRequests, grantType);
 	}
 
 	/** Counts a protected-resource request by the status it was answered with. */
 	apiRequest(status: number): void {
-		const api = this.#value.apiRequests;
-		api.total += 1;
-		if (status >= 200 && status < 300) api.ok += 1;
-		else if (status === 401 || status === 403) api.rejected += 1;
+		countApiRequest(this.#value.apiRequests, status);
+	}
+
+	/** Counts a request to the API of `resource` (an added one) by the status it was answered with. */
+	resourceApiRequest(resource: string, status: number): void {
+		const counters = this.#resource(resource);
+		if (counters !== undefined) countApiRequest(counters.apiRequests, status);
+	}
+
+	// Own keys only: a `resource` parameter is whatever a client sent, `constructor` included.
+	#resource(identifier: string): ResourceCounters | undefined {
+		return Object.hasOwn(this.#value.resources, identifier) ? this.#value.resources[identifier] : undefined;
 	}
 
 	/** Counts a refresh token presented again after it was used. */
@@ -103,20 +141,45 @@ export class Counters {
 			...value,
 			tokenRequests: { ...value.tokenRequests },
 			apiRequests: { ...value.apiRequests },
+			resources: Object.fromEntries(
+				Object.entries(value.resources).map(([identifier, counters]) => [
+					identifier,
+					{ tokenRequests: { ...counters.tokenRequests }, apiRequests: { ...counters.apiRequests } },
+				]),
+			),
 			dpop: { ...value.dpop, refused: { ...value.dpop.refused } },
 		};
 	}
 
-	/** Back to zero, as after start. */
+	/** Back to zero, as after start; the resources added stay, at zero. */
 	reset(): void {
-		this.#value = zero();
+		this.#value = zero(this.#resources);
 	}
 }
 
-function zero(): EmulatorCounters {
+function countGrantType(counters: TokenRequestCounters, grantType: unknown): void {
+	const counted = typeof grantType === 'string' ? GRANT_TYPES.get(grantType) : undefined;
+	if (counted !== undefined) counters[counted] += 1;
+}
+
+function countApiRequest(counters: ApiRequestCounters, status: number): void {
+	counters.total += 1;
+	if (status >= 200 && status < 300) counters.ok += 1;
+	else if (status === 401 || status === 403) counters.rejected += 1;
+}
+
+function zeroResource(): ResourceCounters {
 	return {
 		tokenRequests: { total: 0, client_credentials: 0, password: 0, refresh_token: 0, authorization_code: 0, device_code: 0 },
 		apiRequests: { total: 0, ok: 0, rejected: 0 },
+	};
+}
+
+function zero(resources: readonly string[]): EmulatorCounters {
+	return {
+		tokenRequests: { total: 0, client_credentials: 0, password: 0, refresh_token: 0, authorization_code: 0, device_code: 0 },
+		apiRequests: { total: 0, ok: 0, rejected: 0 },
+		resources: Object.fromEntries(resources.map((identifier) => [identifier, zeroResource()])),
 		refreshTokenReuse: 0,
 		revocations: 0,
 		faultsServed: 0,

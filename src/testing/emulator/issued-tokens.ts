@@ -14,10 +14,23 @@ export interface Grant {
 	readonly session?: string;
 	/** The JWK thumbprint of the DPoP key the tokens are bound to (`cnf.jkt`, RFC 9449 6); none: Bearer. */
 	readonly jkt?: string;
+	/**
+	 * The resources (RFC 8707) named at authorization, which the grant's tokens may be issued for; undefined: every
+	 * resource of the server. One refresh token family serves them all.
+	 */
+	readonly resources?: readonly string[] | undefined;
+}
+
+/** What one access token is for: the resource it was issued for (its audience, RFC 8707) and its scope. */
+export interface AccessTarget {
+	/** Undefined: issued without `resource`, for the server's own endpoints (userinfo), which no resource accepts. */
+	readonly audience: string | undefined;
+	readonly scope: string;
 }
 
 /** An issued access token. */
 export interface AccessTokenRecord extends Grant {
+	readonly audience?: string | undefined;
 	readonly expiresAt: number;
 	readonly revoked: boolean;
 }
@@ -34,6 +47,7 @@ export type RefreshOutcome =
 export type RevokeOutcome = 'revoked' | 'unknown' | 'wrong-client';
 
 interface MutableAccess extends Grant {
+	readonly audience?: string | undefined;
 	expiresAt: number;
 	revoked: boolean;
 }
@@ -58,9 +72,9 @@ export class IssuedTokens {
 		this.#now = now;
 	}
 
-	/** Records an access token that lives `expiresIn` seconds from now. */
-	addAccess(token: string, grant: Grant, expiresIn: number): void {
-		this.#access.set(token, { ...grant, expiresAt: this.#now() + expiresIn * 1000, revoked: false });
+	/** Records an access token that lives `expiresIn` seconds from now; `audience`: the resource it is for. */
+	addAccess(token: string, grant: Grant, expiresIn: number, audience?: string): void {
+		this.#access.set(token, { ...grant, audience, expiresAt: this.#now() + expiresIn * 1000, revoked: false });
 	}
 
 	/** Records a refresh token; `accessToken` is the access token issued in the same response. */
@@ -75,30 +89,31 @@ export class IssuedTokens {
 		return this.#now() < record.expiresAt ? record : undefined;
 	}
 
-	/** The DPoP key an active refresh token of `provider` is bound to, without spending it; undefined when none. */
-	refreshBinding(token: string, provider: string): string | undefined {
+	/**
+	 * The grant of an active refresh token of `provider`, without spending it, so a request can be checked (scope, DPoP
+	 * key, resource) before it costs the client its token; undefined for any other token.
+	 */
+	activeRefresh(token: string, provider: string): Grant | undefined {
 		const record = this.#refresh.get(token);
-		return record?.grant.provider === provider && record.state === 'active' ? record.grant.jkt : undefined;
-	}
-
-	/** The scope of an active refresh token of `provider`, without spending it; undefined for any other token. */
-	refreshScope(token: string, provider: string): string | undefined {
-		const record = this.#refresh.get(token);
-		return record?.grant.provider === provider && record.state === 'active' ? record.grant.scope : undefined;
+		return record?.grant.provider === provider && record.state === 'active' ? record.grant : undefined;
 	}
 
 	/**
-	 * Spends a refresh token: it works once. On success the access token issued with it is revoked too.
+	 * Spends a refresh token: it works once. On success the access token issued with it is revoked too, when the
+	 * new one replaces it: always without `replacement`; with one, only a token for the same resource and scope, so
+	 * a refresh for another resource leaves the tokens of the others alive (one family serves every resource).
 	 * Synchronous on purpose, so two concurrent refreshes cannot both win.
 	 */
-	useRefresh(token: string, provider: string, clientId: string): RefreshOutcome {
+	useRefresh(token: string, provider: string, clientId: string, replacement?: AccessTarget): RefreshOutcome {
 		const record = this.#refresh.get(token);
 		if (!record || record.grant.provider !== provider) return { ok: false, reason: 'unknown' };
 		if (record.grant.clientId !== clientId) return { ok: false, reason: 'wrong-client' };
 		if (record.state !== 'active') return { ok: false, reason: record.state, grant: record.grant };
 		record.state = 'used';
 		const access = this.#access.get(record.accessToken);
-		if (access) access.revoked = true;
+		if (access && (replacement === undefined || (access.audience === replacement.audience && access.scope === replacement.scope))) {
+			access.revoked = true;
+		}
 		return { ok: true, grant: record.grant };
 	}
 

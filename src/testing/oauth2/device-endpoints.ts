@@ -2,6 +2,7 @@ import { htmlPage } from '../authorization-server/html-page.js';
 import { issueTokens } from '../authorization-server/issue.js';
 import { authenticateClient, oauthError, readOAuthForm } from '../authorization-server/oauth-request.js';
 import type { RegisteredClient } from '../authorization-server/registrations.js';
+import { namedResources, refuseUngranted, repeatableParameters, tokenTarget } from '../authorization-server/resource-indicators.js';
 import { splitScope, type AuthorizationServerConfig } from '../authorization-server/server-config.js';
 import type { GrantHandler } from '../authorization-server/token.js';
 import type { ConsentMode, EmulatorState } from '../emulator/provider-module.js';
@@ -27,17 +28,21 @@ export function createDeviceEndpoints(
 
 	/**
 	 * `POST` with the client's authentication and `scope`: a device code for the client, a user code for the person.
+	 * Like an authorization request, it may name several resources (RFC 8707), which the login then covers.
 	 * @see https://www.rfc-editor.org/rfc/rfc8628#section-3.2
 	 */
 	async function deviceAuthorization(request: Request): Promise<Response> {
-		const form = await readOAuthForm(request);
+		const form = await readOAuthForm(request, repeatableParameters(server.resources));
 		if (form instanceof Response) return form;
 		const client = authenticateClient(request, form, server);
 		if (client instanceof Response) return client;
 		const requested = splitScope(form.get('scope'));
 		const refused = server.scopes.refuse(requested);
 		if (refused !== undefined) return oauthError('invalid_scope', refused);
-		const login = logins.start(client.clientId, requested.join(' '), options.deviceCodeLifetime, options.deviceInterval);
+		const named = server.resources === undefined ? undefined : namedResources(form, server.resources);
+		if (named !== undefined && 'refused' in named) return oauthError('invalid_target', named.refused);
+		const resources = named === undefined || named.resources.length === 0 ? undefined : named.resources;
+		const login = logins.start(client.clientId, requested.join(' '), resources, options.deviceCodeLifetime, options.deviceInterval);
 		return json(
 			{
 				device_code: login.deviceCode,
@@ -80,18 +85,29 @@ export function createDeviceEndpoints(
 	const deviceCodeGrant: GrantHandler = (form: URLSearchParams, client: RegisteredClient, jkt: string | undefined) => {
 		const deviceCode = form.get('device_code');
 		if (!deviceCode) return oauthError('invalid_request', 'The device_code parameter is missing.');
+		const resource = tokenTarget(form, server.resources);
+		if (resource instanceof Response) return resource;
 		const outcome = logins.poll(deviceCode, client.clientId);
 		if (!outcome.ok) return oauthError(outcome.error, outcome.description);
 		const { login } = outcome;
-		return issueTokens(state, server, {
-			provider: server.provider,
-			clientId: client.clientId,
-			subject: server.subject,
-			roles: [],
-			scope: login.scope,
-			session: login.session,
-			jkt,
-		});
+		// After the poll, as for a code: the device code is spent by the poll that gets its answer.
+		const ungranted = refuseUngranted(resource, login.resources);
+		if (ungranted !== undefined) return ungranted;
+		return issueTokens(
+			state,
+			server,
+			{
+				provider: server.provider,
+				clientId: client.clientId,
+				subject: server.subject,
+				roles: [],
+				scope: login.scope,
+				session: login.session,
+				jkt,
+				resources: login.resources,
+			},
+			{ resource },
+		);
 	};
 
 	return { deviceAuthorization, verify, deviceCodeGrant };

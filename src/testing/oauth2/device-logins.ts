@@ -17,6 +17,8 @@ export interface IssuedDeviceLogin {
 	/** The login the tokens issued for it belong to, so a refresh token replay can revoke them all. */
 	readonly session: string;
 	readonly expiresAt: number;
+	/** The resources the device authorization request named (RFC 8707); undefined: every resource of the server. */
+	readonly resources: readonly string[] | undefined;
 }
 
 interface DeviceLoginRecord extends IssuedDeviceLogin {
@@ -55,7 +57,7 @@ export class DeviceLogins {
 	}
 
 	/** Starts a login for `clientId`: its codes live `lifetime` seconds, and it must be polled at most every `interval`. */
-	start(clientId: string, scope: string, lifetime: number, interval: number): IssuedDeviceLogin {
+	start(clientId: string, scope: string, resources: readonly string[] | undefined, lifetime: number, interval: number): IssuedDeviceLogin {
 		let compact = randomUserCode();
 		while (this.#byUserCode.has(compact)) compact = randomUserCode();
 		const record: DeviceLoginRecord = {
@@ -63,6 +65,7 @@ export class DeviceLogins {
 			userCode: `${compact.slice(0, 4)}-${compact.slice(4)}`,
 			clientId,
 			scope,
+			resources,
 			session: randomHex(16),
 			expiresAt: this.#now() + lifetime * 1000,
 			interval,

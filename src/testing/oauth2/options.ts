@@ -1,6 +1,13 @@
 import { InvalidOptionError } from '../../errors.js';
 import { checkRegisteredClients, checkRegisteredUsers, type RegisteredClient } from '../authorization-server/registrations.js';
 import { checkLifetime } from '../emulator/option-checks.js';
+import {
+	checkResources,
+	DEFAULT_RESOURCES,
+	resourceIdentifier,
+	type NormalizedResourceOption,
+	type OAuth2EmulatorResource,
+} from './resource-options.js';
 
 /** A client registered at the emulated OAuth2 server. */
 export interface OAuth2EmulatorClient {
@@ -47,6 +54,13 @@ export interface OAuth2EmulatorOptions {
 	 * tests need not wait whole seconds. Default 5.
 	 */
 	deviceInterval?: number;
+	/**
+	 * Its protected resources (RFC 8707, RFC 9728): APIs on the emulator that accept only tokens issued for them, each
+	 * with its metadata at `/.well-known/oauth-protected-resource<path>`. Their identifiers are in
+	 * `emulator.credentials.oauth2.resources`. Default: `/orders/` (scopes `orders:read`, `orders:write`) and
+	 * `/billing/` (`billing:read`). `[]`: none, and the server ignores `resource` as one without RFC 8707 does.
+	 */
+	resources?: ReadonlyArray<OAuth2EmulatorResource>;
 }
 
 /** Ready-made credentials for the emulated OAuth2 server: `oauth2(emulator.credentials.oauth2)` gets client credentials tokens. */
@@ -59,6 +73,8 @@ export interface OAuth2EmulatorCredentials {
 	readonly clientSecret?: string;
 	/** The first public client, for PKCE and device logins; absent when every client has a secret. */
 	readonly publicClientId?: string;
+	/** The identifiers of its protected resources (the `resource` to ask a token for), in the order configured. */
+	readonly resources: readonly string[];
 }
 
 /** OAuth2 options with every default applied, validated once. */
@@ -69,6 +85,7 @@ export interface NormalizedOAuth2EmulatorOptions {
 	readonly refreshTokens: boolean;
 	readonly deviceCodeLifetime: number;
 	readonly deviceInterval: number;
+	readonly resources: readonly NormalizedResourceOption[];
 }
 
 const CLIENTS: readonly OAuth2EmulatorClient[] = [
@@ -93,6 +110,7 @@ export function normalizeOAuth2EmulatorOptions(options: OAuth2EmulatorOptions = 
 		refreshTokens,
 		deviceCodeLifetime: checkLifetime('oauth2.deviceCodeLifetime', options.deviceCodeLifetime ?? 600),
 		deviceInterval: checkLifetime('oauth2.deviceInterval', options.deviceInterval ?? 5),
+		resources: checkResources(options.resources ?? DEFAULT_RESOURCES),
 	};
 }
 
@@ -105,5 +123,6 @@ export function oauth2EmulatorCredentials(issuer: string, options: NormalizedOAu
 		clientId: confidential.clientId,
 		...(confidential.clientSecret === undefined ? {} : { clientSecret: confidential.clientSecret }),
 		...(publicClient === undefined ? {} : { publicClientId: publicClient.clientId }),
+		resources: Object.freeze(options.resources.map((resource) => resourceIdentifier(issuer, resource.path))),
 	});
 }

@@ -5,15 +5,19 @@ import { authorizeResourceRequest } from '../authorization-server/resource-acces
 import { json, methodNotAllowed } from '../emulator/responses.js';
 import { createDeviceEndpoints, deviceDecisionError } from './device-endpoints.js';
 import { DeviceLogins } from './device-logins.js';
+import { createResourceApis, emulatedResources } from './resource-apis.js';
 import { DEVICE_CODE_GRANT, discoveryDocument, OAUTH2, OAUTH2_PATHS, oauth2Server } from './server.js';
 
 /**
  * A generic OAuth2 / OpenID server whose issuer is the emulator's URL, for `oauth2({ issuer })`: discovery,
  * authorization code + PKCE, client credentials, rotating refresh tokens with replay detection, revocation,
- * the device authorization grant, and a userinfo endpoint that really checks tokens.
+ * the device authorization grant, a userinfo endpoint that really checks tokens, and protected resources (APIs that
+ * take only tokens issued for them, RFC 8707, each with its RFC 9728 metadata).
  */
 export function createOAuth2Provider(state: EmulatorState, options: NormalizedOptions): ProviderModule {
-	const server = oauth2Server(options.oauth2);
+	const resources = emulatedResources(state.url, options.oauth2.resources);
+	const resourceRoute = createResourceApis(state, resources, OAUTH2);
+	const server = oauth2Server(options.oauth2, resources);
 	const logins = new DeviceLogins(state.now);
 	const device = createDeviceEndpoints(state, server, options.oauth2, logins);
 	const { authorize, token, revoke } = createAuthorizationServer(state, server, { [DEVICE_CODE_GRANT]: device.deviceCodeGrant });
@@ -24,7 +28,10 @@ export function createOAuth2Provider(state: EmulatorState, options: NormalizedOp
 		return json(discoveryDocument(state.url, server));
 	}
 
-	/** OpenID Connect Core 5.3: GET or POST with a bearer token; a client credentials token names its client. */
+	/**
+	 * OpenID Connect Core 5.3: GET or POST with a bearer token; a client credentials token names its client. It is the
+	 * server's own endpoint: a token issued for a resource is not for it (as at oidc-provider).
+	 */
 	async function userinfo(request: Request): Promise<Response> {
 		const record = await authorizeResourceRequest(state, request, OAUTH2);
 		if (record instanceof Response) return record;
@@ -54,7 +61,7 @@ export function createOAuth2Provider(state: EmulatorState, options: NormalizedOp
 				case OAUTH2_PATHS.userinfo:
 					return { target: 'api', handle: async (request) => state.dpop.decorate(await userinfo(request), 'api') };
 				default:
-					return undefined;
+					return resourceRoute(url);
 			}
 		},
 		decideDevice(decision: ConsentMode, userCode: string | undefined) {

@@ -1,4 +1,5 @@
-import { splitScope, type AuthorizationServerConfig } from '../authorization-server/server-config.js';
+import type { ProtectedResource } from '../authorization-server/resource-indicators.js';
+import { isScopeToken, splitScope, type AuthorizationServerConfig } from '../authorization-server/server-config.js';
 import type { NormalizedOAuth2EmulatorOptions } from './options.js';
 
 /** The provider name the OAuth2 server's tokens are recorded under. */
@@ -20,16 +21,15 @@ export const OAUTH2_PATHS = {
 	userinfo: '/oauth2/v1/userinfo',
 } as const;
 
-// RFC 6749 3.3: a scope name is printable ASCII but space, `"` and `\`.
-const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
 // RFC 6749 4.1.2 recommends at most 10 minutes; the emulator stays well inside that.
 const CODE_LIFETIME = 300;
 
 /**
  * The generic OAuth2 server: every grant a CLI or a service needs, any well-formed scope (none is fine),
- * and a refresh that may narrow the scope but never widen it (RFC 6749 6).
+ * a refresh that may narrow the scope but never widen it (RFC 6749 6), and tokens for its `resources` (RFC 8707;
+ * none: it ignores `resource`, as a server without resource indicators does).
  */
-export function oauth2Server(options: NormalizedOAuth2EmulatorOptions): AuthorizationServerConfig {
+export function oauth2Server(options: NormalizedOAuth2EmulatorOptions, resources: readonly ProtectedResource[]): AuthorizationServerConfig {
 	return {
 		provider: OAUTH2,
 		displayName: 'OAuth2 emulator',
@@ -40,7 +40,7 @@ export function oauth2Server(options: NormalizedOAuth2EmulatorOptions): Authoriz
 		grantTypes: ['client_credentials', 'authorization_code', ...(options.refreshTokens ? ['refresh_token'] : []), DEVICE_CODE_GRANT],
 		scopes: {
 			refuse(requested) {
-				const malformed = requested.find((scope) => !SCOPE_TOKEN.test(scope));
+				const malformed = requested.find((scope) => !isScopeToken(scope));
 				return malformed === undefined ? undefined : `Malformed scope \`${malformed}\`: scopes are separated by spaces (%20 or +).`;
 			},
 			refuseOnRefresh(requested, granted) {
@@ -51,13 +51,16 @@ export function oauth2Server(options: NormalizedOAuth2EmulatorOptions): Authoriz
 			},
 		},
 		codeLifetime: () => CODE_LIFETIME,
+		resources: resources.length === 0 ? undefined : resources,
 	};
 }
 
 /**
- * The server's metadata, where `oauth2({ issuer: emulator.url })` discovers its endpoints.
+ * The server's metadata, where `oauth2({ issuer: emulator.url })` discovers its endpoints, with the identifiers of its
+ * protected resources (RFC 9728 4) when it has some.
  * @see https://openid.net/specs/openid-connect-discovery-1_0.html#ProviderMetadata
  * @see https://www.rfc-editor.org/rfc/rfc8414#section-2
+ * @see https://www.rfc-editor.org/rfc/rfc9728#section-4
  */
 export function discoveryDocument(issuer: string, server: AuthorizationServerConfig): Record<string, unknown> {
 	const authMethods = ['client_secret_basic', 'client_secret_post', 'none'];
@@ -74,5 +77,6 @@ export function discoveryDocument(issuer: string, server: AuthorizationServerCon
 		token_endpoint_auth_methods_supported: authMethods,
 		revocation_endpoint_auth_methods_supported: authMethods,
 		authorization_response_iss_parameter_supported: true,
+		...(server.resources === undefined ? {} : { protected_resources: server.resources.map((resource) => resource.identifier) }),
 	};
 }
