@@ -4,7 +4,13 @@ export { providerHandlers } from './emulator/msw-handlers.js';
 export type { CreateEmulatorOptions, Emulator } from './emulator/server.js';
 export type { ProviderHandlers, ProviderHandlersOptions } from './emulator/msw-handlers.js';
 export type { EmulatorControls, EmulatorCredentials } from './emulator/core.js';
-export type { ApiRequestCounters, CountedGrantType, EmulatorCounters, ResourceCounters, TokenRequestCounters } from './emulator/counters.js';
+export type {
+	ApiRequestCounters,
+	CountedGrantType,
+	EmulatorCounters,
+	ResourceCounters,
+	TokenRequestCounters,
+} from './emulator/counters.js';
 export type { Fault, FaultTarget, InjectFaultOptions, RedirectStatus } from './emulator/faults.js';
 export type { ConsentMode } from './emulator/provider-module.js';
 export type { EmulatorDpopOptions } from './dpop/options.js';
