@@ -1,4 +1,5 @@
 import { AuthorizationServerMismatchError } from './errors.js';
+import type { Provider } from './provider.js';
 import type { DiscoveryStep, ProviderEndpoints } from './provider-endpoints.js';
 import { readProtectedResourceMetadata, type ProtectedResourceMetadata } from './resource-metadata.js';
 
@@ -17,29 +18,36 @@ interface DocumentTransport {
 	readonly timeout: number;
 }
 
-/**
- * What a {@link ResourceChallengeCheck} needs from the layers above it, handed in by the client
- * (`client/resource-challenge.ts`), so that this module, which providers bring, imports none of them.
- */
-export interface ResourceChallengeContext {
-	/** Send a request as the API's requests are sent: the client's own fetch. */
-	send(request: Request): Promise<Response>;
-	/** The endpoint layer's: fetch the documents `step` names, bounded in time and size. */
-	fetchDiscovery<T>(step: DiscoveryStep<T>, transport: DocumentTransport): Promise<T>;
-	/** The session's endpoints (discovered once), whose `issuer` names its authorization server when it has no `issuer`. */
-	endpoints(transport: DocumentTransport): Promise<ProviderEndpoints>;
+/** What the check needs of the request the API rejected: its URL, and the client's own fetch, to send another with. */
+export interface RejectedRequest {
+	readonly url: string;
+	send(authorization: undefined, request: Request): Promise<Response>;
 }
+
+/** The endpoint layer's: fetch the documents `step` names, bounded in time and size. */
+export type FetchDiscovery = <T>(step: DiscoveryStep<T>, transport: DocumentTransport) => Promise<T>;
+
+/** The endpoint layer's: the session's endpoints (discovered once), whose `issuer` names its server when it has none. */
+export type ResolveEndpoints = (provider: Provider, transport: DocumentTransport) => Promise<ProviderEndpoints>;
 
 /** How long the API's metadata may take, as a token request's attempt by default. */
 const METADATA_TIMEOUT = 10_000;
 
 /**
- * Resolves when `response` (a rejection of the token sent to `requestUrl`) names no metadata, or metadata that cannot
+ * Resolves when `response` (a rejection of the token sent with `request`) names no metadata, or metadata that cannot
  * be used (fetched once per URL while it works; an unusable one changes nothing: the client refreshes and retries as
  * it always has), or an authorization server list that holds the session's. Rejects with an
- * {@link AuthorizationServerMismatchError} otherwise.
+ * {@link AuthorizationServerMismatchError} otherwise. The client hands in the endpoint layer's functions, so that this
+ * module, which providers bring, imports none of the layers above it; as arguments, not an object, because the call
+ * is in every client's bundle (an SPA on Sqowey too) and an object's keys are bytes there.
  */
-export type ResourceChallengeCheck = (response: Response, requestUrl: string, context: ResourceChallengeContext) => Promise<void>;
+export type ResourceChallengeCheck = (
+	response: Response,
+	request: RejectedRequest,
+	provider: Provider,
+	fetchDiscovery: FetchDiscovery,
+	resolveEndpoints: ResolveEndpoints,
+) => Promise<void>;
 
 /** How many metadata URLs one provider remembers: an app calls a few APIs, not thousands. */
 const MAX_REMEMBERED = 16;
@@ -91,17 +99,19 @@ function mayFetch(url: string, requestUrl: string): boolean {
  */
 export function createResourceChallengeCheck(issuer: string | undefined): ResourceChallengeCheck {
 	const remembered = new Map<string, Promise<ProtectedResourceMetadata>>();
-	return async (response, requestUrl, context) => {
+	return async (response, request, provider, fetchDiscovery, resolveEndpoints) => {
+		const requestUrl = request.url;
 		const url = resourceMetadataUrlOf(response.headers.get('www-authenticate'));
 		if (!url || !mayFetch(url, requestUrl)) return;
 		const transport: DocumentTransport = {
-			fetch: (input, init) => context.send(new Request(input, init)),
+			// The API's metadata is fetched as the API is: with the client's own fetch (its proxy, its instrumentation).
+			fetch: (input, init) => request.send(undefined, new Request(input, init)),
 			timeout: METADATA_TIMEOUT,
 		};
 		let metadata = remembered.get(url);
 		if (!metadata) {
 			if (remembered.size >= MAX_REMEMBERED) remembered.delete(remembered.keys().next().value!);
-			metadata = context.fetchDiscovery(challengeMetadata(url), transport);
+			metadata = fetchDiscovery(challengeMetadata(url), transport);
 			remembered.set(url, metadata);
 			// Forgotten when it fails, so that a later rejection reads it again.
 			metadata.catch(() => remembered.delete(url));
@@ -109,7 +119,7 @@ export function createResourceChallengeCheck(issuer: string | undefined): Resour
 		const read = await metadata.catch(() => undefined);
 		if (!read || !speaksFor(read.resource, requestUrl)) return;
 		// A discovery that fails here fails as the retry's token request would have: with its own error.
-		const own = (issuer ?? (await context.endpoints(transport)).issuer)?.replace(/\/+$/, '');
+		const own = (issuer ?? (await resolveEndpoints(provider, transport)).issuer)?.replace(/\/+$/, '');
 		if (own === undefined || read.authorizationServers.some((server) => server.replace(/\/+$/, '') === own)) return;
 		throw new AuthorizationServerMismatchError(
 			`The API ${read.resource} takes tokens from ${read.authorizationServers.join(', ')} (its metadata at ${url}, RFC 9728), not from this session's authorization server ${own}. No token was sent to another server: make a session for that API, e.g. with oauth2({ resource: '${read.resource}', clientId, … }).`,
