@@ -1,5 +1,4 @@
 import { AuthorizationServerMismatchError } from './errors.js';
-import type { Provider } from './provider.js';
 import type { DiscoveryStep, ProviderEndpoints } from './provider-endpoints.js';
 import { readProtectedResourceMetadata, type ProtectedResourceMetadata } from './resource-metadata.js';
 
@@ -27,8 +26,11 @@ export interface RejectedRequest {
 /** The endpoint layer's: fetch the documents `step` names, bounded in time and size. */
 export type FetchDiscovery = <T>(step: DiscoveryStep<T>, transport: DocumentTransport) => Promise<T>;
 
-/** The endpoint layer's: the session's endpoints (discovered once), whose `issuer` names its server when it has none. */
-export type ResolveEndpoints = (provider: Provider, transport: DocumentTransport) => Promise<ProviderEndpoints>;
+/**
+ * The endpoint layer's: the endpoints of the session's provider (discovered once), whose `issuer` names its server when
+ * it has none. Generic over the provider, which this module only hands back: `provider.ts` imports this module's types.
+ */
+export type ResolveEndpoints<P> = (provider: P, transport: DocumentTransport) => Promise<ProviderEndpoints>;
 
 /** How long the API's metadata may take, as a token request's attempt by default. */
 const METADATA_TIMEOUT = 10_000;
@@ -41,12 +43,12 @@ const METADATA_TIMEOUT = 10_000;
  * module, which providers bring, imports none of the layers above it; as arguments, not an object, because the call
  * is in every client's bundle (an SPA on Sqowey too) and an object's keys are bytes there.
  */
-export type ResourceChallengeCheck = (
+export type ResourceChallengeCheck = <P>(
 	response: Response,
 	request: RejectedRequest,
-	provider: Provider,
+	provider: P,
 	fetchDiscovery: FetchDiscovery,
-	resolveEndpoints: ResolveEndpoints,
+	resolveEndpoints: ResolveEndpoints<P>,
 ) => Promise<void>;
 
 /** How many metadata URLs one provider remembers: an app calls a few APIs, not thousands. */
