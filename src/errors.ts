@@ -37,6 +37,11 @@ export const ErrorCode = {
 	 * {@link MissingPackageError} naming it and the command that installs it.
 	 */
 	MissingPackage: 'ERR_MISSING_PACKAGE',
+	/**
+	 * An API rejected the token and its protected-resource metadata (RFC 9728) names other authorization servers than
+	 * the session's: an {@link AuthorizationServerMismatchError}. Its tokens come from another server.
+	 */
+	AuthorizationServerMismatch: 'ERR_AUTHORIZATION_SERVER_MISMATCH',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -258,6 +263,51 @@ export class DpopError extends TokenkeeperError {
 
 	constructor(message: string, options: TokenkeeperErrorOptions = {}) {
 		super('ERR_DPOP', message, options);
+	}
+}
+
+/**
+ * An API rejected the session's token and said, in its protected-resource metadata (RFC 9728, named by its
+ * `WWW-Authenticate: Bearer resource_metadata="…"`), that it takes tokens from other authorization servers than the
+ * session's. Thrown instead of a refresh and a retry, which could not help: nothing was sent to the other server, and
+ * the session's tokens are kept. Make a session for that API (e.g. `oauth2({ resource })`).
+ * @see https://www.rfc-editor.org/rfc/rfc9728#section-5
+ */
+export class AuthorizationServerMismatchError extends TokenkeeperError {
+	override readonly name: string = 'AuthorizationServerMismatchError';
+	/** The API's resource identifier, as its metadata names it. */
+	declare readonly resource: string;
+	/** The issuer identifiers of the authorization servers the API takes tokens from, as its metadata lists them. */
+	declare readonly authorizationServers: readonly string[];
+	/** The session's authorization server (its issuer identifier). */
+	declare readonly issuer: string;
+	/** The API's answer: 401, or the provider's other rejection status. */
+	declare readonly status: number;
+
+	constructor(
+		message: string,
+		options: TokenkeeperErrorOptions & {
+			resource: string;
+			authorizationServers: readonly string[];
+			issuer: string;
+			status: number;
+		},
+	) {
+		super('ERR_AUTHORIZATION_SERVER_MISMATCH', message, options);
+		this.resource = options.resource;
+		this.authorizationServers = Object.freeze([...options.authorizationServers]);
+		this.issuer = options.issuer;
+		this.status = options.status;
+	}
+
+	override toJSON(): Record<string, unknown> {
+		return {
+			...super.toJSON(),
+			resource: this.resource,
+			authorizationServers: this.authorizationServers,
+			issuer: this.issuer,
+			status: this.status,
+		};
 	}
 }
 

@@ -15,6 +15,7 @@ export { createAuthorizationCodeFlow } from './flow/authorization-code-flow.js';
 export { createDeviceAuthorizationFlow } from './flow/device-authorization-flow.js';
 export {
 	AuthorizationResponseError,
+	AuthorizationServerMismatchError,
 	DpopError,
 	ErrorCode,
 	isLoginRequiredError,

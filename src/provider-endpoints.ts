@@ -6,4 +6,27 @@ export interface ProviderEndpoints {
 	readonly revocation?: string | undefined;
 	/** The device authorization endpoint (RFC 8628), for logins on machines without a browser. */
 	readonly deviceAuthorization?: string | undefined;
+	/**
+	 * The issuer identifier the endpoints were discovered for, when they were: what the `iss` of an authorization
+	 * response must name (RFC 9207) for a provider that has no `issuer` of its own, as one found from its API's
+	 * protected-resource metadata (RFC 9728) has not.
+	 */
+	readonly issuer?: string | undefined;
+}
+
+/**
+ * One document a provider's discovery needs, and how to read it: into the provider's endpoints (or what else the
+ * steps are for), or into the next document to fetch. Pure: the endpoint layer fetches, the provider brings its steps
+ * (`discovery-document.ts`, `resource-metadata.ts`), so that an app whose provider has fixed endpoints never bundles
+ * them.
+ */
+export interface DiscoveryStep<T = ProviderEndpoints> {
+	readonly url: string;
+	/** The endpoint, for a person: `OpenID discovery endpoint`. */
+	readonly what: string;
+	/**
+	 * `document`: the answer's JSON when its status is 2xx, else `undefined`. Returns the result or the next step;
+	 * throws why the answer is unusable.
+	 */
+	read(document: unknown, status: number): T | DiscoveryStep<T>;
 }

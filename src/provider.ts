@@ -1,7 +1,8 @@
 import type { OAuthError } from './errors.js';
 import { invalidOption } from './options.js';
-import { readDiscoveryDocument, type DiscoverySource } from './discovery-document.js';
-import type { ProviderEndpoints } from './provider-endpoints.js';
+import { openIdDiscovery } from './discovery-document.js';
+import type { DiscoveryStep, ProviderEndpoints } from './provider-endpoints.js';
+import type { ResourceChallengeCheck } from './resource-challenge.js';
 
 /** The parameter that names the target API in token and authorization requests: RFC 8707's, or Auth0's. */
 export type ResourceParameter = 'resource' | 'audience';
@@ -35,7 +36,7 @@ export type PrimaryGrant =
 	/** A person logs in on another device (RFC 8628): see `createDeviceAuthorizationFlow`. */
 	| { readonly type: 'device_code' };
 
-export type { ProviderEndpoints } from './provider-endpoints.js';
+export type { DiscoveryStep, ProviderEndpoints } from './provider-endpoints.js';
 
 /**
  * A provider: plain data plus small functions. Made by `squidex()`, `dotkernel()`, `sqowey()` or `oauth2()`.
@@ -73,16 +74,18 @@ export interface Provider {
 }
 
 /**
- * Reads the OpenID discovery document fetched for a provider's issuer into its endpoints, or throws saying why it
- * cannot: {@link readDiscoveryDocument}. The endpoint layer fetches; the provider brings the reader.
+ * What a provider holds beside its properties: its client secret, how it discovers its endpoints, and how it checks
+ * an API's RFC 9728 challenge. Kept out of the provider itself, so that no secret prints with it and its public shape
+ * stays as it was.
  */
-export type DiscoveryReader = (document: unknown, source: DiscoverySource) => ProviderEndpoints;
-
-/**
- * What a provider holds beside its properties: its client secret, and how it reads its discovery document. Kept out
- * of the provider itself, so that no secret prints with it and its public shape stays as it was.
- */
-const internals = new WeakMap<Provider, { readonly secret: string | undefined; readonly readDiscovery: DiscoveryReader | undefined }>();
+const internals = new WeakMap<
+	Provider,
+	{
+		readonly secret: string | undefined;
+		readonly discovery: DiscoveryStep | undefined;
+		readonly resourceChallenge: ResourceChallengeCheck | undefined;
+	}
+>();
 
 /** What {@link defineProvider} takes: a {@link Provider} without the defaults, plus the secret. */
 export interface ProviderDefinition extends Omit<Provider, 'isRefreshRejected' | 'clientAuth' | 'bodyEncoding' | 'rejectionStatuses'> {
@@ -104,18 +107,24 @@ export function isInvalidGrant(error: OAuthError): boolean {
  * discovers them from its `issuer`.
  */
 export function defineProvider(definition: ProviderDefinition): Provider {
-	return createProvider({ ...definition, readDiscovery: definition.endpoints ? undefined : readDiscoveryDocument });
+	const { endpoints, issuer } = definition;
+	return createProvider({ ...definition, discovery: endpoints || !issuer ? undefined : openIdDiscovery(issuer) });
 }
 
 /** What a preset gives {@link createProvider}: a definition, and whether (and how) the provider discovers. */
 export interface PresetDefinition extends ProviderDefinition {
-	/** `undefined` for a preset with fixed endpoints, so that an app using it never bundles discovery's schema. */
-	readonly readDiscovery: DiscoveryReader | undefined;
+	/**
+	 * The first step of the provider's discovery; `undefined` for a preset with fixed endpoints, so that an app using
+	 * it never bundles discovery's schemas.
+	 */
+	readonly discovery: DiscoveryStep | undefined;
+	/** How the provider checks an API's RFC 9728 challenge (`resource-challenge.ts`); `undefined`: it does not. */
+	readonly resourceChallenge?: ResourceChallengeCheck | undefined;
 }
 
 /** {@link defineProvider} for the presets, which say themselves whether they discover. Internal. */
 export function createProvider(definition: PresetDefinition): Provider {
-	const { clientSecret, readDiscovery, ...data } = definition;
+	const { clientSecret, discovery, resourceChallenge, ...data } = definition;
 	const clientAuth = data.clientAuth ?? (clientSecret === undefined ? 'none' : 'body');
 	// Never shown: only what it is ("undefined", "a number").
 	if (clientAuth !== 'none' && (typeof clientSecret !== 'string' || !clientSecret)) {
@@ -128,7 +137,7 @@ export function createProvider(definition: PresetDefinition): Provider {
 		rejectionStatuses: Object.freeze([...(data.rejectionStatuses ?? [401])]),
 		isRefreshRejected: data.isRefreshRejected ?? isInvalidGrant,
 	});
-	internals.set(provider, { secret: clientSecret, readDiscovery });
+	internals.set(provider, { secret: clientSecret, discovery, resourceChallenge });
 	return provider;
 }
 
@@ -137,7 +146,15 @@ export function clientSecretOf(provider: Provider): string | undefined {
 	return internals.get(provider)?.secret;
 }
 
-/** How the provider reads its discovery document; `undefined` when it does not discover. Internal. */
-export function discoveryReaderOf(provider: Provider): DiscoveryReader | undefined {
-	return internals.get(provider)?.readDiscovery;
+/** The first step of the provider's discovery; `undefined` when it does not discover. Internal. */
+export function discoveryOf(provider: Provider): DiscoveryStep | undefined {
+	return internals.get(provider)?.discovery;
+}
+
+/**
+ * How the provider checks that an API rejecting its token trusts its authorization server (RFC 9728); `undefined` when
+ * it does not (the presets; a provider knowing no issuer). Internal.
+ */
+export function resourceChallengeOf(provider: Provider): ResourceChallengeCheck | undefined {
+	return internals.get(provider)?.resourceChallenge;
 }

@@ -151,11 +151,12 @@ export function isTokenManager(value: unknown): value is TokenManager {
 }
 
 /**
- * The store key of a provider's session when none is given: endpoint, client id, scope and, where the preset
- * knows the user, the username. Never derived from a secret.
+ * The store key of a provider's session when none is given: endpoint (the issuer, else the token endpoint, else the
+ * resource whose metadata names the server: RFC 9728), client id, scope and, where the preset knows the user, the
+ * username. Never derived from a secret.
  */
 export function defaultKey(provider: Provider): string {
-	const where = provider.issuer ?? provider.endpoints?.token ?? '';
+	const where = provider.issuer ?? provider.endpoints?.token ?? provider.resource ?? '';
 	const user = provider.username === undefined ? [] : [provider.username];
 	return ['tokenkeeper', provider.name, where, provider.clientId, provider.scope ?? '', ...user].join('|');
 }

@@ -1,5 +1,7 @@
 import { publishApiRetry, tracePeek } from '../diagnostics/probes.js';
+import { fetchDiscovery, resolveEndpoints } from '../endpoint/discovery.js';
 import { RequestNotReplayableError } from '../errors.js';
+import { resourceChallengeOf } from '../provider.js';
 import { freshTokenReader, sessionDpopOf, type TokenTargetOptions, type TokenManager } from '../token-manager.js';
 import type { TokenSet } from '../token-set.js';
 import type { OutgoingRequest } from './outgoing-request.js';
@@ -35,8 +37,11 @@ function authorization(tokenSet: { tokenType: string; accessToken: string }): st
  */
 export function createSendWithToken(config: SendWithTokenConfig) {
 	const { manager, allowed, target } = config;
+	const { provider } = manager;
 	const peek = freshTokenReader(manager, target);
-	const rejection = new Set(manager.provider.rejectionStatuses);
+	const rejection = new Set(provider.rejectionStatuses);
+	// Only providers that can tell their server from another (`oauth2()` with an issuer, given or discovered) bring it.
+	const checkChallenge = resourceChallengeOf(provider);
 	const dpop = sessionDpopOf(manager);
 	// With DPoP, each send gets its own proof (a retry too), and the API's nonce and clock refusals are retried there.
 	const sendWith = (outgoing: OutgoingRequest, tokenSet: TokenSet) =>
@@ -51,6 +56,8 @@ export function createSendWithToken(config: SendWithTokenConfig) {
 		const tokenSet = tracePeek(() => peek()) ?? (await manager.getToken({ ...target, signal: outgoing.signal }));
 		const response = await sendWith(outgoing, tokenSet);
 		if (!rejection.has(response.status) || !answeredBy(response, outgoing.url)) return response;
+		// RFC 9728 5: an API whose metadata names other authorization servers than the session's is an error, not a retry.
+		await checkChallenge?.(response, outgoing, provider, fetchDiscovery, resolveEndpoints);
 
 		// Rule 5: one new token and one retry, never more; the second answer is returned as is.
 		await manager.invalidate(tokenSet);

@@ -1,6 +1,6 @@
 import { abortable } from '../abortable.js';
 import { isTokenkeeperError, NetworkError, TokenResponseError } from '../errors.js';
-import type { Transport } from './transport.js';
+import type { DocumentTransport } from './transport.js';
 
 /**
  * The most tokenkeeper reads of a token, discovery or revocation endpoint's body: 1 MiB. Real answers are far
@@ -30,7 +30,7 @@ export type BoundedOutcome =
 export async function boundedRequest(
 	url: string,
 	init: Omit<RequestInit, 'signal' | 'redirect'>,
-	transport: Transport,
+	transport: DocumentTransport,
 	signal: AbortSignal | undefined,
 ): Promise<BoundedOutcome> {
 	signal?.throwIfAborted();

@@ -35,6 +35,9 @@ export interface Transport {
 	readonly now: () => number;
 }
 
+/** What one bounded request needs of a {@link Transport}: a discovery document's fetch needs no retries and no clock. */
+export type DocumentTransport = Pick<Transport, 'fetch' | 'timeout'>;
+
 /** Expand and validate transport options once, at construction. `dpop`: `fetch` adds DPoP proofs. */
 export function normalizeTransport(options: TransportOptions = {}, dpop?: boolean): Transport {
 	const retry: RetryOptions = typeof options.retry === 'number' ? { retries: options.retry } : (options.retry ?? {});

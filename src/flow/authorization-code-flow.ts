@@ -127,8 +127,10 @@ export function createAuthorizationCodeFlow(provider: Provider, options: Authori
 					{ error: 'provider_mismatch' },
 				);
 			}
-			// The attempt is this provider's (checked above): the `iss` must name the issuer the login went to.
-			const { code } = validateAuthorizationResponse(params, { state, issuer: provider.issuer });
+			// The attempt is this provider's (checked above): the `iss` must name the issuer the login went to, discovered
+			// for a provider found from its API's metadata (RFC 9728).
+			const issuer = provider.issuer ?? (await seam.endpoints(signal)).issuer;
+			const { code } = validateAuthorizationResponse(params, { state, issuer });
 			return seam.login(authorizationCodeGrant(code, attempt.redirectUri, attempt.codeVerifier), signal, attempt.resource);
 		},
 

@@ -61,7 +61,7 @@ export function dotkernel(given: DotkernelOptions): Provider {
 		clientAuth: 'body',
 		issuer: url,
 		// Fixed endpoints: nothing to discover.
-		readDiscovery: undefined,
+		discovery: undefined,
 		endpoints: {
 			token: path(options.tokenPath, '/security/generate-token', 'tokenPath'),
 			refresh: path(options.refreshPath, '/security/refresh-token', 'refreshPath'),

@@ -33,7 +33,7 @@ export function sqowey(given: SqoweyOptions): Provider {
 		clientAuth: options.clientSecret === undefined ? 'none' : 'body',
 		issuer: url,
 		// Fixed endpoints: nothing to discover.
-		readDiscovery: undefined,
+		discovery: undefined,
 		endpoints: {
 			token: `${url}/oauth2/token`,
 			authorization: `${url}/oauth2/auth`,

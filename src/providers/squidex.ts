@@ -31,7 +31,7 @@ export function squidex(given: SquidexOptions): Provider {
 		clientAuth: options.clientAuth ?? 'body',
 		issuer: url,
 		// Fixed endpoints: nothing to discover.
-		readDiscovery: undefined,
+		discovery: undefined,
 		endpoints: { token: `${url}/identity-server/connect/token` },
 		bodyEncoding: 'form',
 		scope: options.scope ?? 'squidex-api',

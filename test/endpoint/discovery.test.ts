@@ -43,6 +43,8 @@ describe('oauth2()', () => {
 				token: DOCUMENT.token_endpoint,
 				authorization: DOCUMENT.authorization_endpoint,
 				revocation: DOCUMENT.revocation_endpoint,
+				// The issuer they were discovered for: what the `iss` of an authorization response must name.
+				issuer: ISSUER,
 			};
 			const [first, concurrent] = await Promise.all([resolveEndpoints(provider, transport()), resolveEndpoints(provider, transport())]);
 			const later = await resolveEndpoints(provider, transport());

@@ -51,6 +51,7 @@ describe.each(transports)('oauth2 discovery over $name', (transport) => {
 			authorization: `${issuer}/oauth2/v1/authorize`,
 			revocation: `${issuer}/oauth2/v1/revoke`,
 			deviceAuthorization: `${issuer}/oauth2/v1/device`,
+			issuer,
 		});
 	});
 
