@@ -248,16 +248,20 @@ export function createManagedSession(
 			const nearKey = targetOfToken(near, accessToken);
 			const droppedNear = nearKey !== undefined;
 			if (droppedNear) session.keep(withoutToken(near as TokenSet, nearKey, endpoint.now()));
+			// Rule 4, per target: a late rejection of an older token must not drop the newer one, which the read brings near.
+			const drop = async (current: TokenSet | undefined) => {
+				const key = targetOfToken(current, accessToken);
+				return key !== undefined && (await session.replace(current as TokenSet, withoutToken(current as TokenSet, key, endpoint.now())));
+			};
 			try {
-				// Rule 4, per target: a late rejection of an older token must not drop the newer one, which the read brings
-				// near. A write in between (another target's token, another process) is read again: a few times, no loop.
-				for (let attempt = 0; attempt < 4; attempt += 1) {
-					const current = await session.read();
-					const key = targetOfToken(current, accessToken);
-					if (key === undefined) return droppedNear;
-					if (await session.replace(current as TokenSet, withoutToken(current as TokenSet, key, endpoint.now()))) return true;
-				}
-				return droppedNear;
+				const current = await session.read();
+				// Dropping one of several targets' tokens leaves the entry's top token, what compare-and-set matches on, as it
+				// was: two drops at once could not tell each other apart. They take the session's lock, as its token requests.
+				const dropped =
+					current && targetsOf(current)
+						? await oneAtATime('', () => session.locked(async () => drop(await session.read()), { ttl: lockTtl }))
+						: await drop(current);
+				return dropped || droppedNear;
 			} catch (error) {
 				if (!isStoreError(error)) throw error;
 				reportError(error);

@@ -1,7 +1,15 @@
 import { requireUrl } from './options.js';
 import { normalizeScope } from './scope.js';
 import type { Provider } from './provider.js';
-import { fromTokenSetRecord, targetsOf, toTokenSetRecord, withTokenSetChanges, type TokenSet, type TokenSetRecord } from './token-set.js';
+import {
+	fromTokenSetRecord,
+	lastExpiry,
+	targetsOf,
+	toTokenSetRecord,
+	withTokenSetChanges,
+	type TokenSet,
+	type TokenSetRecord,
+} from './token-set.js';
 
 /**
  * What a token is for: an API (`resource`, RFC 8707) and the scope asked for it. `key` names it in the session's
@@ -42,17 +50,17 @@ export function createTargets(provider: Pick<Provider, 'resource' | 'scope'>) {
  * sessions store what they did.
  */
 
-/** Each record of an entry's targets read once: a token set, or `undefined` for a damaged one. */
-const parsed = new WeakMap<object, TokenSet | undefined>();
-
-/** The token of `key` in `entry` (the default one with the session's refresh and ID tokens); `undefined` if none. */
+/**
+ * The token of `key` in `entry`, with the session's refresh and ID tokens (what a caller and refresh-ahead read off a
+ * token); `undefined` if none, or a damaged record.
+ */
 export function tokenOf(entry: TokenSet | undefined, key: string): TokenSet | undefined {
 	const targets = entry && targetsOf(entry);
 	if (!targets) return key ? undefined : entry;
 	const record = targets[key];
-	if (typeof record !== 'object' || record === null) return undefined;
-	if (!parsed.has(record)) parsed.set(record, fromTokenSetRecord(record));
-	return parsed.get(record);
+	return record
+		? fromTokenSetRecord({ ...record, refreshToken: entry.refreshToken, idToken: entry.idToken, targets: undefined })
+		: undefined;
 }
 
 /** The target whose token `accessToken` is in `entry`, or `undefined`. */
@@ -93,8 +101,11 @@ export function withoutToken(entry: TokenSet, key: string, now: number): TokenSe
 	return withTokenSetChanges(entry, targets ? { targets: { ...targets, [key]: undefined } } : { expiresAt: 0 }, now);
 }
 
-/** How long a store keeps `entry`: an entry of one token without a refresh token, until it expired and a minute more. */
+/**
+ * How long a store keeps `entry`: without a refresh token, until its last access token expired and a minute more;
+ * with one, or a token that never expires, as long as the store keeps entries.
+ */
 export function entryLifetime(entry: TokenSet, now: number): number | undefined {
-	if (entry.refreshToken !== undefined || entry.expiresAt === undefined || targetsOf(entry)) return undefined;
-	return Math.max(0, entry.expiresAt - now) + 60_000;
+	const last = lastExpiry(entry);
+	return entry.refreshToken !== undefined || last === undefined ? undefined : Math.max(0, last - now) + 60_000;
 }

@@ -115,6 +115,18 @@ export function targetsOf(entry: TokenSet): Readonly<Record<string, TokenSetReco
 	return (entry as TokenSetRecord).targets || undefined;
 }
 
+/**
+ * When the last access token of `entry` expires, its targets' included (an entry is worth keeping until then);
+ * `undefined` when one has no expiry.
+ */
+export function lastExpiry(entry: TokenSet): number | undefined {
+	let last = entry.expiresAt;
+	for (const target of Object.values(targetsOf(entry) ?? {})) {
+		if (target) last = last === undefined || typeof target.expiresAt !== 'number' ? undefined : Math.max(last, target.expiresAt);
+	}
+	return last;
+}
+
 /** A new token set with some fields replaced (a session entry's `targets` too). */
 export function withTokenSetChanges(tokenSet: TokenSet, changes: Partial<TokenSetInit & TokenSetRecord>, now: number): TokenSet {
 	return new ImmutableTokenSet({ ...toTokenSetRecord(tokenSet), ...changes }, now);

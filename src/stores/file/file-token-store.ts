@@ -8,7 +8,7 @@ import {
 	requireString,
 	requireTimerDelay,
 } from '../../options.js';
-import type { TokenSet } from '../../token-set.js';
+import { lastExpiry, type TokenSet } from '../../token-set.js';
 import { asFileStoreError } from './errors.js';
 import { readDpopKey, requireMeta, type SessionDpopKey, type SessionEntry, type SessionMeta } from './format.js';
 import {
@@ -290,7 +290,9 @@ export class FileTokenStore implements TokenStore {
 	/** With a refresh token: its lifetime when known, else none. Without: a little past the access token's expiry. */
 	#ttlFor(tokenSet: TokenSet): number | undefined {
 		if (tokenSet.refreshToken !== undefined) return this.#refreshTokenTtl;
-		if (tokenSet.expiresAt === undefined) return undefined;
-		return Math.max(1, tokenSet.expiresAt - this.#now()) + EXPIRY_MARGIN;
+		// A session's entry of several APIs' tokens: until the last of them expires.
+		const last = lastExpiry(tokenSet);
+		if (last === undefined) return undefined;
+		return Math.max(1, last - this.#now()) + EXPIRY_MARGIN;
 	}
 }

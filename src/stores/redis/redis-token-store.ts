@@ -2,7 +2,7 @@ import { markStoreKind } from '../../diagnostics/store-kind.js';
 import { createRedisLink, replyText, type RedisConnection, type RedisLink } from './connection.js';
 import { withRedisLock } from './lock.js';
 import type { TokenStore, TokenStoreLockOptions, TokenStoreSetOptions } from '../store.js';
-import { fromTokenSetRecord, toTokenSetRecord, type TokenSet } from '../../token-set.js';
+import { fromTokenSetRecord, lastExpiry, toTokenSetRecord, type TokenSet } from '../../token-set.js';
 import { invalidOption, requireFunction, requirePositive, requirePositiveTimerDelay, requireTimerDelay } from '../../options.js';
 import { tryParseJson } from '../../try-parse-json.js';
 
@@ -181,8 +181,10 @@ export class RedisTokenStore implements TokenStore {
 	/** With a refresh token: its lifetime when known, else no TTL. Without: a little past the access token's expiry. */
 	#ttlFor(tokenSet: TokenSet): number | undefined {
 		if (tokenSet.refreshToken !== undefined) return this.#options.refreshTokenTtl;
-		if (tokenSet.expiresAt === undefined) return undefined;
-		return Math.max(1, tokenSet.expiresAt - this.#options.now()) + EXPIRY_MARGIN;
+		// A session's entry of several APIs' tokens: until the last of them expires.
+		const last = lastExpiry(tokenSet);
+		if (last === undefined) return undefined;
+		return Math.max(1, last - this.#options.now()) + EXPIRY_MARGIN;
 	}
 }
 
