@@ -2,8 +2,8 @@ import type { AccessTarget, Grant } from '../emulator/issued-tokens.js';
 import type { EmulatorState } from '../emulator/provider-module.js';
 import { randomBase64Url } from '../emulator/random.js';
 import { json, NO_STORE } from '../emulator/responses.js';
-import { scopeForResource, type ProtectedResource } from './resource-indicators.js';
-import type { AuthorizationServerConfig } from './server-config.js';
+import { scopeForResource } from './resource-indicators.js';
+import type { AuthorizationServerConfig, ProtectedResource } from './server-config.js';
 
 /** What the access token of one token response is for, when it is narrower than its grant. */
 export interface IssuedFor {

@@ -1,14 +1,6 @@
 import { parseUrl } from '../emulator/loopback.js';
 import { oauthError } from './oauth-request.js';
-import { splitScope } from './server-config.js';
-
-/** A protected resource (an API) an authorization server issues tokens for; its identifier is their audience. */
-export interface ProtectedResource {
-	/** An absolute URI without a fragment: a `resource` parameter must name it exactly. */
-	readonly identifier: string;
-	/** The scopes it knows: a token for it carries only these of the scope asked or granted. Undefined: every scope. */
-	readonly scopes: readonly string[] | undefined;
-}
+import { splitScope, type ProtectedResource } from './server-config.js';
 
 /** The parameter RFC 8707 adds to authorization and token requests; the one parameter that may be repeated. */
 export const RESOURCE_PARAMETER = 'resource';

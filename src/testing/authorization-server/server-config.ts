@@ -1,5 +1,4 @@
 import type { RegisteredClient } from './registrations.js';
-import type { ProtectedResource } from './resource-indicators.js';
 
 /**
  * One emulated authorization server: who it is and what it allows. The endpoints in this folder (authorize,
@@ -26,6 +25,18 @@ export interface AuthorizationServerConfig {
 	readonly resources?: readonly ProtectedResource[] | undefined;
 	/** How long an authorization code issued for `scopes` lives, in seconds. */
 	codeLifetime(scopes: readonly string[]): number;
+}
+
+/**
+ * A protected resource (an API) an authorization server issues tokens for; its identifier is their audience. Part of
+ * the server's configuration, like its clients and scope policy; `resource-indicators.ts` applies RFC 8707's rules to it.
+ * @see https://www.rfc-editor.org/rfc/rfc8707#section-2
+ */
+export interface ProtectedResource {
+	/** An absolute URI without a fragment: a `resource` parameter must name it exactly. */
+	readonly identifier: string;
+	/** The scopes it knows: a token for it carries only these of the scope asked or granted. Undefined: every scope. */
+	readonly scopes: readonly string[] | undefined;
 }
 
 /** What a server accepts as scope; each method returns why it refuses (an `invalid_scope` description), or undefined. */

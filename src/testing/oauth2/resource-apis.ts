@@ -1,5 +1,5 @@
-import type { ProtectedResource } from '../authorization-server/resource-indicators.js';
 import { authorizeResourceRequest, type AudienceCheck } from '../authorization-server/resource-access.js';
+import type { ProtectedResource } from '../authorization-server/server-config.js';
 import type { EmulatorState, Route } from '../emulator/provider-module.js';
 import { json, methodNotAllowed } from '../emulator/responses.js';
 import type { NormalizedResourceOption } from './resource-options.js';

@@ -1,5 +1,4 @@
-import type { ProtectedResource } from '../authorization-server/resource-indicators.js';
-import { isScopeToken, splitScope, type AuthorizationServerConfig } from '../authorization-server/server-config.js';
+import { isScopeToken, splitScope, type AuthorizationServerConfig, type ProtectedResource } from '../authorization-server/server-config.js';
 import type { NormalizedOAuth2EmulatorOptions } from './options.js';
 
 /** The provider name the OAuth2 server's tokens are recorded under. */
