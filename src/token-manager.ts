@@ -152,11 +152,13 @@ export function isTokenManager(value: unknown): value is TokenManager {
 
 /**
  * The store key of a provider's session when none is given: endpoint (the issuer, else the token endpoint, else the
- * resource whose metadata names the server: RFC 9728), client id, scope and, where the preset knows the user, the
- * username. Never derived from a secret.
+ * resource whose metadata names the server: RFC 9728), client id, scope, where the preset knows the user the username,
+ * and the default resource (two providers that differ only by it have sessions of their own, whose default tokens are
+ * for different APIs). Never derived from a secret.
  */
 export function defaultKey(provider: Provider): string {
 	const where = provider.issuer ?? provider.endpoints?.token ?? provider.resource ?? '';
 	const user = provider.username === undefined ? [] : [provider.username];
-	return ['tokenkeeper', provider.name, where, provider.clientId, provider.scope ?? '', ...user].join('|');
+	const resource = provider.resource === undefined || provider.resource === where ? [] : [provider.resource];
+	return ['tokenkeeper', provider.name, where, provider.clientId, provider.scope ?? '', ...user, ...resource].join('|');
 }

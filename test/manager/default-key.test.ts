@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createTokenManager, dotkernel, squidex } from '../../src/index.js';
+import { createTokenManager, dotkernel, oauth2, squidex } from '../../src/index.js';
 
 const base = { url: 'https://api.example.net', clientId: 'frontend', clientSecret: 'client-secret-value' };
 const credentials = async () => ({ username: 'ann@example.net', password: 'password-value' });
@@ -15,6 +15,21 @@ describe('default store key', () => {
 		const bob = createTokenManager(dotkernel({ ...base, credentials, username: 'bob' })).key;
 		expect(ann).not.toBe(bob);
 		expect(createTokenManager(dotkernel({ ...base, credentials })).key).toBe('tokenkeeper|dotkernel|https://api.example.net|frontend|api');
+	});
+
+	it('names the default resource, so that providers differing only by it do not share a session (nor its default token)', () => {
+		const orders = createTokenManager(
+			oauth2({ issuer: 'https://id.example.net', clientId: 'app', resource: 'https://api.example.net/orders/' }),
+		);
+		const billing = createTokenManager(
+			oauth2({ issuer: 'https://id.example.net', clientId: 'app', resource: 'https://api.example.net/billing/' }),
+		);
+		expect(orders.key).not.toBe(billing.key);
+		expect(orders.key).toBe('tokenkeeper|oauth2|https://id.example.net|app||https://api.example.net/orders/');
+		// Without a resource, the key is as before #24.
+		expect(createTokenManager(oauth2({ issuer: 'https://id.example.net', clientId: 'app' })).key).toBe(
+			'tokenkeeper|oauth2|https://id.example.net|app|',
+		);
 	});
 
 	it('never contains a secret: not the client secret, not the password', () => {
