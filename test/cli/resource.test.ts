@@ -105,8 +105,28 @@ describe('token oauth2 --resource: client credentials, a token per API cached in
 		expect(figures).toEqual({ orders: 1, billing: 1, total: 2 });
 		const files = sessionFiles(home);
 		expect(files).toHaveLength(1);
-		expect(Object.keys(files[0]!.tokens.targets ?? {})).toEqual([`${orders} `, `${billing} `]);
+		// One token per API in the entry's targets (keyed by resource and scope: the core's format, checked loosely).
+		const targets = Object.keys(files[0]!.tokens.targets ?? {});
+		expect(targets).toHaveLength(2);
+		for (const api of [orders, billing]) expect(targets.filter((key) => key.startsWith(api))).toHaveLength(1);
 	});
+
+	it('10 cold runs at once, 5 per API: 1 token request per API, one session file', async () => {
+		const home = newHome();
+		const { orders, billing } = apis();
+		const resources = [orders, billing, orders, billing, orders, billing, orders, billing, orders, billing];
+		const results = await Promise.all(resources.map((resource) => clientToken(home, ['--resource', resource])));
+		expect(results.map((result) => result.code)).toEqual(resources.map(() => 0));
+		for (const api of [orders, billing]) {
+			const tokens = new Set(results.filter((_, i) => resources[i] === api).map((result) => result.stdout.trim()));
+			expect(tokens.size).toBe(1);
+			expect(await apiStatus(api, [...tokens][0]!)).toBe(200);
+		}
+		const figures = { orders: requestsFor(orders), billing: requestsFor(billing), total: emulator.counters().tokenRequests.total };
+		console.log(`token oauth2 --resource, 5 + 5 concurrent cold runs: token requests ${JSON.stringify(figures)}`);
+		expect(figures).toEqual({ orders: 1, billing: 1, total: 2 });
+		expect(sessionFiles(home)).toHaveLength(1);
+	}, 60_000);
 
 	it('a token without --resource is the session default, apart from the API ones: each asked once', async () => {
 		const home = newHome();
@@ -236,6 +256,38 @@ describe('login oauth2 --resource A --resource B: one login for both APIs, then 
 			await shortLived.close();
 		}
 	});
+
+	it('10 runs at once, 5 per API, after the login: 1 refresh (billing), orders from the file, 0 reuse; every token works', async () => {
+		const home = newHome();
+		const { orders, billing } = apis();
+		const { result: login } = await browserLogin(home, ['--resource', orders, '--resource', billing]);
+		emulator.resetCounters();
+		const session = ['token', 'oauth2', '--session', ...loginFlags()];
+		const resources = [orders, billing, orders, billing, orders, billing, orders, billing, orders, billing];
+		const results = await Promise.all(
+			resources.map((resource) => runCli([...session, '--resource', resource], { env: { TOKENKEEPER_HOME: home }, timeout: 30_000 })),
+		);
+		expect(results.map((result) => result.code)).toEqual(resources.map(() => 0));
+		expect(new Set(results.filter((_, i) => resources[i] === orders).map((result) => result.stdout))).toEqual(new Set([login.stdout]));
+		const billingTokens = new Set(results.filter((_, i) => resources[i] === billing).map((result) => result.stdout.trim()));
+		expect(billingTokens.size).toBe(1);
+		expect(await apiStatus(billing, [...billingTokens][0]!)).toBe(200);
+		const { tokenRequests, refreshTokenReuse } = emulator.counters();
+		console.log(
+			`login for 2 APIs, then 5 + 5 concurrent token --session runs: ${tokenRequests.total} token request(s), ${refreshTokenReuse} reuse`,
+		);
+		expect({
+			total: tokenRequests.total,
+			refresh_token: tokenRequests.refresh_token,
+			billing: requestsFor(billing),
+			refreshTokenReuse,
+		}).toEqual({
+			total: 1,
+			refresh_token: 1,
+			billing: 1,
+			refreshTokenReuse: 0,
+		});
+	}, 60_000);
 
 	it('token --session --resource for an API the login did not name: exit 1 invalid_target naming it; the session lives on', async () => {
 		const home = newHome();
