@@ -308,6 +308,20 @@ describe('login oauth2 --resource A --resource B: one login for both APIs, then 
 		expect(emulator.counters().refreshTokenReuse).toBe(0);
 	});
 
+	it('logout oauth2 after a login for 2 APIs: revokes and deletes the one session file; neither API takes its token after', async () => {
+		const home = newHome();
+		const { orders, billing } = apis();
+		const { result: login } = await browserLogin(home, ['--resource', orders, '--resource', billing]);
+		const billingToken = (await cli(home, ['token', 'oauth2', '--session', ...loginFlags(), '--resource', billing])).stdout.trim();
+		emulator.resetCounters();
+		const logout = await cli(home, ['logout', 'oauth2', ...loginFlags()]);
+		console.log(`logout after a login for 2 APIs: exit ${logout.code}, ${emulator.counters().revocations} revocation request(s)`);
+		expect(logout.code).toBe(0);
+		expect(logout.stderr).toMatch(/revoked at the provider and the session deleted/);
+		expect(sessionFiles(home)).toHaveLength(0);
+		expect([await apiStatus(orders, login.stdout.trim()), await apiStatus(billing, billingToken)]).toEqual([401, 401]);
+	});
+
 	it('--device --resource: exit 2, saying the device login cannot name APIs yet; nothing sent', async () => {
 		const { orders } = apis();
 		const result = await cli(newHome(), ['login', 'oauth2', ...loginFlags(), '--device', '--resource', orders]);
