@@ -223,7 +223,8 @@ describe('login oauth2 --resource A --resource B: one login for both APIs, then 
 	});
 
 	it('tokens that are never fresh: every run refreshes with the refresh token the run before rotated, whatever the API; 0 reuse', async () => {
-		// Access tokens of 1 s are stale on arrival (the CLI wants 30 s left): each run refreshes, alternating APIs.
+		// Access tokens of 1 s are fresh for half their life (the leeway is at most half the lifetime): a run 0.6 s after
+		// the token before it refreshes, alternating APIs.
 		const shortLived = await createEmulator({ providers: ['oauth2'], oauth2: { accessTokenLifetime: 1 } });
 		try {
 			const home = newHome();
@@ -239,6 +240,7 @@ describe('login oauth2 --resource A --resource B: one login for both APIs, then 
 			expect((await login.exited).code).toBe(0);
 			const runs: number[] = [];
 			for (const resource of [orders, billing, orders, billing]) {
+				await new Promise((resolve) => setTimeout(resolve, 600));
 				const result = await cli(home, ['token', 'oauth2', '--session', ...flags, '--resource', resource]);
 				runs.push(result.code ?? -1);
 			}
