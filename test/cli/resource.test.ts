@@ -343,11 +343,9 @@ describe('login oauth2 --resource A --resource B: one login for both APIs, then 
 });
 
 /**
- * Found while building `--resource`, in the core (src/session-tokens.ts `withObtained`/`tokenOf`, the lead's): the
- * session's default token is the entry itself, refresh and ID tokens included, only while the entry has no other
- * target; once it has one, the default token is a target like the others, without them. So `getToken()` (and this
- * command's `--json`, "the whole token set, tokens included") loses `refreshToken` and `idToken` after any
- * `getToken({ resource })`. Fails until the core gives the default token the same fields in both shapes.
+ * The session's default token keeps the session's refresh and ID tokens when the session also holds tokens for APIs:
+ * `token … --session --json` ("the whole token set, tokens included") prints the same fields either way. Found while
+ * building `--resource`: before 0f21940 the default token lost them once the entry had a target (red here then).
  */
 describe('core: the default token of a session with other targets', () => {
 	it('token oauth2 --session --json prints the same fields (refreshToken included) before and after a --resource run', async () => {
