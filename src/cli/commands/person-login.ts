@@ -19,6 +19,11 @@ export interface PersonLoginOptions {
 	readonly open: boolean;
 	/** DPoP-bound tokens (`--dpop`): a key made for the session and kept with it, in its file. */
 	readonly dpop?: boolean | undefined;
+	/**
+	 * The APIs the browser login is for (`--resource`, RFC 8707): each named in the authorization request, the first
+	 * in the code exchange (the token printed); the session's refresh token then gets the others. Empty or absent: none.
+	 */
+	readonly resources?: readonly string[] | undefined;
 }
 
 /**
@@ -54,7 +59,8 @@ export async function loginInBrowser(
 		const provider = providerFor(server.redirectUri);
 		const session = await loginSession(context, provider, options);
 		const flow = createAuthorizationCodeFlow(provider, session.flowOptions);
-		const authorizationUrl = await flow.createAuthorizationUrl({ scope: options.scope });
+		const resource = options.resources?.length ? options.resources : undefined;
+		const authorizationUrl = await flow.createAuthorizationUrl({ scope: options.scope, resource });
 		context.stderr.write(
 			`tokenkeeper: open this URL in a browser to log in (waiting up to ${options.waitSeconds} s):\n${authorizationUrl}\n`,
 		);

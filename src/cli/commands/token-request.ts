@@ -1,5 +1,5 @@
-import { createTokenManager, isStoreError, type Provider, type StoreError, type TokenSet, type TokenStore } from '../../index.js';
-import type { FileTokenStore, FileTokenStoreSetOptions, SessionDpopKey } from '../../file.js';
+import { createMemoryStore, createTokenManager, isStoreError, type Provider, type StoreError, type TokenSet } from '../../index.js';
+import type { FileTokenStore, SessionDpopKey } from '../../file.js';
 import { createSessionStore } from '../../session-store.js';
 import { exportSessionKey, importSessionKey, newSessionKeyPair } from '../dpop-keys.js';
 import { COMMON_OPTIONS, integerOption, type OptionSpecs } from '../args.js';
@@ -72,6 +72,11 @@ export interface TokenRequestOptions {
 	readonly retries: number | undefined;
 	/** DPoP-bound tokens (`--dpop`, where the command has it): a key made and cached with the token. */
 	readonly dpop?: boolean | undefined;
+	/**
+	 * The API the token is for (`--resource`, where the command has it): a token of its own, cached in the same session
+	 * beside the others. `undefined`: the session's default token.
+	 */
+	readonly resource?: string | undefined;
 }
 
 /** Read `--json`, `--header`, `--no-cache`, `--timeout` and `--retries`; a bad number is a usage error. */
@@ -107,8 +112,9 @@ export async function printToken(
 ): Promise<ExitCode> {
 	const transport = { timeout: options.timeout, retry: options.retries, fetch: context.requests.fetch };
 	const dpop = options.dpop === true;
-	let tokenSet = options.cache ? await cachedToken(context, { provider, transport, secrets, dpop }) : undefined;
-	tokenSet ??= await createTokenManager(provider, { ...transport, dpop: dpop ? true : undefined }).getToken();
+	const target = { resource: options.resource };
+	let tokenSet = options.cache ? await cachedToken(context, { provider, transport, secrets, dpop, target }) : undefined;
+	tokenSet ??= await createTokenManager(provider, { ...transport, dpop: dpop ? true : undefined }).getToken(target);
 	if (dpop) warnIfNotDpop(context, tokenSet);
 	printTokenSet(context.stdout, tokenSet, options.format);
 	return ExitCode.Ok;
@@ -134,6 +140,8 @@ interface CacheRequest {
 	readonly transport: { readonly timeout: number | undefined; readonly retry: number | undefined; readonly fetch: typeof fetch };
 	readonly secrets: readonly string[];
 	readonly dpop: boolean;
+	/** Which of the session's tokens: the default one, or the one for `resource`. */
+	readonly target: { readonly resource: string | undefined };
 }
 
 /** The session a `token` command caches, on disk. */
@@ -187,13 +195,15 @@ async function sessionToken(session: CachedSession): Promise<TokenSet | undefine
 		storeFailure: 'fail',
 		dpop: found.dpopKey && { keyPair: await importSessionKey(found.dpopKey) },
 	});
-	return manager.getToken();
+	// A token for an API is asked for once and then kept in the session's entry beside the others (the manager merges it).
+	return manager.getToken(session.target);
 }
 
 /**
  * The stored session is not of these secrets (other ones, or none): ask with them, away from the store, and only once
  * they got a token replace the session, in one write (tokens, the secrets' hash and, with DPoP, the key the tokens
- * are bound to). A mistyped secret fails here and leaves the right one's session as it was. Under the session's lock,
+ * are bound to). The session then holds this token only: of the default target, or of `--resource`'s API, which its
+ * entry names. A mistyped secret fails here and leaves the right one's session as it was. Under the session's lock,
  * so that runs with the same new secrets make one request: `undefined` when another of them replaced the session while
  * this one waited. A failed write costs a warning, never the token.
  */
@@ -202,27 +212,20 @@ async function replaceSession(session: CachedSession, warn: (error: StoreError) 
 	return createSessionStore(store, key).locked(async () => {
 		if ((await sessionOf(session)) !== undefined) return undefined;
 		const keyPair = session.dpop ? await newSessionKeyPair() : undefined;
-		const manager = createTokenManager(provider, { ...session.transport, refreshAhead: 0, dpop: keyPair && { keyPair } });
-		const tokenSet = await manager.getToken();
+		// A store of this run only: the manager builds the session's entry there as it would in the file (a token for an
+		// API is an entry that names its target), and the entry is then written whole.
+		const away = createMemoryStore();
+		const manager = createTokenManager(provider, { ...session.transport, store: away, key, refreshAhead: 0, dpop: keyPair && { keyPair } });
+		const tokenSet = await manager.getToken(session.target);
 		try {
 			const meta = { ...describeSession(provider, providerUrl(provider)), secretHash: await hashSecrets(session.secrets) };
 			const dpopKey = keyPair && (await exportSessionKey(keyPair));
-			// The manager of the session keeps the tokens, as it does every write; its store adds what goes with them.
-			const keeper = createTokenManager(provider, { store: writingAlso(store, { meta, dpopKey }), key, storeFailure: 'fail' });
-			await keeper.setTokens(tokenSet);
+			const entry = await away.get(key);
+			if (entry) await store.set(key, entry, { meta, dpopKey });
 		} catch (error) {
 			if (!isStoreError(error)) throw error;
 			warn(error);
 		}
 		return tokenSet;
 	}, {});
-}
-
-/** `store`, whose every write of tokens also writes `extra` beside them, in the same file write. */
-function writingAlso(store: FileTokenStore, extra: Pick<FileTokenStoreSetOptions, 'meta' | 'dpopKey'>): TokenStore {
-	return {
-		get: (key) => store.get(key),
-		set: (key, tokenSet, options) => store.set(key, tokenSet, { ...options, ...extra }),
-		delete: (key) => store.delete(key),
-	};
 }
