@@ -42,17 +42,28 @@ export interface DeviceAuthorization {
 }
 
 /**
- * Start a device login: ask the provider for a device code and a user code.
+ * Start a device login: ask the provider for a device code and a user code, for the APIs `resources` names (RFC 8707:
+ * the parameter repeated, as in an authorization request).
  * @see https://www.rfc-editor.org/rfc/rfc8628#section-3.1
  */
-export function requestDeviceAuthorization(scope: string | undefined) {
+export function requestDeviceAuthorization(scope: string | undefined, resources: readonly string[] = []) {
 	return (provider: Provider, transport: Transport, signal: AbortSignal | undefined) =>
-		deviceAuthorization(provider, scope, transport, signal);
+		deviceAuthorization(provider, scope, resources, transport, signal);
+}
+
+/** The request's body with `values` under `name`, repeated in a form (RFC 8707 2.1), a list in JSON. */
+function withRepeated(body: string, json: boolean, name: string, values: readonly string[]): string {
+	if (values.length === 0) return body;
+	if (json) return JSON.stringify({ ...(JSON.parse(body) as object), [name]: values.length === 1 ? values[0] : values });
+	const form = new URLSearchParams(body);
+	for (const value of values) form.append(name, value);
+	return form.toString();
 }
 
 async function deviceAuthorization(
 	provider: Provider,
 	scope: string | undefined,
+	resources: readonly string[],
 	transport: Transport,
 	signal: AbortSignal | undefined,
 ): Promise<DeviceAuthorization> {
@@ -64,7 +75,8 @@ async function deviceAuthorization(
 		);
 	}
 	const request = buildTokenRequest(provider, endpoint, { scope });
-	const outcome = await boundedRequest(request.url, { method: 'POST', headers: request.headers, body: request.body }, transport, signal);
+	const body = withRepeated(request.body, provider.bodyEncoding === 'json', provider.resourceParameter ?? 'resource', resources);
+	const outcome = await boundedRequest(request.url, { method: 'POST', headers: request.headers, body }, transport, signal);
 	const { response, bodyText } = answerOf(outcome, 'device authorization endpoint', endpoint);
 	const receivedAt = transport.now();
 	if (!response.ok) {

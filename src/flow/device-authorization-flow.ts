@@ -7,6 +7,7 @@ import { openSession, type SessionOptions, type TokenStorageKind } from '../sess
 import type { TokenManager } from '../token-manager.js';
 import type { TokenSet } from '../token-set.js';
 import { normalizeScope } from '../scope.js';
+import { requireUrl } from '../options.js';
 
 /** Options of {@link createDeviceAuthorizationFlow}: the manager's, and where tokens live. */
 export interface DeviceAuthorizationFlowOptions extends SessionOptions {
@@ -38,6 +39,11 @@ export interface DeviceAuthorizationFlow {
 	/** Start a login: a user code for the person, and `complete()` to wait for them. */
 	start(options?: {
 		readonly scope?: string | readonly string[] | undefined;
+		/**
+		 * The APIs the login is for (RFC 8707): each named in the device authorization request; the login's token is the
+		 * first one's, the others come by refresh. Default: the provider's `resource`.
+		 */
+		readonly resource?: string | readonly string[] | undefined;
 		readonly signal?: AbortSignal | undefined;
 	}): Promise<DeviceLogin>;
 }
@@ -63,8 +69,9 @@ export function createDeviceAuthorizationFlow(provider: Provider, options: Devic
 	const { manager, seam } = openSession(provider, { storage: 'memory', ...options });
 	return {
 		tokens: manager,
-		async start({ scope, signal } = {}) {
-			const authorization = await seam.call(requestDeviceAuthorization(normalizeScope(scope) ?? provider.scope), signal);
+		async start({ scope, resource = provider.resource, signal } = {}) {
+			const resources = (typeof resource === 'string' ? [resource] : (resource ?? [])).map((url) => requireUrl(url, 'resource'));
+			const authorization = await seam.call(requestDeviceAuthorization(normalizeScope(scope) ?? provider.scope, resources), signal);
 			const grant = deviceCodeGrant(authorization.deviceCode);
 			return {
 				userCode: authorization.userCode,
@@ -79,7 +86,7 @@ export function createDeviceAuthorizationFlow(provider: Provider, options: Devic
 							throw new AuthorizationResponseError(FINAL_ERRORS.expired_token!, { error: 'expired_token' });
 						}
 						try {
-							return await seam.login(grant, stop);
+							return await seam.login(grant, stop, resources[0]);
 						} catch (error) {
 							if (!isOAuthError(error)) throw error;
 							const final = FINAL_ERRORS[error.error];

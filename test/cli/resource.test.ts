@@ -324,14 +324,6 @@ describe('login oauth2 --resource A --resource B: one login for both APIs, then 
 		expect([await apiStatus(orders, login.stdout.trim()), await apiStatus(billing, billingToken)]).toEqual([401, 401]);
 	});
 
-	it('--device --resource: exit 2, saying the device login cannot name APIs yet; nothing sent', async () => {
-		const { orders } = apis();
-		const result = await cli(newHome(), ['login', 'oauth2', ...loginFlags(), '--device', '--resource', orders]);
-		expect(result.code).toBe(2);
-		expect(result.stderr).toMatch(/^tokenkeeper: --resource works with the browser login only for now/);
-		expect(emulator.counters().tokenRequests.total).toBe(0);
-	});
-
 	it('a --resource that is not an absolute URL: exit 2 before anything listens or is sent', async () => {
 		const result = await cli(newHome(), ['login', 'oauth2', ...loginFlags(), '--no-open', '--resource', 'billing']);
 		expect(result.code).toBe(2);

@@ -1,6 +1,5 @@
 import { COMMON_OPTIONS, integerOption, parseCommandArgs, type OptionSpecs } from '../args.js';
 import type { Command } from '../command.js';
-import { UsageError } from '../cli-error.js';
 import { EXIT_CODES_HELP, ExitCode } from '../exit-codes.js';
 import { printTokenSet } from '../output.js';
 import { OAUTH2_SESSION_OPTIONS, OAUTH2_SESSION_OPTIONS_HELP, oauth2SessionProvider } from './oauth2-session.js';
@@ -40,8 +39,8 @@ Logs you in and keeps the session (refresh token included) in the sessions direc
                      (RFC 8252); the client must accept loopback redirect URIs.
   --device:          the device authorization grant (RFC 8628), for machines without a browser (SSH, CI,
                      containers): the URL and code to enter on any device are printed on stderr.
-With --resource (repeatable, browser only): one login for several APIs (RFC 8707): the authorization request
-names each; the token printed is for the first; \`token oauth2 --session --resource <url>\` gets the others
+With --resource (repeatable): one login for several APIs (RFC 8707): the authorization request (or the device
+authorization request) names each; the token printed is for the first; \`token oauth2 --session --resource <url>\` gets the others
 from the session's refresh token, with no new login, and keeps them in the same session.
 
 Options:
@@ -72,13 +71,6 @@ ${EXIT_CODES_HELP} (1 also: the login was refused, or not completed in time)`,
 		const format = tokenFormat(values, NAME);
 		const device = values.device === true;
 		const resources = resourcesOption(values.resource, NAME);
-		if (device && resources.length > 0) {
-			// tokenkeeper's device flow sends no resource yet: a login that named none would not be the one asked for.
-			throw new UsageError(
-				'--resource works with the browser login only for now (the device login cannot name APIs yet): log in without --device',
-				NAME,
-			);
-		}
 		// Checked before anything listens or is sent, so a bad flag costs nothing.
 		oauth2SessionProvider(values, NAME, { device, redirectUri: 'http://127.0.0.1/callback' });
 		const options = {

@@ -20,8 +20,9 @@ export interface PersonLoginOptions {
 	/** DPoP-bound tokens (`--dpop`): a key made for the session and kept with it, in its file. */
 	readonly dpop?: boolean | undefined;
 	/**
-	 * The APIs the browser login is for (`--resource`, RFC 8707): each named in the authorization request, the first
-	 * in the code exchange (the token printed); the session's refresh token then gets the others. Empty or absent: none.
+	 * The APIs the login is for (`--resource`, RFC 8707): each named in the (device) authorization request, the first
+	 * in the code exchange or poll (the token printed); the session's refresh token then gets the others. Empty or
+	 * absent: none.
 	 */
 	readonly resources?: readonly string[] | undefined;
 }
@@ -93,7 +94,8 @@ export async function loginInBrowser(
 export async function loginOnDevice(context: CliContext, provider: Provider, options: PersonLoginOptions): Promise<TokenSet> {
 	const session = await loginSession(context, provider, options);
 	const flow = createDeviceAuthorizationFlow(provider, session.flowOptions);
-	const login = await flow.start({ scope: options.scope });
+	const resource = options.resources?.length ? options.resources : undefined;
+	const login = await flow.start({ scope: options.scope, resource });
 	const wait = Math.min(options.waitSeconds * 1000, login.expiresAt - Date.now());
 	context.stderr.write(
 		`tokenkeeper: to log in, open ${login.verificationUri} on any device and enter the code ${login.userCode}\n` +
