@@ -100,7 +100,10 @@ export function createManagedSession(
 	const storeFailure = options.storeFailure ?? 'bypass';
 	if (storeFailure !== 'bypass' && storeFailure !== 'fail') throw invalidOption('storeFailure', '"bypass" or "fail"', storeFailure, true);
 	const reportError = (error: unknown) => emitter.emit('error', { error });
-	const fresh = (tokenSet: TokenSet) => isFresh(tokenSet, endpoint.now(), leeway);
+	// Access tokens an API rejected (rule 4): never served again by this process, although a read that started before
+	// their drop reached the store (another call's, another API's) may bring them back near. The last few suffice.
+	const rejected = new Set<string>();
+	const fresh = (tokenSet: TokenSet) => isFresh(tokenSet, endpoint.now(), leeway) && !rejected.has(tokenSet.accessToken);
 
 	const targets = createTargets(provider);
 	const { defaultTarget } = targets;
@@ -244,6 +247,8 @@ export function createManagedSession(
 
 		async invalidate(token) {
 			const accessToken = typeof token === 'string' ? token : token.accessToken;
+			rejected.add(accessToken);
+			if (rejected.size > 32) rejected.delete(rejected.values().next().value as string);
 			const near = session.near;
 			const nearKey = targetOfToken(near, accessToken);
 			const droppedNear = nearKey !== undefined;
@@ -273,6 +278,7 @@ export function createManagedSession(
 			// Token sets keep their secrets in getters, which a spread would miss: name them.
 			const init: TokenSetInit = { ...tokens, accessToken: tokens.accessToken, refreshToken: tokens.refreshToken, idToken: tokens.idToken };
 			const tokenSet = createTokenSet(init, endpoint.now());
+			rejected.delete(tokenSet.accessToken);
 			generation += 1;
 			try {
 				await session.write(tokenSet, entryLifetime(tokenSet, endpoint.now()));

@@ -494,3 +494,38 @@ describe('the default target stores what it did before #24', () => {
 		expect(endpoint.seen.map(({ params }) => 'resource' in params)).toEqual([false]);
 	});
 });
+
+describe('a rejected token is never served again by this process', () => {
+	it('a store read that started before its drop and answers after it (a call for another API) does not bring it back near', async () => {
+		const memory = createMemoryStore();
+		// While `hold` is set, a read waits for it after reading: it answers what the store held before a later write.
+		let hold: Promise<void> | undefined;
+		const store: TokenStore = {
+			...memory,
+			async get(key) {
+				const entry = await memory.get(key);
+				await hold;
+				return entry;
+			},
+		};
+		const here = createTokenManager(testProvider(), { ...FAST, store });
+		const elsewhere = createTokenManager(testProvider(), { ...FAST, store });
+		const orders = await here.getToken({ resource: ORDERS });
+		// Another process gets a token for a third API: this one finds it by reading the entry, which holds `orders`.
+		await elsewhere.getToken({ resource: 'https://reports.test/' });
+		let release!: () => void;
+		hold = new Promise((resolve) => (release = resolve));
+		const reports = here.getToken({ resource: 'https://reports.test/' });
+		await delay(5);
+		hold = undefined;
+		// The orders API rejects its token meanwhile: dropped near and in the store.
+		await here.invalidate(orders);
+		expect(storedAccessTokens(await memory.get(here.key))).not.toContain(orders.accessToken);
+		release();
+		await reports;
+		const requestsBefore = endpoint.seen.length;
+		const next = await here.getToken({ resource: ORDERS });
+		expect(next.accessToken).not.toBe(orders.accessToken);
+		expect(endpoint.seen.length).toBe(requestsBefore + 1);
+	});
+});

@@ -112,9 +112,10 @@ describe('oauth2()', () => {
 			const b = oauth2({ resource: 'https://b.test/mcp', clientId: CLIENT_ID });
 			expect(defaultKey(a)).toBe('tokenkeeper|oauth2|https://a.test/mcp|food-crunch:default|');
 			expect(defaultKey(a)).not.toBe(defaultKey(b));
-			// A provider with an issuer keeps its key: the issuer names the server.
+			// With an issuer the key names the server first, then the default resource: providers differing only by it
+			// have sessions of their own (each session's default token is for its own API).
 			expect(defaultKey(oauth2({ issuer: ISSUER, resource: 'https://a.test/mcp', clientId: CLIENT_ID }))).toBe(
-				`tokenkeeper|oauth2|${ISSUER}|food-crunch:default|`,
+				`tokenkeeper|oauth2|${ISSUER}|food-crunch:default||https://a.test/mcp`,
 			);
 		});
 	});
