@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll } from 'vitest';
+import { afterAll, afterEach } from 'vitest';
 
 /** The built command, as `npx tokenkeeper` runs it (the global setup builds dist/ first). */
 export const CLI = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
@@ -103,4 +103,28 @@ export function startCli(args: readonly string[], options: CliOptions = {}): Run
 /** Run the CLI to its end. */
 export function runCli(args: readonly string[], options: CliOptions = {}): Promise<CliResult> {
 	return startCli(args, options).exited;
+}
+
+/**
+ * Sessions directories and running CLIs for a test file's tests: `newHome()` makes a fresh directory (removed after
+ * the file), and each CLI pushed to `running` is killed after its test, after `afterEachTest` (resetting an emulator).
+ */
+export function useCliSandbox(prefix: string, afterEachTest?: () => void): { newHome(): string; running: RunningCli[] } {
+	const homes: string[] = [];
+	const running: RunningCli[] = [];
+	afterEach(() => {
+		afterEachTest?.();
+		for (const cli of running.splice(0)) cli.child.kill('SIGKILL');
+	});
+	afterAll(() => {
+		for (const home of homes) rmSync(home, { recursive: true, force: true });
+	});
+	return {
+		newHome() {
+			const home = mkdtempSync(join(tmpdir(), prefix));
+			homes.push(home);
+			return home;
+		},
+		running,
+	};
 }

@@ -1,9 +1,6 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEmulator, type Emulator } from '../../src/testing/emulator/server.js';
-import { type CliResult, runCli, startCli, type RunningCli } from '../_helpers/cli.js';
+import { type CliResult, runCli, startCli, useCliSandbox } from '../_helpers/cli.js';
 
 /** `login oauth2 --device --resource …`: the device authorization request names the APIs; the built CLI, spawned. */
 let emulator: Emulator;
@@ -12,15 +9,7 @@ beforeAll(async () => {
 });
 afterAll(() => emulator.close());
 
-const homes: string[] = [];
-const running: RunningCli[] = [];
-afterEach(() => {
-	emulator.resetCounters();
-	for (const cli of running.splice(0)) cli.child.kill('SIGKILL');
-});
-afterAll(() => {
-	for (const home of homes) rmSync(home, { recursive: true, force: true });
-});
+const { newHome, running } = useCliSandbox('tokenkeeper-resource-device-', () => emulator.resetCounters());
 
 const flags = () => ['--issuer', emulator.url, '--client-id', emulator.credentials.oauth2.publicClientId!, '--scope', 'openid'];
 
@@ -41,8 +30,7 @@ async function apiStatus(resource: string, token: string): Promise<number> {
 
 describe('login oauth2 --device --resource', () => {
 	it('names every API in the device authorization request: the poll gets the first one, a refresh the next, 0 reuse', async () => {
-		const home = mkdtempSync(join(tmpdir(), 'tokenkeeper-resource-device-'));
-		homes.push(home);
+		const home = newHome();
 		const [orders = '', billing = ''] = emulator.credentials.oauth2.resources;
 		const login = await deviceLogin(home, [orders, billing]);
 		expect(login.code).toBe(0);
@@ -61,8 +49,7 @@ describe('login oauth2 --device --resource', () => {
 	});
 
 	it('a device login for orders only: a token for billing is invalid_target (the request named orders, not none)', async () => {
-		const home = mkdtempSync(join(tmpdir(), 'tokenkeeper-resource-device-'));
-		homes.push(home);
+		const home = newHome();
 		const [orders = '', billing = ''] = emulator.credentials.oauth2.resources;
 		expect((await deviceLogin(home, [orders])).code).toBe(0);
 		const refused = await runCli(['token', 'oauth2', '--session', ...flags(), '--resource', billing], { env: { TOKENKEEPER_HOME: home } });

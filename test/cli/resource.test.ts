@@ -1,9 +1,8 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEmulator, type Emulator } from '../../src/testing/emulator/server.js';
-import { type CliResult, runCli, startCli, type RunningCli } from '../_helpers/cli.js';
+import { type CliResult, runCli, startCli, useCliSandbox } from '../_helpers/cli.js';
 
 /**
  * `--resource` (RFC 8707) on `token oauth2` and `login oauth2`: one session file per session, holding a token per API
@@ -16,21 +15,7 @@ beforeAll(async () => {
 });
 afterAll(() => emulator.close());
 
-const homes: string[] = [];
-const running: RunningCli[] = [];
-afterEach(() => {
-	emulator.resetCounters();
-	for (const cli of running.splice(0)) cli.child.kill('SIGKILL');
-});
-afterAll(() => {
-	for (const home of homes) rmSync(home, { recursive: true, force: true });
-});
-
-function newHome(): string {
-	const home = mkdtempSync(join(tmpdir(), 'tokenkeeper-resource-'));
-	homes.push(home);
-	return home;
-}
+const { newHome, running } = useCliSandbox('tokenkeeper-resource-', () => emulator.resetCounters());
 
 const apis = () => {
 	const [orders = '', billing = ''] = emulator.credentials.oauth2.resources;

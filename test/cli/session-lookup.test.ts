@@ -1,10 +1,7 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FileTokenStore } from '../../src/file.js';
 import { createEmulator, type Emulator } from '../../src/testing/emulator/server.js';
-import { type CliResult, runCli, startCli, type RunningCli } from '../_helpers/cli.js';
+import { type CliResult, runCli, startCli, useCliSandbox } from '../_helpers/cli.js';
 
 /**
  * How the commands that use a person's stored login find it (`token sqowey`, `token oauth2 --session`, `logout`), and
@@ -23,21 +20,7 @@ afterAll(async () => {
 	await other.close();
 });
 
-const homes: string[] = [];
-const running: RunningCli[] = [];
-afterEach(() => {
-	emulator.resetCounters();
-	for (const cli of running.splice(0)) cli.child.kill('SIGKILL');
-});
-afterAll(() => {
-	for (const home of homes) rmSync(home, { recursive: true, force: true });
-});
-
-function newHome(): string {
-	const home = mkdtempSync(join(tmpdir(), 'tokenkeeper-lookup-'));
-	homes.push(home);
-	return home;
-}
+const { newHome, running } = useCliSandbox('tokenkeeper-lookup-', () => emulator.resetCounters());
 
 const clientId = () => emulator.credentials.sqowey.clientId;
 const publicClient = () => emulator.credentials.oauth2.publicClientId!;

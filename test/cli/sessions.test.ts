@@ -1,9 +1,8 @@
-import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEmulator, type Emulator } from '../../src/testing/emulator/server.js';
-import { type CliResult, runCli, startCli, type RunningCli } from '../_helpers/cli.js';
+import { type CliResult, runCli, startCli, type RunningCli, useCliSandbox } from '../_helpers/cli.js';
 
 /**
  * Sessions that outlive the process: the built CLI spawned against the emulator, with TOKENKEEPER_HOME pointed at a
@@ -16,22 +15,10 @@ beforeAll(async () => {
 });
 afterAll(() => emulator.close());
 
-const homes: string[] = [];
-const running: RunningCli[] = [];
-afterEach(() => {
+const { newHome, running } = useCliSandbox('tokenkeeper-sessions-', () => {
 	emulator.setConsent('allow');
 	emulator.resetCounters();
-	for (const cli of running.splice(0)) cli.child.kill('SIGKILL');
 });
-afterAll(() => {
-	for (const home of homes) rmSync(home, { recursive: true, force: true });
-});
-
-function newHome(): string {
-	const home = mkdtempSync(join(tmpdir(), 'tokenkeeper-sessions-'));
-	homes.push(home);
-	return home;
-}
 
 function squidex(home: string, secret = emulator.credentials.squidex.clientSecret, extra: string[] = []): Promise<CliResult> {
 	const { url, clientId } = emulator.credentials.squidex;

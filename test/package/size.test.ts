@@ -121,26 +121,26 @@ const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
  * shaken): 30 227 -> 30 337 bytes.
  */
 /*
- * Issue 24 (many APIs, one session) allowed 0.5 KB in the browser for all of it; it took 1.0 KB, twice that, and the
+ * Issue 24 (many APIs, one session) allowed 0.5 KB in the browser for all of it; it took 1.04 KB, twice that, and the
  * issue stays open for it. Measured in one build each, bytes min+gz, from SPA 22 450 / authFetch 18 081: a token per
  * (resource, scope) in one entry with one refresh token (session-tokens.ts, about 0.4 KB), the manager's flights,
  * compare-and-set and lock per target (0.3 KB), `resource` on every grant, the login's resource list, the
- * `invalid_target` message, the client's `resource`/`scope`, RFC 9728's hook (37 B): SPA 23 467 (+1 017), authFetch
- * 19 094 (+1 013). Loading the per-target code with `import()` as a chunk of its own (as DPoP is) was measured and
+ * `invalid_target` message, the client's `resource`/`scope`, RFC 9728's hook (37 B), never serving a rejected token again
+ * (48 B): SPA 23 515 (+1 065), authFetch 19 124 (+1 043). Loading the per-target code with `import()` as a chunk of its own (as DPoP is) was measured and
  * not kept: what every session needs stays up front (a target's key, the entry's lookup, per-target flights), so it
- * saved 135 B for a chunk of 1.7 KB and a second way through every entry function. Node's bundle: 30 361 -> 31 500.
+ * saved 135 B for a chunk of 1.7 KB and a second way through every entry function. Node's bundle: 30 361 -> 31 546.
  */
 const budgets = {
 	pkce: { target: 1024, ceiling: 1024 },
-	spa: { target: 20 * 1024, aim: 17.7 * 1024, ceiling: 23_470 },
-	spaAuthFetch: { target: 15 * 1024, ceiling: 19_100 },
+	spa: { target: 20 * 1024, aim: 17.7 * 1024, ceiling: 23_515 },
+	spaAuthFetch: { target: 15 * 1024, ceiling: 19_124 },
 	dpopChunk: { ceiling: 4 * 1024 },
 	node: { target: 20 * 1024, ceiling: 20 * 1024 },
 	// DPoP is inlined on Node (no bundle there reaches a browser): 4.3 KB of this, and the diagnostics probes 1 KB,
 	// from 26 KB; following DPoP's redirects hop by hop raised it from 29 KB (29 580 -> 30 227 bytes, issue 22);
 	// configuration errors that say what they got from 29.6 KB (30 227 -> 30 337 bytes, issue 23); tokens per resource,
-	// RFC 9728 and the device login's resources from 29.65 KB (30 361 -> 31 500 bytes, issue 24).
-	nodeBundled: { ceiling: 30.77 * 1024 },
+	// RFC 9728 and the device login's resources from 29.65 KB (30 361 -> 31 546 bytes, issue 24).
+	nodeBundled: { ceiling: 30.81 * 1024 },
 };
 const runtimeDependencies = ['ky', 'p-retry', 'lru-cache', 'zod'];
 
