@@ -1,4 +1,4 @@
-import type { BrowserSession, BrowserTab } from './browser.js';
+import { type BrowserSession, type BrowserTab, PAGE_TIMEOUT } from './browser.js';
 
 /** A tab of the SPA example (examples/spa/) at `url`, once its script has set it up. */
 export async function openSpaPage(browser: BrowserSession, url: string): Promise<BrowserTab> {
@@ -10,7 +10,9 @@ export async function openSpaPage(browser: BrowserSession, url: string): Promise
 /**
  * Click "Log in", and wait until the provider has sent the tab back and the page has handled the callback. The page
  * before the click is marked: without the mark, that page (already at `/` and ready) could pass for the one after the
- * round trip, if the check ran before the navigation began. On a timeout, the error says where the tab was.
+ * round trip, if the check ran before the navigation began. On a timeout, the error says where the tab was. The round
+ * trip is two page loads and a token exchange: under CI's load (three engines' tests beside each other on two cores),
+ * WebKit once took more than one page's 10 s, stuck at the callback's "Loading…"; it gets one and a half.
  */
 export async function logInThroughProvider(tab: BrowserTab): Promise<void> {
 	await tab.evaluate(() => {
@@ -18,7 +20,9 @@ export async function logInThroughProvider(tab: BrowserTab): Promise<void> {
 	});
 	await tab.click('#login');
 	try {
-		await tab.waitFor(() => !('beforeLogin' in window) && location.pathname === '/' && document.body.dataset.ready === 'true');
+		await tab.waitFor(() => !('beforeLogin' in window) && location.pathname === '/' && document.body.dataset.ready === 'true', {
+			timeout: PAGE_TIMEOUT * 1.5,
+		});
 	} catch (error) {
 		const where = await tab
 			.evaluate(() =>
