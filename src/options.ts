@@ -41,6 +41,11 @@ export function requireUrl(value: unknown, name: string): string {
 	return url;
 }
 
+/** One absolute URL or a list of them (a login's `resource`s), each checked by {@link requireUrl}; `[]` for none. */
+export function requireUrls(value: string | readonly string[] | undefined, name: string): string[] {
+	return [value ?? []].flat().map((url) => requireUrl(url, name));
+}
+
 /** A base URL option, without its trailing slashes, so that paths can be appended. */
 export function requireBaseUrl(value: unknown, name: string): string {
 	return requireUrl(value, name).replace(/\/+$/, '');

@@ -1,7 +1,7 @@
 import { AuthorizationResponseError, type TokenkeeperError } from '../errors.js';
 import { authorizationCodeGrant } from '../grants.js';
 import { attemptStorages, type KeyValueStorage } from '../key-value-storage.js';
-import { invalidOption, requireUrl } from '../options.js';
+import { invalidOption, requireUrls } from '../options.js';
 import { defaultKey, type TokenManager } from '../token-manager.js';
 import { computeCodeChallenge, generateCodeVerifier, generateState } from '../pkce.js';
 import type { Provider } from '../provider.js';
@@ -86,9 +86,9 @@ export function createAuthorizationCodeFlow(provider: Provider, options: Authori
 			if (!target) throw invalidOption('redirectUri', 'set, on the provider or in this call', target);
 			const state = generateState();
 			const codeVerifier = generateCodeVerifier();
-			const resources = (typeof resource === 'string' ? [resource] : resource)?.map((url) => requireUrl(url, 'resource'));
+			const resources = requireUrls(resource, 'resource');
 			// RFC 8707 2.2: the code exchange names one resource, the first; the others come by refresh.
-			attempts.save({ state, codeVerifier, redirectUri: target, expiresAt: seam.now() + attemptTtl, owner, resource: resources?.[0] });
+			attempts.save({ state, codeVerifier, redirectUri: target, expiresAt: seam.now() + attemptTtl, owner, resource: resources[0] });
 			return buildAuthorizationUrl({
 				authorizationEndpoint: endpoints.authorization,
 				clientId: provider.clientId,
@@ -98,7 +98,8 @@ export function createAuthorizationCodeFlow(provider: Provider, options: Authori
 				codeChallenge: await computeCodeChallenge(codeVerifier),
 				// RFC 9449 10: the code is bound to the session's DPoP key, so only its holder can exchange it.
 				dpopJkt: await seam.dpop?.then((dpop) => dpop.thumbprint()),
-				resources: resources && { parameter: provider.resourceParameter ?? 'resource', values: resources },
+				resources,
+				resourceParameter: provider.resourceParameter,
 				extra,
 			});
 		},

@@ -8,8 +8,10 @@ export interface AuthorizationUrlInput {
 	readonly codeChallenge: string;
 	/** The DPoP key's JWK thumbprint, when the session has `dpop` (RFC 9449 10). */
 	readonly dpopJkt?: string | undefined;
-	/** The APIs the login is for, each in a parameter of its own (RFC 8707 2.1; Auth0 names it `audience`). */
-	readonly resources?: { readonly parameter: string; readonly values: readonly string[] } | undefined;
+	/** The APIs the login is for, each in a parameter of its own (RFC 8707 2.1). */
+	readonly resources?: readonly string[] | undefined;
+	/** The name of that parameter: `resource`, or Auth0's `audience`. Default `resource`. */
+	readonly resourceParameter?: string | undefined;
 	/** More parameters (`prompt`, `login_hint`…; a list is space-separated); they cannot override the ones above. */
 	readonly extra?: Readonly<Record<string, string | readonly string[] | undefined>> | undefined;
 }
@@ -39,6 +41,6 @@ export function buildAuthorizationUrl(input: AuthorizationUrlInput): string {
 		if (value !== undefined) url.searchParams.set(name, Array.isArray(value) ? value.join(' ') : (value as string));
 		else if (name in required) url.searchParams.delete(name);
 	}
-	for (const resource of input.resources?.values ?? []) url.searchParams.append(input.resources!.parameter, resource);
+	for (const resource of input.resources ?? []) url.searchParams.append(input.resourceParameter ?? 'resource', resource);
 	return url.toString();
 }

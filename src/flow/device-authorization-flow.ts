@@ -7,7 +7,7 @@ import { openSession, type SessionOptions, type TokenStorageKind } from '../sess
 import type { TokenManager } from '../token-manager.js';
 import type { TokenSet } from '../token-set.js';
 import { normalizeScope } from '../scope.js';
-import { requireUrl } from '../options.js';
+import { requireUrls } from '../options.js';
 
 /** Options of {@link createDeviceAuthorizationFlow}: the manager's, and where tokens live. */
 export interface DeviceAuthorizationFlowOptions extends SessionOptions {
@@ -70,7 +70,7 @@ export function createDeviceAuthorizationFlow(provider: Provider, options: Devic
 	return {
 		tokens: manager,
 		async start({ scope, resource = provider.resource, signal } = {}) {
-			const resources = (typeof resource === 'string' ? [resource] : (resource ?? [])).map((url) => requireUrl(url, 'resource'));
+			const resources = requireUrls(resource, 'resource');
 			const authorization = await seam.call(requestDeviceAuthorization(normalizeScope(scope) ?? provider.scope, resources), signal);
 			const grant = deviceCodeGrant(authorization.deviceCode);
 			return {

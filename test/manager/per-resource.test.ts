@@ -116,14 +116,8 @@ describe('one token request at a time per session, whatever the target', () => {
 	it('two targets cold at once in a session with a refresh token: two refreshes in turn, the second with the rotated token', async () => {
 		const manager = createTokenManager(testProvider(), FAST);
 		await loginSession(manager);
-		const overlap = { now: 0, most: 0 };
-		endpoint.respond(async () => {
-			overlap.now += 1;
-			overlap.most = Math.max(overlap.most, overlap.now);
-			await delay(30);
-			overlap.now -= 1;
-			return endpoint.issue({ refresh_token: `refresh-${endpoint.issued + 1}` });
-		});
+		// Each answer rotates the refresh token.
+		const overlap = slowAnswers(30, () => ({ refresh_token: `refresh-${endpoint.issued + 1}` }));
 		await Promise.all([manager.getToken({ resource: ORDERS }), manager.getToken({ resource: BILLING })]);
 		expect(overlap.most).toBe(1);
 		// Each refresh presents the refresh token the one before returned: never the same one twice.
@@ -154,14 +148,8 @@ describe('one refresh token per session, across processes', () => {
 		const store = createMemoryStore();
 		const [one, two] = [createTokenManager(testProvider(), { ...FAST, store }), createTokenManager(testProvider(), { ...FAST, store })];
 		await loginSession(one);
-		const overlap = { now: 0, most: 0 };
-		endpoint.respond(async () => {
-			overlap.now += 1;
-			overlap.most = Math.max(overlap.most, overlap.now);
-			await delay(30);
-			overlap.now -= 1;
-			return endpoint.issue({ refresh_token: `refresh-${endpoint.issued + 1}` });
-		});
+		// Each answer rotates the refresh token.
+		const overlap = slowAnswers(30, () => ({ refresh_token: `refresh-${endpoint.issued + 1}` }));
 		await Promise.all([
 			...range(5).map(() => one.getToken({ resource: ORDERS })),
 			...range(5).map(() => two.getToken({ resource: BILLING })),

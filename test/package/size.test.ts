@@ -126,14 +126,15 @@ const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
  * (resource, scope) in one entry with one refresh token (session-tokens.ts, about 0.4 KB), the manager's flights,
  * compare-and-set and lock per target (0.3 KB), `resource` on every grant, the login's resource list, the
  * `invalid_target` message, the client's `resource`/`scope`, RFC 9728's hook (37 B), never serving a rejected token again
- * (48 B): SPA 23 515 (+1 065), authFetch 19 124 (+1 043). Loading the per-target code with `import()` as a chunk of its own (as DPoP is) was measured and
- * not kept: what every session needs stays up front (a target's key, the entry's lookup, per-target flights), so it
+ * (48 B): SPA 23 515 (+1 065), authFetch 19 124 (+1 043); one check of a login's resource list for both login flows,
+ * the list handed to the URL as it is: 23 492 (+1 042), 19 117 (+1 036). Loading the per-target code with `import()`
+ * as a chunk of its own (as DPoP is) was measured and not kept: what every session needs stays up front (a target's key, the entry's lookup, per-target flights), so it
  * saved 135 B for a chunk of 1.7 KB and a second way through every entry function. Node's bundle: 30 361 -> 31 546.
  */
 const budgets = {
 	pkce: { target: 1024, ceiling: 1024 },
-	spa: { target: 20 * 1024, aim: 17.7 * 1024, ceiling: 23_515 },
-	spaAuthFetch: { target: 15 * 1024, ceiling: 19_124 },
+	spa: { target: 20 * 1024, aim: 17.7 * 1024, ceiling: 23_492 },
+	spaAuthFetch: { target: 15 * 1024, ceiling: 19_117 },
 	dpopChunk: { ceiling: 4 * 1024 },
 	node: { target: 20 * 1024, ceiling: 20 * 1024 },
 	// DPoP is inlined on Node (no bundle there reaches a browser): 4.3 KB of this, and the diagnostics probes 1 KB,
