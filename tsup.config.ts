@@ -40,20 +40,44 @@ export const browserTwins: Plugin = twins('browser');
 const cjsTwins: Plugin = twins('cjs');
 
 /**
- * DPoP is loaded with `import()` when a session sets `dpop`. In the browser build it is a file of its own,
- * `dpop.browser.js`, self-contained (its few shared helpers copied in), and `index.browser.js` keeps the `import()`
- * of it: an app's bundler then puts it in a chunk loaded on demand, and an app that never sets `dpop` never loads
- * it, with no chunk shared between the two to load eagerly either. Its errors are another copy of tokenkeeper's
- * classes, which the guards (`isTokenkeeperError`, `code`) recognise as they do an ESM and a CJS copy.
+ * Modules loaded with `import()` only by the sessions that need them: DPoP (a session that sets `dpop`), the
+ * IndexedDB store (a flow with `storage: 'local'`) and the storage lease (a cross-tab lock without Web Locks). In the browser build each is a file of its own, self-contained
+ * (its few shared helpers copied in), and `index.browser.js` keeps the `import()` of it: an app's bundler then puts
+ * it in a chunk loaded on demand, and an app that never needs it never loads it, with no chunk shared between them
+ * to load eagerly either. Their errors are another copy of tokenkeeper's classes, which the guards
+ * (`isTokenkeeperError`, `code`) recognise as they do an ESM and a CJS copy. The IndexedDB store takes what it needs
+ * besides IndexedDB from the bundle that loads it (`indexedDbKit`), so its file holds no copies.
  */
-const separateDpopModule: Plugin = {
-	name: 'tokenkeeper-separate-dpop-module',
+const inBrowserStores = (file: string) => `${path.sep}stores${path.sep}browser${path.sep}${file}`;
+const lazyModules = [
+	{
+		importer: `${path.sep}dpop${path.sep}load.ts`,
+		specifier: './session-dpop.js',
+		file: 'dpop.browser',
+		source: 'src/dpop/session-dpop.ts',
+	},
+	{
+		importer: inBrowserStores('indexed-db-on-demand.browser.ts'),
+		specifier: './indexed-db-store.js',
+		file: 'indexed-db.browser',
+		source: 'src/stores/browser/indexed-db-store.ts',
+	},
+	{
+		importer: inBrowserStores('lease-on-demand.browser.ts'),
+		specifier: './lease-lock.js',
+		file: 'lease-lock.browser',
+		source: 'src/stores/browser/lease-lock.ts',
+	},
+];
+
+const separateLazyModules: Plugin = {
+	name: 'tokenkeeper-separate-lazy-modules',
 	setup(build) {
-		build.onResolve({ filter: /^\.\/session-dpop\.js$/ }, (args) =>
-			args.importer.endsWith(`${path.sep}load.ts`) && args.kind === 'dynamic-import'
-				? { path: './dpop.browser.js', external: true }
-				: undefined,
-		);
+		build.onResolve({ filter: /\.js$/ }, (args) => {
+			if (args.kind !== 'dynamic-import') return undefined;
+			const lazy = lazyModules.find(({ importer, specifier }) => args.importer.endsWith(importer) && args.path === specifier);
+			return lazy ? { path: `./${lazy.file}.js`, external: true } : undefined;
+		});
 	},
 };
 
@@ -209,14 +233,14 @@ export default defineConfig((overrides): Options[] => [
 	// Browser: the "browser" export condition. Modules with a browser twin are swapped for it (the memory store's
 	// twin is Map-based, so lru-cache is not even imported by browser bundles), and the diagnostics probes are erased.
 	{
-		entry: { 'index.browser': 'src/index.ts', 'dpop.browser': 'src/dpop/session-dpop.ts' },
+		entry: { 'index.browser': 'src/index.ts', ...Object.fromEntries(lazyModules.map(({ file, source }) => [file, source])) },
 		format: 'esm',
 		platform: 'browser',
 		target: 'es2022',
 		sourcemap: false,
 		treeshake: true,
 		splitting: false,
-		esbuildPlugins: [browserTwins, browserSources, separateDpopModule],
+		esbuildPlugins: [browserTwins, browserSources, separateLazyModules],
 	},
 	// The `tokenkeeper` command: ESM with its shebang kept (tsup also makes it executable), no types. It
 	// imports the emulator's server, not `testing/index.ts`, so it runs with msw absent.

@@ -4,6 +4,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import http from 'node:http';
+import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 import { createEmulator, type Emulator } from 'tokenkeeper/testing';
@@ -12,43 +13,60 @@ import { browserTwins } from '../../tsup.config.js';
 const here = fileURLToPath(new URL('.', import.meta.url));
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
-/** Bundle app.ts for the browser as a user's bundler would: the package's "browser" build. */
-async function bundle(): Promise<string> {
+/**
+ * Bundle app.ts for the browser as a user's bundler would: the package's "browser" build, split on `import()`, so
+ * that the parts a page may never need (the IndexedDB store, the lock for browsers without Web Locks, DPoP) are
+ * chunks the page loads when it needs them. The scripts by path: `/app.js` and its chunks.
+ */
+async function bundle(): Promise<Map<string, string>> {
 	const result = await build({
-		entryPoints: [`${here}app.ts`],
+		entryPoints: { app: `${here}app.ts` },
 		bundle: true,
 		format: 'esm',
 		platform: 'browser',
 		target: 'es2022',
+		splitting: true,
+		outdir: '/',
 		write: false,
 		minify: true,
 		// Resolve 'tokenkeeper' to its source, so no build step is needed first, with the browser build's twins of the
-		// modules that have one (the memory store, DPoP's redirects), as the package's "browser" build has them.
+		// modules that have one (the memory store, DPoP's redirects, the parts loaded on demand), as the package's
+		// "browser" build has them.
 		alias: { tokenkeeper: `${root}src/index.ts` },
 		plugins: [browserTwins],
 		tsconfigRaw: '{}',
 	});
-	return result.outputFiles[0]!.text;
+	return new Map(result.outputFiles.map((file) => [`/${path.basename(file.path)}`, file.text]));
 }
+
+/** Removes Web Locks before the app runs: the page behaves as one served over plain HTTP (where browsers hide them). */
+const WITHOUT_WEB_LOCKS = '<script>delete Navigator.prototype.locks;</script>';
 
 export interface SpaExample {
 	readonly spaUrl: string;
 	readonly emulator: Emulator;
+	/** The paths of the scripts served so far, in order (`/app.js`, then the chunks pages loaded). */
+	readonly scriptsServed: string[];
 	close(): Promise<void>;
 }
 
 /** Start the SPA server and the emulator on two loopback origins. */
 export async function startSpaExample(options: { port?: number } = {}): Promise<SpaExample> {
-	const [script, page] = await Promise.all([bundle(), readFile(`${here}index.html`, 'utf8')]);
+	const [scripts, page] = await Promise.all([bundle(), readFile(`${here}index.html`, 'utf8')]);
+	const scriptsServed: string[] = [];
 	let html = page;
 	const server = http.createServer((request, response) => {
-		const path = new URL(request.url ?? '/', 'http://x').pathname;
-		if (path === '/app.js') {
-			response.writeHead(200, { 'content-type': 'text/javascript; charset=utf-8' }).end(script);
+		const url = new URL(request.url ?? '/', 'http://x');
+		const script = scripts.get(url.pathname);
+		if (script !== undefined) {
+			scriptsServed.push(url.pathname);
+			response.writeHead(200, { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'no-store' }).end(script);
 			return;
 		}
-		if (path === '/' || path === '/callback') {
-			response.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' }).end(html);
+		if (url.pathname === '/' || url.pathname === '/callback') {
+			// `?weblocks=off`: this page without Web Locks, to see (and test) the lock that takes their place.
+			const served = url.searchParams.get('weblocks') === 'off' ? html.replace('<script', `${WITHOUT_WEB_LOCKS}\n\t\t<script`) : html;
+			response.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' }).end(served);
 			return;
 		}
 		response.writeHead(404).end();
@@ -63,6 +81,7 @@ export async function startSpaExample(options: { port?: number } = {}): Promise<
 	return {
 		spaUrl,
 		emulator,
+		scriptsServed,
 		async close() {
 			server.closeAllConnections();
 			await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -48,10 +48,7 @@ export function buildTokenRequest(provider: Provider, url: string, grant: GrantP
 		params.client_id = provider.clientId;
 		if (provider.clientAuth === 'body' && secret !== undefined) params.client_secret = secret;
 	}
-	if (provider.bodyEncoding === 'json') {
-		headers['content-type'] = 'application/json';
-		return { url, headers, body: JSON.stringify(params), secrets, resource };
-	}
-	headers['content-type'] = 'application/x-www-form-urlencoded';
-	return { url, headers, body: new URLSearchParams(params).toString(), secrets, resource };
+	const json = provider.bodyEncoding === 'json';
+	headers['content-type'] = json ? 'application/json' : 'application/x-www-form-urlencoded';
+	return { url, headers, body: json ? JSON.stringify(params) : new URLSearchParams(params).toString(), secrets, resource };
 }

@@ -108,6 +108,50 @@ describe.each(ENGINES)('the SPA example in $name (cross-origin, PKCE, two tabs)'
 		await tab.close();
 	});
 
+	/** The chunks served since `from` (an index into the example's log), by the name of the module they start with. */
+	const chunksServedSince = (from: number) =>
+		example.scriptsServed.slice(from).flatMap((script) => /^\/(indexed-db|lease-lock|session-dpop)-/.exec(script)?.[1] ?? []);
+
+	it('the parts a page may not need are chunks loaded on demand: IndexedDB for `storage: "local"`, never the lease lock with Web Locks', async () => {
+		// A page that keeps tokens in sessionStorage loads neither (the session's first load in a fresh tab).
+		let from = example.scriptsServed.length;
+		const sessionTab = await suite.browser.openTab(`${example.spaUrl}/?storage=session`);
+		await sessionTab.waitFor(() => document.body.dataset.ready === 'true');
+		expect(example.scriptsServed.slice(from)).toContain('/app.js');
+		expect(chunksServedSince(from)).toEqual([]);
+		await sessionTab.close();
+		// The example's default, `storage: "local"`: the IndexedDB store's chunk, once; Web Locks do the locking.
+		from = example.scriptsServed.length;
+		const tab = await openSpa();
+		await tab.evaluate(() => window.demo.refresh());
+		expect(chunksServedSince(from)).toEqual(['indexed-db']);
+		await tab.close();
+	});
+
+	it('without Web Locks (a page over plain HTTP): the lease lock is loaded, and two tabs racing 10 rounds never reuse a refresh token', async () => {
+		const from = example.scriptsServed.length;
+		const open = async () => {
+			const tab = await suite.browser.openTab(`${example.spaUrl}/?weblocks=off`);
+			await tab.waitFor(() => document.body.dataset.ready === 'true');
+			return tab;
+		};
+		const [tab1, tab2] = await Promise.all([open(), open()]);
+		expect(await tab1.evaluate(() => 'locks' in navigator)).toBe(false);
+		expect(await tab1.evaluate(() => window.demo.loggedIn())).toBe(true);
+		example.emulator.resetCounters();
+		for (let round = 0; round < 10; round++) {
+			await Promise.all([tab1.evaluate(() => window.demo.refresh()), tab2.evaluate(() => window.demo.refresh())]);
+		}
+		const counters = example.emulator.counters();
+		expect(counters.refreshTokenReuse).toBe(0);
+		// Each round refreshes once or twice: a tab that gets the lock after the other's refresh takes its token.
+		expect(counters.tokenRequests.refresh_token).toBeGreaterThanOrEqual(10);
+		await expect(tab1.evaluate(() => window.demo.callApi())).resolves.toMatchObject({ username: expect.any(String) });
+		await expect(tab2.evaluate(() => window.demo.callApi())).resolves.toMatchObject({ username: expect.any(String) });
+		expect(chunksServedSince(from).sort()).toEqual(['indexed-db', 'indexed-db', 'lease-lock', 'lease-lock']);
+		await Promise.all([tab1.close(), tab2.close()]);
+	});
+
 	/** Fill the origin's sessionStorage to its quota (each engine has its own), halving the chunk on each refusal. */
 	function fillSessionStorage(tab: BrowserTab): Promise<number> {
 		return tab.evaluate(() => {

@@ -66,8 +66,9 @@ for (const runtime of RUNTIMES) {
 			const { resolved, features, localFlow } = report('environment');
 			// Resolved by the runtime (Node, Bun) or by the bundler with the runtime's conditions (Deno, workerd).
 			const loaded = resolved.length > 0 ? resolved.map((url) => relative(root, fileURLToPath(url))) : built?.bundled;
-			// A Worker is one bundle: the bundler also takes in DPoP's file, which the browser build loads with `import()`.
-			const expected = runtime.flavor === 'workerd' ? [entry, 'dist/dpop.browser.js', 'dist/pkce.js'] : [entry, 'dist/pkce.js'];
+			// A Worker is one bundle: the bundler also takes in the files the browser build loads with `import()`.
+			const onDemand = ['dist/dpop.browser.js', 'dist/indexed-db.browser.js', 'dist/lease-lock.browser.js'];
+			const expected = runtime.flavor === 'workerd' ? [entry, ...onDemand, 'dist/pkce.js'] : [entry, 'dist/pkce.js'];
 			expect([...(loaded ?? [])].sort()).toEqual(expected.sort());
 			expect(features.webCrypto).toBe(true);
 			if (features.indexedDB || features.localStorage) expect(localFlow).toBe('created');

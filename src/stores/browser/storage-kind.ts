@@ -2,8 +2,9 @@ import type { StoreError } from '../../errors.js';
 import { invalidOption } from '../../options.js';
 import { browserStorage } from '../../key-value-storage.js';
 import { defaultStore } from '../default-store.js';
-import { createIndexedDbStore } from './indexed-db.js';
 import type { TokenStore } from '../store.js';
+import { indexedDbKit } from './indexed-db.js';
+import { indexedDbOnDemand } from './indexed-db-on-demand.js';
 import { createWebStorageStore } from './web-storage.js';
 
 /**
@@ -19,7 +20,8 @@ export function storeForKind(kind: TokenStorageKind, onFallback?: (event: { read
 	if (kind === 'local') {
 		// Shared by tabs: IndexedDB, whose reads after a lock hand-off see the other tab's rotation
 		// (localStorage's cross-process copies may lag behind, which would reuse a rotated refresh token).
-		if (typeof indexedDB !== 'undefined') return createIndexedDbStore({ onFallback });
+		// In browsers loaded at the session's first read (indexed-db-on-demand.browser.ts).
+		if (typeof indexedDB !== 'undefined') return indexedDbOnDemand(indexedDbKit, { onFallback });
 		const local = browserStorage('localStorage');
 		if (!local) throw invalidOption('storage', '"session" or "memory" here (no IndexedDB or localStorage)', kind, true);
 		return createWebStorageStore({ storage: local });
