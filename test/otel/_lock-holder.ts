@@ -1,7 +1,9 @@
 /**
  * The other process of the Redis lock-wait test: it takes a session's lock in Redis, says so, holds it for `holdMs`
  * while it "obtains" a token (it writes one to the store, as a token request would), then releases it and exits.
- * stdin: one JSON config line; stdout: `{ "locked": true }`, then `{ "released": true }`.
+ * stdin: one JSON config line; stdout: `{ "locked": true }`, then `{ "released": true, "releasedAt": <epoch ms> }`, the
+ * time it let go of the lock, so the test can check the other process's wait against the hold itself rather than
+ * against a fixed share of it (the `locked` line can take a while to reach a loaded test process).
  */
 import { createInterface } from 'node:readline';
 import { createTokenSet } from '../../src/index.js';
@@ -21,15 +23,17 @@ const lines = createInterface({ input: process.stdin })[Symbol.asyncIterator]();
 const config = JSON.parse((await lines.next()).value as string) as LockHolderConfig;
 
 const store = new RedisTokenStore({ url: config.redisUrl }, { keyPrefix: config.keyPrefix });
+let releasedAt = 0;
 await store.withLock(
 	config.key,
 	async () => {
 		send({ locked: true });
 		await new Promise((resolve) => setTimeout(resolve, config.holdMs));
 		await store.set(config.key, createTokenSet({ accessToken: config.accessToken, expiresIn: 3600 }));
+		releasedAt = Date.now();
 	},
 	{ ttl: 30_000 },
 );
-send({ released: true });
+send({ released: true, releasedAt });
 await store.close();
 process.exit(0);
