@@ -42,6 +42,13 @@ export const ErrorCode = {
 	 * the session's: an {@link AuthorizationServerMismatchError}. Its tokens come from another server.
 	 */
 	AuthorizationServerMismatch: 'ERR_AUTHORIZATION_SERVER_MISMATCH',
+	/**
+	 * An ID token failed a check of OpenID Connect Core 3.1.3.7 (signature, `iss`, `aud`, `exp`, `nonce`…), or a refresh
+	 * or userinfo answer named another user: an {@link IdTokenError} saying which check. Nothing was kept.
+	 */
+	IdToken: 'ERR_ID_TOKEN',
+	/** A popup login could not complete: the popup was blocked, closed, or timed out ({@link PopupError}). */
+	Popup: 'ERR_POPUP',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -308,6 +315,63 @@ export class AuthorizationServerMismatchError extends TokenkeeperError {
 			issuer: this.issuer,
 			status: this.status,
 		};
+	}
+}
+
+/**
+ * Which check of an ID token failed (OpenID Connect Core 3.1.3.7, 5.3.4, 12.2): `format` (not a signed JWT),
+ * `alg` (an algorithm not accepted: `none`, HS*, or one the key does not have), `key` (no JWKS key for it, even
+ * after one refetch), `signature`, `iss`, `aud`, `azp`, `exp`, `iat`, `nonce`, `at_hash`, `sub` (a refresh's or
+ * userinfo's user is not the session's).
+ */
+export type IdTokenCheck =
+	| 'format'
+	| 'alg'
+	| 'key'
+	| 'signature'
+	| 'iss'
+	| 'aud'
+	| 'azp'
+	| 'exp'
+	| 'iat'
+	| 'nonce'
+	| 'at_hash'
+	| 'sub';
+
+/**
+ * An ID token (or a userinfo answer) failed a check: which one is in `check`, what it means in the message. Never
+ * carries the token or its claims' values beyond what names the failure. The tokens of that response were not kept.
+ * @see https://openid.net/specs/openid-connect-core-1_0.html#IDTokenValidation
+ */
+export class IdTokenError extends TokenkeeperError {
+	override readonly name: string = 'IdTokenError';
+	declare readonly check: IdTokenCheck;
+
+	constructor(check: IdTokenCheck, message: string, options: TokenkeeperErrorOptions = {}) {
+		super('ERR_ID_TOKEN', message, options);
+		this.check = check;
+	}
+
+	override toJSON(): Record<string, unknown> {
+		return { ...super.toJSON(), check: this.check };
+	}
+}
+
+/** Why a popup login ended without a login: `blocked` (no window opened), `closed` (before it finished), `timeout`. */
+export type PopupFailure = 'blocked' | 'closed' | 'timeout';
+
+/** A popup login could not complete. `reason` says why; the login attempt is dropped. */
+export class PopupError extends TokenkeeperError {
+	override readonly name: string = 'PopupError';
+	declare readonly reason: PopupFailure;
+
+	constructor(reason: PopupFailure, message: string, options: TokenkeeperErrorOptions = {}) {
+		super('ERR_POPUP', message, options);
+		this.reason = reason;
+	}
+
+	override toJSON(): Record<string, unknown> {
+		return { ...super.toJSON(), reason: this.reason };
 	}
 }
 
