@@ -13,6 +13,9 @@ const DiscoveryDocumentSchema = z.object({
 	authorization_endpoint: z.optional(AbsoluteUrl),
 	revocation_endpoint: z.optional(AbsoluteUrl),
 	device_authorization_endpoint: z.optional(AbsoluteUrl),
+	jwks_uri: z.optional(AbsoluteUrl),
+	userinfo_endpoint: z.optional(AbsoluteUrl),
+	end_session_endpoint: z.optional(AbsoluteUrl),
 });
 
 /** Where a discovery document came from: what it must name, and what messages say. */
@@ -50,7 +53,11 @@ export function readDiscoveryDocument(document: unknown, source: DiscoverySource
 		authorization: parsed.data.authorization_endpoint,
 		revocation: parsed.data.revocation_endpoint,
 		deviceAuthorization: parsed.data.device_authorization_endpoint,
-		issuer,
+		jwks: parsed.data.jwks_uri,
+		userInfo: parsed.data.userinfo_endpoint,
+		endSession: parsed.data.end_session_endpoint,
+		// As the document spells it: what an ID token's `iss` must equal exactly (OpenID Connect Core 3.1.3.7).
+		issuer: parsed.data.issuer,
 	};
 }
 

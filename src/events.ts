@@ -12,9 +12,19 @@ export interface TokenManagerEvents {
 	error: { readonly error: unknown };
 	/** A session with `dpop` was issued a token of another type (Bearer): it is used as such (RFC 9449 7.1). */
 	'dpop-downgrade': DpopDowngradeEvent;
+	/** A login completed: in this tab, or (`otherTab`, with `storage: 'local'`) in another tab of the session. */
+	'signed-in': SessionChangeEvent;
+	/** A logout ended the session: in this tab, or (`otherTab`) in another; `getToken()` now needs a new login. */
+	'signed-out': SessionChangeEvent;
 }
 
-/** `token`, `login-required`, `error` or `dpop-downgrade`. */
+/** A login or logout: where it happened. */
+export interface SessionChangeEvent {
+	/** True when another tab of the session did it (heard over the tabs' channel). */
+	readonly otherTab: boolean;
+}
+
+/** `token`, `login-required`, `error`, `dpop-downgrade`, `signed-in` or `signed-out`. */
 export type TokenManagerEventName = keyof TokenManagerEvents;
 /** A listener of one event: gets one frozen object. */
 export type TokenManagerListener<E extends TokenManagerEventName> = (event: Readonly<TokenManagerEvents[E]>) => void;

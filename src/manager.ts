@@ -1,6 +1,5 @@
 import { abortable } from './abortable.js';
 import { loadSessionDpop } from './dpop/load.js';
-import type { DpopKeyPlace } from './dpop/types.js';
 import { publishNearCacheHit, publishRefreshAhead, traceFlight } from './diagnostics/probes.js';
 import { createTokenEndpoint, type TokenEndpoint } from './endpoint/index.js';
 import { isOAuthError, isStoreError, LoginRequiredError, type StoreError } from './errors.js';
@@ -19,6 +18,7 @@ import {
 	freshTokenOf,
 	type GetTokenOptions,
 	managerBrand,
+	type SessionExtras,
 	type SessionSeam,
 	type TokenManager,
 	type TokenManagerOptions,
@@ -46,6 +46,8 @@ interface FlightPlan {
 	readonly grant?: GrantParameters;
 	readonly signal?: AbortSignal | undefined;
 	readonly storeDown?: StoreError;
+	/** A login's nonce (OpenID Connect): what its ID token must carry. */
+	readonly nonce?: string | undefined;
 }
 
 function requireProvider(provider: Provider): Provider {
@@ -66,13 +68,13 @@ export function createTokenManager(provider: Provider, options: TokenManagerOpti
 }
 
 /**
- * A session's manager and the seam through which a login flow hands it grants. `dpopKeyPlace`: where a DPoP key
- * tokenkeeper makes is kept, as the flow keeps its tokens (a manager made directly keeps it in memory).
+ * A session's manager and the seam through which a login flow hands it grants, with what a login flow adds (see
+ * {@link SessionExtras}; a manager made directly has none of it).
  */
 export function createManagedSession(
 	provider: Provider,
 	options: TokenManagerOptions = {},
-	dpopKeyPlace?: DpopKeyPlace,
+	{ dpopKeyPlace, check, tabs }: SessionExtras = {},
 ): { manager: TokenManager; seam: SessionSeam } {
 	requireProvider(provider);
 	const emitter = createEmitter();
@@ -158,9 +160,14 @@ export function createManagedSession(
 			const current = await session.read();
 			const token = tokenOf(current, target.key);
 			if (!plan.grant && token && fresh(token) && !(plan.force && sameTokenSet(token, plan.seen))) return token;
-			const obtained = plan.grant
+			let obtained = plan.grant
 				? await exchange(forTarget(plan.grant, provider, target), current, plan.signal)
 				: await obtain(current, target, plan.background ? 0 : undefined);
+			// An answer whose ID token fails its checks is not kept, whatever else it holds (OpenID Connect Core 3.1.3.7).
+			if (check) {
+				const previous = plan.grant ? undefined : current;
+				obtained = { ...obtained, tokenSet: await check(obtained.tokenSet, { nonce: plan.nonce, previous, signal: plan.signal }) };
+			}
 			if (generation !== startedIn) {
 				// clear() or setTokens() ran meanwhile: their outcome wins over this request's (rule 8). Unless the answer
 				// continues the session now stored (a refused refresh adopts what setTokens() stored), it is dropped, and
@@ -309,22 +316,38 @@ export function createManagedSession(
 	const seam: SessionSeam = {
 		now: endpoint.now,
 		endpoints: endpoint.endpoints,
-		async login(grant, signal, resource) {
+		async login(grant, signal, resource, nonce) {
 			signal?.throwIfAborted();
 			const startedIn = generation;
 			// A login starts the session anew: it never joins a read's flight, and runs after the session's requests before it.
-			return abortable(startFlight({ target: targetFor(resource, undefined), grant, signal }, startedIn), signal);
+			const tokenSet = await abortable(startFlight({ target: targetFor(resource, undefined), grant, signal, nonce }, startedIn), signal);
+			tabs?.post({ type: 'signed-in', key });
+			emitter.emit('signed-in', { otherTab: false });
+			return tokenSet;
 		},
 		async logout() {
 			// The shared session if the store answers, else the one this process holds.
 			const current = await session.read().catch(() => session.near);
 			const errors = current ? await endpoint.revoke(current) : [];
 			await manager.clear();
-			return { revoked: current !== undefined && errors.length === 0, errors };
+			tabs?.post({ type: 'signed-out', key });
+			emitter.emit('signed-out', { otherTab: false });
+			return { revoked: current !== undefined && errors.length === 0, errors, ended: current };
+		},
+		async entry() {
+			return session.read().catch(() => session.near);
 		},
 		call: endpoint.call,
 		reportStoreFailure: reportError,
 		dpop,
 	};
+	// Another tab of this session logged in or out: what this one holds near is no longer the session, and a request in
+	// flight must not bring the old one back (the generation), so the next read goes to the shared store.
+	tabs?.on((message) => {
+		if (message.key !== key) return;
+		generation += 1;
+		session.keep(undefined);
+		emitter.emit(message.type, { otherTab: true });
+	});
 	return { manager: Object.freeze(manager), seam };
 }

@@ -6,6 +6,12 @@ export interface ProviderEndpoints {
 	readonly revocation?: string | undefined;
 	/** The device authorization endpoint (RFC 8628), for logins on machines without a browser. */
 	readonly deviceAuthorization?: string | undefined;
+	/** The issuer's signing keys (JWKS), which ID tokens are checked with (OpenID Connect Core 10.1). */
+	readonly jwks?: string | undefined;
+	/** The userinfo endpoint (OpenID Connect Core 5.3). */
+	readonly userInfo?: string | undefined;
+	/** Where a logout ends the person's session at the provider (OpenID RP-Initiated Logout 1.0). */
+	readonly endSession?: string | undefined;
 	/**
 	 * The issuer identifier the endpoints were discovered for, when they were: what the `iss` of an authorization
 	 * response must name (RFC 9207) for a provider that has no `issuer` of its own, as one found from its API's

@@ -2,6 +2,7 @@ import { requireUrl } from './options.js';
 import { normalizeScope } from './scope.js';
 import type { Provider } from './provider.js';
 import {
+	claimsOf,
 	fromTokenSetRecord,
 	lastExpiry,
 	targetsOf,
@@ -59,7 +60,7 @@ export function tokenOf(entry: TokenSet | undefined, key: string): TokenSet | un
 	if (!targets) return key ? undefined : entry;
 	const record = targets[key];
 	return record
-		? fromTokenSetRecord({ ...record, refreshToken: entry.refreshToken, idToken: entry.idToken, targets: undefined })
+		? fromTokenSetRecord({ ...record, refreshToken: entry.refreshToken, idToken: entry.idToken, targets: undefined, claims: undefined })
 		: undefined;
 }
 
@@ -75,6 +76,7 @@ const alone = (tokenSet: TokenSet): TokenSetRecord => ({
 	refreshToken: undefined,
 	idToken: undefined,
 	targets: undefined,
+	claims: undefined,
 });
 
 /**
@@ -89,6 +91,8 @@ export function withObtained(entry: TokenSet | undefined, key: string, obtained:
 		{
 			refreshToken: obtained.refreshToken ?? entry?.refreshToken,
 			idToken: obtained.idToken ?? entry?.idToken,
+			// The claims go with the ID token they were checked from: a new one brings its own (or none, unchecked).
+			claims: obtained.idToken === undefined ? claimsOf(entry) : claimsOf(obtained),
 			targets: key || targets ? { ...(targets ?? (entry && { '': alone(entry) })), [key]: alone(obtained) } : undefined,
 		},
 		now,

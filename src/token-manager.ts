@@ -2,7 +2,8 @@
  * The token manager's public shape: its options, its methods, and the internal seam a login flow uses.
  * The implementation is in manager.ts.
  */
-import type { DpopOption, SessionDpop } from './dpop/types.js';
+import type { DpopKeyPlace, DpopOption, SessionDpop } from './dpop/types.js';
+import type { SessionChannel } from './session-channel.js';
 import type { EndpointStep, TransportOptions } from './endpoint/index.js';
 import type { StoreError, TokenkeeperError } from './errors.js';
 import type { TokenManagerEventName, TokenManagerListener } from './events.js';
@@ -106,18 +107,40 @@ export interface SessionSeam {
 	 * inside the session's single flight and lock, stored and announced like any other (rule 8). `resource`: the API
 	 * the exchange asks a token for (the first of a login that named several, RFC 8707 2.2); it starts a new session.
 	 */
-	login(grant: GrantParameters, signal?: AbortSignal, resource?: string): Promise<TokenSet>;
+	login(grant: GrantParameters, signal?: AbortSignal, resource?: string, nonce?: string): Promise<TokenSet>;
 	/**
-	 * Revoke the session's tokens at the provider (RFC 7009), then clear it, whatever the revocation said.
-	 * `revoked`: there were tokens, and every one was revoked.
+	 * Revoke the session's tokens at the provider (RFC 7009), then clear it, whatever the revocation said, and tell the
+	 * session's other tabs. `revoked`: there were tokens, and every one was revoked; `ended`: the session's entry before.
 	 */
-	logout(): Promise<{ readonly revoked: boolean; readonly errors: readonly TokenkeeperError[] }>;
+	logout(): Promise<{ readonly revoked: boolean; readonly errors: readonly TokenkeeperError[]; readonly ended: TokenSet | undefined }>;
+	/** The session's entry: its refresh and ID tokens, the ID token's claims (from the store, else this process's copy). */
+	entry(): Promise<TokenSet | undefined>;
 	/** Run one more endpoint step (a device authorization request…) with the session's provider and transport. */
 	call<T>(step: EndpointStep<T>, signal?: AbortSignal): Promise<T>;
 	/** A store that fell back (IndexedDB to memory) tells the session's listeners, as an `error` event. */
 	reportStoreFailure(error: StoreError): void;
 	/** The session's DPoP when it has `dpop`: the login binds its code to the key (`dpop_jkt`). */
 	readonly dpop: Promise<SessionDpop> | undefined;
+}
+
+/**
+ * Checks a token response before the session keeps it, and returns what to keep: a login flow's ID token check
+ * (OpenID Connect), which adds the checked claims. `nonce`: the login's; `previous`: the session's entry a refresh
+ * continues (its user must not change), `undefined` for a login. Throws to keep nothing.
+ */
+export type TokenCheck = (
+	obtained: TokenSet,
+	context: { readonly nonce: string | undefined; readonly previous: TokenSet | undefined; readonly signal: AbortSignal | undefined },
+) => Promise<TokenSet>;
+
+/** What a login flow adds to the session it opens. Internal. */
+export interface SessionExtras {
+	/** Where a DPoP key tokenkeeper makes is kept, as the flow keeps its tokens. Default: memory. */
+	readonly dpopKeyPlace?: DpopKeyPlace | undefined;
+	/** Checks every token response before it is kept (the ID token). */
+	readonly check?: TokenCheck | undefined;
+	/** The session's other tabs (`storage: 'local'`): logins and logouts are told to them and heard from them. */
+	readonly tabs?: SessionChannel | undefined;
 }
 
 /** The fresh token a manager holds, read without a promise: the client's hot path (rule 1). Internal. */

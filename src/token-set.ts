@@ -45,7 +45,7 @@ class ImmutableTokenSet implements TokenSet {
 	declare readonly scope: string | undefined;
 	declare readonly receivedAt: number | undefined;
 
-	constructor(init: TokenSetInit & Pick<TokenSetRecord, 'targets'>, now: number) {
+	constructor(init: TokenSetInit & Pick<TokenSetRecord, 'targets' | 'claims'>, now: number) {
 		// A defined property is non-enumerable unless it says otherwise.
 		Object.defineProperties(this, {
 			accessToken: { value: init.accessToken },
@@ -53,6 +53,8 @@ class ImmutableTokenSet implements TokenSet {
 			idToken: { value: init.idToken },
 			// A session entry's tokens by target (session-tokens.ts): internal, never printed, stored with the record.
 			targets: { value: init.targets },
+			// The checked claims of the ID token (OpenID Connect): internal, never printed, stored with the record.
+			claims: { value: init.claims },
 		});
 		this.tokenType = normalizeTokenType(init.tokenType);
 		this.expiresAt = init.expiresAt ?? (init.expiresIn === undefined ? undefined : now + init.expiresIn * 1000);
@@ -127,6 +129,14 @@ export function lastExpiry(entry: TokenSet): number | undefined {
 	return last;
 }
 
+/**
+ * The claims of the session's ID token, as they were when it was checked (OpenID Connect Core 3.1.3.7); `undefined`
+ * when no checked ID token came with it. Internal: see oidc/.
+ */
+export function claimsOf(entry: TokenSet | undefined): Readonly<Record<string, unknown>> | undefined {
+	return (entry as TokenSetRecord | undefined)?.claims || undefined;
+}
+
 /** A new token set with some fields replaced (a session entry's `targets` too). */
 export function withTokenSetChanges(tokenSet: TokenSet, changes: Partial<TokenSetInit & TokenSetRecord>, now: number): TokenSet {
 	return new ImmutableTokenSet({ ...toTokenSetRecord(tokenSet), ...changes }, now);
@@ -163,6 +173,8 @@ export interface TokenSetRecord {
 	 * back as they are, each checked when it is used.
 	 */
 	targets?: Readonly<Record<string, TokenSetRecord | undefined>> | undefined;
+	/** The checked claims of the session's ID token (see {@link claimsOf}), kept with it. */
+	claims?: Readonly<Record<string, unknown>> | undefined;
 }
 
 /** Every field a record holds, and its type there: what {@link fromTokenSetRecord} accepts back. */
@@ -175,6 +187,7 @@ const RECORD_FIELDS = {
 	idToken: 'string',
 	receivedAt: 'number',
 	targets: 'object',
+	claims: 'object',
 } as const;
 
 /** Every field of a token set as a plain object (tokens included), for a store to serialise. */

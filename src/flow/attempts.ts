@@ -16,6 +16,8 @@ export interface LoginAttempt {
 	readonly owner: string;
 	/** The API the code exchange asks a token for: the first the login named (RFC 8707), if any. */
 	readonly resource?: string | undefined;
+	/** The nonce the authorization request carried (a scope with `openid`): what the ID token must name. */
+	readonly nonce?: string | undefined;
 }
 
 /**

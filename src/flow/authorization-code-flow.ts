@@ -1,4 +1,4 @@
-import { AuthorizationResponseError, type TokenkeeperError } from '../errors.js';
+import { AuthorizationResponseError, LoginRequiredError, type TokenkeeperError } from '../errors.js';
 import { authorizationCodeGrant } from '../grants.js';
 import { attemptStorages, type KeyValueStorage } from '../key-value-storage.js';
 import { invalidOption, requireUrls } from '../options.js';
@@ -11,6 +11,9 @@ import { createAttemptStore } from './attempts.js';
 import { buildAuthorizationUrl } from './authorization-url.js';
 import { normalizeScope } from '../scope.js';
 import { readCallbackParameters, validateAuthorizationResponse } from './callback.js';
+import { createIdTokenCheck } from '../oidc/id-token-check.js';
+import { loadOpenId } from '../oidc/load.js';
+import { claimsOf } from '../token-set.js';
 
 /** Options of {@link createAuthorizationCodeFlow}. */
 export interface AuthorizationCodeFlowOptions extends SessionOptions {
@@ -39,12 +42,45 @@ export interface AuthorizationUrlOptions {
 	readonly [parameter: string]: string | readonly string[] | undefined;
 }
 
+/** Options of {@link AuthorizationCodeFlow.logout}. */
+export interface LogoutOptions {
+	/** Where the provider sends the browser back after its logout; must be registered with it. */
+	readonly postLogoutRedirectUri?: string | undefined;
+	/** Return the provider's end-session URL when it has one (OpenID RP-Initiated Logout). Default `true`. */
+	readonly endSession?: boolean | undefined;
+	/** Passed through the provider's logout to `postLogoutRedirectUri`. */
+	readonly state?: string | undefined;
+}
+
 /** What {@link AuthorizationCodeFlow.logout} did. Local state is cleared in every case. */
 export interface LogoutResult {
 	/** True when every token was revoked at the provider. */
 	readonly revoked: boolean;
 	/** Why revocation failed or was skipped, if it did. */
 	readonly errors: readonly TokenkeeperError[];
+	/**
+	 * Where to send the browser to end the person's session at the provider too (`location.assign(endSessionUrl)`):
+	 * its `end_session_endpoint` with `id_token_hint`, `client_id`, `post_logout_redirect_uri` and `state`. `undefined`
+	 * when the provider has none, or with `endSession: false`.
+	 * @see https://openid.net/specs/openid-connect-rpinitiated-1_0.html
+	 */
+	readonly endSessionUrl?: string | undefined;
+}
+
+/**
+ * The signed-in person: the claims of the session's ID token, as checked (OpenID Connect Core 2, 5.1).
+ * @see https://openid.net/specs/openid-connect-core-1_0.html#StandardClaims
+ */
+export interface IdTokenUser {
+	readonly sub: string;
+	readonly iss: string;
+	readonly aud: string | readonly string[];
+	readonly exp: number;
+	readonly iat: number;
+	readonly name?: string;
+	readonly email?: string;
+	readonly preferred_username?: string;
+	readonly [claim: string]: unknown;
 }
 
 /** The authorization code + PKCE login, for browsers and servers. */
@@ -55,8 +91,22 @@ export interface AuthorizationCodeFlow {
 	handleCallback(callbackUrl: string | URL, options?: { signal?: AbortSignal }): Promise<TokenSet>;
 	/** The session's manager: pass it as `auth` to `createClient`. */
 	readonly tokens: TokenManager;
-	/** Revoke the refresh and access tokens (RFC 7009), then clear local state even if revocation failed. */
-	logout(): Promise<LogoutResult>;
+	/**
+	 * Revoke the refresh and access tokens (RFC 7009), then clear local state even if revocation failed, and end the
+	 * session in the app's other tabs (`storage: 'local'`). With an OpenID Provider, `endSessionUrl` is where to go next.
+	 */
+	logout(options?: LogoutOptions): Promise<LogoutResult>;
+	/**
+	 * Who is signed in: the checked claims of the session's ID token (a login with the `openid` scope), kept with the
+	 * session across reloads and refreshes; `undefined` when nobody is.
+	 */
+	getUser(): Promise<IdTokenUser | undefined>;
+	/**
+	 * The provider's userinfo for the signed-in person, with the session's access token; its `sub` must be the ID
+	 * token's (else `IdTokenError`, check `sub`).
+	 * @see https://openid.net/specs/openid-connect-core-1_0.html#UserInfo
+	 */
+	fetchUserInfo(options?: { signal?: AbortSignal }): Promise<Readonly<Record<string, unknown>>>;
 }
 
 /**
@@ -70,7 +120,7 @@ export interface AuthorizationCodeFlow {
  * const api = createClient({ prefixUrl: 'https://api.sqowey.de/', auth: flow.tokens });
  */
 export function createAuthorizationCodeFlow(provider: Provider, options: AuthorizationCodeFlowOptions = {}): AuthorizationCodeFlow {
-	const { manager, seam } = openSession(provider, options);
+	const { manager, seam } = openSession(provider, options, (session) => createIdTokenCheck(provider, session));
 	const attempts = createAttemptStore(options.attemptStorage ? [options.attemptStorage] : attemptStorages(), 'tokenkeeper:');
 	const attemptTtl = options.attemptTtl ?? 10 * 60_000;
 	// RFC 9207 2.4, RFC 9700 4.4.2: each attempt records the server (issuer, else token endpoint) and client it is for.
@@ -87,14 +137,22 @@ export function createAuthorizationCodeFlow(provider: Provider, options: Authori
 			const state = generateState();
 			const codeVerifier = generateCodeVerifier();
 			const resources = requireUrls(resource, 'resource');
+			const scopes = normalizeScope(scope);
+			// OpenID Connect Core 3.1.2.1: the ID token must name this attempt's nonce, which only this browser knows.
+			const nonce = scopes?.split(' ').includes('openid') ? generateState() : undefined;
+			if (nonce && !endpoints.jwks) {
+				throw invalidOption('issuer', 'an OpenID Provider whose discovery names a `jwks_uri`, for a login with `openid`', provider.issuer);
+			}
 			// RFC 8707 2.2: the code exchange names one resource, the first; the others come by refresh.
-			attempts.save({ state, codeVerifier, redirectUri: target, expiresAt: seam.now() + attemptTtl, owner, resource: resources[0] });
+			const expiresAt = seam.now() + attemptTtl;
+			attempts.save({ state, codeVerifier, redirectUri: target, expiresAt, owner, resource: resources[0], nonce });
 			return buildAuthorizationUrl({
 				authorizationEndpoint: endpoints.authorization,
 				clientId: provider.clientId,
 				redirectUri: target,
-				scope: normalizeScope(scope),
+				scope: scopes,
 				state,
+				nonce,
 				codeChallenge: await computeCodeChallenge(codeVerifier),
 				// RFC 9449 10: the code is bound to the session's DPoP key, so only its holder can exchange it.
 				dpopJkt: await seam.dpop?.then((dpop) => dpop.thumbprint()),
@@ -132,9 +190,31 @@ export function createAuthorizationCodeFlow(provider: Provider, options: Authori
 			// for a provider found from its API's metadata (RFC 9728).
 			const issuer = provider.issuer ?? (await seam.endpoints(signal)).issuer;
 			const { code } = validateAuthorizationResponse(params, { state, issuer });
-			return seam.login(authorizationCodeGrant(code, attempt.redirectUri, attempt.codeVerifier), signal, attempt.resource);
+			const grant = authorizationCodeGrant(code, attempt.redirectUri, attempt.codeVerifier);
+			return seam.login(grant, signal, attempt.resource, attempt.nonce);
 		},
 
-		logout: seam.logout,
+		async logout({ postLogoutRedirectUri, endSession = true, state } = {}) {
+			const { revoked, errors, ended } = await seam.logout();
+			const endpoint = endSession ? (await seam.endpoints().catch(() => undefined))?.endSession : undefined;
+			if (!endpoint) return { revoked, errors };
+			const { endSessionUrl } = await loadOpenId();
+			const url = endSessionUrl(endpoint, { clientId: provider.clientId, idToken: ended?.idToken, postLogoutRedirectUri, state });
+			return { revoked, errors, endSessionUrl: url };
+		},
+
+		async getUser() {
+			const claims = claimsOf(await seam.entry());
+			return claims && (Object.freeze({ ...claims }) as IdTokenUser);
+		},
+
+		async fetchUserInfo({ signal } = {}) {
+			const claims = claimsOf(await seam.entry());
+			if (!claims) throw new LoginRequiredError('Nobody is signed in with OpenID Connect (a login with the `openid` scope): log in first.');
+			const endpoint = (await seam.endpoints(signal)).userInfo;
+			if (!endpoint) throw invalidOption('issuer', 'an OpenID Provider whose discovery names a `userinfo_endpoint`', provider.issuer);
+			const openId = await loadOpenId();
+			return openId.fetchUserInfo(manager, endpoint, claims.sub, signal);
+		},
 	};
 }

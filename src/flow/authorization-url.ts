@@ -8,6 +8,8 @@ export interface AuthorizationUrlInput {
 	readonly codeChallenge: string;
 	/** The DPoP key's JWK thumbprint, when the session has `dpop` (RFC 9449 10). */
 	readonly dpopJkt?: string | undefined;
+	/** The login's nonce (OpenID Connect Core 3.1.2.1), when the scope holds `openid`. */
+	readonly nonce?: string | undefined;
 	/** The APIs the login is for, each in a parameter of its own (RFC 8707 2.1). */
 	readonly resources?: readonly string[] | undefined;
 	/** The name of that parameter: `resource`, or Auth0's `audience`. Default `resource`. */
@@ -36,6 +38,7 @@ export function buildAuthorizationUrl(input: AuthorizationUrlInput): string {
 		code_challenge_method: 'S256',
 	};
 	if (input.dpopJkt !== undefined) required.dpop_jkt = input.dpopJkt;
+	if (input.nonce !== undefined) required.nonce = input.nonce;
 	// The protocol's parameters last, so that they win; an absent one (`scope`) is removed, even from the endpoint's URL.
 	for (const [name, value] of Object.entries({ ...input.extra, ...required })) {
 		if (value !== undefined) url.searchParams.set(name, Array.isArray(value) ? value.join(' ') : (value as string));

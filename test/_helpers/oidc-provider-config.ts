@@ -7,6 +7,8 @@ export const USER = 'alice';
 export const SECRET = 'oidc-provider-test-secret';
 /** The public SPA client's one registered redirect URI (loopback; nothing listens there: the test reads the URL). */
 export const SPA_REDIRECT_URI = 'http://127.0.0.1:9/callback';
+/** Where the SPA client may be sent back after a logout at the provider (OpenID RP-Initiated Logout). */
+export const SPA_POST_LOGOUT_REDIRECT_URI = 'http://127.0.0.1:9/signed-out';
 
 /** The APIs' resource indicators (RFC 8707). */
 export interface Resources {
@@ -50,6 +52,7 @@ export function providerConfiguration({ resources, adapter, accessTokenTTL }: Co
 				grant_types: ['authorization_code', 'refresh_token'],
 				response_types: ['code'],
 				redirect_uris: [SPA_REDIRECT_URI],
+				post_logout_redirect_uris: [SPA_POST_LOGOUT_REDIRECT_URI],
 			},
 		],
 		findAccount: (_ctx, sub) => ({ accountId: sub, claims: () => ({ sub }) }),
