@@ -2,7 +2,7 @@ import { IdTokenError } from '../errors.js';
 import { algorithmProfile, cryptoKeyFits, type IdTokenAlgorithm, requireIdTokenAlgorithm } from './algorithms.js';
 import { checkAccessTokenHash } from './at-hash.js';
 import { type CompactJws, parseCompactJws } from './compact-jws.js';
-import { CLAIM_CHECKS, checkSubject, type IdTokenClaims } from './id-token-claims.js';
+import { CLAIM_CHECKS, checkClaimTypes, type IdTokenClaims } from './id-token-claims.js';
 import type { JwksSource } from './jwks.js';
 
 export type { IdTokenClaims } from './id-token-claims.js';
@@ -47,7 +47,7 @@ async function verifySignature(jws: CompactJws, key: CryptoKey, alg: IdTokenAlgo
 /**
  * The claims of a valid ID token, checked as OpenID Connect Core 3.1.3.7 says, in order: `format`, `alg` (RS256,
  * PS256, ES256 or EdDSA; never `none` or HS*), `key` (the issuer's JWKS), `signature` (Web Crypto), `iss`, `aud`,
- * `azp`, `exp`, `iat`, `nonce`, `at_hash`, and a `sub`. The first failure rejects with an {@link IdTokenError} naming
+ * `azp`, `exp`, `iat`, `nonce`, `at_hash`, then the claims' types (a `sub`). The first failure rejects with an {@link IdTokenError} naming
  * its check; its message never holds the token or a claim's value. Pure but for the key source's fetch.
  * @see https://openid.net/specs/openid-connect-core-1_0.html#IDTokenValidation
  * @example
@@ -62,6 +62,6 @@ export async function checkIdToken(idToken: string, keys: JwksSource, expected: 
 	const claimExpectations = { ...expected, clockTolerance: expected.clockTolerance ?? DEFAULT_CLOCK_TOLERANCE };
 	for (const check of CLAIM_CHECKS) check(claims, claimExpectations);
 	await checkAccessTokenHash(claims, alg, expected.accessToken);
-	checkSubject(claims);
+	checkClaimTypes(claims);
 	return claims;
 }

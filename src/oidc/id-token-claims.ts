@@ -119,9 +119,19 @@ export const CLAIM_CHECKS: readonly ((claims: Claims, expected: ClaimExpectation
 	checkNonce,
 ];
 
-/** `sub` is a non-empty string, or the token is malformed (OpenID Connect Core 2: REQUIRED). */
-export function checkSubject(claims: Claims): asserts claims is IdTokenClaims {
+/**
+ * The claims' shape beyond what the checks above read: `sub` a non-empty string (OpenID Connect Core 2: REQUIRED),
+ * and `nonce` and `auth_time`, when present, of their types, so the claims returned are what {@link IdTokenClaims}
+ * says. A token that fails is malformed: `format`.
+ */
+export function checkClaimTypes(claims: Claims): asserts claims is IdTokenClaims {
 	if (typeof claims.sub !== 'string' || claims.sub === '') {
 		throw new IdTokenError('format', "The ID token has no `sub` (a non-empty string naming the user). Check the provider's ID tokens.");
+	}
+	if (claims.nonce !== undefined && typeof claims.nonce !== 'string') {
+		throw new IdTokenError('format', "The ID token has a `nonce` that is not a string. Check the provider's ID tokens.");
+	}
+	if (claims.auth_time !== undefined && !isTime(claims.auth_time)) {
+		throw new IdTokenError('format', "The ID token has an `auth_time` that is not a number. Check the provider's ID tokens.");
 	}
 }

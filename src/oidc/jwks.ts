@@ -112,6 +112,12 @@ function select(keys: readonly JwksKey[], alg: IdTokenAlgorithm, kid: string | u
 function importKey(entry: JwksKey, alg: IdTokenAlgorithm): Promise<CryptoKey> {
 	let importing = entry.imported.get(alg);
 	if (!importing) {
+		if (!globalThis.crypto?.subtle) {
+			throw new IdTokenError(
+				'key',
+				'Checking ID tokens needs Web Crypto (crypto.subtle), which this runtime lacks: serve the page over https (a secure context), or use Node 20+.',
+			);
+		}
 		importing = crypto.subtle.importKey('jwk', entry.publicJwk, algorithmProfile(alg).importAs, false, ['verify']).then(
 			(key) => {
 				const modulusLength = (key.algorithm as Partial<RsaHashedKeyAlgorithm>).modulusLength;

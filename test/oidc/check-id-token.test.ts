@@ -213,6 +213,19 @@ describe('checkIdToken: each attack fails its own check', () => {
 		expect(await failedCheck(await sign(keys.ES256, validClaims({ sub: '' })))).toBe('format');
 	});
 
+	it('a nonce that is not a string (after a refresh) or an auth_time that is not a number -> format', async () => {
+		expect(await failedCheck(await sign(keys.ES256, validClaims({ nonce: 42 })), { nonce: undefined })).toBe('format');
+		expect(await failedCheck(await sign(keys.ES256, validClaims({ auth_time: 'yesterday' })))).toBe('format');
+	});
+
+	it("the attacker's own key embedded in the header (jwk) is never trusted: the JWKS key is used -> signature, or key", async () => {
+		const attacker = await makeKey('ES256', 'attacker');
+		const { kid: _kid, alg: _alg, use: _use, ...embedded } = attacker.jwk;
+		const withoutKid = await new SignJWT(validClaims()).setProtectedHeader({ alg: 'ES256', jwk: embedded }).sign(attacker.privateKey);
+		expect(await failedCheck(withoutKid)).toBe('signature');
+		expect(await failedCheck(await sign(attacker, validClaims(), { jwk: embedded }))).toBe('key');
+	});
+
 	it('the checks run in order: a bad signature is reported before a wrong iss, aud or nonce', async () => {
 		const token = await sign(keys.RS256, validClaims({ iss: 'https://evil.example', aud: 'x', nonce: 'y' }));
 		expect(await failedCheck(withPart(token, 1, { ...part(token, 1), sub: 'admin' }))).toBe('signature');
