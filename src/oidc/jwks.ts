@@ -218,7 +218,7 @@ export function createJwksSource(fetchJwks: (signal?: AbortSignal) => Promise<un
 					'key',
 					header.kid === undefined
 						? `The issuer's JWKS has no ${alg} key for this ID token. Check the provider's \`jwks_uri\` and signing algorithm.`
-						: "The issuer's JWKS has no key with the ID token's `kid`, even after fetching it again. The token was not signed by the issuer, or its keys changed in the last minute: log in again.",
+						: "The issuer's JWKS, as fetched now or within the last minute, has no key with the ID token's `kid`: the token was not signed with the issuer's current keys. Log in again; if this repeats, check the provider's `jwks_uri`.",
 				);
 			}
 			return importKey(found, alg);
