@@ -89,6 +89,8 @@ function broadcastTransport(env: SessionChannelEnv, deliver: (data: unknown) => 
 	if (typeof env.BroadcastChannel !== 'function') return undefined;
 	const channel = new env.BroadcastChannel(NAME);
 	channel.onmessage = (event) => deliver(event.data);
+	// Node's channel would keep the process alive until closed; a listener for other tabs must not.
+	(channel as { unref?(): void }).unref?.();
 	return { post: (message) => channel.postMessage(message), close: () => channel.close() };
 }
 

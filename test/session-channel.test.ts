@@ -211,9 +211,12 @@ describe('createSessionChannel where neither exists', () => {
 		expect(createSessionChannel(env)).toBeUndefined();
 	});
 
-	it('default env: globalThis (Node 20 has BroadcastChannel)', () => {
+	it('default env: globalThis (Node 20 has BroadcastChannel), which does not keep the process alive', () => {
+		const before = process.getActiveResourcesInfo().filter((type) => type === 'MessagePort').length;
 		const channel = createSessionChannel();
 		expect(channel).toBeDefined();
+		channel?.on(() => undefined);
+		expect(process.getActiveResourcesInfo().filter((type) => type === 'MessagePort')).toHaveLength(before);
 		channel?.close();
 	});
 });
