@@ -74,19 +74,27 @@ const lazyModules = [
 		specifier: './openid.js',
 		file: 'oidc.browser',
 		source: 'src/oidc/openid.ts',
+		// In Node's builds too (5 KB): a backend that never logs anyone in with `openid` does not load it.
+		node: 'oidc',
 	},
 ];
 
-const separateLazyModules: Plugin = {
-	name: 'tokenkeeper-separate-lazy-modules',
-	setup(build) {
-		build.onResolve({ filter: /\.js$/ }, (args) => {
-			if (args.kind !== 'dynamic-import') return undefined;
-			const lazy = lazyModules.find(({ importer, specifier }) => args.importer.endsWith(importer) && args.path === specifier);
-			return lazy ? { path: `./${lazy.file}.js`, external: true } : undefined;
-		});
-	},
-};
+/** The lazy modules of a build, each loaded from its own file: `browser`, or Node's `.js` (ESM) and `.cjs`. */
+function separateLazyModules(build: 'browser' | 'js' | 'cjs'): Plugin {
+	const modules = build === 'browser' ? lazyModules : lazyModules.filter((module) => module.node);
+	return {
+		name: `tokenkeeper-separate-lazy-modules-${build}`,
+		setup(esbuild) {
+			esbuild.onResolve({ filter: /\.js$/ }, (args) => {
+				if (args.kind !== 'dynamic-import') return undefined;
+				const lazy = modules.find(({ importer, specifier }) => args.importer.endsWith(importer) && args.path === specifier);
+				if (!lazy) return undefined;
+				return { path: build === 'browser' ? `./${lazy.file}.js` : `./${lazy.node}.${build}`, external: true };
+			});
+		},
+	};
+}
+const nodeLazyEntries = Object.fromEntries(lazyModules.flatMap(({ node, source }) => (node ? [[node, source]] : [])));
 
 /** The names a module imports: calls through them are what a bundler cannot judge free of side effects. */
 function importedNames(file: ts.SourceFile): Set<string> {
@@ -234,9 +242,22 @@ const shared: Options = {
 
 export default defineConfig((overrides): Options[] => [
 	// ESM: dependencies stay external, so the user's bundler can share them. Then the declarations of both formats.
-	{ ...shared, format: 'esm', clean: true, onSuccess: () => buildDeclarations(overrides.silent) },
+	{
+		...shared,
+		entry: { ...entry, ...nodeLazyEntries },
+		format: 'esm',
+		clean: true,
+		esbuildPlugins: [separateLazyModules('js')],
+		onSuccess: () => buildDeclarations(overrides.silent),
+	},
 	// CJS: ky and p-retry are ESM-only; bundle them so require('tokenkeeper') works on Node 20.
-	{ ...shared, format: 'cjs', noExternal: esmOnly, esbuildPlugins: [cjsTwins] },
+	{
+		...shared,
+		entry: { ...entry, ...nodeLazyEntries },
+		format: 'cjs',
+		noExternal: esmOnly,
+		esbuildPlugins: [cjsTwins, separateLazyModules('cjs')],
+	},
 	// Browser: the "browser" export condition. Modules with a browser twin are swapped for it (the memory store's
 	// twin is Map-based, so lru-cache is not even imported by browser bundles), and the diagnostics probes are erased.
 	{
@@ -247,7 +268,7 @@ export default defineConfig((overrides): Options[] => [
 		sourcemap: false,
 		treeshake: true,
 		splitting: false,
-		esbuildPlugins: [browserTwins, browserSources, separateLazyModules],
+		esbuildPlugins: [browserTwins, browserSources, separateLazyModules('browser')],
 	},
 	// The `tokenkeeper` command: ESM with its shebang kept (tsup also makes it executable), no types. It
 	// imports the emulator's server, not `testing/index.ts`, so it runs with msw absent.

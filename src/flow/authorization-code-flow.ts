@@ -1,4 +1,4 @@
-import { AuthorizationResponseError, LoginRequiredError, type TokenkeeperError } from '../errors.js';
+import { AuthorizationResponseError, type TokenkeeperError } from '../errors.js';
 import { authorizationCodeGrant } from '../grants.js';
 import { attemptStorages, type KeyValueStorage } from '../key-value-storage.js';
 import { invalidOption, requireUrls } from '../options.js';
@@ -14,6 +14,7 @@ import { readCallbackParameters, validateAuthorizationResponse } from './callbac
 import { createIdTokenCheck } from '../oidc/id-token-check.js';
 import { loadOpenId } from '../oidc/load.js';
 import { claimsOf } from '../token-set.js';
+import { globalFetch } from '../global-fetch.js';
 
 /** Options of {@link createAuthorizationCodeFlow}. */
 export interface AuthorizationCodeFlowOptions extends SessionOptions {
@@ -140,9 +141,7 @@ export function createAuthorizationCodeFlow(provider: Provider, options: Authori
 			const scopes = normalizeScope(scope);
 			// OpenID Connect Core 3.1.2.1: the ID token must name this attempt's nonce, which only this browser knows.
 			const nonce = scopes?.split(' ').includes('openid') ? generateState() : undefined;
-			if (nonce && !endpoints.jwks) {
-				throw invalidOption('issuer', 'an OpenID Provider whose discovery names a `jwks_uri`, for a login with `openid`', provider.issuer);
-			}
+			if (nonce && !endpoints.jwks) throw invalidOption('issuer', 'an OpenID Provider (`openid`: no `jwks_uri`)', provider.issuer);
 			// RFC 8707 2.2: the code exchange names one resource, the first; the others come by refresh.
 			const expiresAt = seam.now() + attemptTtl;
 			attempts.save({ state, codeVerifier, redirectUri: target, expiresAt, owner, resource: resources[0], nonce });
@@ -209,12 +208,9 @@ export function createAuthorizationCodeFlow(provider: Provider, options: Authori
 		},
 
 		async fetchUserInfo({ signal } = {}) {
-			const claims = claimsOf(await seam.entry());
-			if (!claims) throw new LoginRequiredError('Nobody is signed in with OpenID Connect (a login with the `openid` scope): log in first.');
-			const endpoint = (await seam.endpoints(signal)).userInfo;
-			if (!endpoint) throw invalidOption('issuer', 'an OpenID Provider whose discovery names a `userinfo_endpoint`', provider.issuer);
-			const openId = await loadOpenId();
-			return openId.fetchUserInfo(manager, endpoint, claims.sub, signal);
+			const [entry, endpoints, openId] = await Promise.all([seam.entry(), seam.endpoints(signal), loadOpenId()]);
+			const fetchFunction = options.fetch ?? globalFetch;
+			return openId.fetchUserInfo(manager, { endpoints, claims: claimsOf(entry), fetchFunction, signal });
 		},
 	};
 }

@@ -1,7 +1,6 @@
-import * as z from 'zod/mini';
 import { abortable } from '../abortable.js';
 import { IdTokenError } from '../errors.js';
-import { WireString } from '../wire-fields.js';
+import type { ZodKit } from './zod-kit.js';
 import { algorithmProfile, type IdTokenAlgorithm, jwkFits, requireIdTokenAlgorithm } from './algorithms.js';
 
 /** Where ID token signatures are checked against: the issuer's JWKS, fetched when needed and cached. */
@@ -17,25 +16,45 @@ export interface JwksSource {
 /** The least time between two fetches of the JWKS: a stream of unknown `kid`s cannot make tokenkeeper hammer it. */
 const REFETCH_COOLDOWN_MS = 60_000;
 
-const StringList = z.custom<readonly string[]>((value) => Array.isArray(value) && value.every((item) => typeof item === 'string'));
+/** The JWK members tokenkeeper reads (RFC 7517 4, RFC 7518 6). */
+interface Jwk {
+	readonly kty: string;
+	readonly kid?: string | undefined;
+	readonly use?: string | undefined;
+	readonly key_ops?: readonly string[] | undefined;
+	readonly alg?: string | undefined;
+	readonly crv?: string | undefined;
+	readonly n?: string | undefined;
+	readonly e?: string | undefined;
+	readonly x?: string | undefined;
+	readonly y?: string | undefined;
+}
 
-/** RFC 7517 5: a JWK Set is an object whose `keys` is an array; each key is judged on its own below. */
-const JwksSchema = z.object({ keys: z.custom<readonly unknown[]>(Array.isArray) });
-
-/** The JWK members tokenkeeper reads (RFC 7517 4, RFC 7518 6); a key whose members have other types is skipped. */
-const JwkSchema = z.object({
-	kty: WireString,
-	kid: z.optional(WireString),
-	use: z.optional(WireString),
-	key_ops: z.optional(StringList),
-	alg: z.optional(WireString),
-	crv: z.optional(WireString),
-	n: z.optional(WireString),
-	e: z.optional(WireString),
-	x: z.optional(WireString),
-	y: z.optional(WireString),
-});
-type Jwk = z.infer<typeof JwkSchema>;
+/**
+ * RFC 7517 5: a JWK Set is an object whose `keys` is an array; each key is judged on its own, and one whose members
+ * have other types is skipped. Built from the zod/mini functions of the bundle that loaded this chunk (see zod-kit.ts).
+ */
+function jwksSchemas(z: ZodKit) {
+	const text = z.custom<string>((value) => typeof value === 'string');
+	const optionalText = z.optional(text);
+	const textList = z.custom<readonly string[]>((value) => Array.isArray(value) && value.every((item) => typeof item === 'string'));
+	return {
+		set: z.object({ keys: z.custom<readonly unknown[]>(Array.isArray) }),
+		key: z.object({
+			kty: text,
+			kid: optionalText,
+			use: optionalText,
+			key_ops: z.optional(textList),
+			alg: optionalText,
+			crv: optionalText,
+			n: optionalText,
+			e: optionalText,
+			x: optionalText,
+			y: optionalText,
+		}),
+	};
+}
+type JwksSchemas = ReturnType<typeof jwksSchemas>;
 
 /** One verification key of the JWKS; imported once per algorithm it is used with (an RSA key may serve RS256 and PS256). */
 interface JwksKey {
@@ -58,15 +77,15 @@ function publicMembers({ kty, crv, n, e, x, y }: Jwk): JsonWebKey | undefined {
  * `verify`, and key types tokenkeeper does not verify with are left out. Keys already imported keep their import.
  * @see https://www.rfc-editor.org/rfc/rfc7517#section-4.2
  */
-function readJwks(document: unknown, previous: readonly JwksKey[]): JwksKey[] {
-	const parsed = JwksSchema.safeParse(document);
+function readJwks(schemas: JwksSchemas, document: unknown, previous: readonly JwksKey[]): JwksKey[] {
+	const parsed = schemas.set.safeParse(document);
 	if (!parsed.success) {
 		throw new IdTokenError('key', "The issuer's JWKS is not a JSON Web Key Set (an object with `keys`). Check the provider's `jwks_uri`.");
 	}
 	const known = new Map(previous.map((entry) => [JSON.stringify([entry.jwk.kid, entry.jwk.alg, entry.publicJwk]), entry]));
 	const keys: JwksKey[] = [];
 	for (const item of parsed.data.keys) {
-		const jwk = JwkSchema.safeParse(item);
+		const jwk = schemas.key.safeParse(item);
 		if (!jwk.success) continue;
 		if (jwk.data.use !== undefined && jwk.data.use !== 'sig') continue;
 		if (jwk.data.key_ops !== undefined && !jwk.data.key_ops.includes('verify')) continue;
@@ -175,10 +194,15 @@ function join(fetch: SharedFetch, signal: AbortSignal | undefined): Promise<read
  * with its own error and leaves the cached set as it was.
  * @see https://openid.net/specs/openid-connect-core-1_0.html#RotateSigKeys
  * @example
- * const keys = createJwksSource((signal) => fetch(jwksUri, { signal }).then((answer) => answer.json()), Date.now);
+ * const keys = createJwksSource((signal) => fetch(jwksUri, { signal }).then((answer) => answer.json()), Date.now, zodKit);
  * const claims = await checkIdToken(idToken, keys, { issuer, clientId, nonce, now: Date.now() });
  */
-export function createJwksSource(fetchJwks: (signal?: AbortSignal) => Promise<unknown>, now: () => number): JwksSource {
+export function createJwksSource(
+	fetchJwks: (signal?: AbortSignal) => Promise<unknown>,
+	now: () => number,
+	zod: ZodKit,
+): JwksSource {
+	const schemas = jwksSchemas(zod);
 	let keys: readonly JwksKey[] | undefined;
 	let fetchedAt = Number.NEGATIVE_INFINITY;
 	let fetching: SharedFetch | undefined;
@@ -192,7 +216,7 @@ export function createJwksSource(fetchJwks: (signal?: AbortSignal) => Promise<un
 				held: false,
 				keys: fetchJwks(controller.signal)
 					.then((document) => {
-						keys = readJwks(document, keys ?? []);
+						keys = readJwks(schemas, document, keys ?? []);
 						fetchedAt = now();
 						return keys;
 					})

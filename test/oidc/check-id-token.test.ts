@@ -3,6 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { type IdTokenCheck, IdTokenError, isTokenkeeperError } from '../../src/errors.js';
 import { checkIdToken, type IdTokenExpectations } from '../../src/oidc/check-id-token.js';
 import { createJwksSource, type JwksSource } from '../../src/oidc/jwks.js';
+import { zodKit } from '../../src/oidc/zod-kit.js';
 import {
 	atHash,
 	CLIENT_ID,
@@ -25,7 +26,7 @@ let jwks: JwksSource;
 
 beforeAll(async () => {
 	for (const alg of ALGORITHMS) keys[alg] = await makeKey(alg, `key-${alg}`);
-	jwks = createJwksSource(fakeJwksEndpoint(Object.values(keys)).fetchJwks, () => NOW);
+	jwks = createJwksSource(fakeJwksEndpoint(Object.values(keys)).fetchJwks, () => NOW, zodKit);
 });
 
 /** Every rejection the attacks below got, with the token it was for: the last test searches them for the token. */
@@ -182,7 +183,7 @@ describe('checkIdToken: each attack fails its own check', () => {
 
 	it("a PS256 token whose key's JWK says alg RS256 -> alg", async () => {
 		const key = await makeKey('PS256', 'rs256-only', { alg: 'RS256' });
-		const source = createJwksSource(fakeJwksEndpoint([key]).fetchJwks, () => NOW);
+		const source = createJwksSource(fakeJwksEndpoint([key]).fetchJwks, () => NOW, zodKit);
 		expect(await failedCheck(await sign(key), {}, source)).toBe('alg');
 	});
 

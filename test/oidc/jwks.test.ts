@@ -3,6 +3,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { type IdTokenCheck, IdTokenError } from '../../src/errors.js';
 import { checkIdToken, type IdTokenExpectations } from '../../src/oidc/check-id-token.js';
 import { createJwksSource, type JwksSource } from '../../src/oidc/jwks.js';
+import { zodKit } from '../../src/oidc/zod-kit.js';
 import { settle } from '../_helpers/outcome.js';
 import { CLIENT_ID, fakeJwksEndpoint, ISSUER, makeKey, NONCE, NOW, sign } from '../_helpers/id-token-signer.js';
 
@@ -43,7 +44,7 @@ describe('createJwksSource: fetching and caching the issuer keys', () => {
 		const key = await makeKey('ES256', 'k1');
 		const endpoint = fakeJwksEndpoint([key]);
 		const importKey = vi.spyOn(crypto.subtle, 'importKey');
-		const source = createJwksSource(endpoint.fetchJwks, clock().now);
+		const source = createJwksSource(endpoint.fetchJwks, clock().now, zodKit);
 		for (let i = 0; i < 5; i++) await checkIdToken(await sign(key), source, EXPECTED);
 		expect(endpoint.fetches).toBe(1);
 		expect(importKey).toHaveBeenCalledTimes(1);
@@ -54,7 +55,7 @@ describe('createJwksSource: fetching and caching the issuer keys', () => {
 		const endpoint = fakeJwksEndpoint([key]);
 		const { gate, open } = deferred();
 		endpoint.gate = gate;
-		const source = createJwksSource(endpoint.fetchJwks, clock().now);
+		const source = createJwksSource(endpoint.fetchJwks, clock().now, zodKit);
 		const token = await sign(key);
 		const checks = Array.from({ length: 20 }, () => checkOf(checkIdToken(token, source, EXPECTED)));
 		open();
@@ -66,7 +67,7 @@ describe('createJwksSource: fetching and caching the issuer keys', () => {
 		const [oldKey, newKey] = [await makeKey('RS256', 'old'), await makeKey('RS256', 'new')];
 		const endpoint = fakeJwksEndpoint([oldKey]);
 		const time = clock();
-		const source = createJwksSource(endpoint.fetchJwks, time.now);
+		const source = createJwksSource(endpoint.fetchJwks, time.now, zodKit);
 		await checkIdToken(await sign(oldKey), source, EXPECTED);
 		endpoint.document = { keys: [oldKey.jwk, newKey.jwk] };
 		time.advance(MINUTE);
@@ -78,7 +79,7 @@ describe('createJwksSource: fetching and caching the issuer keys', () => {
 		const [oldKey, newKey] = [await makeKey('ES256', 'old'), await makeKey('ES256', 'new')];
 		const endpoint = fakeJwksEndpoint([oldKey]);
 		const time = clock();
-		const source = createJwksSource(endpoint.fetchJwks, time.now);
+		const source = createJwksSource(endpoint.fetchJwks, time.now, zodKit);
 		await checkIdToken(await sign(oldKey), source, EXPECTED);
 		endpoint.document = { keys: [newKey.jwk] };
 		const { gate, open } = deferred();
@@ -96,7 +97,7 @@ describe('createJwksSource: fetching and caching the issuer keys', () => {
 		const stranger = await makeKey('ES256', 'stranger');
 		const endpoint = fakeJwksEndpoint([known]);
 		const time = clock();
-		const source = createJwksSource(endpoint.fetchJwks, time.now);
+		const source = createJwksSource(endpoint.fetchJwks, time.now, zodKit);
 		await checkIdToken(await sign(known), source, EXPECTED);
 		time.advance(MINUTE);
 		expect(await checkOf(checkIdToken(await sign(stranger), source, EXPECTED))).toBe('key');
@@ -108,7 +109,7 @@ describe('createJwksSource: fetching and caching the issuer keys', () => {
 		const stranger = await makeKey('PS256', 'stranger');
 		const endpoint = fakeJwksEndpoint([known]);
 		const time = clock();
-		const source = createJwksSource(endpoint.fetchJwks, time.now);
+		const source = createJwksSource(endpoint.fetchJwks, time.now, zodKit);
 		await checkIdToken(await sign(known), source, EXPECTED);
 		time.advance(MINUTE);
 		const token = await sign(stranger);
@@ -122,7 +123,7 @@ describe('createJwksSource: fetching and caching the issuer keys', () => {
 		const known = await makeKey('EdDSA', 'known');
 		const endpoint = fakeJwksEndpoint([known]);
 		const time = clock();
-		const source = createJwksSource(endpoint.fetchJwks, time.now);
+		const source = createJwksSource(endpoint.fetchJwks, time.now, zodKit);
 		// The first fetch is for this token: its kid is not there, and fetching again at once would find the same set.
 		expect(await checkOf(checkIdToken(await sign(await makeKey('EdDSA', 'a')), source, EXPECTED))).toBe('key');
 		expect(endpoint.fetches).toBe(1);
@@ -139,7 +140,7 @@ describe('createJwksSource: fetching and caching the issuer keys', () => {
 		const key = await makeKey('RS256', 'k1');
 		const endpoint = fakeJwksEndpoint([key]);
 		const time = clock();
-		const source = createJwksSource(endpoint.fetchJwks, time.now);
+		const source = createJwksSource(endpoint.fetchJwks, time.now, zodKit);
 		await checkIdToken(await sign(key), source, EXPECTED);
 		const importKey = vi.spyOn(crypto.subtle, 'importKey');
 		time.advance(MINUTE);
@@ -156,7 +157,7 @@ describe('createJwksSource: failures', () => {
 		const endpoint = fakeJwksEndpoint([key]);
 		const outage = new Error('JWKS endpoint unreachable');
 		endpoint.failure = outage;
-		const source = createJwksSource(endpoint.fetchJwks, clock().now);
+		const source = createJwksSource(endpoint.fetchJwks, clock().now, zodKit);
 		await expect(checkIdToken(await sign(key), source, EXPECTED)).rejects.toBe(outage);
 		endpoint.failure = undefined;
 		expect(await checkOf(checkIdToken(await sign(key), source, EXPECTED))).toBe('valid');
@@ -167,7 +168,7 @@ describe('createJwksSource: failures', () => {
 		const [oldKey, newKey] = [await makeKey('ES256', 'old'), await makeKey('ES256', 'new')];
 		const endpoint = fakeJwksEndpoint([oldKey]);
 		const time = clock();
-		const source = createJwksSource(endpoint.fetchJwks, time.now);
+		const source = createJwksSource(endpoint.fetchJwks, time.now, zodKit);
 		await checkIdToken(await sign(oldKey), source, EXPECTED);
 		time.advance(MINUTE);
 		endpoint.failure = new Error('JWKS endpoint unreachable');
@@ -186,7 +187,7 @@ describe('createJwksSource: failures', () => {
 			const endpoint = fakeJwksEndpoint([key]);
 			const good = endpoint.document;
 			endpoint.document = document;
-			const source = createJwksSource(endpoint.fetchJwks, clock().now);
+			const source = createJwksSource(endpoint.fetchJwks, clock().now, zodKit);
 			expect(await checkOf(checkIdToken(await sign(key), source, EXPECTED))).toBe('key');
 			endpoint.document = good;
 			expect(await checkOf(checkIdToken(await sign(key), source, EXPECTED))).toBe('valid');
@@ -200,7 +201,7 @@ describe('createJwksSource: failures', () => {
 			['sign', 'verify'],
 		)) as CryptoKeyPair;
 		const jwk = { ...(await exportJWK(pair.publicKey)), kid: 'short' };
-		const source = createJwksSource(async () => ({ keys: [jwk] }), clock().now);
+		const source = createJwksSource(async () => ({ keys: [jwk] }), clock().now, zodKit);
 		expect(await checkOf(source.key({ alg: 'RS256', kid: 'short' }))).toBe('key');
 	});
 });
@@ -218,7 +219,7 @@ describe('createJwksSource: which keys of the set are used', () => {
 			'not a key',
 			key.jwk,
 		];
-		const source = createJwksSource(async () => ({ keys }), clock().now);
+		const source = createJwksSource(async () => ({ keys }), clock().now, zodKit);
 		for (const kid of ['enc', 'ops', 'oct', 'p384']) expect(await checkOf(source.key({ alg: 'ES256', kid }))).toBe('key');
 		expect(await checkOf(source.key({ alg: 'HS256', kid: 'oct' }))).toBe('alg');
 		expect(await checkOf(checkIdToken(await sign(key), source, EXPECTED))).toBe('valid');
@@ -228,19 +229,19 @@ describe('createJwksSource: which keys of the set are used', () => {
 
 	it('a key of use "sig" with key_ops ["verify"] is used', async () => {
 		const key = await makeKey('EdDSA', 'k1', { key_ops: ['verify'] });
-		const source = createJwksSource(fakeJwksEndpoint([key]).fetchJwks, clock().now);
+		const source = createJwksSource(fakeJwksEndpoint([key]).fetchJwks, clock().now, zodKit);
 		expect(await checkOf(checkIdToken(await sign(key), source, EXPECTED))).toBe('valid');
 	});
 
 	it('no kid in the token and several keys fit its alg -> key', async () => {
 		const keys = [await makeKey('RS256', 'a'), await makeKey('RS256', 'b')];
-		const source = createJwksSource(fakeJwksEndpoint(keys).fetchJwks, clock().now);
+		const source = createJwksSource(fakeJwksEndpoint(keys).fetchJwks, clock().now, zodKit);
 		expect(await checkOf(source.key({ alg: 'RS256' }))).toBe('key');
 	});
 
 	it('one RSA JWK without alg serves RS256 and PS256, each imported for its own algorithm', async () => {
 		const rs = await makeKey('RS256', 'rsa', { alg: undefined });
-		const source: JwksSource = createJwksSource(fakeJwksEndpoint([rs]).fetchJwks, clock().now);
+		const source: JwksSource = createJwksSource(fakeJwksEndpoint([rs]).fetchJwks, clock().now, zodKit);
 		const rsKey = await source.key({ alg: 'RS256', kid: 'rsa' });
 		const psKey = await source.key({ alg: 'PS256', kid: 'rsa' });
 		expect([rsKey.algorithm.name, psKey.algorithm.name]).toEqual(['RSASSA-PKCS1-v1_5', 'RSA-PSS']);
@@ -253,7 +254,7 @@ describe('createJwksSource: abort', () => {
 		const endpoint = fakeJwksEndpoint([key]);
 		const { gate, open } = deferred();
 		endpoint.gate = gate;
-		const source = createJwksSource(endpoint.fetchJwks, clock().now);
+		const source = createJwksSource(endpoint.fetchJwks, clock().now, zodKit);
 		const controller = new AbortController();
 		const leaving = settle(source.key({ alg: 'ES256', kid: 'k1' }, controller.signal));
 		const staying = settle(source.key({ alg: 'ES256', kid: 'k1' }, new AbortController().signal));
@@ -271,7 +272,7 @@ describe('createJwksSource: abort', () => {
 		const key = await makeKey('ES256', 'k1');
 		const endpoint = fakeJwksEndpoint([key]);
 		endpoint.gate = new Promise(() => undefined);
-		const source = createJwksSource(endpoint.fetchJwks, clock().now);
+		const source = createJwksSource(endpoint.fetchJwks, clock().now, zodKit);
 		const [first, second] = [new AbortController(), new AbortController()];
 		const waits = [
 			settle(source.key({ alg: 'ES256', kid: 'k1' }, first.signal)),
@@ -289,7 +290,7 @@ describe('createJwksSource: abort', () => {
 
 	it('an already aborted signal rejects at once, without a fetch', async () => {
 		const endpoint = fakeJwksEndpoint([await makeKey('ES256', 'k1')]);
-		const source = createJwksSource(endpoint.fetchJwks, clock().now);
+		const source = createJwksSource(endpoint.fetchJwks, clock().now, zodKit);
 		const outcome = await settle(source.key({ alg: 'ES256', kid: 'k1' }, AbortSignal.abort()));
 		expect(outcome.state).toBe('rejected');
 		expect(endpoint.fetches).toBe(0);
