@@ -178,7 +178,8 @@ export function createEmulatorCore(options: EmulatorOptions | undefined, url: st
 				openIdControls(providers).injectIdTokenFault(fault, faultOptions),
 			injectUserinfoFault: (fault: UserinfoFault, faultOptions?: InjectOpenIdFaultOptions) =>
 				openIdControls(providers).injectUserinfoFault(fault, faultOptions),
-			rotateSigningKey: () => openIdControls(providers).rotateSigningKey(),
+			// Async, so a missing provider rejects as every failure of a promise-returning control does.
+			rotateSigningKey: async () => openIdControls(providers).rotateSigningKey(),
 			setConsent: (mode: ConsentMode) => {
 				if (mode !== 'allow' && mode !== 'deny')
 					throw new InvalidOptionError('mode', `Expected \`mode\` to be 'allow' or 'deny', got \`${String(mode)}\``);

@@ -3,7 +3,7 @@ import type { Counters } from '../emulator/counters.js';
 import { base64UrlEncode, randomBase64Url } from '../emulator/random.js';
 import { OTHER_AUDIENCE, OTHER_SUBJECT, type IdTokenFault, type OpenIdFaultQueue } from './faults.js';
 import { accessTokenHash, signCompact } from './jws.js';
-import { createSigningKey, type SigningKey, type SigningKeys } from './signing-keys.js';
+import type { SigningKey, SigningKeys } from './signing-keys.js';
 
 /** What the ID tokens of one OpenID Provider depend on. */
 export interface IdTokenSettings {
@@ -53,7 +53,7 @@ export function createIdTokenIssuer(settings: IdTokenSettings): IdTokenIssuer {
 			const key = fault === 'unknown-kid' ? await keys.rotate() : await keys.current();
 			if (fault === 'alg-none') return unsecured(claims);
 			const spoiled = spoilClaims(claims, fault, settings.lifetime, now);
-			const signer = fault === 'foreign-key' ? await createSigningKey(keys.alg) : key;
+			const signer = fault === 'foreign-key' ? await keys.foreign() : key;
 			const token = await signCompact(keys.alg, signer.privateKey, header(key), spoiled);
 			return fault === 'claim-changed' ? changeAfterSigning(token, { ...spoiled, preferred_username: 'admin' }) : token;
 		},

@@ -62,7 +62,11 @@ export function createOpenIdProvider(state: EmulatorState, settings: OpenIdSetti
 			const key = await keys.rotate();
 			return { kid: key.kid };
 		},
-		injectIdTokenFault: (fault: IdTokenFault, options?: InjectOpenIdFaultOptions) => faults.idToken.add(fault, options),
+		injectIdTokenFault(fault: IdTokenFault, options?: InjectOpenIdFaultOptions) {
+			faults.idToken.add(fault, options);
+			// Made now, so the token request that takes the fault does not wait up to a second for an RSA key.
+			if (fault === 'unknown-kid' || fault === 'foreign-key') keys.prepare();
+		},
 		injectUserinfoFault: (fault: UserinfoFault, options?: InjectOpenIdFaultOptions) => faults.userinfo.add(fault, options),
 		clearFaults() {
 			faults.idToken.clear();
