@@ -64,11 +64,11 @@ describe('the OAuth2 emulator as an OpenID Provider: ID token and userinfo fault
 	});
 
 	it('fault other-sub on a refresh: a valid ID token for another user than the login', async () => {
-		const { emulator, login, refresh, verify } = await start();
+		const { emulator, login, refreshTokens, verify } = await start();
 		const { tokens } = await login();
 		const first = await verify(tokens.id_token);
 		emulator.injectIdTokenFault('other-sub');
-		const refreshed = await verify((await refresh(tokens.refresh_token!)).id_token);
+		const refreshed = await verify((await refreshTokens(tokens.refresh_token!)).id_token);
 		expect(refreshed.sub).not.toBe(first.sub);
 		expect(refreshed.sub).toBe('another-user');
 	});

@@ -61,10 +61,10 @@ describe('the OAuth2 emulator as an OpenID Provider: ID tokens', () => {
 	);
 
 	it('a refresh of an openid login gets a new ID token: same sub, no nonce, at_hash of the new access token', async () => {
-		const { login, refresh, verify } = await start();
+		const { login, refreshTokens, verify } = await start();
 		const { tokens } = await login();
 		const first = await verify(tokens.id_token);
-		const refreshed = await refresh(tokens.refresh_token!);
+		const refreshed = await refreshTokens(tokens.refresh_token!);
 		expect(refreshed.id_token).toBeDefined();
 		expect(refreshed.id_token).not.toBe(tokens.id_token);
 		const second = await verify(refreshed.id_token);

@@ -40,7 +40,8 @@ export function openIdLogin(emulator: Emulator) {
 		return { tokens: (await response.json()) as OpenIdTokens, nonce };
 	}
 
-	async function refresh(refreshToken: string): Promise<OpenIdTokens> {
+	/** A refresh that must succeed: its tokens. (`refresh`, from oauth2Login, answers the raw response.) */
+	async function refreshTokens(refreshToken: string): Promise<OpenIdTokens> {
 		const response = await oauth2.refresh(refreshToken);
 		expect(response.status).toBe(200);
 		return (await response.json()) as OpenIdTokens;
@@ -66,7 +67,7 @@ export function openIdLogin(emulator: Emulator) {
 		return (await jwtVerify(idToken, createLocalJWKSet(cached), { issuer: emulator.url, audience: oauth2.publicClientId })).payload;
 	}
 
-	return { ...oauth2, jwksUrl, login, refresh, verify, verifyWithCached, jwks, claims: decodeJwt, header: decodeProtectedHeader };
+	return { ...oauth2, jwksUrl, login, refreshTokens, verify, verifyWithCached, jwks, claims: decodeJwt, header: decodeProtectedHeader };
 }
 
 /** `at_hash` as OpenID Connect Core 3.1.3.6 defines it, computed here with node:crypto. */
