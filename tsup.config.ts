@@ -41,8 +41,9 @@ const cjsTwins: Plugin = twins('cjs');
 
 /**
  * Modules loaded with `import()` only by the sessions that need them: DPoP (a session that sets `dpop`), the
- * IndexedDB store (a flow with `storage: 'local'`), the storage lease (a cross-tab lock without Web Locks) and OpenID
- * Connect (ID token checks, userinfo, end-session: a login with `openid`). In the browser build each is a file of its own, self-contained
+ * IndexedDB store (a flow with `storage: 'local'`), the storage lease (a cross-tab lock without Web Locks), the tabs'
+ * session channel (`storage: 'local'`), the popup login, and OpenID Connect (ID token checks, userinfo, end-session:
+ * a login with `openid`). In the browser build each is a file of its own, self-contained
  * (its few shared helpers copied in), and `index.browser.js` keeps the `import()` of it: an app's bundler then puts
  * it in a chunk loaded on demand, and an app that never needs it never loads it, with no chunk shared between them
  * to load eagerly either. Their errors are another copy of tokenkeeper's classes, which the guards
@@ -68,6 +69,18 @@ const lazyModules = [
 		specifier: './lease-lock.js',
 		file: 'lease-lock.browser',
 		source: 'src/stores/browser/lease-lock.ts',
+	},
+	{
+		importer: `${path.sep}session-channel-on-demand.ts`,
+		specifier: './session-channel.js',
+		file: 'session-channel.browser',
+		source: 'src/session-channel.ts',
+	},
+	{
+		importer: `${path.sep}flow${path.sep}authorization-code-flow.ts`,
+		specifier: './popup-login.js',
+		file: 'popup-login.browser',
+		source: 'src/flow/popup-login.ts',
 	},
 	{
 		importer: `${path.sep}oidc${path.sep}load.ts`,

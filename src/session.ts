@@ -1,5 +1,5 @@
 import { createManagedSession } from './manager.js';
-import { createSessionChannel } from './session-channel.js';
+import { sessionChannelOnDemand } from './session-channel-on-demand.js';
 import type { SessionSeam, TokenCheck, TokenManager, TokenManagerOptions } from './token-manager.js';
 import type { Provider } from './provider.js';
 import { storeForKind, type TokenStorageKind } from './stores/browser/storage-kind.js';
@@ -34,7 +34,7 @@ export function openSession(
 			dpopKeyPlace: place,
 			// The seam exists once the session does; the check runs only on token responses, after that.
 			check: check && ((obtained, context) => check(seam as SessionSeam)(obtained, context)),
-			tabs: place === 'local' ? createSessionChannel() : undefined,
+			tabs: place === 'local' ? sessionChannelOnDemand() : undefined,
 		},
 	);
 	seam = session.seam;

@@ -15,6 +15,12 @@ import { createIdTokenCheck } from '../oidc/id-token-check.js';
 import { loadOpenId } from '../oidc/load.js';
 import { claimsOf } from '../token-set.js';
 import { globalFetch } from '../global-fetch.js';
+import { once } from '../once.js';
+import type { PopupOptions } from './popup.js';
+import { openPopupWindow } from './popup-window.js';
+
+// The popup login's code past opening the window: loaded with `import()`, only by apps that log in with a popup.
+const loadPopupLogin = once(() => import('./popup-login.js'));
 
 /** Options of {@link createAuthorizationCodeFlow}. */
 export interface AuthorizationCodeFlowOptions extends SessionOptions {
@@ -108,6 +114,13 @@ export interface AuthorizationCodeFlow {
 	 * @see https://openid.net/specs/openid-connect-core-1_0.html#UserInfo
 	 */
 	fetchUserInfo(options?: { signal?: AbortSignal }): Promise<Readonly<Record<string, unknown>>>;
+	/**
+	 * Log in in a popup instead of a redirect: call it from the click handler (the popup opens before anything is
+	 * awaited); the popup's page at the redirect URI calls `handlePopupCallback()`, and the code is exchanged here. The
+	 * result comes by BroadcastChannel (it survives a provider's `Cross-Origin-Opener-Policy`) and by `postMessage`,
+	 * origin-checked. Fails with `PopupError` (`ERR_POPUP`): `blocked`, `closed`, `timeout`.
+	 */
+	loginWithPopup(options?: AuthorizationUrlOptions & PopupOptions): Promise<TokenSet>;
 }
 
 /**
@@ -127,7 +140,7 @@ export function createAuthorizationCodeFlow(provider: Provider, options: Authori
 	// RFC 9207 2.4, RFC 9700 4.4.2: each attempt records the server (issuer, else token endpoint) and client it is for.
 	const owner = defaultKey(provider);
 
-	return {
+	const flow: AuthorizationCodeFlow = {
 		tokens: manager,
 
 		async createAuthorizationUrl({ scope, redirectUri, resource = provider.resource, ...extra } = {}) {
@@ -202,6 +215,12 @@ export function createAuthorizationCodeFlow(provider: Provider, options: Authori
 			return { revoked, errors, endSessionUrl: url };
 		},
 
+		loginWithPopup(options = {}) {
+			// Synchronously, inside the click: a browser blocks a popup opened after an await.
+			const popup = openPopupWindow(options.features);
+			return loadPopupLogin().then((module) => module.completePopupLogin(popup, flow, provider.redirectUri, options));
+		},
+
 		async getUser() {
 			const claims = claimsOf(await seam.entry());
 			return claims && (Object.freeze({ ...claims }) as IdTokenUser);
@@ -213,4 +232,5 @@ export function createAuthorizationCodeFlow(provider: Provider, options: Authori
 			return openId.fetchUserInfo(manager, { endpoints, claims: claimsOf(entry), fetchFunction, signal });
 		},
 	};
+	return flow;
 }

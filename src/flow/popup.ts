@@ -2,6 +2,9 @@ import { PopupError } from '../errors.js';
 import { requirePositiveTimerDelay } from '../options.js';
 import type { BroadcastChannelConstructor } from '../session-channel.js';
 import { POPUP_CHANNEL, type PopupCallbackMessage } from './popup-message.js';
+import { openPopupWindow, type PopupWindow, type PopupWindowEnv } from './popup-window.js';
+
+export type { PopupWindow };
 
 /** How a popup login waits. */
 export interface PopupOptions {
@@ -26,27 +29,14 @@ export interface PopupWaitOptions extends PopupOptions {
 	readonly redirectOrigin: string;
 }
 
-/** The part of the popup's window the opener uses (a cross-origin `WindowProxy` allows exactly these). */
-export interface PopupWindow {
-	readonly closed: boolean;
-	close(): void;
-	readonly location: { href: string };
-}
 
 /** Where the opener's side finds its window: `globalThis` by default, a stand-in in tests. */
-export interface PopupEnv {
-	open?(url: string, target: string, features: string): PopupWindow | null;
-	readonly screenX?: number;
-	readonly screenY?: number;
-	readonly outerWidth?: number;
-	readonly outerHeight?: number;
+export interface PopupEnv extends PopupWindowEnv {
 	readonly BroadcastChannel?: BroadcastChannelConstructor | undefined;
 	addEventListener?(type: 'message', listener: (event: MessageEvent) => void): void;
 	removeEventListener?(type: 'message', listener: (event: MessageEvent) => void): void;
 }
 
-const WIDTH = 500;
-const HEIGHT = 650;
 const DEFAULT_TIMEOUT = 5 * 60_000;
 const CLOSED_POLL = 500;
 /** After the popup is seen closed, how long a result it sent just before closing may still take to arrive. */
@@ -58,18 +48,17 @@ const CLOSED_GRACE = 1_000;
  * @throws {PopupError} `blocked` when `window.open` returns `null`.
  */
 export function openPopup(features?: string, env: PopupEnv = globalThis as PopupEnv): PopupWindow {
-	const popup = env.open?.('about:blank', '_blank', features ?? centred(env)) ?? null;
+	return requirePopup(openPopupWindow(features, env));
+}
+
+/** `popup`, or {@link PopupError} `blocked` when the browser gave no window. */
+export function requirePopup(popup: PopupWindow | null): PopupWindow {
 	if (!popup) {
 		throw new PopupError('blocked', 'The browser blocked the login popup: start the login from a click handler, before any await.');
 	}
 	return popup;
 }
 
-function centred(env: PopupEnv): string {
-	const left = Math.round((env.screenX ?? 0) + ((env.outerWidth ?? WIDTH) - WIDTH) / 2);
-	const top = Math.round((env.screenY ?? 0) + ((env.outerHeight ?? HEIGHT) - HEIGHT) / 2);
-	return `popup,width=${WIDTH},height=${HEIGHT},left=${left},top=${top}`;
-}
 
 /**
  * Sends `popup` to `options.url` and resolves with the callback URL it reached (query and fragment included), as
