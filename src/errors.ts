@@ -324,19 +324,7 @@ export class AuthorizationServerMismatchError extends TokenkeeperError {
  * after one refetch), `signature`, `iss`, `aud`, `azp`, `exp`, `iat`, `nonce`, `at_hash`, `sub` (a refresh's or
  * userinfo's user is not the session's).
  */
-export type IdTokenCheck =
-	| 'format'
-	| 'alg'
-	| 'key'
-	| 'signature'
-	| 'iss'
-	| 'aud'
-	| 'azp'
-	| 'exp'
-	| 'iat'
-	| 'nonce'
-	| 'at_hash'
-	| 'sub';
+export type IdTokenCheck = 'format' | 'alg' | 'key' | 'signature' | 'iss' | 'aud' | 'azp' | 'exp' | 'iat' | 'nonce' | 'at_hash' | 'sub';
 
 /**
  * An ID token (or a userinfo answer) failed a check: which one is in `check`, what it means in the message. Never
