@@ -8,11 +8,14 @@ export type {
 	ApiRequestCounters,
 	CountedGrantType,
 	EmulatorCounters,
+	OpenIdCounters,
 	ResourceCounters,
 	TokenRequestCounters,
 } from './emulator/counters.js';
 export type { Fault, FaultTarget, InjectFaultOptions, RedirectStatus } from './emulator/faults.js';
 export type { ConsentMode } from './emulator/provider-module.js';
+export type { IdTokenFault, InjectOpenIdFaultOptions, UserinfoFault } from './openid/faults.js';
+export type { IdTokenAlg } from './openid/jws.js';
 export type { EmulatorDpopOptions } from './dpop/options.js';
 export type { ProofRefusal } from './dpop/proof-verification.js';
 export type { SqoweyClient, SqoweyEmulatorOptions, SqoweyUser } from './sqowey/options.js';

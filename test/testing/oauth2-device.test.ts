@@ -48,6 +48,8 @@ describe.each(transports)('oauth2 device authorization (RFC 8628) over $name', (
 			expires_in: 3600,
 			refresh_token: expect.any(String),
 			scope: 'openid offline_access',
+			// The scope holds openid: the OpenID Provider adds a signed ID token (checked in openid-*.test.ts).
+			id_token: expect.stringMatching(/^[\w-]+\.[\w-]+\.[\w-]+$/),
 		});
 		expect(await (await withToken(userinfo, tokens.access_token)).json()).toMatchObject({ sub: 'oauth2-user-1' });
 		await expectError(await poll(device.device_code), 'invalid_grant');

@@ -50,6 +50,8 @@ describe.each(transports)('oauth2 token endpoint over $name', (transport) => {
 			expires_in: 3600,
 			refresh_token: expect.any(String),
 			scope: 'openid offline_access',
+			// The scope holds openid: the OpenID Provider adds a signed ID token (checked in openid-*.test.ts).
+			id_token: expect.stringMatching(/^[\w-]+\.[\w-]+\.[\w-]+$/),
 		});
 		const me = await withToken(userinfo, tokens.access_token);
 		expect(await me.json()).toEqual({

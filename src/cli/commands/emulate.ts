@@ -35,7 +35,8 @@ APIs, with demo credentials. Prints its base URL and the credentials; stops on C
   dotkernel   password grant, rotating refresh tokens (/security/…); /user/my-account, 403 when expired
   sqowey      browser login with PKCE, rotating refresh tokens, revocation (/oauth2/…); /api/users/@me
   oauth2      any OAuth2 / OpenID server, issuer = the base URL (discovery): client credentials,
-              browser and device logins, revocation, userinfo
+              browser and device logins, revocation, userinfo; with scope openid, signed ID tokens
+              (JWKS at /oauth2/v1/jwks) and logout at /oauth2/v1/logout
 
 Options:
   --port <n>                the port (default ${DEFAULT_PORT}; 0 picks a free one)

@@ -15,6 +15,10 @@ export interface CodeGrant {
 	readonly dpopJkt?: string | undefined;
 	/** The resources the authorization request named (RFC 8707 2.1); undefined: none, so every resource of the server. */
 	readonly resources?: readonly string[] | undefined;
+	/** The authorization request's `nonce` (OpenID Connect Core 3.1.2.1), which the code's ID token carries. */
+	readonly nonce?: string | undefined;
+	/** When the user logged in (approved the request), in seconds since the epoch. */
+	readonly authTime: number;
 }
 
 /** Why a code was refused; `used` is a replay, whose session must die. */

@@ -1,11 +1,10 @@
-import { isLoopbackUrl, parseUrl, redirectUriMatches } from '../emulator/loopback.js';
 import type { EmulatorState } from '../emulator/provider-module.js';
 import { json } from '../emulator/responses.js';
 import type { AuthorizationCodes } from './authorization-codes.js';
 import { htmlPage } from './html-page.js';
 import { repeatedParameter } from './oauth-request.js';
 import { isS256Challenge } from './pkce-check.js';
-import type { RegisteredClient } from './registrations.js';
+import { acceptsRedirectUri, redirect } from './redirect.js';
 import { namedResources, repeatableParameters } from './resource-indicators.js';
 import { splitScope, type AuthorizationServerConfig } from './server-config.js';
 
@@ -33,7 +32,7 @@ export function createAuthorizeEndpoint(state: EmulatorState, server: Authorizat
 		if (!client) return errorPage(request, 400, 'invalid_client', 'Unknown client_id.');
 		const redirectUri = params.get('redirect_uri');
 		if (redirectUri === null) return errorPage(request, 400, 'invalid_request', 'The redirect_uri parameter is missing.');
-		if (!acceptsRedirectUri(client, redirectUri)) {
+		if (!acceptsRedirectUri(client.redirectUris, redirectUri)) {
 			return errorPage(request, 400, 'invalid_request', 'The redirect_uri is not registered for this application.');
 		}
 
@@ -78,31 +77,14 @@ export function createAuthorizeEndpoint(state: EmulatorState, server: Authorizat
 				// A server without DPoP knows no `dpop_jkt`: it binds nothing, as one that ignores the parameter would.
 				dpopJkt: state.dpop.enabled ? (params.get('dpop_jkt') ?? undefined) : undefined,
 				resources: named === undefined || named.resources.length === 0 ? undefined : named.resources,
+				// OpenID Connect Core 3.1.2.1: returned unchanged in the ID token, so the client can tie it to this request.
+				nonce: params.get('nonce') ?? undefined,
+				authTime: Math.floor(state.now() / 1000),
 			},
 			server.codeLifetime(requested),
 		);
 		return back({ code });
 	};
-}
-
-/** A registered URI (a loopback one on any port), or any loopback URI when none is registered. */
-function acceptsRedirectUri(client: RegisteredClient, redirectUri: string): boolean {
-	const url = parseUrl(redirectUri);
-	// RFC 6749 3.1.2: absolute, no fragment; credentials in a redirect URI are never legitimate.
-	if (!url || redirectUri.includes('#') || url.username !== '' || url.password !== '') return false;
-	if (client.redirectUris === undefined) return isLoopbackUrl(url);
-	return client.redirectUris.some((registered) => redirectUriMatches(registered, redirectUri));
-}
-
-/** A 302 to `redirectUri` with `fields` added to its query; undefined fields are left out. */
-function redirect(redirectUri: string, fields: Record<string, string | undefined>): Response {
-	const location = new URL(redirectUri);
-	const added = new URLSearchParams();
-	for (const [name, value] of Object.entries(fields)) if (value !== undefined) added.append(name, value);
-	// RFC 6749 3.1.2: the URI's own query is kept as sent, byte for byte, and ours appended.
-	location.search = location.search === '' ? added.toString() : `${location.search.slice(1)}&${added.toString()}`;
-	// The code travels in the Location: no cache may keep it.
-	return new Response(null, { status: 302, headers: { location: location.href, 'cache-control': 'no-store' } });
 }
 
 /** The page a user sees when the request cannot be trusted enough to redirect; JSON for API clients. */

@@ -8,6 +8,7 @@ export interface ClientRegistration {
 	clientId: string;
 	clientSecret?: string;
 	redirectUris?: ReadonlyArray<string>;
+	postLogoutRedirectUris?: ReadonlyArray<string>;
 }
 
 /** A registered client with its defaults applied. */
@@ -17,6 +18,11 @@ export interface RegisteredClient {
 	readonly clientSecret: string | undefined;
 	/** Undefined: any loopback redirect URI. */
 	readonly redirectUris: readonly string[] | undefined;
+	/**
+	 * Where an end-session request may send the browser back to (OpenID RP-Initiated Logout 1.0 3.1), compared
+	 * exactly; by default the origins of the redirect URIs, each with the path `/`. Undefined: any loopback URI.
+	 */
+	readonly postLogoutRedirectUris: readonly string[] | undefined;
 }
 
 /** A user as given in the options: the first one is who logs in. */
@@ -38,10 +44,13 @@ export function checkRegisteredClients(provider: string, clients: ReadonlyArray<
 		if (client.clientSecret !== undefined && !isNonEmptyString(client.clientSecret)) {
 			throw invalidOption(`${provider}.clients[${index}].clientSecret`, 'a non-empty string or absent', client.clientSecret);
 		}
+		const redirectUris = checkRedirectUris(`${provider}.clients[${index}].redirectUris`, client.redirectUris);
+		const postLogoutRedirectUris = checkRedirectUris(`${provider}.clients[${index}].postLogoutRedirectUris`, client.postLogoutRedirectUris);
 		return {
 			clientId: client.clientId,
 			clientSecret: client.clientSecret,
-			redirectUris: checkRedirectUris(`${provider}.clients[${index}].redirectUris`, client),
+			redirectUris,
+			postLogoutRedirectUris: postLogoutRedirectUris ?? originsOf(redirectUris),
 		};
 	});
 }
@@ -59,8 +68,7 @@ export function checkRegisteredUsers(provider: string, users: ReadonlyArray<User
 }
 
 // RFC 6749 3.1.2: an absolute URI without a fragment.
-function checkRedirectUris(option: string, client: ClientRegistration): string[] | undefined {
-	const { redirectUris } = client;
+function checkRedirectUris(option: string, redirectUris: ReadonlyArray<string> | undefined): string[] | undefined {
 	if (redirectUris === undefined) return undefined;
 	const expected = 'a non-empty array of absolute http(s) URLs without a fragment';
 	if (!Array.isArray(redirectUris) || redirectUris.length === 0) throw invalidOption(option, expected, redirectUris);
@@ -71,4 +79,9 @@ function checkRedirectUris(option: string, client: ClientRegistration): string[]
 	if (bad !== undefined)
 		throw new InvalidOptionError(option, `Expected \`${option}\` to be ${expected}, got ${describeValue(bad, true)} in it`);
 	return [...redirectUris];
+}
+
+/** `https://app.test/` for each distinct origin of `uris`: the default places to come back to after a logout. */
+function originsOf(uris: readonly string[] | undefined): string[] | undefined {
+	return uris === undefined ? undefined : [...new Set(uris.map((uri) => `${new URL(uri).origin}/`))];
 }

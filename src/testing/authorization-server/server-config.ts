@@ -1,5 +1,22 @@
 import type { RegisteredClient } from './registrations.js';
 
+/** What one ID token is issued for: a user's login by a client, with the access token issued beside it. */
+export interface IdTokenRequest {
+	readonly clientId: string;
+	readonly subject: string;
+	/** The access token of the same response: the ID token's `at_hash` is its hash. */
+	readonly accessToken: string;
+	/** When the user logged in, in seconds (`auth_time`); a refresh keeps the login's. */
+	readonly authTime: number | undefined;
+	/** The authorization request's `nonce`; none on a refresh or a device login. */
+	readonly nonce: string | undefined;
+}
+
+/** An OpenID Provider's ID tokens: signed, with the claims of OpenID Connect Core 2. */
+export interface IdTokenIssuer {
+	issue(request: IdTokenRequest): Promise<string>;
+}
+
 /**
  * One emulated authorization server: who it is and what it allows. The endpoints in this folder (authorize,
  * token, revoke) serve any such configuration; Sqowey and the generic OAuth2 server are two of them.
@@ -23,6 +40,11 @@ export interface AuthorizationServerConfig {
 	 * audience is then that resource. Undefined: the server knows no resource indicators and ignores `resource`.
 	 */
 	readonly resources?: readonly ProtectedResource[] | undefined;
+	/**
+	 * When the server is an OpenID Provider: a login (code, device code) whose scope holds `openid`, and each refresh
+	 * of it, gets an ID token. Undefined: a plain OAuth2 server, which never issues one.
+	 */
+	readonly idTokens?: IdTokenIssuer | undefined;
 	/** How long an authorization code issued for `scopes` lives, in seconds. */
 	codeLifetime(scopes: readonly string[]): number;
 }

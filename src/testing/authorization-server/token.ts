@@ -33,7 +33,7 @@ export function createTokenEndpoint(
 ) {
 	const { provider } = server;
 
-	function clientCredentials(form: URLSearchParams, client: RegisteredClient, jkt: string | undefined): Response {
+	function clientCredentials(form: URLSearchParams, client: RegisteredClient, jkt: string | undefined): Response | Promise<Response> {
 		// RFC 6749 4.4: a client acting for itself must prove who it is, which a public client cannot.
 		if (client.clientSecret === undefined) return oauthError('unauthorized_client', 'A public client cannot use client_credentials.');
 		const requested = splitScope(form.get('scope'));
@@ -92,12 +92,14 @@ export function createTokenEndpoint(
 				session: grant.session,
 				jkt,
 				resources: grant.resources,
+				authTime: grant.authTime,
 			},
 			{ resource },
+			grant.nonce,
 		);
 	}
 
-	function refresh(form: URLSearchParams, client: RegisteredClient, jkt: string | undefined): Response {
+	function refresh(form: URLSearchParams, client: RegisteredClient, jkt: string | undefined): Response | Promise<Response> {
 		const refreshToken = form.get('refresh_token');
 		if (!refreshToken) return oauthError('invalid_request', 'The refresh_token parameter is missing.');
 		// Scope, DPoP key and resource are checked before the token is spent, so a bad request does not cost the

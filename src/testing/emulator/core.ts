@@ -13,7 +13,8 @@ import { FaultQueue, type Fault, type FaultTarget, type InjectFaultOptions } fro
 import { HangingRequests } from './hangs.js';
 import { IssuedTokens } from './issued-tokens.js';
 import { normalizeOptions, type EmulatorOptions, type NormalizedOptions, type ProviderName } from './options.js';
-import type { ConsentMode, EmulatorState, ProviderFactory, ProviderModule, RouteTarget } from './provider-module.js';
+import type { IdTokenFault, InjectOpenIdFaultOptions, UserinfoFault } from '../openid/faults.js';
+import type { ConsentMode, EmulatorState, OpenIdControls, ProviderFactory, ProviderModule, RouteTarget } from './provider-module.js';
 import { json } from './responses.js';
 
 /** Ready-made credentials for each emulated provider, pointing at the emulator. */
@@ -47,8 +48,24 @@ export interface EmulatorControls {
 	expireAllTokens(): void;
 	/** Serves `fault` instead of the normal answer, `times` times (default Infinity) to `target` (default 'token'). */
 	injectFault(fault: Fault, options?: InjectFaultOptions): void;
-	/** Remove every injected fault. */
+	/** Remove every injected fault, ID token and userinfo faults included. */
 	clearFaults(): void;
+	/**
+	 * The OAuth2 server's next ID token (code exchange, device login or refresh of a login with `openid`) is spoiled as
+	 * `fault` says (see {@link IdTokenFault}), and the `times - 1` after it (default `times`: 1, the next one only). The
+	 * token response is otherwise normal; each is counted in `counters().oidc.faultsServed`.
+	 * @example
+	 * emulator.injectIdTokenFault('wrong-nonce');
+	 * await expect(flow.handleCallback(callbackUrl)).rejects.toMatchObject({ code: 'ERR_ID_TOKEN', check: 'nonce' });
+	 */
+	injectIdTokenFault(fault: IdTokenFault, options?: InjectOpenIdFaultOptions): void;
+	/** The OAuth2 server's next userinfo answer (`times`, default 1) is spoiled as `fault` says (see {@link UserinfoFault}). */
+	injectUserinfoFault(fault: UserinfoFault, options?: InjectOpenIdFaultOptions): void;
+	/**
+	 * A new ID token signing key (of `oauth2.idTokenAlg`, random `kid`) signs from now on; the JWKS lists it and every
+	 * older one. Resolves once the key is made, with its `kid`; an ID token issued meanwhile already waits for it.
+	 */
+	rotateSigningKey(): Promise<{ readonly kid: string }>;
 	/**
 	 * How the emulated user answers consent: at an authorization endpoint `'deny'` redirects with
 	 * `error=access_denied`; at the OAuth2 server's device verification page it denies the device login. Default `'allow'`.
@@ -153,7 +170,16 @@ export function createEmulatorCore(options: EmulatorOptions | undefined, url: st
 			revokeAllTokens: () => state.tokens.revokeAll(),
 			expireAllTokens: () => state.tokens.expireAll(),
 			injectFault: (fault: Fault, faultOptions?: InjectFaultOptions) => faults.add(fault, faultOptions),
-			clearFaults: () => faults.clear(),
+			clearFaults: () => {
+				faults.clear();
+				for (const provider of providers) provider.openId?.clearFaults();
+			},
+			injectIdTokenFault: (fault: IdTokenFault, faultOptions?: InjectOpenIdFaultOptions) =>
+				openIdControls(providers).injectIdTokenFault(fault, faultOptions),
+			injectUserinfoFault: (fault: UserinfoFault, faultOptions?: InjectOpenIdFaultOptions) =>
+				openIdControls(providers).injectUserinfoFault(fault, faultOptions),
+			// Async, so a missing provider rejects as every failure of a promise-returning control does.
+			rotateSigningKey: async () => openIdControls(providers).rotateSigningKey(),
 			setConsent: (mode: ConsentMode) => {
 				if (mode !== 'allow' && mode !== 'deny')
 					throw new InvalidOptionError('mode', `Expected \`mode\` to be 'allow' or 'deny', got \`${String(mode)}\``);
@@ -193,6 +219,12 @@ function decideDevice(providers: readonly ProviderModule[], decision: ConsentMod
 	const provider = providers.find((candidate) => candidate.decideDevice !== undefined);
 	if (!provider?.decideDevice) throw new Error('No provider with device logins is served: add `oauth2` to `providers`.');
 	provider.decideDevice(decision, userCode);
+}
+
+function openIdControls(providers: readonly ProviderModule[]): OpenIdControls {
+	const provider = providers.find((candidate) => candidate.openId !== undefined);
+	if (!provider?.openId) throw new Error('No OpenID Provider is served: add `oauth2` to `providers`.');
+	return provider.openId;
 }
 
 function credentialsFor(url: string, options: NormalizedOptions): EmulatorCredentials {

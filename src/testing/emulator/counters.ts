@@ -47,6 +47,18 @@ export interface EmulatorCounters {
 		refused: Record<ProofRefusal, number> & { total: number };
 		noncesIssued: number;
 	};
+	/** OpenID Connect at the OAuth2 server. */
+	oidc: OpenIdCounters;
+}
+
+/** What the OAuth2 server has done as an OpenID Provider. */
+export interface OpenIdCounters {
+	/** ID tokens issued (code exchanges, device logins and refreshes of logins with `openid`), faulty ones included. */
+	idTokens: number;
+	/** ID tokens and userinfo answers spoiled by an injected fault (`injectIdTokenFault()`, `injectUserinfoFault()`). */
+	faultsServed: number;
+	/** Requests to the end-session endpoint (RP-Initiated Logout), refused ones included. */
+	endSessions: number;
 }
 
 /** Each counted `grant_type` and the counter it goes to: extension grants are URIs (RFC 6749 4.5). */
@@ -134,6 +146,22 @@ export class Counters {
 		this.#value.dpop.noncesIssued += 1;
 	}
 
+	/** Counts an ID token issued; `faulty`: spoiled by an injected fault. */
+	idTokenIssued(faulty: boolean): void {
+		this.#value.oidc.idTokens += 1;
+		if (faulty) this.#value.oidc.faultsServed += 1;
+	}
+
+	/** Counts a userinfo answer spoiled by an injected fault. */
+	userinfoFaultServed(): void {
+		this.#value.oidc.faultsServed += 1;
+	}
+
+	/** Counts a request to the end-session endpoint. */
+	endSession(): void {
+		this.#value.oidc.endSessions += 1;
+	}
+
 	/** A deep copy, so callers can keep it and compare it with a later one. */
 	snapshot(): EmulatorCounters {
 		const value = this.#value;
@@ -148,6 +176,7 @@ export class Counters {
 				]),
 			),
 			dpop: { ...value.dpop, refused: { ...value.dpop.refused } },
+			oidc: { ...value.oidc },
 		};
 	}
 
@@ -188,5 +217,6 @@ function zero(resources: readonly string[]): EmulatorCounters {
 			refused: { total: 0, missing: 0, malformed: 0, signature: 0, htm: 0, htu: 0, iat: 0, replay: 0, nonce: 0, ath: 0, binding: 0 },
 			noncesIssued: 0,
 		},
+		oidc: { idTokens: 0, faultsServed: 0, endSessions: 0 },
 	};
 }

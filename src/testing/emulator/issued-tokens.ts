@@ -19,6 +19,8 @@ export interface Grant {
 	 * resource of the server. One refresh token family serves them all.
 	 */
 	readonly resources?: readonly string[] | undefined;
+	/** When the user logged in, in seconds since the epoch: the `auth_time` of every ID token of the login. */
+	readonly authTime?: number | undefined;
 }
 
 /** What one access token is for: the resource it was issued for (its audience, RFC 8707) and its scope. */
@@ -148,6 +150,18 @@ export class IssuedTokens {
 		for (const record of this.#refresh.values()) {
 			// A used token stays `used`, so presenting it later still counts as reuse.
 			if (record.grant.session === session && record.state === 'active') record.state = 'revoked';
+		}
+	}
+
+	/**
+	 * Every active refresh token of `subject` at `provider` stops working: those issued to `clientId`, or to any client
+	 * without one. Access tokens live on, as a logout at a real provider leaves the JWTs it issued valid until they expire.
+	 */
+	revokeRefreshTokensOf(provider: string, subject: string, clientId: string | undefined): void {
+		for (const record of this.#refresh.values()) {
+			const { grant } = record;
+			if (grant.provider !== provider || grant.subject !== subject || record.state !== 'active') continue;
+			if (clientId === undefined || grant.clientId === clientId) record.state = 'revoked';
 		}
 	}
 

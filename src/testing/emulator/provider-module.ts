@@ -3,6 +3,7 @@ import type { Counters } from './counters.js';
 import type { FaultTarget } from './faults.js';
 import type { IssuedTokens } from './issued-tokens.js';
 import type { NormalizedOptions } from './options.js';
+import type { IdTokenFault, InjectOpenIdFaultOptions, UserinfoFault } from '../openid/faults.js';
 
 /** How the emulated user answers a consent screen; `setConsent()` switches it. */
 export type ConsentMode = 'allow' | 'deny';
@@ -51,6 +52,16 @@ export interface ProviderModule {
 	 * one, as a person at the verification page would. Throws an Error saying why when it cannot.
 	 */
 	decideDevice?(decision: ConsentMode, userCode: string | undefined): void;
+	/** For an OpenID Provider: its signing key and OpenID faults, as the emulator's controls switch them. */
+	readonly openId?: OpenIdControls;
+}
+
+/** The switches of an OpenID Provider, behind the emulator's controls of the same names. */
+export interface OpenIdControls {
+	rotateSigningKey(): Promise<{ readonly kid: string }>;
+	injectIdTokenFault(fault: IdTokenFault, options?: InjectOpenIdFaultOptions): void;
+	injectUserinfoFault(fault: UserinfoFault, options?: InjectOpenIdFaultOptions): void;
+	clearFaults(): void;
 }
 
 /** Builds a provider module over the shared state and the normalized options. */

@@ -105,6 +105,8 @@ export function createDeviceEndpoints(
 				session: login.session,
 				jkt,
 				resources: login.resources,
+				// The person approved just before this poll; the emulator keeps no earlier time for it.
+				authTime: Math.floor(state.now() / 1000),
 			},
 			{ resource },
 		);

@@ -1,6 +1,7 @@
 import { InvalidOptionError } from '../../errors.js';
 import { checkRegisteredClients, checkRegisteredUsers, type RegisteredClient } from '../authorization-server/registrations.js';
 import { checkLifetime } from '../emulator/option-checks.js';
+import { ID_TOKEN_ALGS, type IdTokenAlg } from '../openid/jws.js';
 import {
 	checkResources,
 	DEFAULT_RESOURCES,
@@ -22,6 +23,12 @@ export interface OAuth2EmulatorClient {
 	 * Default: any loopback URI (`http://127.0.0.1:<port>/…`, `http://localhost:<port>/…`, `http://[::1]:<port>/…`).
 	 */
 	redirectUris?: ReadonlyArray<string>;
+	/**
+	 * Where the end-session endpoint may send the browser after a logout (`post_logout_redirect_uri`, OpenID
+	 * RP-Initiated Logout 1.0 3.1), compared exactly. Default: the origin of each redirect URI with the path `/`
+	 * (`https://app.test/callback` -> `https://app.test/`); without redirect URIs, any loopback URI.
+	 */
+	postLogoutRedirectUris?: ReadonlyArray<string>;
 }
 
 /** An account of the emulated OAuth2 server; its userinfo endpoint returns it. */
@@ -61,6 +68,12 @@ export interface OAuth2EmulatorOptions {
 	 * `/billing/` (`billing:read`). `[]`: none, and the server ignores `resource` as one without RFC 8707 does.
 	 */
 	resources?: ReadonlyArray<OAuth2EmulatorResource>;
+	/**
+	 * The algorithm of the key that signs ID tokens (OpenID Connect): a key pair made with Web Crypto when first
+	 * needed, under a random `kid`, published at the JWKS endpoint (`jwks_uri`); `rotateSigningKey()` adds a new one.
+	 * Default `'RS256'`.
+	 */
+	idTokenAlg?: IdTokenAlg;
 }
 
 /** Ready-made credentials for the emulated OAuth2 server: `oauth2(emulator.credentials.oauth2)` gets client credentials tokens. */
@@ -86,6 +99,7 @@ export interface NormalizedOAuth2EmulatorOptions {
 	readonly deviceCodeLifetime: number;
 	readonly deviceInterval: number;
 	readonly resources: readonly NormalizedResourceOption[];
+	readonly idTokenAlg: IdTokenAlg;
 }
 
 const CLIENTS: readonly OAuth2EmulatorClient[] = [
@@ -111,7 +125,16 @@ export function normalizeOAuth2EmulatorOptions(options: OAuth2EmulatorOptions = 
 		deviceCodeLifetime: checkLifetime('oauth2.deviceCodeLifetime', options.deviceCodeLifetime ?? 600),
 		deviceInterval: checkLifetime('oauth2.deviceInterval', options.deviceInterval ?? 5),
 		resources: checkResources(options.resources ?? DEFAULT_RESOURCES),
+		idTokenAlg: checkIdTokenAlg(options.idTokenAlg ?? 'RS256'),
 	};
+}
+
+function checkIdTokenAlg(alg: IdTokenAlg): IdTokenAlg {
+	if (ID_TOKEN_ALGS.includes(alg)) return alg;
+	throw new InvalidOptionError(
+		'oauth2.idTokenAlg',
+		`Expected \`oauth2.idTokenAlg\` to be one of ${ID_TOKEN_ALGS.join(', ')}, got \`${String(alg)}\``,
+	);
 }
 
 /** The credentials `emulator.credentials.oauth2` hands out for the server at `issuer`. */

@@ -1,4 +1,10 @@
-import { isScopeToken, splitScope, type AuthorizationServerConfig, type ProtectedResource } from '../authorization-server/server-config.js';
+import {
+	isScopeToken,
+	splitScope,
+	type AuthorizationServerConfig,
+	type IdTokenIssuer,
+	type ProtectedResource,
+} from '../authorization-server/server-config.js';
 import type { NormalizedOAuth2EmulatorOptions } from './options.js';
 
 /** The provider name the OAuth2 server's tokens are recorded under. */
@@ -18,6 +24,10 @@ export const OAUTH2_PATHS = {
 	device: '/oauth2/v1/device',
 	verify: '/oauth2/v1/device/verify',
 	userinfo: '/oauth2/v1/userinfo',
+	/** The JWK Set of the ID token signing keys (`jwks_uri`). */
+	jwks: '/oauth2/v1/jwks',
+	/** OpenID RP-Initiated Logout (`end_session_endpoint`). */
+	endSession: '/oauth2/v1/logout',
 } as const;
 
 // RFC 6749 4.1.2 recommends at most 10 minutes; the emulator stays well inside that.
@@ -26,9 +36,14 @@ const CODE_LIFETIME = 300;
 /**
  * The generic OAuth2 server: every grant a CLI or a service needs, any well-formed scope (none is fine),
  * a refresh that may narrow the scope but never widen it (RFC 6749 6), and tokens for its `resources` (RFC 8707;
- * none: it ignores `resource`, as a server without resource indicators does).
+ * none: it ignores `resource`, as a server without resource indicators does), and ID tokens from `idTokens` (OpenID
+ * Connect) for logins whose scope holds `openid`.
  */
-export function oauth2Server(options: NormalizedOAuth2EmulatorOptions, resources: readonly ProtectedResource[]): AuthorizationServerConfig {
+export function oauth2Server(
+	options: NormalizedOAuth2EmulatorOptions,
+	resources: readonly ProtectedResource[],
+	idTokens: IdTokenIssuer,
+): AuthorizationServerConfig {
 	return {
 		provider: OAUTH2,
 		displayName: 'OAuth2 emulator',
@@ -51,17 +66,20 @@ export function oauth2Server(options: NormalizedOAuth2EmulatorOptions, resources
 		},
 		codeLifetime: () => CODE_LIFETIME,
 		resources: resources.length === 0 ? undefined : resources,
+		idTokens,
 	};
 }
 
 /**
  * The server's metadata, where `oauth2({ issuer: emulator.url })` discovers its endpoints, with the identifiers of its
- * protected resources (RFC 9728 4) when it has some.
+ * protected resources (RFC 9728 4) when it has some, and what an OpenID Provider publishes: its JWKS, the algorithm
+ * it signs ID tokens with, and its end-session endpoint.
  * @see https://openid.net/specs/openid-connect-discovery-1_0.html#ProviderMetadata
+ * @see https://openid.net/specs/openid-connect-rpinitiated-1_0.html#OPMetadata
  * @see https://www.rfc-editor.org/rfc/rfc8414#section-2
  * @see https://www.rfc-editor.org/rfc/rfc9728#section-4
  */
-export function discoveryDocument(issuer: string, server: AuthorizationServerConfig): Record<string, unknown> {
+export function discoveryDocument(issuer: string, server: AuthorizationServerConfig, idTokenAlg: string): Record<string, unknown> {
 	const authMethods = ['client_secret_basic', 'client_secret_post', 'none'];
 	return {
 		issuer,
@@ -70,6 +88,10 @@ export function discoveryDocument(issuer: string, server: AuthorizationServerCon
 		revocation_endpoint: `${issuer}${OAUTH2_PATHS.revoke}`,
 		device_authorization_endpoint: `${issuer}${OAUTH2_PATHS.device}`,
 		userinfo_endpoint: `${issuer}${OAUTH2_PATHS.userinfo}`,
+		jwks_uri: `${issuer}${OAUTH2_PATHS.jwks}`,
+		end_session_endpoint: `${issuer}${OAUTH2_PATHS.endSession}`,
+		id_token_signing_alg_values_supported: [idTokenAlg],
+		subject_types_supported: ['public'],
 		grant_types_supported: server.grantTypes,
 		response_types_supported: ['code'],
 		code_challenge_methods_supported: ['S256'],
