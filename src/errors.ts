@@ -44,10 +44,10 @@ export const ErrorCode = {
 	AuthorizationServerMismatch: 'ERR_AUTHORIZATION_SERVER_MISMATCH',
 	/**
 	 * An ID token failed a check of OpenID Connect Core 3.1.3.7 (signature, `iss`, `aud`, `exp`, `nonce`…), or a refresh
-	 * or userinfo answer named another user: an {@link IdTokenError} saying which check. Nothing was kept.
+	 * or userinfo answer named another user: an `IdTokenError` saying which check. Nothing was kept.
 	 */
 	IdToken: 'ERR_ID_TOKEN',
-	/** A popup login could not complete: the popup was blocked, closed, or timed out ({@link PopupError}). */
+	/** A popup login could not complete: the popup was blocked, closed, or timed out (`PopupError`). */
 	Popup: 'ERR_POPUP',
 } as const;
 
@@ -324,19 +324,7 @@ export class AuthorizationServerMismatchError extends TokenkeeperError {
  * after one refetch), `signature`, `iss`, `aud`, `azp`, `exp`, `iat`, `nonce`, `at_hash`, `sub` (a refresh's or
  * userinfo's user is not the session's).
  */
-export type IdTokenCheck =
-	| 'format'
-	| 'alg'
-	| 'key'
-	| 'signature'
-	| 'iss'
-	| 'aud'
-	| 'azp'
-	| 'exp'
-	| 'iat'
-	| 'nonce'
-	| 'at_hash'
-	| 'sub';
+export type IdTokenCheck = 'format' | 'alg' | 'key' | 'signature' | 'iss' | 'aud' | 'azp' | 'exp' | 'iat' | 'nonce' | 'at_hash' | 'sub';
 
 /**
  * An ID token (or a userinfo answer) failed a check: which one is in `check`, what it means in the message. Never

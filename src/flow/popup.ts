@@ -29,7 +29,6 @@ export interface PopupWaitOptions extends PopupOptions {
 	readonly redirectOrigin: string;
 }
 
-
 /** Where the opener's side finds its window: `globalThis` by default, a stand-in in tests. */
 export interface PopupEnv extends PopupWindowEnv {
 	readonly BroadcastChannel?: BroadcastChannelConstructor | undefined;
@@ -58,7 +57,6 @@ export function requirePopup(popup: PopupWindow | null): PopupWindow {
 	}
 	return popup;
 }
-
 
 /**
  * Sends `popup` to `options.url` and resolves with the callback URL it reached (query and fragment included), as

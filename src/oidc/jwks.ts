@@ -197,11 +197,7 @@ function join(fetch: SharedFetch, signal: AbortSignal | undefined): Promise<read
  * const keys = createJwksSource((signal) => fetch(jwksUri, { signal }).then((answer) => answer.json()), Date.now, zodKit);
  * const claims = await checkIdToken(idToken, keys, { issuer, clientId, nonce, now: Date.now() });
  */
-export function createJwksSource(
-	fetchJwks: (signal?: AbortSignal) => Promise<unknown>,
-	now: () => number,
-	zod: ZodKit,
-): JwksSource {
+export function createJwksSource(fetchJwks: (signal?: AbortSignal) => Promise<unknown>, now: () => number, zod: ZodKit): JwksSource {
 	const schemas = jwksSchemas(zod);
 	let keys: readonly JwksKey[] | undefined;
 	let fetchedAt = Number.NEGATIVE_INFINITY;
