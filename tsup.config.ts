@@ -78,6 +78,12 @@ const lazyModules = [
 	},
 	{
 		importer: `${path.sep}flow${path.sep}authorization-code-flow.ts`,
+		specifier: './login-steps.js',
+		file: 'login.browser',
+		source: 'src/flow/login-steps.ts',
+	},
+	{
+		importer: `${path.sep}flow${path.sep}authorization-code-flow.ts`,
 		specifier: './popup-login.js',
 		file: 'popup-login.browser',
 		source: 'src/flow/popup-login.ts',

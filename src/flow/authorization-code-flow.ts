@@ -1,16 +1,10 @@
-import { AuthorizationResponseError, type TokenkeeperError } from '../errors.js';
-import { authorizationCodeGrant } from '../grants.js';
+import type { TokenkeeperError } from '../errors.js';
 import { attemptStorages, type KeyValueStorage } from '../key-value-storage.js';
-import { invalidOption, requireUrls } from '../options.js';
 import { defaultKey, type TokenManager } from '../token-manager.js';
-import { computeCodeChallenge, generateCodeVerifier, generateState } from '../pkce.js';
 import type { Provider } from '../provider.js';
 import { openSession, type SessionOptions } from '../session.js';
 import type { TokenSet } from '../token-set.js';
 import { createAttemptStore } from './attempts.js';
-import { buildAuthorizationUrl } from './authorization-url.js';
-import { normalizeScope } from '../scope.js';
-import { readCallbackParameters, validateAuthorizationResponse } from './callback.js';
 import { createIdTokenCheck } from '../oidc/id-token-check.js';
 import { loadOpenId } from '../oidc/load.js';
 import { claimsOf } from '../token-set.js';
@@ -18,8 +12,12 @@ import { globalFetch } from '../global-fetch.js';
 import { once } from '../once.js';
 import type { PopupOptions } from './popup.js';
 import { openPopupWindow } from './popup-window.js';
+import { loginKit } from './login-kit.js';
+import type { LoginContext } from './login-steps.js';
 
-// The popup login's code past opening the window: loaded with `import()`, only by apps that log in with a popup.
+// Loaded with `import()` when first used (each a chunk of its own in browsers): the login's two steps, and the popup
+// login's code past opening the window.
+const loadLoginSteps = once(() => import('./login-steps.js'));
 const loadPopupLogin = once(() => import('./popup-login.js'));
 
 /** Options of {@link createAuthorizationCodeFlow}. */
@@ -138,73 +136,15 @@ export function createAuthorizationCodeFlow(provider: Provider, options: Authori
 	const attempts = createAttemptStore(options.attemptStorage ? [options.attemptStorage] : attemptStorages(), 'tokenkeeper:');
 	const attemptTtl = options.attemptTtl ?? 10 * 60_000;
 	// RFC 9207 2.4, RFC 9700 4.4.2: each attempt records the server (issuer, else token endpoint) and client it is for.
-	const owner = defaultKey(provider);
+	const login: LoginContext = { provider, seam, attempts, attemptTtl, owner: defaultKey(provider), kit: loginKit };
 
 	const flow: AuthorizationCodeFlow = {
 		tokens: manager,
 
-		async createAuthorizationUrl({ scope, redirectUri, resource = provider.resource, ...extra } = {}) {
-			const endpoints = await seam.endpoints();
-			if (!endpoints.authorization) throw invalidOption('authorizationEndpoint', 'set for a login', endpoints.authorization);
-			const target = redirectUri ?? provider.redirectUri;
-			if (!target) throw invalidOption('redirectUri', 'set, on the provider or in this call', target);
-			const state = generateState();
-			const codeVerifier = generateCodeVerifier();
-			const resources = requireUrls(resource, 'resource');
-			const scopes = normalizeScope(scope);
-			// OpenID Connect Core 3.1.2.1: the ID token must name this attempt's nonce, which only this browser knows.
-			const nonce = scopes?.split(' ').includes('openid') ? generateState() : undefined;
-			if (nonce && !endpoints.jwks) throw invalidOption('issuer', 'an OpenID Provider (`openid`: no `jwks_uri`)', provider.issuer);
-			// RFC 8707 2.2: the code exchange names one resource, the first; the others come by refresh.
-			const expiresAt = seam.now() + attemptTtl;
-			attempts.save({ state, codeVerifier, redirectUri: target, expiresAt, owner, resource: resources[0], nonce });
-			return buildAuthorizationUrl({
-				authorizationEndpoint: endpoints.authorization,
-				clientId: provider.clientId,
-				redirectUri: target,
-				scope: scopes,
-				state,
-				nonce,
-				codeChallenge: await computeCodeChallenge(codeVerifier),
-				// RFC 9449 10: the code is bound to the session's DPoP key, so only its holder can exchange it.
-				dpopJkt: await seam.dpop?.then((dpop) => dpop.thumbprint()),
-				resources,
-				resourceParameter: provider.resourceParameter,
-				extra,
-			});
-		},
+		createAuthorizationUrl: (urlOptions) => loadLoginSteps().then((steps) => steps.createAuthorizationUrl(login, urlOptions)),
 
-		async handleCallback(callbackUrl, { signal } = {}) {
-			const params = readCallbackParameters(callbackUrl);
-			const state = params.get('state');
-			if (!state) {
-				throw new AuthorizationResponseError('The authorization response has no state: log in again.', {
-					error: 'missing_state',
-				});
-			}
-			const attempt = attempts.take(state, seam.now());
-			if (!attempt) {
-				throw new AuthorizationResponseError(
-					"The authorization response's state matches no login in progress (forged, replayed or too old): log in again.",
-					{ error: 'state_mismatch' },
-				);
-			}
-			if (attempt.owner !== owner) {
-				// Another provider's or client's attempt (or an earlier version's, which names none) is refused before anything
-				// is sent, and put back: the callback most likely reached the wrong flow, and its own flow can still finish it.
-				attempts.save(attempt);
-				throw new AuthorizationResponseError(
-					'The authorization response is for another provider or client: handle it with its flow, or log in again.',
-					{ error: 'provider_mismatch' },
-				);
-			}
-			// The attempt is this provider's (checked above): the `iss` must name the issuer the login went to, discovered
-			// for a provider found from its API's metadata (RFC 9728).
-			const issuer = provider.issuer ?? (await seam.endpoints(signal)).issuer;
-			const { code } = validateAuthorizationResponse(params, { state, issuer });
-			const grant = authorizationCodeGrant(code, attempt.redirectUri, attempt.codeVerifier);
-			return seam.login(grant, signal, attempt.resource, attempt.nonce);
-		},
+		handleCallback: (callbackUrl, { signal } = {}) =>
+			loadLoginSteps().then((steps) => steps.handleCallback(login, callbackUrl, signal)),
 
 		async logout({ postLogoutRedirectUri, endSession = true, state } = {}) {
 			const { revoked, errors, ended } = await seam.logout();

@@ -1,4 +1,4 @@
-import { AuthorizationResponseError } from '../errors.js';
+import type { AuthorizationResponseError } from '../errors.js';
 
 /** What the authorization response said, once it has been checked. */
 export interface AuthorizationResponse {
@@ -34,10 +34,12 @@ export function readCallbackParameters(callbackUrl: string | URL): URLSearchPara
 export function validateAuthorizationResponse(
 	params: URLSearchParams,
 	expected: { state: string; issuer: string | undefined },
+	// The class of the bundle that loaded this chunk (see login-kit.ts), so that `instanceof` holds for what it throws.
+	ResponseError: typeof AuthorizationResponseError,
 ): AuthorizationResponse {
 	const iss = params.get('iss');
 	if (iss !== null && expected.issuer !== undefined && iss.replace(/\/+$/, '') !== expected.issuer.replace(/\/+$/, '')) {
-		throw new AuthorizationResponseError(
+		throw new ResponseError(
 			`The authorization response came from issuer "${iss}", not "${expected.issuer}": it may be a mix-up attack. Log in again.`,
 			{ error: 'iss_mismatch' },
 		);
@@ -47,7 +49,7 @@ export function validateAuthorizationResponse(
 		// Own keys only: an error named like an Object method (`constructor`) has no meaning here.
 		const meaning = Object.hasOwn(AUTHORIZATION_ERRORS, error) ? `: ${AUTHORIZATION_ERRORS[error]}` : '';
 		const description = params.get('error_description');
-		throw new AuthorizationResponseError(
+		throw new ResponseError(
 			`Login failed (${error})${meaning}${description ? ` ("${description}")` : ''}. Start the login again.`,
 			{
 				error,
@@ -56,7 +58,7 @@ export function validateAuthorizationResponse(
 	}
 	const code = params.get('code');
 	if (!code) {
-		throw new AuthorizationResponseError('The authorization response has no code: log in again.', { error: 'missing_code' });
+		throw new ResponseError('The authorization response has no code: log in again.', { error: 'missing_code' });
 	}
 	return { code, state: expected.state };
 }

@@ -1,0 +1,106 @@
+/**
+ * The two steps of a login, loaded with `import()` when a login starts or ends (a chunk of its own in browsers, as DPoP
+ * is): the authorization request (state, PKCE, nonce, the URL) and the authorization response (its checks, then the
+ * code exchange through the session). A page that only calls APIs with the session does not load them.
+ */
+import { authorizationCodeGrant } from '../grants.js';
+import { computeCodeChallenge, generateCodeVerifier, generateState } from '../pkce.js';
+import type { Provider } from '../provider.js';
+import { normalizeScope } from '../scope.js';
+import type { SessionSeam } from '../token-manager.js';
+import type { TokenSet } from '../token-set.js';
+import type { createAttemptStore } from './attempts.js';
+import type { AuthorizationUrlOptions } from './authorization-code-flow.js';
+import { buildAuthorizationUrl } from './authorization-url.js';
+import { readCallbackParameters, validateAuthorizationResponse } from './callback.js';
+import type { LoginKit } from './login-kit.js';
+
+/** One flow's login: its provider, session, attempts, and the classes it throws with. */
+export interface LoginContext {
+	readonly provider: Provider;
+	readonly seam: SessionSeam;
+	readonly attempts: ReturnType<typeof createAttemptStore>;
+	readonly attemptTtl: number;
+	/** Which provider and client the flow's attempts are for (see `LoginAttempt.owner`). */
+	readonly owner: string;
+	readonly kit: LoginKit;
+}
+
+/** A new attempt (state, PKCE verifier, nonce with `openid`; single use) and the URL to send the browser to. */
+export async function createAuthorizationUrl(
+	{ provider, seam, attempts, attemptTtl, owner, kit }: LoginContext,
+	{ scope, redirectUri, resource = provider.resource, ...extra }: AuthorizationUrlOptions = {},
+): Promise<string> {
+	const endpoints = await seam.endpoints();
+	if (!endpoints.authorization) throw kit.invalidOption('authorizationEndpoint', 'set for a login', endpoints.authorization);
+	const target = redirectUri ?? provider.redirectUri;
+	if (!target) throw kit.invalidOption('redirectUri', 'set, on the provider or in this call', target);
+	const state = generateState();
+	const codeVerifier = generateCodeVerifier();
+	const resources = kit.requireUrls(resource, 'resource');
+	const scopes = normalizeScope(scope);
+	// OpenID Connect Core 3.1.2.1: the ID token must name this attempt's nonce, which only this browser knows.
+	const nonce = scopes?.split(' ').includes('openid') ? generateState() : undefined;
+	if (nonce && !endpoints.jwks) {
+		throw kit.invalidOption('issuer', "an OpenID Provider's, whose discovery names a `jwks_uri` (the scope holds `openid`)", provider.issuer);
+	}
+	// RFC 8707 2.2: the code exchange names one resource, the first; the others come by refresh.
+	attempts.save({
+		state,
+		codeVerifier,
+		redirectUri: target,
+		expiresAt: seam.now() + attemptTtl,
+		owner,
+		resource: resources[0],
+		nonce,
+	});
+	return buildAuthorizationUrl({
+		authorizationEndpoint: endpoints.authorization,
+		clientId: provider.clientId,
+		redirectUri: target,
+		scope: scopes,
+		state,
+		nonce,
+		codeChallenge: await computeCodeChallenge(codeVerifier),
+		// RFC 9449 10: the code is bound to the session's DPoP key, so only its holder can exchange it.
+		dpopJkt: await seam.dpop?.then((dpop) => dpop.thumbprint()),
+		resources,
+		resourceParameter: provider.resourceParameter,
+		extra,
+	});
+}
+
+/** Check the redirect back (state, `error`, `iss`), exchange the code at once, keep the tokens. */
+export async function handleCallback(
+	{ provider, seam, attempts, owner, kit }: LoginContext,
+	callbackUrl: string | URL,
+	signal: AbortSignal | undefined,
+): Promise<TokenSet> {
+	const params = readCallbackParameters(callbackUrl);
+	const state = params.get('state');
+	if (!state) {
+		throw new kit.AuthorizationResponseError('The authorization response has no state: log in again.', { error: 'missing_state' });
+	}
+	const attempt = attempts.take(state, seam.now());
+	if (!attempt) {
+		throw new kit.AuthorizationResponseError(
+			"The authorization response's state matches no login in progress (forged, replayed or too old): log in again.",
+			{ error: 'state_mismatch' },
+		);
+	}
+	if (attempt.owner !== owner) {
+		// Another provider's or client's attempt (or an earlier version's, which names none) is refused before anything
+		// is sent, and put back: the callback most likely reached the wrong flow, and its own flow can still finish it.
+		attempts.save(attempt);
+		throw new kit.AuthorizationResponseError(
+			'The authorization response is for another provider or client: handle it with its flow, or log in again.',
+			{ error: 'provider_mismatch' },
+		);
+	}
+	// The attempt is this provider's (checked above): the `iss` must name the issuer the login went to, discovered
+	// for a provider found from its API's metadata (RFC 9728).
+	const issuer = provider.issuer ?? (await seam.endpoints(signal)).issuer;
+	const { code } = validateAuthorizationResponse(params, { state, issuer }, kit.AuthorizationResponseError);
+	const grant = authorizationCodeGrant(code, attempt.redirectUri, attempt.codeVerifier);
+	return seam.login(grant, signal, attempt.resource, attempt.nonce);
+}
