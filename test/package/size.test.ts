@@ -163,8 +163,9 @@ const budgets = {
 	// DPoP is inlined on Node (no bundle there reaches a browser): 4.3 KB of this, and the diagnostics probes 1 KB,
 	// from 26 KB; following DPoP's redirects hop by hop raised it from 29 KB (29 580 -> 30 227 bytes, issue 22);
 	// configuration errors that say what they got from 29.6 KB (30 227 -> 30 337 bytes, issue 23); tokens per resource,
-	// RFC 9728 and the device login's resources from 29.65 KB (30 361 -> 31 546 bytes, issue 24).
-	nodeBundled: { ceiling: 30.81 * 1024 },
+	// RFC 9728 and the device login's resources from 29.65 KB (30 361 -> 31 546 bytes, issue 24); IdTokenError and
+	// PopupError (31 546 -> 31 570, issue 25: esbuild keeps a class that extends another even when nothing uses it).
+	nodeBundled: { ceiling: 31_570 },
 };
 const runtimeDependencies = ['ky', 'p-retry', 'lru-cache', 'zod'];
 
