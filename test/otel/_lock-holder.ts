@@ -1,6 +1,8 @@
 /**
- * The other process of the Redis lock-wait test: it takes a session's lock in Redis, says so, holds it for `holdMs`
- * while it "obtains" a token (it writes one to the store, as a token request would), then releases it and exits.
+ * The other process of the Redis lock-wait test: it takes a session's lock in Redis, says so, holds it until the test
+ * says `"release"` (at most `holdMs`) while it "obtains" a token (it writes one to the store, as a token request
+ * would), then releases it and exits. Held until told, not for a fixed time: a loaded machine may deliver the `locked`
+ * line after a fixed hold had ended, and the test would then measure no wait at all.
  * stdin: one JSON config line; stdout: `{ "locked": true }`, then `{ "released": true, "releasedAt": <epoch ms> }`, the
  * time it let go of the lock, so the test can check the other process's wait against the hold itself rather than
  * against a fixed share of it (the `locked` line can take a while to reach a loaded test process).
@@ -28,7 +30,9 @@ await store.withLock(
 	config.key,
 	async () => {
 		send({ locked: true });
-		await new Promise((resolve) => setTimeout(resolve, config.holdMs));
+		let timer: ReturnType<typeof setTimeout> | undefined;
+		await Promise.race([lines.next(), new Promise((resolve) => (timer = setTimeout(resolve, config.holdMs)))]);
+		clearTimeout(timer);
 		await store.set(config.key, createTokenSet({ accessToken: config.accessToken, expiresIn: 3600 }));
 		releasedAt = Date.now();
 	},
