@@ -23,7 +23,8 @@ export function printTokenSet(stdout: TextSink, tokenSet: TokenSet, format: Toke
 		stdout.write(`Authorization: ${tokenSet.tokenType} ${tokenSet.accessToken}\n`);
 		return;
 	}
-	const { receivedAt: _receivedAt, ...record } = toTokenSetRecord(tokenSet);
+	// The token set's own fields: not a session entry's other tokens (`targets`) nor its ID token's checked claims.
+	const { receivedAt: _receivedAt, targets: _targets, claims: _claims, ...record } = toTokenSetRecord(tokenSet);
 	// JSON.stringify drops the fields that are undefined (no refresh token, no scope…).
 	stdout.write(`${JSON.stringify(record, null, 2)}\n`);
 }

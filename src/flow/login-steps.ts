@@ -39,11 +39,9 @@ export async function createAuthorizationUrl(
 	const codeVerifier = generateCodeVerifier();
 	const resources = kit.requireUrls(resource, 'resource');
 	const scopes = normalizeScope(scope);
-	// OpenID Connect Core 3.1.2.1: the ID token must name this attempt's nonce, which only this browser knows.
-	const nonce = scopes?.split(' ').includes('openid') ? generateState() : undefined;
-	if (nonce && !endpoints.jwks) {
-		throw kit.invalidOption('issuer', "an OpenID Provider's, whose discovery names a `jwks_uri` (the scope holds `openid`)", provider.issuer);
-	}
+	// OpenID Connect Core 3.1.2.1: the ID token must name this attempt's nonce, which only this browser knows. A provider
+	// that names no keys (`jwks_uri`) is no OpenID Provider to tokenkeeper: its logins are what they always were.
+	const nonce = endpoints.jwks && scopes?.split(' ').includes('openid') ? generateState() : undefined;
 	// RFC 8707 2.2: the code exchange names one resource, the first; the others come by refresh.
 	attempts.save({
 		state,

@@ -14,15 +14,15 @@ export interface OpenIdSession {
 /**
  * A login flow's check of every token response (see {@link TokenCheck}): an ID token from a provider that names its
  * keys (`jwks_uri`) is checked for real, in the OpenID chunk, loaded on its first use, and its claims kept with it; a
- * login that sent a nonce must get one. Other providers' answers (Squidex, Dotkernel, plain OAuth2) are kept as they
- * always were, and never load the chunk.
+ * login that sent a nonce must get one. Other providers' answers (Squidex, Dotkernel, plain OAuth2 servers without
+ * `jwks_uri`) are kept as they always were, and never load the chunk.
  * @see https://openid.net/specs/openid-connect-core-1_0.html#IDTokenValidation
  */
 export function createIdTokenCheck(provider: Provider, session: OpenIdSession): TokenCheck {
 	return async (obtained, context) => {
 		if (obtained.idToken === undefined && context.nonce === undefined) return obtained;
 		const endpoints = await session.endpoints(context.signal);
-		if (!endpoints.jwks && context.nonce === undefined) return obtained;
+		if (!endpoints.jwks) return obtained;
 		return (await loadOpenId()).checkTokenResponse({ provider, endpoints, session, zod: zodKit }, obtained, context);
 	};
 }

@@ -45,7 +45,6 @@ export async function checkTokenResponse(
 	{ nonce, previous, signal }: { nonce: string | undefined; previous: TokenSet | undefined; signal: AbortSignal | undefined },
 ): Promise<TokenSet> {
 	const { provider, endpoints, session } = context;
-	if (!endpoints.jwks) throw noOpenIdProvider('jwks_uri');
 	const issuer = endpoints.issuer ?? provider.issuer;
 	if (!issuer) throw invalidOption('issuer', "set, for checking the OpenID Provider's ID tokens", issuer);
 	if (obtained.idToken === undefined) {
@@ -54,7 +53,7 @@ export async function checkTokenResponse(
 			'The login asked for `openid` but the token response has no ID token (OpenID Connect Core 3.1.3.3): nothing was kept. Check that the provider is an OpenID Provider.',
 		);
 	}
-	const claims = await checkIdToken(obtained.idToken, keysOf(context, endpoints.jwks), {
+	const claims = await checkIdToken(obtained.idToken, keysOf(context, endpoints.jwks as string), {
 		issuer,
 		clientId: provider.clientId,
 		nonce,

@@ -186,7 +186,12 @@ describe('many APIs, one session, against the emulator (RFC 8707)', () => {
 		const status = async (api: string, token: string) =>
 			(await fetch(`${api}x`, { headers: { authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(2_000) })).status;
 		expect([await status(orders, ordersToken), await status(billing, billingToken)]).toEqual([200, 200]);
-		expect(await session.flow.logout()).toEqual({ revoked: true, errors: [] });
+		expect(await session.flow.logout()).toEqual({
+			revoked: true,
+			errors: [],
+			// The emulator is an OpenID Provider: where to end the person's session there too (RP-Initiated Logout).
+			endSessionUrl: expect.stringMatching(/\/oauth2\/v1\/logout\?/),
+		});
 		// logout() revokes the entry's refresh token and its top access token (billing's, obtained first here, is not
 		// the top one): the emulator, as RFC 7009 2.1 allows, revokes the refresh token's whole family with it.
 		expect([await status(orders, ordersToken), await status(billing, billingToken)]).toEqual([401, 401]);

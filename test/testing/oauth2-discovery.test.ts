@@ -51,6 +51,9 @@ describe.each(transports)('oauth2 discovery over $name', (transport) => {
 			authorization: `${issuer}/oauth2/v1/authorize`,
 			revocation: `${issuer}/oauth2/v1/revoke`,
 			deviceAuthorization: `${issuer}/oauth2/v1/device`,
+			jwks: `${issuer}/oauth2/v1/jwks`,
+			userInfo: `${issuer}/oauth2/v1/userinfo`,
+			endSession: `${issuer}/oauth2/v1/logout`,
 			issuer,
 		});
 	});

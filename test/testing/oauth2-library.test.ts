@@ -42,7 +42,12 @@ describe.each(transports)('the oauth2 preset against the emulated oauth2 server 
 
 		const api = createClient({ prefixUrl: `${issuer}/oauth2/v1/`, auth: flow.tokens, retry: 0 });
 		expect(await api.get('userinfo').json()).toMatchObject({ sub: 'oauth2-user-1' });
-		expect(await flow.logout()).toEqual({ revoked: true, errors: [] });
+		expect(await flow.logout()).toEqual({
+			revoked: true,
+			errors: [],
+			// The emulator is an OpenID Provider: where to end the person's session there too (RP-Initiated Logout).
+			endSessionUrl: expect.stringMatching(/\/oauth2\/v1\/logout\?/),
+		});
 		expect((await withToken(`${issuer}/oauth2/v1/userinfo`, tokenSet.accessToken)).status).toBe(401);
 		expect(emulator.counters()).toMatchObject({ tokenRequests: { authorization_code: 1 }, revocations: 2, refreshTokenReuse: 0 });
 	});
