@@ -75,30 +75,37 @@ const lazyModules = [
 		specifier: './session-channel.js',
 		file: 'session-channel.browser',
 		source: 'src/session-channel.ts',
+		node: 'session-channel',
 	},
 	{
 		importer: `${path.sep}flow${path.sep}authorization-code-flow.ts`,
 		specifier: './login-steps.js',
 		file: 'login.browser',
 		source: 'src/flow/login-steps.ts',
+		node: 'login',
 	},
 	{
 		importer: `${path.sep}flow${path.sep}authorization-code-flow.ts`,
 		specifier: './popup-login.js',
 		file: 'popup-login.browser',
 		source: 'src/flow/popup-login.ts',
+		node: 'popup-login',
 	},
 	{
 		importer: `${path.sep}oidc${path.sep}load.ts`,
 		specifier: './openid.js',
 		file: 'oidc.browser',
 		source: 'src/oidc/openid.ts',
-		// In Node's builds too (5 KB): a backend that never logs anyone in with `openid` does not load it.
 		node: 'oidc',
 	},
 ];
 
-/** The lazy modules of a build, each loaded from its own file: `browser`, or Node's `.js` (ESM) and `.cjs`. */
+/**
+ * The lazy modules of a build, each loaded from its own file: `browser`, or Node's `.js` (ESM) and `.cjs` for those with
+ * a `node` name. In Node's builds, a module inlined behind `import()` is wrapped in a call that a backend's bundler
+ * cannot drop (`__esm`), so the login's steps, the popup, the tabs' channel and OpenID Connect are files of their own
+ * there too: a backend that logs nobody in carries none of them (DPoP, which a backend may use, stays inlined).
+ */
 function separateLazyModules(build: 'browser' | 'js' | 'cjs'): Plugin {
 	const modules = build === 'browser' ? lazyModules : lazyModules.filter((module) => module.node);
 	return {

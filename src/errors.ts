@@ -44,10 +44,10 @@ export const ErrorCode = {
 	AuthorizationServerMismatch: 'ERR_AUTHORIZATION_SERVER_MISMATCH',
 	/**
 	 * An ID token failed a check of OpenID Connect Core 3.1.3.7 (signature, `iss`, `aud`, `exp`, `nonce`…), or a refresh
-	 * or userinfo answer named another user: an `IdTokenError` saying which check. Nothing was kept.
+	 * or userinfo answer named another user: an {@link IdTokenError} saying which check. Nothing was kept.
 	 */
 	IdToken: 'ERR_ID_TOKEN',
-	/** A popup login could not complete: the popup was blocked, closed, or timed out (`PopupError`). */
+	/** A popup login could not complete: the popup was blocked, closed, or timed out ({@link PopupError}). */
 	Popup: 'ERR_POPUP',
 } as const;
 

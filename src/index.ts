@@ -13,11 +13,13 @@ export { createWebStorageStore } from './stores/browser/web-storage.js';
 export { createIndexedDbStore } from './stores/browser/indexed-db.js';
 export { createAuthorizationCodeFlow } from './flow/authorization-code-flow.js';
 export { createDeviceAuthorizationFlow } from './flow/device-authorization-flow.js';
+export { handlePopupCallback } from './flow/popup-callback.js';
 export {
 	AuthorizationResponseError,
 	AuthorizationServerMismatchError,
 	DpopError,
 	ErrorCode,
+	IdTokenError,
 	isLoginRequiredError,
 	isOAuthError,
 	isStoreError,
@@ -27,6 +29,7 @@ export {
 	MissingPackageError,
 	NetworkError,
 	OAuthError,
+	PopupError,
 	RequestNotReplayableError,
 	StoreError,
 	TokenkeeperError,
@@ -62,13 +65,16 @@ export type {
 	AuthorizationCodeFlow,
 	AuthorizationCodeFlowOptions,
 	AuthorizationUrlOptions,
+	IdTokenUser,
+	LogoutOptions,
 	LogoutResult,
 } from './flow/authorization-code-flow.js';
+export type { PopupOptions } from './flow/popup.js';
 export type { TokenStorageKind } from './stores/browser/storage-kind.js';
 export type { DeviceAuthorizationFlow, DeviceAuthorizationFlowOptions, DeviceLogin } from './flow/device-authorization-flow.js';
-export type { TokenManagerEventName, TokenManagerEvents, TokenManagerListener } from './events.js';
+export type { SessionChangeEvent, TokenManagerEventName, TokenManagerEvents, TokenManagerListener } from './events.js';
 export type { RetryOptions, TransportOptions } from './endpoint/index.js';
-export type { OAuthErrorFields, TokenkeeperErrorOptions } from './errors.js';
+export type { IdTokenCheck, OAuthErrorFields, PopupFailure, TokenkeeperErrorOptions } from './errors.js';
 export type { DpopDowngradeEvent, DpopOption } from './dpop/types.js';
 export type {
 	ApiRetryMessage,

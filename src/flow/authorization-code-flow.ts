@@ -17,8 +17,8 @@ import type { LoginContext } from './login-steps.js';
 
 // Loaded with `import()` when first used (each a chunk of its own in browsers): the login's two steps, and the popup
 // login's code past opening the window.
-const loadLoginSteps = once(() => import('./login-steps.js'));
-const loadPopupLogin = once(() => import('./popup-login.js'));
+const loadLoginSteps = /* @__PURE__ */ once(() => import('./login-steps.js'));
+const loadPopupLogin = /* @__PURE__ */ once(() => import('./popup-login.js'));
 
 /** Options of {@link createAuthorizationCodeFlow}. */
 export interface AuthorizationCodeFlowOptions extends SessionOptions {
@@ -143,8 +143,7 @@ export function createAuthorizationCodeFlow(provider: Provider, options: Authori
 
 		createAuthorizationUrl: (urlOptions) => loadLoginSteps().then((steps) => steps.createAuthorizationUrl(login, urlOptions)),
 
-		handleCallback: (callbackUrl, { signal } = {}) =>
-			loadLoginSteps().then((steps) => steps.handleCallback(login, callbackUrl, signal)),
+		handleCallback: (callbackUrl, { signal } = {}) => loadLoginSteps().then((steps) => steps.handleCallback(login, callbackUrl, signal)),
 
 		async logout({ postLogoutRedirectUri, endSession = true, state } = {}) {
 			const { revoked, errors, ended } = await seam.logout();

@@ -49,12 +49,9 @@ export function validateAuthorizationResponse(
 		// Own keys only: an error named like an Object method (`constructor`) has no meaning here.
 		const meaning = Object.hasOwn(AUTHORIZATION_ERRORS, error) ? `: ${AUTHORIZATION_ERRORS[error]}` : '';
 		const description = params.get('error_description');
-		throw new ResponseError(
-			`Login failed (${error})${meaning}${description ? ` ("${description}")` : ''}. Start the login again.`,
-			{
-				error,
-			},
-		);
+		throw new ResponseError(`Login failed (${error})${meaning}${description ? ` ("${description}")` : ''}. Start the login again.`, {
+			error,
+		});
 	}
 	const code = params.get('code');
 	if (!code) {

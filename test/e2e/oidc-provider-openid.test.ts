@@ -74,7 +74,10 @@ describe('OpenID Connect against a certified OpenID Provider (oidc-provider)', (
 				if (!tampering) return body;
 				const [header, payload, signature] = String(body.id_token).split('.');
 				const claims = JSON.parse(Buffer.from(payload as string, 'base64url').toString());
-				return { ...body, id_token: `${header}.${Buffer.from(JSON.stringify({ ...claims, exp: claims.exp + 3600 })).toString('base64url')}.${signature}` };
+				return {
+					...body,
+					id_token: `${header}.${Buffer.from(JSON.stringify({ ...claims, exp: claims.exp + 3600 })).toString('base64url')}.${signature}`,
+				};
 			},
 		});
 		const login = await logIn(flow);
@@ -98,7 +101,7 @@ describe('OpenID Connect against a certified OpenID Provider (oidc-provider)', (
 		await expect(flow.tokens.getToken()).rejects.toMatchObject({ code: ErrorCode.LoginRequired });
 	});
 
-	it("another login's ID token (its nonce): IdTokenError check \"nonce\", and nothing kept", async () => {
+	it('another login\'s ID token (its nonce): IdTokenError check "nonce", and nothing kept', async () => {
 		const other = spaFlow();
 		const { idToken } = await logIn(other);
 		const flow = spaFlow({ tamper: (body) => ({ ...body, id_token: idToken }) });
@@ -120,7 +123,10 @@ describe('OpenID Connect against a certified OpenID Provider (oidc-provider)', (
 	it('logout: revoked, cleared, and the end-session URL (id_token_hint, client_id, post_logout_redirect_uri, state) that oidc-provider accepts', async () => {
 		const flow = spaFlow();
 		const { idToken } = await logIn(flow);
-		const { revoked, errors, endSessionUrl } = await flow.logout({ postLogoutRedirectUri: SPA_POST_LOGOUT_REDIRECT_URI, state: 'after-logout' });
+		const { revoked, errors, endSessionUrl } = await flow.logout({
+			postLogoutRedirectUri: SPA_POST_LOGOUT_REDIRECT_URI,
+			state: 'after-logout',
+		});
 		// oidc-provider revokes the refresh token but not a JWT access token (RFC 9068): it says so, and the session is cleared.
 		expect(revoked).toBe(false);
 		expect(errors).toMatchObject([{ code: ErrorCode.OAuth, error: 'unsupported_token_type' }]);

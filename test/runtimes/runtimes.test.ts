@@ -67,7 +67,15 @@ for (const runtime of RUNTIMES) {
 			// Resolved by the runtime (Node, Bun) or by the bundler with the runtime's conditions (Deno, workerd).
 			const loaded = resolved.length > 0 ? resolved.map((url) => relative(root, fileURLToPath(url))) : built?.bundled;
 			// A Worker is one bundle: the bundler also takes in the files the browser build loads with `import()`.
-			const onDemand = ['dist/dpop.browser.js', 'dist/indexed-db.browser.js', 'dist/lease-lock.browser.js'];
+			const onDemand = [
+				'dist/dpop.browser.js',
+				'dist/indexed-db.browser.js',
+				'dist/lease-lock.browser.js',
+				'dist/session-channel.browser.js',
+				'dist/login.browser.js',
+				'dist/popup-login.browser.js',
+				'dist/oidc.browser.js',
+			];
 			const expected = runtime.flavor === 'workerd' ? [entry, ...onDemand, 'dist/pkce.js'] : [entry, 'dist/pkce.js'];
 			expect([...(loaded ?? [])].sort()).toEqual(expected.sort());
 			expect(features.webCrypto).toBe(true);
