@@ -1,6 +1,6 @@
-import { abortable } from '../abortable.js';
 import { IdTokenError } from '../errors.js';
 import type { ZodKit } from './zod-kit.js';
+import { joinSharedFetch, type SharedFetch } from './shared-fetch.js';
 import { algorithmProfile, type IdTokenAlgorithm, jwkFits, requireIdTokenAlgorithm } from './algorithms.js';
 
 /** Where ID token signatures are checked against: the issuer's JWKS, fetched when needed and cached. */
@@ -163,30 +163,6 @@ function importKey(entry: JwksKey, alg: IdTokenAlgorithm): Promise<CryptoKey> {
 	return importing;
 }
 
-/** One fetch of the JWKS shared by every caller waiting for it; aborted only when every caller has stopped waiting. */
-interface SharedFetch {
-	readonly keys: Promise<readonly JwksKey[]>;
-	readonly controller: AbortController;
-	waiting: number;
-	/** A caller without a signal is waiting: the fetch runs to its end (bounded by `fetchJwks`'s own timeout). */
-	held: boolean;
-}
-
-function join(fetch: SharedFetch, signal: AbortSignal | undefined): Promise<readonly JwksKey[]> {
-	if (!signal) {
-		fetch.held = true;
-		return fetch.keys;
-	}
-	fetch.waiting += 1;
-	const leave = () => {
-		fetch.waiting -= 1;
-		if (fetch.waiting === 0 && !fetch.held) fetch.controller.abort(signal.reason);
-	};
-	signal.addEventListener('abort', leave, { once: true });
-	fetch.keys.finally(() => signal.removeEventListener('abort', leave)).catch(() => undefined);
-	return abortable(fetch.keys, signal);
-}
-
 /**
  * The issuer's JWKS as a {@link JwksSource}: fetched at the first use, its keys imported (Web Crypto) when first used
  * and cached. A `kid` the cached set lacks (the provider rotated its keys) fetches the set again, once, and not more
@@ -200,20 +176,20 @@ function join(fetch: SharedFetch, signal: AbortSignal | undefined): Promise<read
 export function createJwksSource(fetchJwks: (signal?: AbortSignal) => Promise<unknown>, now: () => number, zod: ZodKit): JwksSource {
 	const schemas = jwksSchemas(zod);
 	let keys: readonly JwksKey[] | undefined;
-	let fetchedAt = Number.NEGATIVE_INFINITY;
-	let fetching: SharedFetch | undefined;
+	// When an unknown kid last had the set fetched again (one refetch per cooldown; the first fetch starts none).
+	let refetchedAt = Number.NEGATIVE_INFINITY;
+	let fetching: SharedFetch<readonly JwksKey[]> | undefined;
 
 	function fetchKeys(signal: AbortSignal | undefined): Promise<readonly JwksKey[]> {
 		if (!fetching) {
 			const controller = new AbortController();
-			const started: SharedFetch = {
+			const started: SharedFetch<readonly JwksKey[]> = {
 				controller,
 				waiting: 0,
 				held: false,
 				keys: fetchJwks(controller.signal)
 					.then((document) => {
 						keys = readJwks(schemas, document, keys ?? []);
-						fetchedAt = now();
 						return keys;
 					})
 					.finally(() => {
@@ -222,23 +198,28 @@ export function createJwksSource(fetchJwks: (signal?: AbortSignal) => Promise<un
 			};
 			fetching = started;
 		}
-		return join(fetching, signal);
+		return joinSharedFetch(fetching, signal);
 	}
 
 	return {
 		async key(header, signal) {
 			signal?.throwIfAborted();
 			const alg = requireIdTokenAlgorithm(header.alg);
+			// A set fetched for this very token would be fetched again for nothing.
+			const first = keys === undefined;
 			let found = select(keys ?? (await fetchKeys(signal)), alg, header.kid);
-			if (!found && (fetching || now() - fetchedAt >= REFETCH_COOLDOWN_MS)) {
+			if (!found && !first && (fetching || now() - refetchedAt >= REFETCH_COOLDOWN_MS)) {
+				const startedAt = now();
 				found = select(await fetchKeys(signal), alg, header.kid);
+				// Only a refetch that answered starts the cooldown: a failed one may be tried again at once.
+				refetchedAt = Math.max(refetchedAt, startedAt);
 			}
 			if (!found) {
 				throw new IdTokenError(
 					'key',
 					header.kid === undefined
 						? `The issuer's JWKS has no ${alg} key for this ID token. Check the provider's \`jwks_uri\` and signing algorithm.`
-						: "The issuer's JWKS, as fetched now or within the last minute, has no key with the ID token's `kid`: the token was not signed with the issuer's current keys. Log in again; if this repeats, check the provider's `jwks_uri`.",
+						: "The issuer's JWKS, as fetched again now or within the last minute, has no key with the ID token's `kid`: the token was not signed with the issuer's current keys. Log in again; if this repeats, check the provider's `jwks_uri`.",
 				);
 			}
 			return importKey(found, alg);

@@ -161,7 +161,7 @@ const budgets = {
 	sessionChannelChunk: { ceiling: 559 },
 	loginChunk: { ceiling: 2_145 },
 	popupLoginChunk: { ceiling: 1_397 },
-	oidcChunk: { ceiling: 6_514 },
+	oidcChunk: { ceiling: 6_527 },
 	node: { target: 20 * 1024, ceiling: 20 * 1024 },
 	// DPoP is inlined on Node (no bundle there reaches a browser): 4.3 KB of this, and the diagnostics probes 1 KB,
 	// from 26 KB; following DPoP's redirects hop by hop raised it from 29 KB (29 580 -> 30 227 bytes, issue 22);
@@ -169,9 +169,9 @@ const budgets = {
 	// RFC 9728 and the device login's resources from 29.65 KB (30 361 -> 31 546 bytes, issue 24); IdTokenError and
 	// PopupError (31 546 -> 31 570, issue 25: esbuild keeps a class that extends another even when nothing uses it); the
 	// session's OpenID parts that Node's bundle cannot shake (the manager's check of token responses, the ID token's
-	// claims in the entry, sign-in and sign-out events, the tabs' hook; discovery's three endpoints): 31 795 (issue 25;
+	// claims in the entry, sign-in and sign-out events, the tabs' hook; discovery's three endpoints): 31 860 (issue 25;
 	// the login's steps, the popup, the tabs' channel and the OpenID checks are files of their own, 0 B here).
-	nodeBundled: { ceiling: 31_795 },
+	nodeBundled: { ceiling: 31_860 },
 };
 const runtimeDependencies = ['ky', 'p-retry', 'lru-cache', 'zod'];
 
