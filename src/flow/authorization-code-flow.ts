@@ -10,6 +10,7 @@ import { loadOpenId } from '../oidc/load.js';
 import { claimsOf } from '../token-set.js';
 import { globalFetch } from '../global-fetch.js';
 import { once } from '../once.js';
+import type { AuthorizationUrlOptions } from './authorization-url.js';
 import type { PopupOptions } from './popup.js';
 import { openPopupWindow } from './popup-window.js';
 import { loginKit } from './login-kit.js';
@@ -31,21 +32,7 @@ export interface AuthorizationCodeFlowOptions extends SessionOptions {
 	readonly attemptTtl?: number | undefined;
 }
 
-/** Options of {@link AuthorizationCodeFlow.createAuthorizationUrl}. */
-export interface AuthorizationUrlOptions {
-	/** Scopes: an array or a space-separated string. */
-	readonly scope?: string | readonly string[] | undefined;
-	/** Overrides the provider's `redirectUri` for this attempt. */
-	readonly redirectUri?: string | undefined;
-	/**
-	 * The APIs the login is for (RFC 8707 resource indicators): one login covers them all. The code exchange gets the
-	 * first one's token; the others come by refresh, when a call asks for them. Default: the provider's `resource`.
-	 * @see https://www.rfc-editor.org/rfc/rfc8707#section-2.1
-	 */
-	readonly resource?: string | readonly string[] | undefined;
-	/** More authorization request parameters (`prompt`, `login_hint`…). */
-	readonly [parameter: string]: string | readonly string[] | undefined;
-}
+export type { AuthorizationUrlOptions };
 
 /** Options of {@link AuthorizationCodeFlow.logout}. */
 export interface LogoutOptions {

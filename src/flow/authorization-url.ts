@@ -1,3 +1,19 @@
+/** Options of {@link AuthorizationCodeFlow.createAuthorizationUrl}. */
+export interface AuthorizationUrlOptions {
+	/** Scopes: an array or a space-separated string. */
+	readonly scope?: string | readonly string[] | undefined;
+	/** Overrides the provider's `redirectUri` for this attempt. */
+	readonly redirectUri?: string | undefined;
+	/**
+	 * The APIs the login is for (RFC 8707 resource indicators): one login covers them all. The code exchange gets the
+	 * first one's token; the others come by refresh, when a call asks for them. Default: the provider's `resource`.
+	 * @see https://www.rfc-editor.org/rfc/rfc8707#section-2.1
+	 */
+	readonly resource?: string | readonly string[] | undefined;
+	/** More authorization request parameters (`prompt`, `login_hint`…). */
+	readonly [parameter: string]: string | readonly string[] | undefined;
+}
+
 /** What {@link buildAuthorizationUrl} needs: nothing here does I/O. */
 export interface AuthorizationUrlInput {
 	readonly authorizationEndpoint: string;

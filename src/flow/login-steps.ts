@@ -10,8 +10,7 @@ import { normalizeScope } from '../scope.js';
 import type { SessionSeam } from '../token-manager.js';
 import type { TokenSet } from '../token-set.js';
 import type { createAttemptStore } from './attempts.js';
-import type { AuthorizationUrlOptions } from './authorization-code-flow.js';
-import { buildAuthorizationUrl } from './authorization-url.js';
+import { type AuthorizationUrlOptions, buildAuthorizationUrl } from './authorization-url.js';
 import { readCallbackParameters, validateAuthorizationResponse } from './callback.js';
 import type { LoginKit } from './login-kit.js';
 

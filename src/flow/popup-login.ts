@@ -1,5 +1,5 @@
 import type { TokenSet } from '../token-set.js';
-import type { AuthorizationUrlOptions } from './authorization-code-flow.js';
+import type { AuthorizationUrlOptions } from './authorization-url.js';
 import { type PopupOptions, requirePopup, waitForPopupCallback } from './popup.js';
 import type { PopupWindow } from './popup-window.js';
 
