@@ -110,20 +110,32 @@ describe.each(ENGINES)('the SPA example in $name (cross-origin, PKCE, two tabs)'
 
 	/** The chunks served since `from` (an index into the example's log), by the name of the module they start with. */
 	const chunksServedSince = (from: number) =>
-		example.scriptsServed.slice(from).flatMap((script) => /^\/(indexed-db|lease-lock|session-dpop)-/.exec(script)?.[1] ?? []);
+		example.scriptsServed
+			.slice(from)
+			.flatMap((script) => /^\/(indexed-db|lease-lock|session-dpop|login-steps|openid)-/.exec(script)?.[1] ?? []);
 
-	it('the parts a page may not need are chunks loaded on demand: IndexedDB for `storage: "local"`, never the lease lock with Web Locks', async () => {
-		// A page that keeps tokens in sessionStorage loads neither (the session's first load in a fresh tab).
+	it('the parts a page may not need are chunks loaded on demand: IndexedDB for `storage: "local"`, never the lease lock with Web Locks, the login only at the login', async () => {
+		// A page that keeps tokens in sessionStorage loads none (the session's first load in a fresh tab).
 		let from = example.scriptsServed.length;
 		const sessionTab = await suite.browser.openTab(`${example.spaUrl}/?storage=session`);
 		await sessionTab.waitFor(() => document.body.dataset.ready === 'true');
 		expect(example.scriptsServed.slice(from)).toContain('/app.js');
 		expect(chunksServedSince(from)).toEqual([]);
 		await sessionTab.close();
-		// The example's default, `storage: "local"`: the IndexedDB store's chunk, once; Web Locks do the locking.
+		// A login, in a tab of the example's default, `storage: "local"`: the login steps' chunk on the page that makes
+		// the authorization URL, and again on the callback page (a new page load) beside its IndexedDB store; never
+		// OpenID Connect's, as the example's scope has no `openid`.
+		const loginTab = await openSpa();
+		from = example.scriptsServed.length;
+		await logInThroughProvider(loginTab);
+		expect(chunksServedSince(from).sort()).toEqual(['indexed-db', 'login-steps', 'login-steps']);
+		await loginTab.close();
+		// A page that only calls the API with the stored session, and refreshes it: the IndexedDB store's chunk, once;
+		// Web Locks do the locking; no login steps, no OpenID Connect.
 		from = example.scriptsServed.length;
 		const tab = await openSpa();
 		await tab.evaluate(() => window.demo.refresh());
+		await expect(tab.evaluate(() => window.demo.callApi())).resolves.toMatchObject({ username: expect.any(String) });
 		expect(chunksServedSince(from)).toEqual(['indexed-db']);
 		await tab.close();
 	});
