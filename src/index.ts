@@ -70,7 +70,6 @@ export type {
 	LogoutResult,
 } from './flow/authorization-code-flow.js';
 export type { PopupOptions } from './flow/popup.js';
-export type { PopupCallbackEnv } from './flow/popup-callback.js';
 export type { TokenStorageKind } from './stores/browser/storage-kind.js';
 export type { DeviceAuthorizationFlow, DeviceAuthorizationFlowOptions, DeviceLogin } from './flow/device-authorization-flow.js';
 export type { SessionChangeEvent, TokenManagerEventName, TokenManagerEvents, TokenManagerListener } from './events.js';

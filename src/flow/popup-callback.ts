@@ -22,7 +22,12 @@ export interface PopupCallbackEnv {
  * import { handlePopupCallback } from 'tokenkeeper';
  * handlePopupCallback();
  */
-export function handlePopupCallback(url?: string | URL, env: PopupCallbackEnv = globalThis as unknown as PopupCallbackEnv): boolean {
+export function handlePopupCallback(url?: string | URL): boolean {
+	return relayPopupCallback(url, globalThis as unknown as PopupCallbackEnv);
+}
+
+/** {@link handlePopupCallback} in a given window (a stand-in in tests). */
+export function relayPopupCallback(url: string | URL | undefined, env: PopupCallbackEnv): boolean {
 	const href = String(url ?? env.location.href);
 	const state = stateOf(href);
 	if (!state) return false;

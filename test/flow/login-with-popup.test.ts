@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { createAuthorizationCodeFlow, ErrorCode, handlePopupCallback, oauth2 } from '../../src/index.js';
+import { createAuthorizationCodeFlow, ErrorCode, oauth2 } from '../../src/index.js';
+import { relayPopupCallback } from '../../src/flow/popup-callback.js';
 import { createMemoryStorage } from '../../src/key-value-storage.js';
 import { createMemoryStore } from '../../src/stores/memory.js';
 import { useEmulator } from '../_helpers/emulator.js';
@@ -41,7 +42,7 @@ function stubOpen(person: 'logs in' | 'closes the popup') {
 					}
 					void visit(authorizationUrl).then((callbackUrl) => {
 						const callbackPage = { location: { href: callbackUrl.href, origin: callbackUrl.origin }, opener: null, BroadcastChannel };
-						expect(handlePopupCallback(undefined, callbackPage)).toBe(true);
+						expect(relayPopupCallback(undefined, callbackPage)).toBe(true);
 					});
 				},
 			},

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { isTokenkeeperError, PopupError } from '../../src/errors.js';
-import { handlePopupCallback, type PopupCallbackEnv } from '../../src/flow/popup-callback.js';
+import { type PopupCallbackEnv, relayPopupCallback } from '../../src/flow/popup-callback.js';
 import { openPopup, type PopupEnv, type PopupWaitOptions, waitForPopupCallback } from '../../src/flow/popup.js';
 
 const APP = 'https://spa.test';
@@ -182,7 +182,7 @@ describe('waitForPopupCallback: the result', () => {
 		const result = wait(popup, opener, { closeDetection: false });
 		await vi.advanceTimersByTimeAsync(10_000);
 		const page = createCallbackPage(undefined);
-		expect(handlePopupCallback(undefined, page)).toBe(true);
+		expect(relayPopupCallback(undefined, page)).toBe(true);
 		expect(page.closed).toBe(true);
 		await expect(result).resolves.toBe(CALLBACK);
 		expectCleanedUp(opener, popup);
@@ -193,7 +193,7 @@ describe('waitForPopupCallback: the result', () => {
 		const popup = createPopup();
 		const result = wait(popup, opener);
 		const page = createCallbackPage(opener, { broadcast: false });
-		expect(handlePopupCallback(undefined, page)).toBe(true);
+		expect(relayPopupCallback(undefined, page)).toBe(true);
 		await expect(result).resolves.toBe(CALLBACK);
 		expect(page.posts).toEqual([{ message: { type: 'tokenkeeper:popup-callback', state: STATE, url: CALLBACK }, targetOrigin: APP }]);
 		expectCleanedUp(opener, popup);
@@ -203,7 +203,7 @@ describe('waitForPopupCallback: the result', () => {
 		const opener = createOpener();
 		const popup = createPopup();
 		const result = wait(popup, opener);
-		handlePopupCallback(undefined, createCallbackPage(opener));
+		relayPopupCallback(undefined, createCallbackPage(opener));
 		await expect(result).resolves.toBe(CALLBACK);
 		expectCleanedUp(opener, popup);
 	});
@@ -213,7 +213,7 @@ describe('waitForPopupCallback: the result', () => {
 		const popup = createPopup();
 		const result = wait(popup, opener);
 		const url = `${APP}/callback#code=the-code&state=${STATE}`;
-		expect(handlePopupCallback(url, createCallbackPage(opener, { broadcast: false }))).toBe(true);
+		expect(relayPopupCallback(url, createCallbackPage(opener, { broadcast: false }))).toBe(true);
 		await expect(result).resolves.toBe(url);
 	});
 
@@ -369,9 +369,9 @@ describe('handlePopupCallback', () => {
 		const opener = createOpener({ broadcast: false });
 		const page = createCallbackPage(opener);
 		page.location.href = `${APP}/callback?code=the-code`;
-		expect(handlePopupCallback(undefined, page)).toBe(false);
-		expect(handlePopupCallback('not a url', page)).toBe(false);
-		expect(handlePopupCallback(`${APP}/callback?state=`, page)).toBe(false);
+		expect(relayPopupCallback(undefined, page)).toBe(false);
+		expect(relayPopupCallback('not a url', page)).toBe(false);
+		expect(relayPopupCallback(`${APP}/callback?state=`, page)).toBe(false);
 		expect(page.posts).toEqual([]);
 		expect(page.closed).toBe(false);
 		expect(openChannels).toBe(0);
@@ -380,14 +380,14 @@ describe('handlePopupCallback', () => {
 	it('default URL: location.href; accepts a URL object', () => {
 		const opener = createOpener({ broadcast: false });
 		const page = createCallbackPage(opener, { broadcast: false });
-		expect(handlePopupCallback(new URL(CALLBACK), page)).toBe(true);
+		expect(relayPopupCallback(new URL(CALLBACK), page)).toBe(true);
 		expect(page.posts[0]!.message).toEqual({ type: 'tokenkeeper:popup-callback', state: STATE, url: CALLBACK });
 	});
 
 	it('opener postMessage goes to its own origin only, so an opener that navigated elsewhere gets nothing', () => {
 		const opener = createOpener({ broadcast: false });
 		const page = createCallbackPage(opener, { broadcast: false, origin: 'https://other.test' });
-		handlePopupCallback(undefined, page);
+		relayPopupCallback(undefined, page);
 		expect(page.posts.map((post) => post.targetOrigin)).toEqual(['https://other.test']);
 		expect(page.closed).toBe(true);
 	});
@@ -402,7 +402,7 @@ describe('handlePopupCallback', () => {
 			},
 		};
 		const close = vi.fn();
-		expect(handlePopupCallback(undefined, { ...page, close })).toBe(true);
+		expect(relayPopupCallback(undefined, { ...page, close })).toBe(true);
 		expect(close).toHaveBeenCalledTimes(1);
 		expect(openChannels).toBe(0);
 	});
