@@ -34,7 +34,9 @@ export function openSession(
 			dpopKeyPlace: place,
 			// The seam exists once the session does; the check runs only on token responses, after that.
 			check: check && ((obtained, context) => check(seam as SessionSeam)(obtained, context)),
-			tabs: place === 'local' ? sessionChannelOnDemand() : undefined,
+			// Tabs are documents: a runtime without one (Node, Deno, Bun, a worker) has no tab to tell, and an open
+			// BroadcastChannel would keep its process alive (Deno's does).
+			tabs: place === 'local' && typeof document === 'object' ? sessionChannelOnDemand() : undefined,
 		},
 	);
 	seam = session.seam;
