@@ -22,6 +22,12 @@ export interface ConfigurationInputs {
 	readonly adapter: AdapterFactory;
 	/** Seconds. */
 	readonly accessTokenTTL: number;
+	/**
+	 * More redirect URIs for the SPA client, beside {@link SPA_REDIRECT_URI}: a browser page's own (its origin then
+	 * passes oidc-provider's default `clientBasedCORS`, which lets a public client's redirect URI origins call the
+	 * token endpoint cross-origin).
+	 */
+	readonly spaRedirectUris?: readonly string[] | undefined;
 }
 
 function signingKey(): JWK {
@@ -35,7 +41,7 @@ function signingKey(): JWK {
  * required of public clients, refresh tokens that rotate on every use (a consumed one coming back revokes the grant),
  * and no development-only login pages: the helper answers the interactions itself.
  */
-export function providerConfiguration({ resources, adapter, accessTokenTTL }: ConfigurationInputs): Configuration {
+export function providerConfiguration({ resources, adapter, accessTokenTTL, spaRedirectUris = [] }: ConfigurationInputs): Configuration {
 	const scopes: Record<string, string> = { [resources.orders]: 'orders:read orders:write', [resources.billing]: 'billing:read' };
 	const machine = { client_secret: SECRET, grant_types: ['client_credentials'], response_types: [], redirect_uris: [] };
 	return {
@@ -51,7 +57,7 @@ export function providerConfiguration({ resources, adapter, accessTokenTTL }: Co
 				application_type: 'web',
 				grant_types: ['authorization_code', 'refresh_token'],
 				response_types: ['code'],
-				redirect_uris: [SPA_REDIRECT_URI],
+				redirect_uris: [SPA_REDIRECT_URI, ...spaRedirectUris],
 				post_logout_redirect_uris: [SPA_POST_LOGOUT_REDIRECT_URI],
 			},
 		],

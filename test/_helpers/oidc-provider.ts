@@ -12,6 +12,8 @@ import { createProviderStore, type ProviderStore } from './oidc-provider-store.j
 export interface OpenIdProviderOptions {
 	/** How long access tokens live, in seconds. Default 3600. */
 	readonly accessTokenTTL?: number | undefined;
+	/** More registered redirect URIs of the SPA client (a browser page's, whose origin may then call it by CORS). */
+	readonly spaRedirectUris?: readonly string[] | undefined;
 }
 
 /** What the token endpoint and the APIs saw since the start or the last `resetCounters()`. */
@@ -44,7 +46,10 @@ export interface OpenIdProvider {
 	};
 	/** The person every login signs in as. */
 	readonly user: string;
-	/** A browser visiting `authorizationUrl`: logs in, consents (or not, see `setConsent`), returns the callback URL. */
+	/**
+	 * A browser visiting `authorizationUrl`: logs in, consents (or not, see `setConsent`), returns the callback URL (at
+	 * the request's `redirect_uri` when it is one of the SPA's registered ones, else at `clients.spa.redirectUri`).
+	 */
 	login(authorizationUrl: string): Promise<URL>;
 	/** How the person answers the consent prompt. Default `allow`. */
 	setConsent(answer: 'allow' | 'deny'): void;
@@ -92,7 +97,12 @@ export async function startOpenIdProvider(options: OpenIdProviderOptions = {}): 
 
 	const provider = new Provider(
 		issuer,
-		providerConfiguration({ resources, adapter: store.adapter, accessTokenTTL: options.accessTokenTTL ?? 3600 }),
+		providerConfiguration({
+			resources,
+			adapter: store.adapter,
+			accessTokenTTL: options.accessTokenTTL ?? 3600,
+			spaRedirectUris: options.spaRedirectUris,
+		}),
 	);
 
 	provider.on('access_token.issued', (token: { jti: string }) => apis.issued(token.jti));
@@ -166,7 +176,11 @@ export async function startOpenIdProvider(options: OpenIdProviderOptions = {}): 
 			spa: { clientId: 'spa', redirectUri: SPA_REDIRECT_URI },
 		},
 		user: USER,
-		login: (authorizationUrl) => followToRedirectUri(authorizationUrl, SPA_REDIRECT_URI),
+		login(authorizationUrl) {
+			const asked = new URL(authorizationUrl).searchParams.get('redirect_uri');
+			const registered = asked !== null && (options.spaRedirectUris ?? []).includes(asked);
+			return followToRedirectUri(authorizationUrl, registered ? asked : SPA_REDIRECT_URI);
+		},
 		setConsent(answer) {
 			consent = answer;
 		},
