@@ -103,9 +103,10 @@ export interface AuthorizationCodeFlow {
 	 * Log in in a popup instead of a redirect: call it from the click handler (the popup opens before anything is
 	 * awaited); the popup's page at the redirect URI calls `handlePopupCallback()`, and the code is exchanged here. The
 	 * result comes by BroadcastChannel (it survives a provider's `Cross-Origin-Opener-Policy`) and by `postMessage`,
-	 * origin-checked. Fails with `PopupError` (`ERR_POPUP`): `blocked`, `closed`, `timeout`.
+	 * origin-checked. Fails with `PopupError` (`ERR_POPUP`): `blocked`, `closed`, `timeout`. `popup`: how it waits
+	 * (a second argument: the authorization request's extra parameters are strings, these are not).
 	 */
-	loginWithPopup(options?: AuthorizationUrlOptions & PopupOptions): Promise<TokenSet>;
+	loginWithPopup(options?: AuthorizationUrlOptions, popup?: PopupOptions): Promise<TokenSet>;
 }
 
 /**
@@ -141,10 +142,10 @@ export function createAuthorizationCodeFlow(provider: Provider, options: Authori
 			return { revoked, errors, endSessionUrl: url };
 		},
 
-		loginWithPopup(options = {}) {
+		loginWithPopup(urlOptions = {}, popupOptions = {}) {
 			// Synchronously, inside the click: a browser blocks a popup opened after an await.
-			const popup = openPopupWindow(options.features);
-			return loadPopupLogin().then((module) => module.completePopupLogin(popup, flow, provider.redirectUri, options));
+			const opened = openPopupWindow(popupOptions.features);
+			return loadPopupLogin().then((module) => module.completePopupLogin(opened, flow, provider.redirectUri, urlOptions, popupOptions));
 		},
 
 		async getUser() {

@@ -18,7 +18,8 @@ export async function completePopupLogin(
 	opened: PopupWindow | null,
 	flow: PopupLoginFlow,
 	redirectUri: string | undefined,
-	{ timeout, signal, closeDetection, features: _features, ...urlOptions }: AuthorizationUrlOptions & PopupOptions,
+	urlOptions: AuthorizationUrlOptions,
+	{ timeout, signal, closeDetection }: PopupOptions,
 ): Promise<TokenSet> {
 	const popup = requirePopup(opened);
 	let url: string;

@@ -62,7 +62,7 @@ if (location.pathname === '/callback') {
 
 	document.querySelector('#login')!.addEventListener('click', () => {
 		// No await before it: loginWithPopup opens the popup synchronously, inside the click's user activation.
-		flow.loginWithPopup({ scope: ['openid', 'offline_access'] }).then(
+		flow.loginWithPopup({ scope: ['openid', 'offline_access'] }, { timeout: 20_000 }).then(
 			(tokenSet) => {
 				page.outcome = { ok: { idToken: typeof tokenSet.idToken === 'string', scope: tokenSet.scope } };
 			},
