@@ -21,7 +21,7 @@ export async function logInThroughProvider(tab: BrowserTab): Promise<void> {
 	await tab.click('#login');
 	try {
 		await tab.waitFor(() => !('beforeLogin' in window) && location.pathname === '/' && document.body.dataset.ready === 'true', {
-			timeout: PAGE_TIMEOUT * 1.5,
+			timeout: PAGE_TIMEOUT * 2,
 		});
 	} catch (error) {
 		const where = await tab
