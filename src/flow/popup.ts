@@ -2,7 +2,7 @@ import { PopupError } from '../errors.js';
 import { requirePositiveTimerDelay } from '../options.js';
 import type { BroadcastChannelConstructor } from '../session-channel.js';
 import { POPUP_CHANNEL, type PopupCallbackMessage } from './popup-message.js';
-import { openPopupWindow, type PopupWindow, type PopupWindowEnv } from './popup-window.js';
+import type { PopupWindow, PopupWindowEnv } from './popup-window.js';
 
 export type { PopupWindow };
 
@@ -40,15 +40,6 @@ const DEFAULT_TIMEOUT = 5 * 60_000;
 const CLOSED_POLL = 500;
 /** After the popup is seen closed, how long a result it sent just before closing may still take to arrive. */
 const CLOSED_GRACE = 1_000;
-
-/**
- * Opens the login popup on `about:blank`, now: call it synchronously in the click handler, before any `await`, or
- * the browser blocks it. {@link waitForPopupCallback} then sends it to the authorization URL.
- * @throws {PopupError} `blocked` when `window.open` returns `null`.
- */
-export function openPopup(features?: string, env: PopupEnv = globalThis as PopupEnv): PopupWindow {
-	return requirePopup(openPopupWindow(features, env));
-}
 
 /** `popup`, or {@link PopupError} `blocked` when the browser gave no window. */
 export function requirePopup(popup: PopupWindow | null): PopupWindow {

@@ -1,5 +1,6 @@
 import { handlePopupCallback } from '../../src/flow/popup-callback.js';
-import { openPopup, type PopupWindow, waitForPopupCallback } from '../../src/flow/popup.js';
+import { type PopupWindow, requirePopup, waitForPopupCallback } from '../../src/flow/popup.js';
+import { openPopupWindow } from '../../src/flow/popup-window.js';
 
 /** What the test reads back from the opener page. */
 export interface PopupOutcome {
@@ -36,7 +37,7 @@ if (location.pathname === '/callback') {
 	document.body.append(button);
 	button.addEventListener('click', () => {
 		// Before any await: the click's user activation is what lets the popup open.
-		const popup = openPopup();
+		const popup = requirePopup(openPopupWindow());
 		window.popupWindow = popup;
 		const state = crypto.randomUUID();
 		localStorage.removeItem('opener-in-popup');

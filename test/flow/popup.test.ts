@@ -1,7 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { isTokenkeeperError, PopupError } from '../../src/errors.js';
 import { type PopupCallbackEnv, relayPopupCallback } from '../../src/flow/popup-callback.js';
-import { openPopup, type PopupEnv, type PopupWaitOptions, waitForPopupCallback } from '../../src/flow/popup.js';
+import { type PopupEnv, type PopupWaitOptions, requirePopup, waitForPopupCallback } from '../../src/flow/popup.js';
+import { openPopupWindow } from '../../src/flow/popup-window.js';
+
+/** How the flow opens its popup (loginWithPopup): the window now, then `blocked` if there is none. */
+const openPopup = (features: string | undefined, env: PopupEnv) => requirePopup(openPopupWindow(features, env));
 
 const APP = 'https://spa.test';
 const STATE = 'state-of-this-attempt';
