@@ -122,8 +122,12 @@ describe.each(ENGINES)('OpenID Connect in $name: the ID token checked in the bro
 	it.each<[IdTokenFault, string, string]>([
 		['claim-changed', 'signature', 'a claim changed after signing'],
 		['wrong-nonce', 'nonce', "another login's ID token"],
+		['wrong-iss', 'iss', "another provider's token"],
 		['wrong-aud', 'aud', 'issued to another client'],
+		['other-azp', 'azp', 'several audiences, issued to another of them'],
 		['expired', 'exp', 'expired'],
+		['issued-in-future', 'iat', 'issued 10 minutes in the future'],
+		['bad-at-hash', 'at_hash', 'paired with another access token'],
 		['alg-none', 'alg', 'unsigned (alg none)'],
 		['foreign-key', 'signature', 'signed with a key not in the JWKS, under its kid'],
 	])('ID token fault %s -> IdTokenError check %s (%s), and nothing kept', async (fault, check) => {

@@ -51,8 +51,12 @@ describe('OpenID Connect against the emulator: the ID token attacks of issue 25'
 		['claim-changed', 'signature'],
 		['foreign-key', 'signature'],
 		['wrong-nonce', 'nonce'],
+		['wrong-iss', 'iss'],
 		['wrong-aud', 'aud'],
+		['other-azp', 'azp'],
 		['expired', 'exp'],
+		['issued-in-future', 'iat'],
+		['bad-at-hash', 'at_hash'],
 		['alg-none', 'alg'],
 	];
 	it.each(attacks)('%s: IdTokenError check "%s"; nothing kept (no user, getToken needs a login)', async (fault, check) => {

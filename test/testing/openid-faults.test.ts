@@ -18,6 +18,7 @@ describe('the OAuth2 emulator as an OpenID Provider: ID token and userinfo fault
 	it.each<[IdTokenFault, string]>([
 		['claim-changed', 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED'],
 		['foreign-key', 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED'],
+		['wrong-iss', 'ERR_JWT_CLAIM_VALIDATION_FAILED'],
 		['wrong-aud', 'ERR_JWT_CLAIM_VALIDATION_FAILED'],
 		['expired', 'ERR_JWT_EXPIRED'],
 		// jose refuses an unsecured JWT outright: it does not support alg none at all.
@@ -46,12 +47,36 @@ describe('the OAuth2 emulator as an OpenID Provider: ID token and userinfo fault
 		expect(claims(await spoiled('wrong-aud')).aud).not.toBe(publicClientId);
 		const expired = claims(await spoiled('expired'));
 		expect(expired.exp).toBeLessThan(Math.floor(Date.now() / 1000) - 60);
+		expect(claims(await spoiled('wrong-iss')).iss).toBe('https://another-issuer.example');
+		expect(claims(await spoiled('other-azp'))).toMatchObject({ aud: [publicClientId, 'another-client'], azp: 'another-client' });
+		const future = claims(await spoiled('issued-in-future'));
+		expect(future.iat).toBeGreaterThan(Math.floor(Date.now() / 1000) + 60);
 		const unsecured = await spoiled('alg-none');
 		expect(header(unsecured)).toEqual({ alg: 'none', typ: 'JWT' });
 		expect(unsecured.endsWith('.')).toBe(true);
 		const foreign = await spoiled('foreign-key');
 		expect(header(foreign)).toEqual(header(good));
 		expect(header(foreign).kid).toBe(kid);
+	});
+
+	it('faults other-azp, issued-in-future and bad-at-hash: signed and valid for jose, each wrong in the one claim jose leaves to the client', async () => {
+		const { emulator, login, verify } = await start();
+		for (const fault of ['other-azp', 'issued-in-future'] as const) {
+			emulator.injectIdTokenFault(fault);
+			expect(await rejectionCode(verify((await login()).tokens.id_token))).toBe('resolved');
+		}
+		emulator.injectIdTokenFault('bad-at-hash');
+		const { tokens } = await login();
+		const claims = await verify(tokens.id_token);
+		// at_hash (OpenID Connect Core 3.1.3.6): the left half of SHA-256 over the access token, base64url.
+		const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(tokens.access_token)));
+		const expected = Buffer.from(digest.slice(0, 16)).toString('base64url');
+		expect(claims.at_hash).toEqual(expect.any(String));
+		expect(claims.at_hash).not.toBe(expected);
+		// The same hash over the right token is what an unspoiled login gets.
+		const good = await login();
+		const goodDigest = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(good.tokens.access_token)));
+		expect((await verify(good.tokens.id_token)).at_hash).toBe(Buffer.from(goodDigest.slice(0, 16)).toString('base64url'));
 	});
 
 	it("fault wrong-nonce: a valid signature, but another nonce than the login's", async () => {

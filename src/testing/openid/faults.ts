@@ -4,8 +4,12 @@ import { InvalidOptionError } from '../../errors.js';
  * How an injected fault spoils the next ID token the OAuth2 server issues (at a code exchange, a device login or a
  * refresh); the token response is otherwise normal. Each is one defect an OpenID client must catch:
  * - `'claim-changed'`: `preferred_username` is changed to `admin` after signing, so only the signature check fails.
+ * - `'wrong-iss'`: `iss` is `https://another-issuer.example`, not the emulator's issuer (another provider's token).
  * - `'wrong-aud'`: `aud` is `another-client`, not the client's id (a token issued to someone else).
+ * - `'other-azp'`: `aud` lists the client and `another-client`, and `azp` names `another-client` (issued to it).
  * - `'expired'`: `exp` is 10 minutes ago (and `iat` one token lifetime before it), past any clock tolerance.
+ * - `'issued-in-future'`: `iat` is 10 minutes ahead (and `exp` one token lifetime after it), past any clock tolerance.
+ * - `'bad-at-hash'`: `at_hash` is the hash of another access token (the ID token paired with a swapped access token).
  * - `'alg-none'`: an unsecured JWT: header `alg: none`, no `kid`, an empty signature (RFC 7519 6).
  * - `'foreign-key'`: signed by a key that is not in the JWKS, under the current key's `kid`.
  * - `'wrong-nonce'`: `nonce` is a random value, not the authorization request's (another login's token), also on
@@ -17,8 +21,12 @@ import { InvalidOptionError } from '../../errors.js';
  */
 export type IdTokenFault =
 	| 'claim-changed'
+	| 'wrong-iss'
 	| 'wrong-aud'
+	| 'other-azp'
 	| 'expired'
+	| 'issued-in-future'
+	| 'bad-at-hash'
 	| 'alg-none'
 	| 'foreign-key'
 	| 'wrong-nonce'
@@ -44,10 +52,17 @@ export const OTHER_SUBJECT = 'another-user';
 /** The `aud` of a `'wrong-aud'` fault. */
 export const OTHER_AUDIENCE = 'another-client';
 
+/** The `iss` of a `'wrong-iss'` fault. */
+export const OTHER_ISSUER = 'https://another-issuer.example';
+
 const ID_TOKEN_FAULTS: readonly IdTokenFault[] = [
 	'claim-changed',
+	'wrong-iss',
 	'wrong-aud',
+	'other-azp',
 	'expired',
+	'issued-in-future',
+	'bad-at-hash',
 	'alg-none',
 	'foreign-key',
 	'wrong-nonce',

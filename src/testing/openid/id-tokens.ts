@@ -1,7 +1,7 @@
 import type { IdTokenIssuer, IdTokenRequest } from '../authorization-server/server-config.js';
 import type { Counters } from '../emulator/counters.js';
 import { base64UrlEncode, randomBase64Url } from '../emulator/random.js';
-import { OTHER_AUDIENCE, OTHER_SUBJECT, type IdTokenFault, type OpenIdFaultQueue } from './faults.js';
+import { OTHER_AUDIENCE, OTHER_ISSUER, OTHER_SUBJECT, type IdTokenFault, type OpenIdFaultQueue } from './faults.js';
 import { accessTokenHash, signCompact } from './jws.js';
 import type { SigningKey, SigningKeys } from './signing-keys.js';
 
@@ -20,8 +20,9 @@ export interface IdTokenSettings {
 	username(subject: string): string | undefined;
 }
 
-// An expired token is this far past `exp`: beyond any clock tolerance a client allows (60 s by default).
-const EXPIRED_BY_SECONDS = 600;
+// An expired token is this far past `exp`, a future one this far ahead: beyond any clock tolerance a client allows
+// (60 s by default).
+const SKEWED_BY_SECONDS = 600;
 
 /**
  * Signed ID tokens (JWS compact, `typ: JWT`, the current key's `alg` and `kid`) with the claims OpenID Connect Core 2
@@ -46,7 +47,8 @@ export function createIdTokenIssuer(settings: IdTokenSettings): IdTokenIssuer {
 				iat: now,
 				...(request.authTime === undefined ? {} : { auth_time: request.authTime }),
 				...(request.nonce === undefined ? {} : { nonce: request.nonce }),
-				at_hash: await accessTokenHash(keys.alg, request.accessToken),
+				// `'bad-at-hash'`: the hash of an access token other than the one issued with it.
+				at_hash: await accessTokenHash(keys.alg, fault === 'bad-at-hash' ? randomBase64Url(32) : request.accessToken),
 				...(username === undefined ? {} : { preferred_username: username }),
 			};
 			// The rotation comes before the current key is read, so the token is signed with the new one.
@@ -68,10 +70,16 @@ function header(key: SigningKey): Record<string, string> {
 /** The claims with the defect of the claim faults; the others (signature, key, header) leave them as they are. */
 function spoilClaims(claims: Record<string, unknown>, fault: IdTokenFault | undefined, lifetime: number, now: number) {
 	switch (fault) {
+		case 'wrong-iss':
+			return { ...claims, iss: OTHER_ISSUER };
 		case 'wrong-aud':
 			return { ...claims, aud: OTHER_AUDIENCE };
+		case 'other-azp':
+			return { ...claims, aud: [claims.aud, OTHER_AUDIENCE], azp: OTHER_AUDIENCE };
 		case 'expired':
-			return { ...claims, iat: now - EXPIRED_BY_SECONDS - lifetime, exp: now - EXPIRED_BY_SECONDS };
+			return { ...claims, iat: now - SKEWED_BY_SECONDS - lifetime, exp: now - SKEWED_BY_SECONDS };
+		case 'issued-in-future':
+			return { ...claims, iat: now + SKEWED_BY_SECONDS, exp: now + SKEWED_BY_SECONDS + lifetime };
 		case 'wrong-nonce':
 			return { ...claims, nonce: randomBase64Url(16) };
 		case 'other-sub':
