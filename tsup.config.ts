@@ -46,8 +46,9 @@ const cjsTwins: Plugin = twins('cjs');
  * a login with `openid`). In the browser build each is a file of its own, self-contained
  * (its few shared helpers copied in), and `index.browser.js` keeps the `import()` of it: an app's bundler then puts
  * it in a chunk loaded on demand, and an app that never needs it never loads it, with no chunk shared between them
- * to load eagerly either. Their errors are another copy of tokenkeeper's classes, which the guards
- * (`isTokenkeeperError`, `code`) recognise as they do an ESM and a CJS copy. The IndexedDB store takes what it needs
+ * to load eagerly either. Their errors are another copy of tokenkeeper's classes: the bundle that loads the login,
+ * the popup and OpenID Connect rethrows them as its own (src/chunk-errors.ts), so an app's `instanceof` holds; DPoP's
+ * are recognised by the guards (`isTokenkeeperError`, `code`), as an ESM and a CJS copy are. The IndexedDB store takes what it needs
  * besides IndexedDB from the bundle that loads it (`indexedDbKit`), so its file holds no copies.
  */
 const inBrowserStores = (file: string) => `${path.sep}stores${path.sep}browser${path.sep}${file}`;

@@ -1,3 +1,4 @@
+import { rethrowAsOwn } from '../chunk-errors.js';
 import type { TokenkeeperError } from '../errors.js';
 import { attemptStorages, type KeyValueStorage } from '../key-value-storage.js';
 import { defaultKey, type TokenManager } from '../token-manager.js';
@@ -129,9 +130,15 @@ export function createAuthorizationCodeFlow(provider: Provider, options: Authori
 	const flow: AuthorizationCodeFlow = {
 		tokens: manager,
 
-		createAuthorizationUrl: (urlOptions) => loadLoginSteps().then((steps) => steps.createAuthorizationUrl(login, urlOptions)),
+		createAuthorizationUrl: (urlOptions) =>
+			loadLoginSteps()
+				.then((steps) => steps.createAuthorizationUrl(login, urlOptions))
+				.catch(rethrowAsOwn),
 
-		handleCallback: (callbackUrl, { signal } = {}) => loadLoginSteps().then((steps) => steps.handleCallback(login, callbackUrl, signal)),
+		handleCallback: (callbackUrl, { signal } = {}) =>
+			loadLoginSteps()
+				.then((steps) => steps.handleCallback(login, callbackUrl, signal))
+				.catch(rethrowAsOwn),
 
 		async logout({ postLogoutRedirectUri, endSession = true, state } = {}) {
 			const { revoked, errors, ended } = await seam.logout();
@@ -145,7 +152,9 @@ export function createAuthorizationCodeFlow(provider: Provider, options: Authori
 		loginWithPopup(urlOptions = {}, popupOptions = {}) {
 			// Synchronously, inside the click: a browser blocks a popup opened after an await.
 			const opened = openPopupWindow(popupOptions.features);
-			return loadPopupLogin().then((module) => module.completePopupLogin(opened, flow, provider.redirectUri, urlOptions, popupOptions));
+			return loadPopupLogin()
+				.then((module) => module.completePopupLogin(opened, flow, provider.redirectUri, urlOptions, popupOptions))
+				.catch(rethrowAsOwn);
 		},
 
 		async getUser() {
@@ -156,7 +165,7 @@ export function createAuthorizationCodeFlow(provider: Provider, options: Authori
 		async fetchUserInfo({ signal } = {}) {
 			const [entry, endpoints, openId] = await Promise.all([seam.entry(), seam.endpoints(signal), loadOpenId()]);
 			const fetchFunction = options.fetch ?? globalFetch;
-			return openId.fetchUserInfo(manager, { endpoints, claims: claimsOf(entry), fetchFunction, signal });
+			return openId.fetchUserInfo(manager, { endpoints, claims: claimsOf(entry), fetchFunction, signal }).catch(rethrowAsOwn);
 		},
 	};
 	return flow;

@@ -1,3 +1,4 @@
+import { rethrowAsOwn } from '../chunk-errors.js';
 import type { Provider, ProviderEndpoints } from '../provider.js';
 import type { EndpointStep } from '../endpoint/index.js';
 import type { TokenCheck } from '../token-manager.js';
@@ -23,6 +24,7 @@ export function createIdTokenCheck(provider: Provider, session: OpenIdSession): 
 		if (obtained.idToken === undefined && context.nonce === undefined) return obtained;
 		const endpoints = await session.endpoints(context.signal);
 		if (!endpoints.jwks) return obtained;
-		return (await loadOpenId()).checkTokenResponse({ provider, endpoints, session, zod: zodKit }, obtained, context);
+		const openId = await loadOpenId();
+		return openId.checkTokenResponse({ provider, endpoints, session, zod: zodKit }, obtained, context).catch(rethrowAsOwn);
 	};
 }

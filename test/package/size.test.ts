@@ -148,13 +148,16 @@ const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
  * more), until the chunk took the SPA's zod functions (`zodKit`). What made room is the login itself: its two steps
  * (state, PKCE and nonce, the URL; the callback's checks and the exchange) are a chunk loaded when a login starts or
  * ends, throwing the SPA's error classes (`loginKit`), as a page that calls APIs with the session needs neither:
- * SPA 22 641 (-171 from before issue 25), authFetch 18 281 (-175); the tabs' channel only where there is a document: 22 643, 18 284; loginWithPopup's popup options as a second argument: 22 648, 18 289. The chunks: login 2.1 KB, popup login 1.4 KB, the
+ * SPA 22 641 (-171 from before issue 25), authFetch 18 281 (-175); the tabs' channel only where there is a document: 22 643, 18 284; loginWithPopup's popup options as a second argument: 22 648, 18 289. Errors thrown in a chunk are another copy of
+ * their class, so an app's `instanceof IdTokenError` (or PopupError, or InvalidOptionError from the login's chunk) was
+ * false, in every build: rethrown as the SPA's own classes (chunk-errors.ts), which puts IdTokenError and PopupError
+ * up front: 22 813 (+1 from before issue 25), 18 446 (-10). The chunks: login 2.1 KB, popup login 1.4 KB, the
  * tabs' channel 0.6 KB, OpenID Connect 6.4 KB (Web Crypto; no JOSE library).
  */
 const budgets = {
 	pkce: { target: 1024, ceiling: 1024 },
-	spa: { target: 20 * 1024, aim: 17.7 * 1024, ceiling: 22_648 },
-	spaAuthFetch: { target: 15 * 1024, ceiling: 18_289 },
+	spa: { target: 20 * 1024, aim: 17.7 * 1024, ceiling: 22_813 },
+	spaAuthFetch: { target: 15 * 1024, ceiling: 18_446 },
 	dpopChunk: { ceiling: 4 * 1024 },
 	indexedDbChunk: { ceiling: 925 },
 	leaseLockChunk: { ceiling: 842 },
