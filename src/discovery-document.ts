@@ -16,6 +16,8 @@ const DiscoveryDocumentSchema = z.object({
 	jwks_uri: z.optional(AbsoluteUrl),
 	userinfo_endpoint: z.optional(AbsoluteUrl),
 	end_session_endpoint: z.optional(AbsoluteUrl),
+	pushed_authorization_request_endpoint: z.optional(AbsoluteUrl),
+	require_pushed_authorization_requests: z.optional(z.boolean()),
 });
 
 /** Where a discovery document came from: what it must name, and what messages say. */
@@ -56,6 +58,8 @@ export function readDiscoveryDocument(document: unknown, source: DiscoverySource
 		jwks: parsed.data.jwks_uri,
 		userInfo: parsed.data.userinfo_endpoint,
 		endSession: parsed.data.end_session_endpoint,
+		pushedAuthorization: parsed.data.pushed_authorization_request_endpoint,
+		requirePushedAuthorization: parsed.data.require_pushed_authorization_requests,
 		// As the document spells it: what an ID token's `iss` must equal exactly (OpenID Connect Core 3.1.3.7).
 		issuer: parsed.data.issuer,
 	};

@@ -7,6 +7,8 @@ export { oauth2 } from './providers/oauth2.js';
 export { dotkernel } from './providers/dotkernel.js';
 export { sqowey } from './providers/sqowey.js';
 export { defineProvider } from './provider.js';
+export { privateKeyJwt } from './client-auth/private-key-jwt.js';
+export { clientSecretJwt } from './client-auth/client-secret-jwt.js';
 export { createTokenSet } from './token-set.js';
 export { createMemoryStore } from './stores/memory.js';
 export { createWebStorageStore } from './stores/browser/web-storage.js';
@@ -44,6 +46,10 @@ export type { SquidexOptions } from './providers/squidex.js';
 export type { OAuth2Options } from './providers/oauth2.js';
 export type { DotkernelOptions } from './providers/dotkernel.js';
 export type { SqoweyOptions } from './providers/sqowey.js';
+export type { ClientAuthMethod, ClientAuthSession } from './client-auth/method.js';
+export type { AssertionAudience, AssertionOptions } from './client-auth/client-assertion.js';
+export type { AssertionSigner, PrivateKeyJwtOptions } from './client-auth/private-key-jwt.js';
+export type { ClientSecretJwtOptions } from './client-auth/client-secret-jwt.js';
 export type {
 	BodyEncoding,
 	ClientAuthentication,

@@ -1,4 +1,5 @@
 import { abortable } from './abortable.js';
+import type { ClientAuthMethod } from './client-auth/method.js';
 import { loadSessionDpop } from './dpop/load.js';
 import { publishNearCacheHit, publishRefreshAhead, traceFlight } from './diagnostics/probes.js';
 import { createTokenEndpoint, type TokenEndpoint } from './endpoint/index.js';
@@ -79,10 +80,19 @@ export function createManagedSession(
 	requireProvider(provider);
 	const emitter = createEmitter();
 	const key = options.key ?? defaultKey(provider);
+	// A client that signs an assertion per request (privateKeyJwt) does so as each request leaves, beneath DPoP, whose
+	// nonce retry must carry a new one too.
+	const base = options.fetch ?? globalFetch;
+	const send =
+		(provider.clientAuth as Partial<ClientAuthMethod>).authenticate?.(base, {
+			provider,
+			endpoints: () => endpoint.endpoints(),
+			now: () => endpoint.now(),
+		}) ?? base;
 	const dpop = options.dpop
 		? loadSessionDpop({
 				option: options.dpop,
-				fetch: options.fetch ?? globalFetch,
+				fetch: send,
 				now: () => endpoint.now(),
 				onDowngrade: (event) => emitter.emit('dpop-downgrade', event),
 				keyPlace: dpopKeyPlace,
@@ -92,7 +102,7 @@ export function createManagedSession(
 	// With DPoP, token requests go through the session's DPoP, which adds the proofs.
 	const endpoint: TokenEndpoint = dpop
 		? createTokenEndpoint(provider, { ...options, fetch: (input, init) => dpop.then((session) => session.tokenFetch(input, init)) }, true)
-		: createTokenEndpoint(provider, options);
+		: createTokenEndpoint(provider, { ...options, fetch: send });
 	const session = createSessionStore(options.store ?? defaultStore(), key);
 	const leeway = requireNonNegative(options.leeway ?? 30_000, 'leeway');
 	// It becomes the lock's timer (a longer one would fire at once and let a second token request in).

@@ -12,6 +12,10 @@ export interface ProviderEndpoints {
 	readonly userInfo?: string | undefined;
 	/** Where a logout ends the person's session at the provider (OpenID RP-Initiated Logout 1.0). */
 	readonly endSession?: string | undefined;
+	/** The pushed authorization request endpoint (RFC 9126), where a login's parameters go before the redirect. */
+	readonly pushedAuthorization?: string | undefined;
+	/** The server takes authorization requests only pushed (RFC 9126 5: `require_pushed_authorization_requests`). */
+	readonly requirePushedAuthorization?: boolean | undefined;
 	/**
 	 * The issuer identifier the endpoints were discovered for, when they were: what the `iss` of an authorization
 	 * response must name (RFC 9207) for a provider that has no `issuer` of its own, as one found from its API's

@@ -1,3 +1,4 @@
+import type { ClientAuthMethod } from './client-auth/method.js';
 import type { OAuthError } from './errors.js';
 import { invalidOption } from './options.js';
 import { openIdDiscovery } from './discovery-document.js';
@@ -13,10 +14,12 @@ export type BodyEncoding = 'form' | 'json';
 /**
  * How the client proves who it is: `body` puts `client_id` and `client_secret` in the request body
  * (`client_secret_post`), `basic` sends them in an `Authorization: Basic` header (`client_secret_basic`),
- * `none` sends only `client_id` (public clients, e.g. SPAs with PKCE).
+ * `none` sends only `client_id` (public clients, e.g. SPAs with PKCE); a {@link ClientAuthMethod} signs an assertion
+ * for each request (`privateKeyJwt()`, `clientSecretJwt()`).
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-2.3.1
+ * @see https://www.rfc-editor.org/rfc/rfc7523#section-2.2
  */
-export type ClientAuthentication = 'body' | 'basic' | 'none';
+export type ClientAuthentication = 'body' | 'basic' | 'none' | ClientAuthMethod;
 
 /** A username and password for the resource owner password grant. Never stored by tokenkeeper. */
 export interface PasswordCredentials {
@@ -126,9 +129,11 @@ export interface PresetDefinition extends ProviderDefinition {
 export function createProvider(definition: PresetDefinition): Provider {
 	const { clientSecret, discovery, resourceChallenge, ...data } = definition;
 	const clientAuth = data.clientAuth ?? (clientSecret === undefined ? 'none' : 'body');
+	// A string, or a method's name: `none` and `private_key_jwt` need no secret.
+	const method: string = (clientAuth as Partial<ClientAuthMethod>).method ?? (clientAuth as string);
 	// Never shown: only what it is ("undefined", "a number").
-	if (clientAuth !== 'none' && (typeof clientSecret !== 'string' || !clientSecret)) {
-		throw invalidOption('clientSecret', `a non-empty string with clientAuth "${clientAuth}"`, clientSecret);
+	if (method !== 'none' && method !== 'private_key_jwt' && (typeof clientSecret !== 'string' || !clientSecret)) {
+		throw invalidOption('clientSecret', `a non-empty string with clientAuth "${method}"`, clientSecret);
 	}
 	const provider: Provider = Object.freeze({
 		...data,

@@ -14,10 +14,22 @@ export interface TokenHttpRequest {
 
 /**
  * Parameters whose values are secrets: a server that echoes them into an error must not put them in our messages.
- * `token` is what a revocation request (RFC 7009) carries. A request that comes to carry another secret
- * (`client_assertion`, `subject_token`) must name it here.
+ * `token` is what a revocation request (RFC 7009) carries, `subject_token` and `actor_token` what a token
+ * exchange (RFC 8693) does. A client assertion is added as the request leaves, and cut out of the answer there
+ * (client-auth/assertion-fetch.ts).
  */
-const SECRET_PARAMETERS = ['client_secret', 'password', 'refresh_token', 'code', 'code_verifier', 'assertion', 'token', 'device_code'];
+const SECRET_PARAMETERS = [
+	'client_secret',
+	'password',
+	'refresh_token',
+	'code',
+	'code_verifier',
+	'assertion',
+	'token',
+	'device_code',
+	'subject_token',
+	'actor_token',
+];
 
 /** RFC 6749 2.3.1: id and secret are form-encoded before Basic encoding (Squidex ids contain `:`). */
 function basicCredentials(clientId: string, clientSecret: string): string {

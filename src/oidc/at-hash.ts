@@ -1,6 +1,7 @@
 import { base64url } from '../base64url.js';
 import { IdTokenError } from '../errors.js';
-import { algorithmProfile, type IdTokenAlgorithm } from './algorithms.js';
+import { algorithmProfile } from '../jws-algorithms.js';
+import type { IdTokenAlgorithm } from './algorithms.js';
 
 /**
  * `at_hash` when the token has one and the response carried an access token: the base64url of the left half of the

@@ -1,5 +1,6 @@
 import { IdTokenError } from '../errors.js';
-import { algorithmProfile, cryptoKeyFits, type IdTokenAlgorithm, requireIdTokenAlgorithm } from './algorithms.js';
+import { algorithmProfile, cryptoKeyFits } from '../jws-algorithms.js';
+import { type IdTokenAlgorithm, requireIdTokenAlgorithm } from './algorithms.js';
 import { checkAccessTokenHash } from './at-hash.js';
 import { type CompactJws, parseCompactJws } from './compact-jws.js';
 import { CLAIM_CHECKS, checkClaimTypes, type IdTokenClaims } from './id-token-claims.js';

@@ -1,7 +1,8 @@
 import { IdTokenError } from '../errors.js';
 import type { ZodKit } from './zod-kit.js';
 import { joinSharedFetch, type SharedFetch } from './shared-fetch.js';
-import { algorithmProfile, type IdTokenAlgorithm, jwkFits, requireIdTokenAlgorithm } from './algorithms.js';
+import { algorithmProfile, jwkFits } from '../jws-algorithms.js';
+import { type IdTokenAlgorithm, requireIdTokenAlgorithm } from './algorithms.js';
 
 /** Where ID token signatures are checked against: the issuer's JWKS, fetched when needed and cached. */
 export interface JwksSource {

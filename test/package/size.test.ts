@@ -154,17 +154,27 @@ const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
  * up front: 22 813 (+1 from before issue 25), 18 446 (-10). The chunks: login 2.1 KB, popup login 1.4 KB, the
  * tabs' channel 0.6 KB, OpenID Connect 6.4 KB (Web Crypto; no JOSE library).
  */
+/*
+ * Issue 26 (confidential clients) allowed 0.1 KB for an SPA that uses none of it. `privateKeyJwt()` and
+ * `clientSecretJwt()` are imported by the apps that use them; what every session carries is the hook that lets a
+ * `clientAuth` method authenticate each request as it leaves (beneath DPoP, whose nonce retry must carry a new
+ * assertion), the provider's check that `private_key_jwt` needs no secret, and the token exchange's `subject_token` and
+ * `actor_token` among the parameters cut out of echoed errors. First built in the request builder (an async build per
+ * attempt, the issuer passed to each): SPA 23 064 (+251 from 22 813), authFetch 18 656 (+210); as a `fetch` the method
+ * wraps, found with `?.`: SPA 22 911 (+98), authFetch 18 529 (+83). The OpenID chunk 6 530 (+3: the JWS algorithms
+ * moved to a module both use). Node bundled 32 092 (+232).
+ */
 const budgets = {
 	pkce: { target: 1024, ceiling: 1024 },
-	spa: { target: 20 * 1024, aim: 17.7 * 1024, ceiling: 22_813 },
-	spaAuthFetch: { target: 15 * 1024, ceiling: 18_446 },
+	spa: { target: 20 * 1024, aim: 17.7 * 1024, ceiling: 22_911 },
+	spaAuthFetch: { target: 15 * 1024, ceiling: 18_529 },
 	dpopChunk: { ceiling: 4 * 1024 },
 	indexedDbChunk: { ceiling: 925 },
 	leaseLockChunk: { ceiling: 842 },
 	sessionChannelChunk: { ceiling: 559 },
 	loginChunk: { ceiling: 2_145 },
 	popupLoginChunk: { ceiling: 1_397 },
-	oidcChunk: { ceiling: 6_527 },
+	oidcChunk: { ceiling: 6_530 },
 	node: { target: 20 * 1024, ceiling: 20 * 1024 },
 	// DPoP is inlined on Node (no bundle there reaches a browser): 4.3 KB of this, and the diagnostics probes 1 KB,
 	// from 26 KB; following DPoP's redirects hop by hop raised it from 29 KB (29 580 -> 30 227 bytes, issue 22);
@@ -174,7 +184,7 @@ const budgets = {
 	// session's OpenID parts that Node's bundle cannot shake (the manager's check of token responses, the ID token's
 	// claims in the entry, sign-in and sign-out events, the tabs' hook; discovery's three endpoints): 31 860 (issue 25;
 	// the login's steps, the popup, the tabs' channel and the OpenID checks are files of their own, 0 B here).
-	nodeBundled: { ceiling: 31_860 },
+	nodeBundled: { ceiling: 32_092 },
 };
 const runtimeDependencies = ['ky', 'p-retry', 'lru-cache', 'zod'];
 
