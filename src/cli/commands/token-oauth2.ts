@@ -1,6 +1,7 @@
 import { oauth2 } from '../../index.js';
 import { parseCommandArgs, requireOption, withFlagNames } from '../args.js';
 import { UsageError } from '../cli-error.js';
+import { readClientKey } from '../client-key.js';
 import type { Command } from '../command.js';
 import { EXIT_CODES_HELP } from '../exit-codes.js';
 import { CLIENT_SECRET, howToPass, offersSecret, readSecret } from '../secrets.js';
@@ -18,6 +19,7 @@ const OPTIONS = {
 	...OAUTH2_SESSION_OPTIONS,
 	...RESOURCE_OPTION,
 	'client-auth': { type: 'string' },
+	'client-key': { type: 'string' },
 	session: { type: 'boolean' },
 	dpop: { type: 'boolean' },
 } as const;
@@ -53,6 +55,9 @@ Options:
   --resource <url>          the API the token is for (RFC 8707 resource indicator, an absolute URL); the
                             server refuses an API it does not serve for this client (invalid_target, exit 1)
   --client-auth <how>       basic (Authorization header, the default) or body (client_secret in the form)
+  --client-key <file>       authenticate with a JWT signed by this private key (private_key_jwt, RFC 7523): a
+                            private JWK (JSON) or a PEM file; no secret is read. Needs --issuer: the
+                            assertion's audience is the issuer identifier
   --session                 print a token from the session \`login oauth2\` stored (see above); a session
                             logged in with --dpop refreshes with the key it keeps, without this flag
   --dpop                    a DPoP-bound token (RFC 9449), cached with its key (apart from Bearer ones); only
@@ -60,6 +65,7 @@ Options:
 ${TOKEN_OPTIONS_HELP}
 
 Examples:
+  tokenkeeper token oauth2 --issuer https://login.example.com --client-id my-service --client-key key.jwk.json
   export TOKENKEEPER_CLIENT_SECRET=…
   TOKEN=$(tokenkeeper token oauth2 --issuer https://login.example.com --client-id my-service --scope api.read)
   tokenkeeper token oauth2 --session --client-id my-cli --resource https://billing.example.com/
@@ -79,6 +85,13 @@ ${EXIT_CODES_HELP}`,
 			throw new UsageError('Pass exactly one of --token-endpoint and --issuer', NAME);
 		}
 		const clientId = requireOption(values['client-id'], 'client-id', NAME);
+		const keyFile = values['client-key'];
+		if (keyFile !== undefined) {
+			if (values['client-auth'] !== undefined) throw new UsageError('Pass one of --client-key and --client-auth', NAME);
+			const { clientAuth, secret } = await readClientKey(keyFile, NAME);
+			const provider = withFlagNames(() => oauth2({ tokenEndpoint, issuer, clientId, clientAuth, scope: scopeOption(values.scope) }), NAME);
+			return printToken(context, provider, request, [secret]);
+		}
 		const clientAuth = clientAuthOption(values['client-auth'], NAME) ?? 'basic';
 		const secretFlags = { argv: values['client-secret'], stdin: values['client-secret-stdin'] };
 		// A public client has no secret, only the login a person made: say so, rather than only ask for a secret.
