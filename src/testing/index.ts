@@ -13,7 +13,9 @@ export type {
 	TokenRequestCounters,
 } from './emulator/counters.js';
 export type { Fault, FaultTarget, InjectFaultOptions, RedirectStatus } from './emulator/faults.js';
-export type { ConsentMode } from './emulator/provider-module.js';
+export type { ConsentMode, RegisteredClientKey } from './emulator/provider-module.js';
+export type { ClientJwks, ClientPublicJwk } from './client-assertions/client-keys.js';
+export type { AssertionRefusal } from './client-assertions/verify-assertion.js';
 export type { IdTokenFault, InjectOpenIdFaultOptions, UserinfoFault } from './openid/faults.js';
 export type { IdTokenAlg } from './openid/jws.js';
 export type { EmulatorDpopOptions } from './dpop/options.js';

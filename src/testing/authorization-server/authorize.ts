@@ -2,7 +2,7 @@ import type { EmulatorState } from '../emulator/provider-module.js';
 import { json } from '../emulator/responses.js';
 import type { AuthorizationCodes } from './authorization-codes.js';
 import { htmlPage } from './html-page.js';
-import { repeatedParameter } from './oauth-request.js';
+import { isConfidential, repeatedParameter } from './oauth-request.js';
 import { isS256Challenge } from './pkce-check.js';
 import { acceptsRedirectUri, redirect } from './redirect.js';
 import { namedResources, repeatableParameters } from './resource-indicators.js';
@@ -49,7 +49,7 @@ export function createAuthorizeEndpoint(state: EmulatorState, server: Authorizat
 
 		const challenge = params.get('code_challenge');
 		const method = params.get('code_challenge_method');
-		if (challenge === null && client.clientSecret === undefined) {
+		if (challenge === null && !isConfidential(client, server)) {
 			return refuse('invalid_request', 'PKCE is required for public clients: send code_challenge with code_challenge_method=S256.');
 		}
 		if ((challenge !== null || method !== null) && method !== 'S256') {

@@ -1,4 +1,6 @@
+import { authenticateAssertion, JWT_BEARER_ASSERTION } from '../client-assertions/assertion-authentication.js';
 import { readClientAuthentication } from '../emulator/client-auth.js';
+import type { EmulatorState } from '../emulator/provider-module.js';
 import { mediaType } from '../emulator/request-parsing.js';
 import { json, methodNotAllowed, NO_STORE } from '../emulator/responses.js';
 import type { RegisteredClient } from './registrations.js';
@@ -42,17 +44,22 @@ export function repeatedParameter(params: URLSearchParams, repeatable: readonly 
 }
 
 /**
- * Authenticates the client of a request to `server`'s token, revocation or device authorization endpoint: a
- * public client names itself with `client_id` and nothing else; a confidential one adds its secret, in the body
- * or with HTTP Basic (one method only). Returns the client, or the error answer.
+ * Authenticates the client of a request to `server`'s token, revocation or device authorization endpoint (and any
+ * other that authenticates clients): a public client names itself with `client_id` and nothing else; a confidential
+ * one adds its secret, in the body or with HTTP Basic, or a JWT assertion (`client_assertion`, private_key_jwt or
+ * client_secret_jwt) — one method only. A client with registered keys and no secret must send an assertion.
+ * Returns the client, or the error answer (401 `invalid_client` saying which check failed).
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-2.3
+ * @see https://www.rfc-editor.org/rfc/rfc7523#section-2.2
  */
-export function authenticateClient(
+export async function authenticateClient(
+	state: EmulatorState,
 	request: Request,
 	form: URLSearchParams,
 	server: AuthorizationServerConfig,
-): RegisteredClient | Response {
+): Promise<RegisteredClient | Response> {
 	const basic = /^basic\s/i.test(request.headers.get('authorization') ?? '');
+	if (form.has('client_assertion') || form.has('client_assertion_type')) return byAssertion(state, form, server, basic);
 	if (basic && form.has('client_secret')) {
 		return oauthError('invalid_request', 'Use one client authentication method: HTTP Basic or the body, not both.');
 	}
@@ -68,5 +75,35 @@ export function authenticateClient(
 	const client = server.clients.find((candidate) => candidate.clientId === presented.clientId);
 	// A public client has no secret, so presenting one is as wrong as presenting a bad one.
 	if (!client || (client.clientSecret ?? '') !== presented.clientSecret) return failed('Client authentication failed.');
+	if (client.clientSecret === undefined && isConfidential(client, server)) {
+		return failed('Client authentication failed: the client has registered keys, so it must send a private_key_jwt client_assertion.');
+	}
 	return client;
+}
+
+/** Whether `client` can authenticate (a secret or registered keys): it may then use client credentials and skip PKCE. */
+export function isConfidential(client: RegisteredClient, server: AuthorizationServerConfig): boolean {
+	return client.clientSecret !== undefined || (server.clientAssertions?.keys.has(client.clientId) ?? false);
+}
+
+async function byAssertion(
+	state: EmulatorState,
+	form: URLSearchParams,
+	server: AuthorizationServerConfig,
+	basic: boolean,
+): Promise<RegisteredClient | Response> {
+	// OpenID Connect Core 9: a client uses one method; a secret beside an assertion is ambiguous, so refused.
+	if (basic || form.has('client_secret')) {
+		return oauthError(
+			'invalid_request',
+			'Use one client authentication method: a client assertion, not also a client secret or HTTP Basic.',
+		);
+	}
+	if (form.get('client_assertion_type') !== JWT_BEARER_ASSERTION) {
+		return oauthError('invalid_request', `client_assertion_type must be ${JWT_BEARER_ASSERTION}.`);
+	}
+	const assertion = form.get('client_assertion');
+	if (!assertion) return oauthError('invalid_request', 'The client_assertion parameter is missing.');
+	const outcome = await authenticateAssertion(state, server, assertion, form.get('client_id'));
+	return outcome.ok ? outcome.client : oauthError('invalid_client', outcome.description, 401);
 }

@@ -1,6 +1,7 @@
 import { InvalidOptionError } from '../../errors.js';
 import { describeValue, invalidOption } from '../../options.js';
 import { parseUrl } from '../emulator/loopback.js';
+import { checkClientJwks, type ClientJwks, type ClientPublicJwk } from '../client-assertions/client-keys.js';
 import { isNonEmptyString } from '../emulator/option-checks.js';
 
 /** A client as given in the options of an emulated authorization server (Sqowey's, the generic OAuth2 one). */
@@ -9,6 +10,7 @@ export interface ClientRegistration {
 	clientSecret?: string;
 	redirectUris?: ReadonlyArray<string>;
 	postLogoutRedirectUris?: ReadonlyArray<string>;
+	jwks?: ClientJwks;
 }
 
 /** A registered client with its defaults applied. */
@@ -23,6 +25,8 @@ export interface RegisteredClient {
 	 * exactly; by default the origins of the redirect URIs, each with the path `/`. Undefined: any loopback URI.
 	 */
 	readonly postLogoutRedirectUris: readonly string[] | undefined;
+	/** The public keys its private_key_jwt assertions are checked with (RFC 7523); undefined: none registered. */
+	readonly jwks?: readonly ClientPublicJwk[] | undefined;
 }
 
 /** A user as given in the options: the first one is who logs in. */
@@ -46,11 +50,13 @@ export function checkRegisteredClients(provider: string, clients: ReadonlyArray<
 		}
 		const redirectUris = checkRedirectUris(`${provider}.clients[${index}].redirectUris`, client.redirectUris);
 		const postLogoutRedirectUris = checkRedirectUris(`${provider}.clients[${index}].postLogoutRedirectUris`, client.postLogoutRedirectUris);
+		const jwks = checkClientJwks(`${provider}.clients[${index}].jwks`, client.jwks);
 		return {
 			clientId: client.clientId,
 			clientSecret: client.clientSecret,
 			redirectUris,
 			postLogoutRedirectUris: postLogoutRedirectUris ?? originsOf(redirectUris),
+			...(jwks === undefined ? {} : { jwks }),
 		};
 	});
 }

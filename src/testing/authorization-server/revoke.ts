@@ -12,7 +12,7 @@ export function createRevokeEndpoint(state: EmulatorState, server: Authorization
 	return async function revoke(request: Request): Promise<Response> {
 		const form = await readOAuthForm(request);
 		if (form instanceof Response) return form;
-		const client = authenticateClient(request, form, server);
+		const client = await authenticateClient(state, request, form, server);
 		if (client instanceof Response) return client;
 		const token = form.get('token');
 		if (!token) return oauthError('invalid_request', 'The token parameter is missing.');

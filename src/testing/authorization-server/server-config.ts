@@ -1,3 +1,4 @@
+import type { ClientAssertionPolicy } from '../client-assertions/assertion-authentication.js';
 import type { RegisteredClient } from './registrations.js';
 
 /** What one ID token is issued for: a user's login by a client, with the access token issued beside it. */
@@ -45,6 +46,11 @@ export interface AuthorizationServerConfig {
 	 * of it, gets an ID token. Undefined: a plain OAuth2 server, which never issues one.
 	 */
 	readonly idTokens?: IdTokenIssuer | undefined;
+	/**
+	 * When the server takes client assertions (RFC 7523, private_key_jwt and client_secret_jwt): its clients' public
+	 * keys and the assertion ids seen. Undefined: assertions are refused as invalid_client.
+	 */
+	readonly clientAssertions?: ClientAssertionPolicy | undefined;
 	/** How long an authorization code issued for `scopes` lives, in seconds. */
 	codeLifetime(scopes: readonly string[]): number;
 }

@@ -1,7 +1,7 @@
 import type { EmulatorState } from '../emulator/provider-module.js';
 import type { AuthorizationCodes } from './authorization-codes.js';
 import { accessTarget, issueTokens } from './issue.js';
-import { authenticateClient, oauthError, readOAuthForm } from './oauth-request.js';
+import { authenticateClient, isConfidential, oauthError, readOAuthForm } from './oauth-request.js';
 import { s256Challenge } from './pkce-check.js';
 import type { RegisteredClient } from './registrations.js';
 import { refuseUngranted, repeatableParameters, RESOURCE_PARAMETER, tokenTarget } from './resource-indicators.js';
@@ -35,7 +35,7 @@ export function createTokenEndpoint(
 
 	function clientCredentials(form: URLSearchParams, client: RegisteredClient, jkt: string | undefined): Response | Promise<Response> {
 		// RFC 6749 4.4: a client acting for itself must prove who it is, which a public client cannot.
-		if (client.clientSecret === undefined) return oauthError('unauthorized_client', 'A public client cannot use client_credentials.');
+		if (!isConfidential(client, server)) return oauthError('unauthorized_client', 'A public client cannot use client_credentials.');
 		const requested = splitScope(form.get('scope'));
 		const refused = server.scopes.refuse(requested);
 		if (refused !== undefined) return oauthError('invalid_scope', refused);
@@ -144,7 +144,7 @@ export function createTokenEndpoint(
 			for (const resource of new Set(form.getAll(RESOURCE_PARAMETER)))
 				state.counters.resourceTokenRequest(resource, form.get('grant_type'));
 		}
-		const client = authenticateClient(request, form, server);
+		const client = await authenticateClient(state, request, form, server);
 		if (client instanceof Response) return client;
 		const grantType = form.get('grant_type');
 		if (grantType === null) return oauthError('invalid_request', 'The grant_type parameter is missing.');

@@ -14,7 +14,15 @@ import { HangingRequests } from './hangs.js';
 import { IssuedTokens } from './issued-tokens.js';
 import { normalizeOptions, type EmulatorOptions, type NormalizedOptions, type ProviderName } from './options.js';
 import type { IdTokenFault, InjectOpenIdFaultOptions, UserinfoFault } from '../openid/faults.js';
-import type { ConsentMode, EmulatorState, OpenIdControls, ProviderFactory, ProviderModule, RouteTarget } from './provider-module.js';
+import type {
+	ConsentMode,
+	EmulatorState,
+	OpenIdControls,
+	ProviderFactory,
+	ProviderModule,
+	RegisteredClientKey,
+	RouteTarget,
+} from './provider-module.js';
 import { json } from './responses.js';
 
 /** Ready-made credentials for each emulated provider, pointing at the emulator. */
@@ -92,6 +100,18 @@ export interface EmulatorControls {
 	 * emulator.setDpop({ nonce: 'required' });
 	 */
 	setDpop(options: EmulatorDpopOptions | undefined): void;
+	/**
+	 * Registers a client's public key at the OAuth2 server, so the client authenticates with private_key_jwt assertions
+	 * it signs (RFC 7523): on `options.clientId`, default `credentials.oauth2.clientId`. The key keeps its `kid`, or
+	 * gets its RFC 7638 thumbprint as one. Resolves with the client id and the `kid`; rejects with an
+	 * InvalidOptionError for a private or unsupported key, or an unknown client. Keys given as `oauth2.clients[].jwks`
+	 * are registered from the start.
+	 * @example
+	 * const { privateKey, publicKey } = await generateKeyPair('ES256');
+	 * const { clientId, kid } = await emulator.registerClientKey(await exportJWK(publicKey));
+	 * const tokens = createTokenManager(oauth2({ issuer: emulator.url, clientId, clientAuth: privateKeyJwt({ privateKey, kid }) }));
+	 */
+	registerClientKey(publicJwk: JsonWebKey & { kid?: string }, options?: { clientId?: string }): Promise<RegisteredClientKey>;
 }
 
 /** The emulator without a transport: one Fetch-API handler plus its controls. */
@@ -189,6 +209,12 @@ export function createEmulatorCore(options: EmulatorOptions | undefined, url: st
 			denyDevice: (userCode?: string) => decideDevice(providers, 'deny', userCode),
 			setCorsOrigins: (origins: ReadonlyArray<string> | undefined) => cors.setOrigins(origins),
 			setDpop: (dpopOptions: EmulatorDpopOptions | undefined) => state.dpop.set(dpopOptions),
+			// Async, so a missing provider or a bad key rejects as every failure of a promise-returning control does.
+			registerClientKey: async (publicJwk: JsonWebKey & { kid?: string }, keyOptions?: { clientId?: string }) => {
+				const provider = providers.find((candidate) => candidate.registerClientKey !== undefined);
+				if (!provider?.registerClientKey) throw new Error('No server takes client assertions: add `oauth2` to `providers`.');
+				return provider.registerClientKey(publicJwk, keyOptions?.clientId);
+			},
 		}),
 		async handle(request) {
 			// Preflights are answered before routing, counters and faults, and carry their own CORS headers.

@@ -1,3 +1,4 @@
+import { ASSERTION_REFUSALS, type AssertionRefusal } from '../client-assertions/verify-assertion.js';
 import type { ProofRefusal } from '../dpop/proof-verification.js';
 
 /** Grant types the emulator counts separately. */
@@ -49,6 +50,14 @@ export interface EmulatorCounters {
 	};
 	/** OpenID Connect at the OAuth2 server. */
 	oidc: OpenIdCounters;
+	/**
+	 * Client assertions (private_key_jwt, client_secret_jwt) at the OAuth2 server's token, revocation and device
+	 * authorization endpoints: accepted, and refused by the check that failed (each refusal answered 401 invalid_client).
+	 */
+	clientAssertions: {
+		accepted: number;
+		refused: Record<AssertionRefusal, number> & { total: number };
+	};
 }
 
 /** What the OAuth2 server has done as an OpenID Provider. */
@@ -146,6 +155,17 @@ export class Counters {
 		this.#value.dpop.noncesIssued += 1;
 	}
 
+	/** Counts a client assertion that passed every check. */
+	clientAssertionAccepted(): void {
+		this.#value.clientAssertions.accepted += 1;
+	}
+
+	/** Counts a client assertion refused, by the check that failed. */
+	clientAssertionRefused(reason: AssertionRefusal): void {
+		this.#value.clientAssertions.refused.total += 1;
+		this.#value.clientAssertions.refused[reason] += 1;
+	}
+
 	/** Counts an ID token issued; `faulty`: spoiled by an injected fault. */
 	idTokenIssued(faulty: boolean): void {
 		this.#value.oidc.idTokens += 1;
@@ -177,6 +197,7 @@ export class Counters {
 			),
 			dpop: { ...value.dpop, refused: { ...value.dpop.refused } },
 			oidc: { ...value.oidc },
+			clientAssertions: { ...value.clientAssertions, refused: { ...value.clientAssertions.refused } },
 		};
 	}
 
@@ -218,5 +239,9 @@ function zero(resources: readonly string[]): EmulatorCounters {
 			noncesIssued: 0,
 		},
 		oidc: { idTokens: 0, faultsServed: 0, endSessions: 0 },
+		clientAssertions: {
+			accepted: 0,
+			refused: { total: 0, ...(Object.fromEntries(ASSERTION_REFUSALS.map((reason) => [reason, 0])) as Record<AssertionRefusal, number>) },
+		},
 	};
 }

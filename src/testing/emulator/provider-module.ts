@@ -1,3 +1,4 @@
+import type { ClientPublicJwk } from '../client-assertions/client-keys.js';
 import type { EmulatorDpop } from '../dpop/dpop-server.js';
 import type { Counters } from './counters.js';
 import type { FaultTarget } from './faults.js';
@@ -52,6 +53,11 @@ export interface ProviderModule {
 	 * one, as a person at the verification page would. Throws an Error saying why when it cannot.
 	 */
 	decideDevice?(decision: ConsentMode, userCode: string | undefined): void;
+	/**
+	 * For a server that takes client assertions: adds a public key to `clientId` (default: its first confidential
+	 * client), under the key's `kid` or its RFC 7638 thumbprint. Throws an InvalidOptionError for a bad key or client.
+	 */
+	registerClientKey?(publicJwk: ClientPublicJwk, clientId?: string): Promise<RegisteredClientKey>;
 	/** For an OpenID Provider: its signing key and OpenID faults, as the emulator's controls switch them. */
 	readonly openId?: OpenIdControls;
 }
@@ -62,6 +68,12 @@ export interface OpenIdControls {
 	injectIdTokenFault(fault: IdTokenFault, options?: InjectOpenIdFaultOptions): void;
 	injectUserinfoFault(fault: UserinfoFault, options?: InjectOpenIdFaultOptions): void;
 	clearFaults(): void;
+}
+
+/** A key added by `registerClientKey()`: the client it authenticates and the `kid` its assertions name. */
+export interface RegisteredClientKey {
+	readonly clientId: string;
+	readonly kid: string;
 }
 
 /** Builds a provider module over the shared state and the normalized options. */

@@ -34,7 +34,7 @@ export function createDeviceEndpoints(
 	async function deviceAuthorization(request: Request): Promise<Response> {
 		const form = await readOAuthForm(request, repeatableParameters(server.resources));
 		if (form instanceof Response) return form;
-		const client = authenticateClient(request, form, server);
+		const client = await authenticateClient(state, request, form, server);
 		if (client instanceof Response) return client;
 		const requested = splitScope(form.get('scope'));
 		const refused = server.scopes.refuse(requested);

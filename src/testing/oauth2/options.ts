@@ -1,5 +1,6 @@
 import { InvalidOptionError } from '../../errors.js';
 import { checkRegisteredClients, checkRegisteredUsers, type RegisteredClient } from '../authorization-server/registrations.js';
+import type { ClientJwks } from '../client-assertions/client-keys.js';
 import { checkLifetime } from '../emulator/option-checks.js';
 import { ID_TOKEN_ALGS, type IdTokenAlg } from '../openid/jws.js';
 import {
@@ -29,6 +30,15 @@ export interface OAuth2EmulatorClient {
 	 * (`https://app.test/callback` -> `https://app.test/`); without redirect URIs, any loopback URI.
 	 */
 	postLogoutRedirectUris?: ReadonlyArray<string>;
+	/**
+	 * The client's public keys (a JWK Set, as `jwks` client metadata): it authenticates with `private_key_jwt`
+	 * assertions signed by one of them (ES256, PS256, RS256 or EdDSA; chosen by `kid`, or the only key). A client with
+	 * keys is confidential even without a secret; without a secret it must send an assertion. A client with a secret
+	 * may also use `client_secret_jwt` (HS256). `emulator.registerClientKey()` adds keys to a running emulator.
+	 * @example
+	 * { clientId: 'backend', jwks: { keys: [publicJwk] } }
+	 */
+	jwks?: ClientJwks;
 }
 
 /** An account of the emulated OAuth2 server; its userinfo endpoint returns it. */

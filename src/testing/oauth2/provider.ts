@@ -6,6 +6,10 @@ import { json, methodNotAllowed } from '../emulator/responses.js';
 import { createDeviceEndpoints, deviceDecisionError } from './device-endpoints.js';
 import { DeviceLogins } from './device-logins.js';
 import { createOpenIdProvider } from '../openid/openid-provider.js';
+import { ClientAssertionPolicy } from '../client-assertions/assertion-authentication.js';
+import { checkPublicJwk, ClientKeys, jwkThumbprint, type ClientPublicJwk } from '../client-assertions/client-keys.js';
+import { InvalidOptionError } from '../../errors.js';
+import { oauth2EmulatorCredentials } from './options.js';
 import { createResourceApis, emulatedResources } from './resource-apis.js';
 import { DEVICE_CODE_GRANT, discoveryDocument, OAUTH2, OAUTH2_PATHS, oauth2Server } from './server.js';
 
@@ -25,7 +29,9 @@ export function createOAuth2Provider(state: EmulatorState, options: NormalizedOp
 		lifetime: options.oauth2.accessTokenLifetime,
 		username: (subject) => users.find((user) => user.id === subject)?.username,
 	});
-	const server = oauth2Server(options.oauth2, resources, openId.idTokens);
+	const clientKeys = new ClientKeys(options.oauth2.clients);
+	const endpoints = Object.values(OAUTH2_PATHS).map((path) => `${state.url}${path}`);
+	const server = oauth2Server(options.oauth2, resources, openId.idTokens, new ClientAssertionPolicy(clientKeys, endpoints));
 	const endSession = openId.endSession(server);
 	const logins = new DeviceLogins(state.now);
 	const device = createDeviceEndpoints(state, server, options.oauth2, logins);
@@ -85,5 +91,14 @@ export function createOAuth2Provider(state: EmulatorState, options: NormalizedOp
 			if (!outcome.ok) throw deviceDecisionError(outcome.reason, userCode, decision);
 		},
 		openId: openId.controls,
+		async registerClientKey(publicJwk: ClientPublicJwk, clientId = oauth2EmulatorCredentials(state.url, options.oauth2).clientId) {
+			if (!server.clients.some((client) => client.clientId === clientId)) {
+				throw new InvalidOptionError('clientId', `Expected \`clientId\` to be a client of the oauth2 server, got "${clientId}"`);
+			}
+			const jwk = checkPublicJwk('publicJwk', publicJwk);
+			const kid = jwk.kid ?? (await jwkThumbprint(jwk));
+			clientKeys.add(clientId, { ...jwk, kid });
+			return Object.freeze({ clientId, kid });
+		},
 	};
 }

@@ -5,6 +5,8 @@ import {
 	type IdTokenIssuer,
 	type ProtectedResource,
 } from '../authorization-server/server-config.js';
+import { ASSERTION_ALGS } from '../client-assertions/assertion-algorithms.js';
+import type { ClientAssertionPolicy } from '../client-assertions/assertion-authentication.js';
 import type { NormalizedOAuth2EmulatorOptions } from './options.js';
 
 /** The provider name the OAuth2 server's tokens are recorded under. */
@@ -43,6 +45,7 @@ export function oauth2Server(
 	options: NormalizedOAuth2EmulatorOptions,
 	resources: readonly ProtectedResource[],
 	idTokens: IdTokenIssuer,
+	clientAssertions: ClientAssertionPolicy,
 ): AuthorizationServerConfig {
 	return {
 		provider: OAUTH2,
@@ -67,20 +70,22 @@ export function oauth2Server(
 		codeLifetime: () => CODE_LIFETIME,
 		resources: resources.length === 0 ? undefined : resources,
 		idTokens,
+		clientAssertions,
 	};
 }
 
 /**
  * The server's metadata, where `oauth2({ issuer: emulator.url })` discovers its endpoints, with the identifiers of its
  * protected resources (RFC 9728 4) when it has some, and what an OpenID Provider publishes: its JWKS, the algorithm
- * it signs ID tokens with, and its end-session endpoint.
+ * it signs ID tokens with, its end-session endpoint, and the client authentication methods and assertion algorithms
+ * it takes (private_key_jwt, client_secret_jwt: RFC 7523, OpenID Connect Core 9).
  * @see https://openid.net/specs/openid-connect-discovery-1_0.html#ProviderMetadata
  * @see https://openid.net/specs/openid-connect-rpinitiated-1_0.html#OPMetadata
  * @see https://www.rfc-editor.org/rfc/rfc8414#section-2
  * @see https://www.rfc-editor.org/rfc/rfc9728#section-4
  */
 export function discoveryDocument(issuer: string, server: AuthorizationServerConfig, idTokenAlg: string): Record<string, unknown> {
-	const authMethods = ['client_secret_basic', 'client_secret_post', 'none'];
+	const authMethods = ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'client_secret_jwt', 'none'];
 	return {
 		issuer,
 		authorization_endpoint: `${issuer}${OAUTH2_PATHS.authorize}`,
@@ -96,7 +101,9 @@ export function discoveryDocument(issuer: string, server: AuthorizationServerCon
 		response_types_supported: ['code'],
 		code_challenge_methods_supported: ['S256'],
 		token_endpoint_auth_methods_supported: authMethods,
+		token_endpoint_auth_signing_alg_values_supported: ASSERTION_ALGS,
 		revocation_endpoint_auth_methods_supported: authMethods,
+		revocation_endpoint_auth_signing_alg_values_supported: ASSERTION_ALGS,
 		authorization_response_iss_parameter_supported: true,
 		...(server.resources === undefined ? {} : { protected_resources: server.resources.map((resource) => resource.identifier) }),
 	};
