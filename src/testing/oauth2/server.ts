@@ -5,6 +5,7 @@ import {
 	type IdTokenIssuer,
 	type ProtectedResource,
 } from '../authorization-server/server-config.js';
+import { TOKEN_EXCHANGE_GRANT } from '../authorization-server/token-exchange.js';
 import type { NormalizedOAuth2EmulatorOptions } from './options.js';
 
 /** The provider name the OAuth2 server's tokens are recorded under. */
@@ -51,7 +52,13 @@ export function oauth2Server(
 		subject: options.users[0]!.id,
 		accessTokenLifetime: options.accessTokenLifetime,
 		refreshTokens: options.refreshTokens,
-		grantTypes: ['client_credentials', 'authorization_code', ...(options.refreshTokens ? ['refresh_token'] : []), DEVICE_CODE_GRANT],
+		grantTypes: [
+			'client_credentials',
+			'authorization_code',
+			...(options.refreshTokens ? ['refresh_token'] : []),
+			DEVICE_CODE_GRANT,
+			TOKEN_EXCHANGE_GRANT,
+		],
 		scopes: {
 			refuse(requested) {
 				const malformed = requested.find((scope) => !isScopeToken(scope));
