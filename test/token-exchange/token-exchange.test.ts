@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
 import { HttpResponse } from 'msw';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
-import { createTokenExchange, isOAuthError, type TokenExchangeOptions } from '../../src/index.js';
+import { jwtVerify } from 'jose';
+import { clientSecretJwt, createTokenExchange, isOAuthError, type TokenExchangeOptions } from '../../src/index.js';
 import { exchangeCacheKey } from '../../src/token-exchange/cache-key.js';
 import { createClock, FAST, testProvider } from '../_helpers/manager.js';
-import { createTokenEndpoint, SECRET, startMockServer } from '../_helpers/token-server.js';
+import { createTokenEndpoint, SECRET, startMockServer, TOKEN_URL } from '../_helpers/token-server.js';
 
 const endpoint = createTokenEndpoint();
 const server = startMockServer(endpoint.handler);
@@ -71,6 +72,28 @@ describe('the token exchange request (RFC 8693 2.1)', () => {
 		expect(() =>
 			createTokenExchange(testProvider({ resourceParameter: 'audience' }), { audience: 'a', resource: 'https://b.test/' }),
 		).toThrow(expect.objectContaining({ code: 'ERR_INVALID_OPTION' }));
+	});
+});
+
+describe('client authentication as on every token request', () => {
+	it('clientAuth clientSecretJwt(): the exchange carries a fresh client assertion, and no client secret', async () => {
+		const provider = testProvider({ clientAuth: clientSecretJwt({ audience: 'token-endpoint' }) });
+		const exchange = createTokenExchange(provider, FAST);
+		await exchange.getToken({ subjectToken: SUBJECT });
+		await exchange.getToken({ subjectToken: 'another-user-token' });
+		expect(endpoint.seen).toHaveLength(2);
+		const assertions = endpoint.seen.map(({ params }) => {
+			expect(params).toMatchObject({ grant_type: GRANT, client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer' });
+			expect(params).not.toHaveProperty('client_secret');
+			return params.client_assertion!;
+		});
+		const { payload } = await jwtVerify(assertions[0]!, new TextEncoder().encode(SECRET), {
+			issuer: 'app:client',
+			subject: 'app:client',
+			audience: TOKEN_URL,
+		});
+		const second = await jwtVerify(assertions[1]!, new TextEncoder().encode(SECRET), { audience: TOKEN_URL });
+		expect(second.payload.jti).not.toBe(payload.jti);
 	});
 });
 
