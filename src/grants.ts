@@ -59,3 +59,35 @@ export function forTarget(
 ): GrantParameters {
 	return target.resource === undefined ? parameters : { ...parameters, [provider.resourceParameter ?? 'resource']: target.resource };
 }
+
+/** The token exchange grant's `grant_type`. */
+export const TOKEN_EXCHANGE_GRANT = 'urn:ietf:params:oauth:grant-type:token-exchange';
+
+/** The parameters of a token exchange request; the target (`audience`, `resource`, `scope`) is the caller's. */
+export interface TokenExchangeParameters {
+	readonly subjectToken: string;
+	readonly subjectTokenType: string;
+	readonly actorToken?: string | undefined;
+	readonly actorTokenType?: string | undefined;
+	readonly audience?: string | undefined;
+	readonly scope?: string | undefined;
+	readonly requestedTokenType?: string | undefined;
+}
+
+/**
+ * The token exchange grant: a token for another audience, on behalf of the subject token's owner. `resource` is added
+ * with {@link forTarget}, which knows the provider's name for it.
+ * @see https://www.rfc-editor.org/rfc/rfc8693#section-2.1
+ */
+export function tokenExchangeGrant(parameters: TokenExchangeParameters): GrantParameters {
+	return {
+		grant_type: TOKEN_EXCHANGE_GRANT,
+		subject_token: parameters.subjectToken,
+		subject_token_type: parameters.subjectTokenType,
+		actor_token: parameters.actorToken,
+		actor_token_type: parameters.actorToken === undefined ? undefined : parameters.actorTokenType,
+		audience: parameters.audience,
+		scope: parameters.scope,
+		requested_token_type: parameters.requestedTokenType,
+	};
+}

@@ -9,6 +9,7 @@ export { sqowey } from './providers/sqowey.js';
 export { defineProvider } from './provider.js';
 export { privateKeyJwt } from './client-auth/private-key-jwt.js';
 export { clientSecretJwt } from './client-auth/client-secret-jwt.js';
+export { createTokenExchange } from './token-exchange/token-exchange.js';
 export { createTokenSet } from './token-set.js';
 export { createMemoryStore } from './stores/memory.js';
 export { createWebStorageStore } from './stores/browser/web-storage.js';
@@ -50,6 +51,7 @@ export type { ClientAuthMethod, ClientAuthSession } from './client-auth/method.j
 export type { AssertionAudience, AssertionOptions } from './client-auth/client-assertion.js';
 export type { AssertionSigner, PrivateKeyJwtOptions } from './client-auth/private-key-jwt.js';
 export type { ClientSecretJwtOptions } from './client-auth/client-secret-jwt.js';
+export type { TokenExchange, TokenExchangeOptions, TokenExchangeRequest } from './token-exchange/token-exchange.js';
 export type {
 	BodyEncoding,
 	ClientAuthentication,

@@ -75,7 +75,15 @@ describe('an API known only by its URL, against the emulator (RFC 9728, RFC 8414
 		expect(to(url, 'POST', '/oauth2/v1/token')).toBe(1);
 		expect(sent).toHaveLength(3 + 20);
 		expect(emulator().counters().resources[orders]).toEqual({
-			tokenRequests: { total: 1, client_credentials: 1, password: 0, refresh_token: 0, authorization_code: 0, device_code: 0 },
+			tokenRequests: {
+				total: 1,
+				client_credentials: 1,
+				password: 0,
+				refresh_token: 0,
+				authorization_code: 0,
+				device_code: 0,
+				token_exchange: 0,
+			},
 			apiRequests: { total: 20, ok: 20, rejected: 0 },
 		});
 	});

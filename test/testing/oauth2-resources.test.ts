@@ -195,7 +195,15 @@ describe.each(transports)('oauth2 resource indicators (RFC 8707) over $name', (t
 		await withToken(`${billing}x`, person.access_token);
 		emulator.injectFault({ kind: 'status', status: 503 }, { target: 'api', times: 1 });
 		expect((await withToken(orders, machine.access_token)).status).toBe(503);
-		const zero = { total: 0, client_credentials: 0, password: 0, refresh_token: 0, authorization_code: 0, device_code: 0 };
+		const zero = {
+			total: 0,
+			client_credentials: 0,
+			password: 0,
+			refresh_token: 0,
+			authorization_code: 0,
+			device_code: 0,
+			token_exchange: 0,
+		};
 		expect(emulator.counters()).toMatchObject({
 			tokenRequests: { total: 4, client_credentials: 2, authorization_code: 1, refresh_token: 1 },
 			apiRequests: { total: 3, ok: 2, rejected: 1 },

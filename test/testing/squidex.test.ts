@@ -129,6 +129,7 @@ describe.each(transports)('squidex over $name', (transport) => {
 			refresh_token: 0,
 			authorization_code: 0,
 			device_code: 0,
+			token_exchange: 0,
 		});
 	});
 });

@@ -11,6 +11,11 @@ export interface IssuedFor {
 	readonly resource?: ProtectedResource | undefined;
 	/** The scope a refresh asked for (RFC 6749 6: at most the grant's); none: the grant's scope. */
 	readonly scope?: string | undefined;
+	/**
+	 * A token exchange's (RFC 8693 2.2.1): the answer says it as `issued_token_type` and carries no refresh or ID token
+	 * (the client exchanges again).
+	 */
+	readonly issuedTokenType?: string | undefined;
 }
 
 /** The audience and scope of the access token issued for `grant`: the scope narrowed to what the resource knows. */
@@ -38,16 +43,19 @@ export async function issueTokens(
 	const { audience, scope } = accessTarget(grant, issuedFor);
 	const accessToken = randomBase64Url(32);
 	state.tokens.addAccess(accessToken, { ...grant, scope }, server.accessTokenLifetime, audience);
-	const refreshToken = server.refreshTokens && grant.subject !== undefined ? randomBase64Url(32) : undefined;
+	const issuedTokenType = issuedFor?.issuedTokenType;
+	const exchange = issuedTokenType !== undefined;
+	const refreshToken = server.refreshTokens && grant.subject !== undefined && !exchange ? randomBase64Url(32) : undefined;
 	if (refreshToken !== undefined) state.tokens.addRefresh(refreshToken, grant, accessToken);
 	// The grant's scope, not the access token's: a refresh that narrows the scope is still a refresh of an OpenID login.
 	const idToken =
-		server.idTokens !== undefined && grant.subject !== undefined && splitScope(grant.scope).includes('openid')
+		server.idTokens !== undefined && grant.subject !== undefined && !exchange && splitScope(grant.scope).includes('openid')
 			? await server.idTokens.issue({ clientId: grant.clientId, subject: grant.subject, accessToken, authTime: grant.authTime, nonce })
 			: undefined;
 	return json(
 		{
 			access_token: accessToken,
+			...(exchange ? { issued_token_type: issuedTokenType } : {}),
 			// Bound to a DPoP key when the request carried a proof (RFC 9449 5).
 			token_type: grant.jkt === undefined ? 'Bearer' : 'DPoP',
 			expires_in: server.accessTokenLifetime,

@@ -2,7 +2,13 @@ import { ASSERTION_REFUSALS, type AssertionRefusal } from '../client-assertions/
 import type { ProofRefusal } from '../dpop/proof-verification.js';
 
 /** Grant types the emulator counts separately. */
-export type CountedGrantType = 'client_credentials' | 'password' | 'refresh_token' | 'authorization_code' | 'device_code';
+export type CountedGrantType =
+	| 'client_credentials'
+	| 'password'
+	| 'refresh_token'
+	| 'authorization_code'
+	| 'device_code'
+	| 'token_exchange';
 
 /** Token requests: all of them, and by `grant_type` when it is one of these. */
 export type TokenRequestCounters = { total: number } & Record<CountedGrantType, number>;
@@ -26,7 +32,8 @@ export interface ResourceCounters {
 export interface EmulatorCounters {
 	/**
 	 * Every request that reached a token endpoint, rejected ones included; by `grant_type` when it is one of these
-	 * (`device_code`: each poll of a device login, `urn:ietf:params:oauth:grant-type:device_code`).
+	 * (`device_code`: each poll of a device login, `urn:ietf:params:oauth:grant-type:device_code`; `token_exchange`:
+	 * each token exchange, RFC 8693's `urn:ietf:params:oauth:grant-type:token-exchange`).
 	 */
 	tokenRequests: TokenRequestCounters;
 	/** Requests to protected resources; `rejected` = answered 401 or 403 (no, bad, expired or revoked token, or wrong role). */
@@ -77,6 +84,7 @@ const GRANT_TYPES: ReadonlyMap<string, CountedGrantType> = new Map([
 	['refresh_token', 'refresh_token'],
 	['authorization_code', 'authorization_code'],
 	['urn:ietf:params:oauth:grant-type:device_code', 'device_code'],
+	['urn:ietf:params:oauth:grant-type:token-exchange', 'token_exchange'],
 ]);
 
 /** The mutable counters behind `counters()` snapshots. */
@@ -220,14 +228,30 @@ function countApiRequest(counters: ApiRequestCounters, status: number): void {
 
 function zeroResource(): ResourceCounters {
 	return {
-		tokenRequests: { total: 0, client_credentials: 0, password: 0, refresh_token: 0, authorization_code: 0, device_code: 0 },
+		tokenRequests: {
+			total: 0,
+			client_credentials: 0,
+			password: 0,
+			refresh_token: 0,
+			authorization_code: 0,
+			device_code: 0,
+			token_exchange: 0,
+		},
 		apiRequests: { total: 0, ok: 0, rejected: 0 },
 	};
 }
 
 function zero(resources: readonly string[]): EmulatorCounters {
 	return {
-		tokenRequests: { total: 0, client_credentials: 0, password: 0, refresh_token: 0, authorization_code: 0, device_code: 0 },
+		tokenRequests: {
+			total: 0,
+			client_credentials: 0,
+			password: 0,
+			refresh_token: 0,
+			authorization_code: 0,
+			device_code: 0,
+			token_exchange: 0,
+		},
 		apiRequests: { total: 0, ok: 0, rejected: 0 },
 		resources: Object.fromEntries(resources.map((identifier) => [identifier, zeroResource()])),
 		refreshTokenReuse: 0,

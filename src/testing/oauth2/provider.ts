@@ -2,6 +2,7 @@ import { createAuthorizationServer } from '../authorization-server/endpoints.js'
 import type { NormalizedOptions } from '../emulator/options.js';
 import type { ConsentMode, EmulatorState, ProviderModule } from '../emulator/provider-module.js';
 import { authorizeResourceRequest } from '../authorization-server/resource-access.js';
+import { createTokenExchangeGrant, TOKEN_EXCHANGE_GRANT } from '../authorization-server/token-exchange.js';
 import { json, methodNotAllowed } from '../emulator/responses.js';
 import { createDeviceEndpoints, deviceDecisionError } from './device-endpoints.js';
 import { DeviceLogins } from './device-logins.js';
@@ -16,7 +17,7 @@ import { DEVICE_CODE_GRANT, discoveryDocument, OAUTH2, OAUTH2_PATHS, oauth2Serve
 /**
  * A generic OAuth2 / OpenID server whose issuer is the emulator's URL, for `oauth2({ issuer })`: discovery,
  * authorization code + PKCE, client credentials, rotating refresh tokens with replay detection, revocation,
- * the device authorization grant, a userinfo endpoint that really checks tokens, and protected resources (APIs that
+ * the device authorization grant, token exchange (RFC 8693) for confidential clients, a userinfo endpoint that really checks tokens, and protected resources (APIs that
  * take only tokens issued for them, RFC 8707, each with its RFC 9728 metadata), and OpenID Connect: signed ID tokens, a
  * JWKS, and an end-session endpoint.
  */
@@ -35,7 +36,10 @@ export function createOAuth2Provider(state: EmulatorState, options: NormalizedOp
 	const endSession = openId.endSession(server);
 	const logins = new DeviceLogins(state.now);
 	const device = createDeviceEndpoints(state, server, options.oauth2, logins);
-	const { authorize, token, revoke } = createAuthorizationServer(state, server, { [DEVICE_CODE_GRANT]: device.deviceCodeGrant });
+	const { authorize, token, revoke } = createAuthorizationServer(state, server, {
+		[DEVICE_CODE_GRANT]: device.deviceCodeGrant,
+		[TOKEN_EXCHANGE_GRANT]: createTokenExchangeGrant(state, server),
+	});
 
 	async function discovery(request: Request): Promise<Response> {
 		if (request.method !== 'GET' && request.method !== 'HEAD') return methodNotAllowed(['GET'], { error: 'invalid_request' });

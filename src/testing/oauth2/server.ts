@@ -7,6 +7,7 @@ import {
 } from '../authorization-server/server-config.js';
 import { ASSERTION_ALGS } from '../client-assertions/assertion-algorithms.js';
 import type { ClientAssertionPolicy } from '../client-assertions/assertion-authentication.js';
+import { TOKEN_EXCHANGE_GRANT } from '../authorization-server/token-exchange.js';
 import type { NormalizedOAuth2EmulatorOptions } from './options.js';
 
 /** The provider name the OAuth2 server's tokens are recorded under. */
@@ -54,7 +55,13 @@ export function oauth2Server(
 		subject: options.users[0]!.id,
 		accessTokenLifetime: options.accessTokenLifetime,
 		refreshTokens: options.refreshTokens,
-		grantTypes: ['client_credentials', 'authorization_code', ...(options.refreshTokens ? ['refresh_token'] : []), DEVICE_CODE_GRANT],
+		grantTypes: [
+			'client_credentials',
+			'authorization_code',
+			...(options.refreshTokens ? ['refresh_token'] : []),
+			DEVICE_CODE_GRANT,
+			TOKEN_EXCHANGE_GRANT,
+		],
 		scopes: {
 			refuse(requested) {
 				const malformed = requested.find((scope) => !isScopeToken(scope));
