@@ -47,7 +47,7 @@ export type { SquidexOptions } from './providers/squidex.js';
 export type { OAuth2Options } from './providers/oauth2.js';
 export type { DotkernelOptions } from './providers/dotkernel.js';
 export type { SqoweyOptions } from './providers/sqowey.js';
-export type { ClientAuthMethod, ClientAuthSession } from './client-auth/method.js';
+export type { ClientAuthMethod, ClientAuthSession } from './provider.js';
 export type { AssertionAudience, AssertionOptions } from './client-auth/client-assertion.js';
 export type { AssertionSigner, PrivateKeyJwtOptions } from './client-auth/private-key-jwt.js';
 export type { ClientSecretJwtOptions } from './client-auth/client-secret-jwt.js';

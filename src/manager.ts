@@ -1,11 +1,8 @@
 import { abortable } from './abortable.js';
-import type { ClientAuthMethod } from './client-auth/method.js';
-import { loadSessionDpop } from './dpop/load.js';
+import { createSessionEndpoint } from './session-endpoint.js';
 import { publishNearCacheHit, publishRefreshAhead, traceFlight } from './diagnostics/probes.js';
-import { createTokenEndpoint, type TokenEndpoint } from './endpoint/index.js';
 import { isOAuthError, isStoreError, LoginRequiredError, type StoreError } from './errors.js';
 import { createEmitter } from './events.js';
-import { globalFetch } from './global-fetch.js';
 import type { GrantParameters } from './grants.js';
 import { invalidOption, requireNonNegative, requireTimerDelay } from './options.js';
 import type { Provider } from './provider.js';
@@ -80,29 +77,13 @@ export function createManagedSession(
 	requireProvider(provider);
 	const emitter = createEmitter();
 	const key = options.key ?? defaultKey(provider);
-	// A client that signs an assertion per request (privateKeyJwt) does so as each request leaves, beneath DPoP, whose
-	// nonce retry must carry a new one too.
-	const base = options.fetch ?? globalFetch;
-	const send =
-		(provider.clientAuth as Partial<ClientAuthMethod>).authenticate?.(base, {
-			provider,
-			endpoints: () => endpoint.endpoints(),
-			now: () => endpoint.now(),
-		}) ?? base;
-	const dpop = options.dpop
-		? loadSessionDpop({
-				option: options.dpop,
-				fetch: send,
-				now: () => endpoint.now(),
-				onDowngrade: (event) => emitter.emit('dpop-downgrade', event),
-				keyPlace: dpopKeyPlace,
-				sessionKey: key,
-			})
-		: undefined;
-	// With DPoP, token requests go through the session's DPoP, which adds the proofs.
-	const endpoint: TokenEndpoint = dpop
-		? createTokenEndpoint(provider, { ...options, fetch: (input, init) => dpop.then((session) => session.tokenFetch(input, init)) }, true)
-		: createTokenEndpoint(provider, { ...options, fetch: send });
+	const { endpoint, dpop } = createSessionEndpoint(
+		provider,
+		options,
+		options.dpop
+			? { option: options.dpop, onDowngrade: (event) => emitter.emit('dpop-downgrade', event), keyPlace: dpopKeyPlace, sessionKey: key }
+			: undefined,
+	);
 	const session = createSessionStore(options.store ?? defaultStore(), key);
 	const leeway = requireNonNegative(options.leeway ?? 30_000, 'leeway');
 	// It becomes the lock's timer (a longer one would fire at once and let a second token request in).

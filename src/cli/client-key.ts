@@ -1,6 +1,6 @@
 import { createPrivateKey } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import type { ClientAuthMethod } from '../client-auth/method.js';
+import type { ClientAuthMethod } from '../provider.js';
 import { privateKeyJwt } from '../client-auth/private-key-jwt.js';
 import { UsageError } from './cli-error.js';
 

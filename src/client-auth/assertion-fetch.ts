@@ -1,6 +1,6 @@
 import { clientSecretOf, type ProviderEndpoints } from '../provider.js';
 import { type AssertionAudience, type AssertionSigning, audienceOf, signAssertion } from './client-assertion.js';
-import type { ClientAuthSession } from './method.js';
+import type { ClientAuthSession } from '../provider.js';
 
 /** RFC 7523 2.2: the value of `client_assertion_type` for a JWT. */
 const JWT_BEARER = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';

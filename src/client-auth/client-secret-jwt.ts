@@ -1,7 +1,7 @@
 import { invalidOption } from '../options.js';
 import { assertionFetch } from './assertion-fetch.js';
 import { type AssertionOptions, requireAudience, requireLifetime } from './client-assertion.js';
-import type { ClientAuthMethod } from './method.js';
+import type { ClientAuthMethod } from '../provider.js';
 
 /** Options of {@link clientSecretJwt}. */
 export type ClientSecretJwtOptions = AssertionOptions;

@@ -3,7 +3,7 @@ import { algorithmProfile, isJwsAlgorithm, type JwsAlgorithm } from '../jws-algo
 import { invalidOption } from '../options.js';
 import { assertionFetch } from './assertion-fetch.js';
 import { type AssertionOptions, type AssertionSigning, requireAudience, requireLifetime } from './client-assertion.js';
-import type { ClientAuthMethod } from './method.js';
+import type { ClientAuthMethod } from '../provider.js';
 
 /** A key held elsewhere (a KMS, an HSM): it signs the JWS signing input and returns the signature as JWS wants it. */
 export interface AssertionSigner {

@@ -1,4 +1,4 @@
-import type { ClientAssertionPolicy } from '../client-assertions/assertion-authentication.js';
+import type { ClientAssertionPolicy } from '../client-assertions/assertion-policy.js';
 import type { RegisteredClient } from './registrations.js';
 
 /** What one ID token is issued for: a user's login by a client, with the access token issued beside it. */

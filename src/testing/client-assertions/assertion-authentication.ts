@@ -1,32 +1,11 @@
 import type { RegisteredClient } from '../authorization-server/registrations.js';
 import type { AuthorizationServerConfig } from '../authorization-server/server-config.js';
-import { SeenProofs } from '../dpop/seen-proofs.js';
 import type { EmulatorState } from '../emulator/provider-module.js';
 import { decodeCompact } from '../openid/jws.js';
-import type { ClientKeys } from './client-keys.js';
-import { ASSERTION_LEEWAY, type AssertionRefusal, verifyClientAssertion } from './verify-assertion.js';
+import { type AssertionRefusal, verifyClientAssertion } from './verify-assertion.js';
 
 /** The `client_assertion_type` of a JWT assertion. @see https://www.rfc-editor.org/rfc/rfc7523#section-2.2 */
 export const JWT_BEARER_ASSERTION = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
-
-/** What an authorization server needs to take client assertions: its clients' keys, the ids seen, its endpoints. */
-export class ClientAssertionPolicy {
-	readonly keys: ClientKeys;
-	/** The URLs of its endpoints: an `aud` naming one is refused, and the refusal says so. */
-	readonly endpoints: readonly string[];
-	// Per client: two clients may well pick the same jti.
-	readonly #seen = new SeenProofs();
-
-	constructor(keys: ClientKeys, endpoints: readonly string[]) {
-		this.keys = keys;
-		this.endpoints = endpoints;
-	}
-
-	/** `false` when `clientId` used `jti` already (a replay); else remembers it until `exp` (and the leeway) has passed. */
-	remember(clientId: string, jti: string, exp: number, now: number): boolean {
-		return this.#seen.remember(`${clientId} ${jti}`, exp + ASSERTION_LEEWAY, now);
-	}
-}
 
 /** The client an assertion authenticates, or why it does not (the caller answers 401 invalid_client). */
 export type AssertionAuthentication =

@@ -7,7 +7,7 @@ import { json, methodNotAllowed } from '../emulator/responses.js';
 import { createDeviceEndpoints, deviceDecisionError } from './device-endpoints.js';
 import { DeviceLogins } from './device-logins.js';
 import { createOpenIdProvider } from '../openid/openid-provider.js';
-import { ClientAssertionPolicy } from '../client-assertions/assertion-authentication.js';
+import { ClientAssertionPolicy } from '../client-assertions/assertion-policy.js';
 import { checkPublicJwk, ClientKeys, jwkThumbprint, type ClientPublicJwk } from '../client-assertions/client-keys.js';
 import { InvalidOptionError } from '../../errors.js';
 import { oauth2EmulatorCredentials } from './options.js';

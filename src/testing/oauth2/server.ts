@@ -6,7 +6,7 @@ import {
 	type ProtectedResource,
 } from '../authorization-server/server-config.js';
 import { ASSERTION_ALGS } from '../client-assertions/assertion-algorithms.js';
-import type { ClientAssertionPolicy } from '../client-assertions/assertion-authentication.js';
+import type { ClientAssertionPolicy } from '../client-assertions/assertion-policy.js';
 import { TOKEN_EXCHANGE_GRANT } from '../authorization-server/token-exchange.js';
 import type { NormalizedOAuth2EmulatorOptions } from './options.js';
 
