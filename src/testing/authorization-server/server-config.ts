@@ -45,6 +45,11 @@ export interface AuthorizationServerConfig {
 	 * of it, gets an ID token. Undefined: a plain OAuth2 server, which never issues one.
 	 */
 	readonly idTokens?: IdTokenIssuer | undefined;
+	/**
+	 * The authorization endpoint takes only pushed requests (RFC 9126 5, `require_pushed_authorization_requests`): one
+	 * sent directly is refused with `invalid_request`.
+	 */
+	readonly requirePushedAuthorizationRequests?: boolean | undefined;
 	/** How long an authorization code issued for `scopes` lives, in seconds. */
 	codeLifetime(scopes: readonly string[]): number;
 }

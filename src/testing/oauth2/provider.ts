@@ -29,7 +29,9 @@ export function createOAuth2Provider(state: EmulatorState, options: NormalizedOp
 	const endSession = openId.endSession(server);
 	const logins = new DeviceLogins(state.now);
 	const device = createDeviceEndpoints(state, server, options.oauth2, logins);
-	const { authorize, token, revoke } = createAuthorizationServer(state, server, { [DEVICE_CODE_GRANT]: device.deviceCodeGrant });
+	const { authorize, token, revoke, pushedAuthorization } = createAuthorizationServer(state, server, {
+		[DEVICE_CODE_GRANT]: device.deviceCodeGrant,
+	});
 
 	async function discovery(request: Request): Promise<Response> {
 		if (request.method !== 'GET' && request.method !== 'HEAD') return methodNotAllowed(['GET'], { error: 'invalid_request' });
@@ -68,6 +70,8 @@ export function createOAuth2Provider(state: EmulatorState, options: NormalizedOp
 					return { target: 'revocation', handle: revoke };
 				case OAUTH2_PATHS.device:
 					return { target: 'device-authorization', handle: device.deviceAuthorization };
+				case OAUTH2_PATHS.pushedAuthorization:
+					return { target: 'pushed-authorization', handle: pushedAuthorization };
 				case OAUTH2_PATHS.verify:
 					return { handle: device.verify };
 				case OAUTH2_PATHS.jwks:
