@@ -142,6 +142,17 @@ describe('par: true', () => {
 		expect(payloadOf(form.get('client_assertion')!)).toMatchObject({ aud: AS, iss: 'app', sub: 'app' });
 	});
 
+	it('a session with DPoP pushes dpop_jkt, the JWK thumbprint of its key (RFC 9449 10)', async () => {
+		const login = createAuthorizationCodeFlow(oauth2({ issuer: AS, clientId: 'app', grant: 'authorization_code', redirectUri: REDIRECT }), {
+			attemptStorage: createMemoryStorage(),
+			storage: 'memory',
+			retry: 0,
+			dpop: true,
+		});
+		await login.createAuthorizationUrl({ par: true });
+		expect(pushes[0]!.form.get('dpop_jkt')).toMatch(/^[\w-]{43}$/);
+	});
+
 	it('par: true at a server without a PAR endpoint -> InvalidOptionError naming `par`; nothing sent', async () => {
 		delete metadata.pushed_authorization_request_endpoint;
 		const error = await flowOf()
