@@ -10,8 +10,16 @@ export interface AuthorizationUrlOptions {
 	 * @see https://www.rfc-editor.org/rfc/rfc8707#section-2.1
 	 */
 	readonly resource?: string | readonly string[] | undefined;
+	/**
+	 * Push the request's parameters to the server first (RFC 9126), and send the browser with a reference to them only
+	 * (`client_id` and `request_uri`): they then travel over the back channel, authenticated, out of the browser's
+	 * history. Needs the server's `pushed_authorization_request_endpoint`. A server that requires pushed requests
+	 * (`require_pushed_authorization_requests`) gets them whatever this says. Default `false`.
+	 * @see https://www.rfc-editor.org/rfc/rfc9126#section-1
+	 */
+	readonly par?: boolean | undefined;
 	/** More authorization request parameters (`prompt`, `login_hint`…). */
-	readonly [parameter: string]: string | readonly string[] | undefined;
+	readonly [parameter: string]: string | readonly string[] | boolean | undefined;
 }
 
 /** What {@link buildAuthorizationUrl} needs: nothing here does I/O. */
@@ -61,5 +69,17 @@ export function buildAuthorizationUrl(input: AuthorizationUrlInput): string {
 		else if (name in required) url.searchParams.delete(name);
 	}
 	for (const resource of input.resources ?? []) url.searchParams.append(input.resourceParameter ?? 'resource', resource);
+	return url.toString();
+}
+
+/**
+ * The authorization request URL of a pushed request: the endpoint with `client_id` and `request_uri` only, as the
+ * parameters are the server's already (the endpoint's own query, if it has one, is kept).
+ * @see https://www.rfc-editor.org/rfc/rfc9126#section-4
+ */
+export function buildPushedAuthorizationUrl(authorizationEndpoint: string, clientId: string, requestUri: string): string {
+	const url = new URL(authorizationEndpoint);
+	url.searchParams.set('client_id', clientId);
+	url.searchParams.set('request_uri', requestUri);
 	return url.toString();
 }

@@ -3,6 +3,7 @@
  * is): the authorization request (state, PKCE, nonce, the URL) and the authorization response (its checks, then the
  * code exchange through the session). A page that only calls APIs with the session does not load them.
  */
+import { pushAuthorizationRequest } from '../endpoint/pushed-authorization.js';
 import { authorizationCodeGrant } from '../grants.js';
 import { computeCodeChallenge, generateCodeVerifier, generateState } from '../pkce.js';
 import type { Provider } from '../provider.js';
@@ -10,7 +11,7 @@ import { normalizeScope } from '../scope.js';
 import type { SessionSeam } from '../token-manager.js';
 import type { TokenSet } from '../token-set.js';
 import type { createAttemptStore } from './attempts.js';
-import { type AuthorizationUrlOptions, buildAuthorizationUrl } from './authorization-url.js';
+import { type AuthorizationUrlOptions, buildAuthorizationUrl, buildPushedAuthorizationUrl } from './authorization-url.js';
 import { readCallbackParameters, validateAuthorizationResponse } from './callback.js';
 import type { LoginKit } from './login-kit.js';
 
@@ -25,15 +26,36 @@ export interface LoginContext {
 	readonly kit: LoginKit;
 }
 
-/** A new attempt (state, PKCE verifier, nonce with `openid`; single use) and the URL to send the browser to. */
+/**
+ * A new attempt (state, PKCE verifier, nonce with `openid`; single use) and the URL to send the browser to. With `par`,
+ * or at a server that requires it, the request's parameters are pushed first and the URL names them by reference.
+ * @see https://www.rfc-editor.org/rfc/rfc9126#section-4
+ */
 export async function createAuthorizationUrl(
 	{ provider, seam, attempts, attemptTtl, owner, kit }: LoginContext,
-	{ scope, redirectUri, resource = provider.resource, ...extra }: AuthorizationUrlOptions = {},
+	{ scope, redirectUri, resource = provider.resource, par = false, ...extra }: AuthorizationUrlOptions = {},
 ): Promise<string> {
 	const endpoints = await seam.endpoints();
 	if (!endpoints.authorization) throw kit.invalidOption('authorizationEndpoint', 'set for a login', endpoints.authorization);
 	const target = redirectUri ?? provider.redirectUri;
 	if (!target) throw kit.invalidOption('redirectUri', 'set, on the provider or in this call', target);
+	if (typeof par !== 'boolean') throw kit.invalidOption('par', 'a boolean', par);
+	// RFC 9126 5: a server that requires pushed requests refuses any other, so the login pushes whatever `par` says.
+	const pushed = par || endpoints.requirePushedAuthorization === true ? endpoints.pushedAuthorization : undefined;
+	if (pushed === undefined && par) {
+		throw kit.invalidOption(
+			'par',
+			"true only at a server with a pushed authorization request endpoint (its metadata's `pushed_authorization_request_endpoint`)",
+			par,
+		);
+	}
+	if (pushed === undefined && endpoints.requirePushedAuthorization === true) {
+		throw kit.invalidOption(
+			'par',
+			'usable: the server requires pushed authorization requests but names no `pushed_authorization_request_endpoint`',
+			par,
+		);
+	}
 	const state = generateState();
 	const codeVerifier = generateCodeVerifier();
 	const resources = kit.requireUrls(resource, 'resource');
@@ -41,17 +63,7 @@ export async function createAuthorizationUrl(
 	// OpenID Connect Core 3.1.2.1: the ID token must name this attempt's nonce, which only this browser knows. A provider
 	// that names no keys (`jwks_uri`) is no OpenID Provider to tokenkeeper: its logins are what they always were.
 	const nonce = endpoints.jwks && scopes?.split(' ').includes('openid') ? generateState() : undefined;
-	// RFC 8707 2.2: the code exchange names one resource, the first; the others come by refresh.
-	attempts.save({
-		state,
-		codeVerifier,
-		redirectUri: target,
-		expiresAt: seam.now() + attemptTtl,
-		owner,
-		resource: resources[0],
-		nonce,
-	});
-	return buildAuthorizationUrl({
+	let url = buildAuthorizationUrl({
 		authorizationEndpoint: endpoints.authorization,
 		clientId: provider.clientId,
 		redirectUri: target,
@@ -63,8 +75,24 @@ export async function createAuthorizationUrl(
 		dpopJkt: await seam.dpop?.then((dpop) => dpop.thumbprint()),
 		resources,
 		resourceParameter: provider.resourceParameter,
-		extra,
+		extra: extra as Readonly<Record<string, string | readonly string[] | undefined>>,
 	});
+	if (pushed !== undefined) {
+		// Pushed before the attempt is kept: a refused push leaves no attempt behind.
+		const { requestUri } = await seam.call(pushAuthorizationRequest(pushed, new URL(url).searchParams, kit));
+		url = buildPushedAuthorizationUrl(endpoints.authorization, provider.clientId, requestUri);
+	}
+	// RFC 8707 2.2: the code exchange names one resource, the first; the others come by refresh.
+	attempts.save({
+		state,
+		codeVerifier,
+		redirectUri: target,
+		expiresAt: seam.now() + attemptTtl,
+		owner,
+		resource: resources[0],
+		nonce,
+	});
+	return url;
 }
 
 /** Check the redirect back (state, `error`, `iss`), exchange the code at once, keep the tokens. */

@@ -163,16 +163,20 @@ const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
  * attempt, the issuer passed to each): SPA 23 064 (+251 from 22 813), authFetch 18 656 (+210); as a `fetch` the method
  * wraps, found with `?.`: SPA 22 911 (+98), authFetch 18 529 (+83). The OpenID chunk 6 530 (+3: the JWS algorithms
  * moved to a module both use). Node bundled 32 092 (+232).
+ * Pushed authorization requests (RFC 9126) live in the login's chunk, which sends them with copies of the bounded
+ * request and the token request's builder: login 2 145 -> 4 047. Its answer is read with the SPA's zod functions and
+ * `processErrorResponse`, handed over in `loginKit` (a chunk importing zod made a chunk of zod shared with the SPA,
+ * loaded up front): SPA 22 921 (+10), authFetch 18 537 (+8).
  */
 const budgets = {
 	pkce: { target: 1024, ceiling: 1024 },
-	spa: { target: 20 * 1024, aim: 17.7 * 1024, ceiling: 22_911 },
-	spaAuthFetch: { target: 15 * 1024, ceiling: 18_529 },
+	spa: { target: 20 * 1024, aim: 17.7 * 1024, ceiling: 22_921 },
+	spaAuthFetch: { target: 15 * 1024, ceiling: 18_537 },
 	dpopChunk: { ceiling: 4 * 1024 },
 	indexedDbChunk: { ceiling: 925 },
 	leaseLockChunk: { ceiling: 842 },
 	sessionChannelChunk: { ceiling: 559 },
-	loginChunk: { ceiling: 2_145 },
+	loginChunk: { ceiling: 4_047 },
 	popupLoginChunk: { ceiling: 1_397 },
 	oidcChunk: { ceiling: 6_530 },
 	node: { target: 20 * 1024, ceiling: 20 * 1024 },

@@ -60,6 +60,8 @@ describe.each(transports)('oauth2 discovery over $name', (transport) => {
 			jwks: `${issuer}/oauth2/v1/jwks`,
 			userInfo: `${issuer}/oauth2/v1/userinfo`,
 			endSession: `${issuer}/oauth2/v1/logout`,
+			pushedAuthorization: `${issuer}/oauth2/v1/par`,
+			requirePushedAuthorization: false,
 			issuer,
 		});
 	});
@@ -98,6 +100,7 @@ describe('oauth2 options and providers', () => {
 			[{ oauth2: { users: [] } }, /`oauth2.users`/],
 			[{ oauth2: { accessTokenLifetime: -1 } }, /`oauth2.accessTokenLifetime`/],
 			[{ oauth2: { refreshTokens: 'yes' as never } }, /`oauth2.refreshTokens`/],
+			[{ oauth2: { requirePushedAuthorizationRequests: 1 as never } }, /`oauth2.requirePushedAuthorizationRequests`/],
 			[{ oauth2: { deviceCodeLifetime: Number.NaN } }, /`oauth2.deviceCodeLifetime`/],
 			[{ oauth2: { deviceInterval: -5 } }, /`oauth2.deviceInterval`/],
 		];

@@ -1,6 +1,7 @@
 import type { EmulatorState } from '../emulator/provider-module.js';
 import { json } from '../emulator/responses.js';
 import type { AuthorizationCodes } from './authorization-codes.js';
+import type { PushedRequests } from './pushed-requests.js';
 import { htmlPage } from './html-page.js';
 import { isConfidential, repeatedParameter } from './oauth-request.js';
 import { isS256Challenge } from './pkce-check.js';
@@ -12,18 +13,34 @@ import { splitScope, type AuthorizationServerConfig } from './server-config.js';
  * The authorization endpoint (`GET`) with automatic consent (or refusal, per `setConsent()`): checks the
  * client and redirect URI first and shows an error page when they are wrong, never redirecting to an
  * unchecked URI; every later error goes back to the client as `?error=…&state=…&iss=…`. On a server with
- * resources, the request may name several (`resource`, repeated), and the code covers those.
+ * resources, the request may name several (`resource`, repeated), and the code covers those. A pushed request (RFC 9126)
+ * comes as `client_id` + `request_uri`, once, before it expires, and is checked as a direct one; a server that requires
+ * pushed requests refuses any other.
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2.1
  * @see https://www.rfc-editor.org/rfc/rfc9207
  * @see https://www.rfc-editor.org/rfc/rfc8707#section-2.1
+ * @see https://www.rfc-editor.org/rfc/rfc9126#section-4
  */
-export function createAuthorizeEndpoint(state: EmulatorState, server: AuthorizationServerConfig, codes: AuthorizationCodes) {
+export function createAuthorizeEndpoint(
+	state: EmulatorState,
+	server: AuthorizationServerConfig,
+	codes: AuthorizationCodes,
+	pushedRequests: PushedRequests,
+) {
 	const errorPage = (request: Request, status: number, error: string, description: string) =>
 		refusalPage(request, server.displayName, status, error, description);
 
 	return async function authorize(request: Request, url: URL): Promise<Response> {
 		if (request.method !== 'GET' && request.method !== 'HEAD') return errorPage(request, 405, 'invalid_request', 'Use GET.');
-		const params = url.searchParams;
+		for (const name of ['client_id', 'request_uri']) {
+			if (url.searchParams.getAll(name).length > 1)
+				return errorPage(request, 400, 'invalid_request', `The \`${name}\` parameter is included more than once.`);
+		}
+		const requestUri = url.searchParams.get('request_uri');
+		const pushed = requestUri === null ? undefined : pushedRequests.take(requestUri, url.searchParams.get('client_id'));
+		// RFC 9101 6.2's code: the parameters, redirect URI included, are unknown, so nothing can be redirected.
+		if (typeof pushed === 'string') return errorPage(request, 400, 'invalid_request_uri', pushed);
+		const params = pushed ?? url.searchParams;
 		for (const name of ['client_id', 'redirect_uri']) {
 			if (params.getAll(name).length > 1)
 				return errorPage(request, 400, 'invalid_request', `The \`${name}\` parameter is included more than once.`);
@@ -40,6 +57,9 @@ export function createAuthorizeEndpoint(state: EmulatorState, server: Authorizat
 		const clientState = params.get('state') ?? undefined;
 		const back = (fields: Record<string, string>) => redirect(redirectUri, { ...fields, state: clientState, iss: state.url });
 		const refuse = (error: string, description: string) => back({ error, error_description: description });
+		if (server.requirePushedAuthorizationRequests && pushed === undefined) {
+			return refuse('invalid_request', 'This server takes only pushed authorization requests (RFC 9126 5): push it first.');
+		}
 
 		const repeated = repeatedParameter(params, repeatableParameters(server.resources));
 		if (repeated !== undefined) return refuse('invalid_request', `The \`${repeated}\` parameter is included more than once.`);

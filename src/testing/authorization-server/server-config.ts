@@ -51,6 +51,11 @@ export interface AuthorizationServerConfig {
 	 * keys and the assertion ids seen. Undefined: assertions are refused as invalid_client.
 	 */
 	readonly clientAssertions?: ClientAssertionPolicy | undefined;
+	/**
+	 * The authorization endpoint takes only pushed requests (RFC 9126 5, `require_pushed_authorization_requests`): one
+	 * sent directly is refused with `invalid_request`.
+	 */
+	readonly requirePushedAuthorizationRequests?: boolean | undefined;
 	/** How long an authorization code issued for `scopes` lives, in seconds. */
 	codeLifetime(scopes: readonly string[]): number;
 }

@@ -138,6 +138,7 @@ const FAULT_TARGETS: Readonly<Record<RouteTarget, FaultTarget>> = {
 	token: 'token',
 	revocation: 'token',
 	'device-authorization': 'token',
+	'pushed-authorization': 'token',
 	api: 'api',
 };
 
@@ -176,6 +177,7 @@ export function createEmulatorCore(options: EmulatorOptions | undefined, url: st
 		}
 		if (route.target === 'token') state.counters.tokenRequest();
 		if (route.target === 'revocation') state.counters.revocation();
+		if (route.target === 'pushed-authorization') state.counters.pushedAuthorizationRequest();
 		const response = await route.handle(request, url);
 		if (route.target === 'api') state.counters.apiRequest(response.status);
 		return response;

@@ -47,6 +47,8 @@ export interface EmulatorCounters {
 	refreshTokenReuse: number;
 	/** Every request that reached a revocation endpoint (RFC 7009), rejected ones included. */
 	revocations: number;
+	/** Every request that reached a pushed authorization request endpoint (RFC 9126), rejected ones included. */
+	pushedAuthorizationRequests: number;
 	/** Injected faults served instead of a normal answer; such requests count nowhere else. */
 	faultsServed: number;
 	/** DPoP (when on, `setDpop()`): proofs accepted, proofs refused by reason, nonces issued. */
@@ -140,6 +142,11 @@ export class Counters {
 	/** Counts a request that reached a revocation endpoint (called by the core, before the body is read). */
 	revocation(): void {
 		this.#value.revocations += 1;
+	}
+
+	/** Counts a request that reached a pushed authorization request endpoint (called by the core, before the body is read). */
+	pushedAuthorizationRequest(): void {
+		this.#value.pushedAuthorizationRequests += 1;
 	}
 
 	/** Counts an injected fault served instead of a normal answer. */
@@ -256,6 +263,7 @@ function zero(resources: readonly string[]): EmulatorCounters {
 		resources: Object.fromEntries(resources.map((identifier) => [identifier, zeroResource()])),
 		refreshTokenReuse: 0,
 		revocations: 0,
+		pushedAuthorizationRequests: 0,
 		faultsServed: 0,
 		dpop: {
 			accepted: 0,

@@ -27,7 +27,7 @@ export interface EmulatorState {
  * server) get token faults, `'api'` (protected resources) gets api faults. Token, revocation and api requests
  * are each counted in their own counter; device authorization requests are not counted.
  */
-export type RouteTarget = FaultTarget | 'revocation' | 'device-authorization';
+export type RouteTarget = FaultTarget | 'revocation' | 'device-authorization' | 'pushed-authorization';
 
 /** One matched route of a provider. */
 export interface Route {

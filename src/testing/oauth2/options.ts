@@ -84,6 +84,12 @@ export interface OAuth2EmulatorOptions {
 	 * Default `'RS256'`.
 	 */
 	idTokenAlg?: IdTokenAlg;
+	/**
+	 * The authorization endpoint takes only pushed authorization requests (RFC 9126 5): discovery says
+	 * `require_pushed_authorization_requests: true`, and a request sent directly is redirected back with
+	 * `invalid_request`. The pushed authorization request endpoint is there either way. Default `false`.
+	 */
+	requirePushedAuthorizationRequests?: boolean;
 }
 
 /** Ready-made credentials for the emulated OAuth2 server: `oauth2(emulator.credentials.oauth2)` gets client credentials tokens. */
@@ -110,6 +116,7 @@ export interface NormalizedOAuth2EmulatorOptions {
 	readonly deviceInterval: number;
 	readonly resources: readonly NormalizedResourceOption[];
 	readonly idTokenAlg: IdTokenAlg;
+	readonly requirePushedAuthorizationRequests: boolean;
 }
 
 const CLIENTS: readonly OAuth2EmulatorClient[] = [
@@ -120,23 +127,26 @@ const USERS: readonly OAuth2EmulatorUser[] = [{ id: 'oauth2-user-1', username: '
 
 /** Applies the OAuth2 defaults and validates, throwing an InvalidOptionError (a TypeError) that names the bad field. */
 export function normalizeOAuth2EmulatorOptions(options: OAuth2EmulatorOptions = {}): NormalizedOAuth2EmulatorOptions {
-	const refreshTokens = options.refreshTokens ?? true;
-	if (typeof refreshTokens !== 'boolean') {
-		throw new InvalidOptionError(
-			'oauth2.refreshTokens',
-			`Expected \`oauth2.refreshTokens\` to be a boolean, got \`${String(refreshTokens)}\``,
-		);
-	}
+	const refreshTokens = checkBoolean('oauth2.refreshTokens', options.refreshTokens ?? true);
 	return {
 		clients: checkRegisteredClients('oauth2', options.clients ?? CLIENTS),
 		users: checkRegisteredUsers('oauth2', options.users ?? USERS),
 		accessTokenLifetime: checkLifetime('oauth2.accessTokenLifetime', options.accessTokenLifetime ?? 3600),
 		refreshTokens,
+		requirePushedAuthorizationRequests: checkBoolean(
+			'oauth2.requirePushedAuthorizationRequests',
+			options.requirePushedAuthorizationRequests ?? false,
+		),
 		deviceCodeLifetime: checkLifetime('oauth2.deviceCodeLifetime', options.deviceCodeLifetime ?? 600),
 		deviceInterval: checkLifetime('oauth2.deviceInterval', options.deviceInterval ?? 5),
 		resources: checkResources(options.resources ?? DEFAULT_RESOURCES),
 		idTokenAlg: checkIdTokenAlg(options.idTokenAlg ?? 'RS256'),
 	};
+}
+
+function checkBoolean(name: string, value: boolean): boolean {
+	if (typeof value === 'boolean') return value;
+	throw new InvalidOptionError(name, `Expected \`${name}\` to be a boolean, got \`${String(value)}\``);
 }
 
 function checkIdTokenAlg(alg: IdTokenAlg): IdTokenAlg {

@@ -36,7 +36,7 @@ export function createOAuth2Provider(state: EmulatorState, options: NormalizedOp
 	const endSession = openId.endSession(server);
 	const logins = new DeviceLogins(state.now);
 	const device = createDeviceEndpoints(state, server, options.oauth2, logins);
-	const { authorize, token, revoke } = createAuthorizationServer(state, server, {
+	const { authorize, token, revoke, pushedAuthorization } = createAuthorizationServer(state, server, {
 		[DEVICE_CODE_GRANT]: device.deviceCodeGrant,
 		[TOKEN_EXCHANGE_GRANT]: createTokenExchangeGrant(state, server),
 	});
@@ -78,6 +78,8 @@ export function createOAuth2Provider(state: EmulatorState, options: NormalizedOp
 					return { target: 'revocation', handle: revoke };
 				case OAUTH2_PATHS.device:
 					return { target: 'device-authorization', handle: device.deviceAuthorization };
+				case OAUTH2_PATHS.pushedAuthorization:
+					return { target: 'pushed-authorization', handle: pushedAuthorization };
 				case OAUTH2_PATHS.verify:
 					return { handle: device.verify };
 				case OAUTH2_PATHS.jwks:

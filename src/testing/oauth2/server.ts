@@ -31,6 +31,8 @@ export const OAUTH2_PATHS = {
 	jwks: '/oauth2/v1/jwks',
 	/** OpenID RP-Initiated Logout (`end_session_endpoint`). */
 	endSession: '/oauth2/v1/logout',
+	/** RFC 9126's pushed authorization request endpoint. */
+	pushedAuthorization: '/oauth2/v1/par',
 } as const;
 
 // RFC 6749 4.1.2 recommends at most 10 minutes; the emulator stays well inside that.
@@ -78,18 +80,21 @@ export function oauth2Server(
 		resources: resources.length === 0 ? undefined : resources,
 		idTokens,
 		clientAssertions,
+		requirePushedAuthorizationRequests: options.requirePushedAuthorizationRequests,
 	};
 }
 
 /**
  * The server's metadata, where `oauth2({ issuer: emulator.url })` discovers its endpoints, with the identifiers of its
  * protected resources (RFC 9728 4) when it has some, and what an OpenID Provider publishes: its JWKS, the algorithm
- * it signs ID tokens with, its end-session endpoint, and the client authentication methods and assertion algorithms
- * it takes (private_key_jwt, client_secret_jwt: RFC 7523, OpenID Connect Core 9).
+ * it signs ID tokens with, its end-session endpoint, the client authentication methods and assertion algorithms it
+ * takes (private_key_jwt, client_secret_jwt: RFC 7523, OpenID Connect Core 9), its pushed authorization request
+ * endpoint, and whether it takes only pushed requests (RFC 9126 5).
  * @see https://openid.net/specs/openid-connect-discovery-1_0.html#ProviderMetadata
  * @see https://openid.net/specs/openid-connect-rpinitiated-1_0.html#OPMetadata
  * @see https://www.rfc-editor.org/rfc/rfc8414#section-2
  * @see https://www.rfc-editor.org/rfc/rfc9728#section-4
+ * @see https://www.rfc-editor.org/rfc/rfc9126#section-5
  */
 export function discoveryDocument(issuer: string, server: AuthorizationServerConfig, idTokenAlg: string): Record<string, unknown> {
 	const authMethods = ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'client_secret_jwt', 'none'];
@@ -112,6 +117,8 @@ export function discoveryDocument(issuer: string, server: AuthorizationServerCon
 		revocation_endpoint_auth_methods_supported: authMethods,
 		revocation_endpoint_auth_signing_alg_values_supported: ASSERTION_ALGS,
 		authorization_response_iss_parameter_supported: true,
+		pushed_authorization_request_endpoint: `${issuer}${OAUTH2_PATHS.pushedAuthorization}`,
+		require_pushed_authorization_requests: server.requirePushedAuthorizationRequests === true,
 		...(server.resources === undefined ? {} : { protected_resources: server.resources.map((resource) => resource.identifier) }),
 	};
 }
