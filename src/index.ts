@@ -9,6 +9,7 @@ export { sqowey } from './providers/sqowey.js';
 export { defineProvider } from './provider.js';
 export { privateKeyJwt } from './client-auth/private-key-jwt.js';
 export { clientSecretJwt } from './client-auth/client-secret-jwt.js';
+export { tlsClientAuth } from './client-auth/tls-client-auth.js';
 export { createTokenSet } from './token-set.js';
 export { createMemoryStore } from './stores/memory.js';
 export { createWebStorageStore } from './stores/browser/web-storage.js';
@@ -50,6 +51,7 @@ export type { ClientAuthMethod, ClientAuthSession } from './client-auth/method.j
 export type { AssertionAudience, AssertionOptions } from './client-auth/client-assertion.js';
 export type { AssertionSigner, PrivateKeyJwtOptions } from './client-auth/private-key-jwt.js';
 export type { ClientSecretJwtOptions } from './client-auth/client-secret-jwt.js';
+export type { Pem, TlsClientAuthMethod, TlsClientAuthOptions } from './client-auth/tls-client-auth.js';
 export type {
 	BodyEncoding,
 	ClientAuthentication,
@@ -60,6 +62,7 @@ export type {
 	ProviderEndpoints,
 	ResourceParameter,
 } from './provider.js';
+export type { MtlsEndpointAliases } from './provider-endpoints.js';
 export type { TokenSet, TokenSetInit } from './token-set.js';
 export type { TokenStore, TokenStoreLockOptions, TokenStoreSetOptions } from './stores/store.js';
 export type { MemoryStoreOptions } from './stores/memory.js';

@@ -11,17 +11,24 @@ export interface ClientAuthSession {
 
 /**
  * A client authentication method that proves the client on each request to the authorization server as it leaves: a
- * signed assertion (RFC 7523: `privateKeyJwt()`, `clientSecretJwt()`). Give it as a provider's `clientAuth`. It works
- * beneath DPoP, so a request DPoP sends again (a server's nonce) carries a new assertion too.
+ * signed assertion (RFC 7523: `privateKeyJwt()`, `clientSecretJwt()`), or a client certificate (RFC 8705:
+ * `tlsClientAuth()`, on Node). Give it as a provider's `clientAuth`. It works beneath DPoP, so a request DPoP sends
+ * again (a server's nonce) carries a new assertion too.
  * @see https://www.rfc-editor.org/rfc/rfc7523#section-2.2
+ * @see https://www.rfc-editor.org/rfc/rfc8705#section-2
  * @see https://openid.net/specs/openid-connect-core-1_0.html#ClientAuthentication
  */
 export interface ClientAuthMethod {
 	/** Its name in a server's metadata (`token_endpoint_auth_methods_supported`, RFC 8414 2). */
-	readonly method: 'private_key_jwt' | 'client_secret_jwt';
+	readonly method: 'private_key_jwt' | 'client_secret_jwt' | 'tls_client_auth' | 'self_signed_tls_client_auth';
 	/**
 	 * The session's `fetch` for the authorization server, made to authenticate the client on each request to the
 	 * server's token, revocation, device authorization and PAR endpoints. Other requests pass as they are.
 	 */
 	authenticate(fetch: typeof globalThis.fetch, session: ClientAuthSession): typeof globalThis.fetch;
+	/**
+	 * The fetch for API calls with the session's tokens, when the server binds them to the client's credential (RFC
+	 * 8705 3: certificate-bound tokens): `createClient` and `authFetch` send through it unless given a `fetch`.
+	 */
+	readonly fetch?: typeof globalThis.fetch | undefined;
 }

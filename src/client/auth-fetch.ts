@@ -1,4 +1,4 @@
-import { globalFetch } from '../global-fetch.js';
+import { apiFetchOf } from './api-fetch.js';
 import { allowedOriginPrefixes, toTokenManager, type Auth } from './client-options.js';
 import { outgoingFromRequest, outgoingFromUrl } from './outgoing-request.js';
 import { createSendWithToken } from './send-with-token.js';
@@ -33,9 +33,10 @@ export interface AuthFetchOptions {
 export function authFetch(options: AuthFetchOptions): typeof fetch {
 	const { auth, allowedOrigins, fetch: fetchFunction, tokenFetch, resource, scope } = options;
 	if (!Array.isArray(allowedOrigins)) throw invalidOption('allowedOrigins', 'an array of origins', allowedOrigins);
-	const send = fetchFunction ?? globalFetch;
+	const manager = toTokenManager(auth, tokenFetch ?? fetchFunction);
+	const send = apiFetchOf(manager, fetchFunction);
 	const sendWithToken = createSendWithToken({
-		manager: toTokenManager(auth, tokenFetch ?? fetchFunction),
+		manager,
 		allowed: allowedOriginPrefixes(allowedOrigins, 'allowedOrigins'),
 		target: { resource, scope },
 	});
