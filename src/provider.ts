@@ -129,10 +129,11 @@ export interface PresetDefinition extends ProviderDefinition {
 export function createProvider(definition: PresetDefinition): Provider {
 	const { clientSecret, discovery, resourceChallenge, ...data } = definition;
 	const clientAuth = data.clientAuth ?? (clientSecret === undefined ? 'none' : 'body');
-	// A string, or a method's name: `none`, `private_key_jwt` and the two mTLS methods (RFC 8705 2) need no secret.
+	// A string, or a method's name: those that send the secret or sign with it need one; `none`, `private_key_jwt` and
+	// the mTLS methods (RFC 8705 2) do not.
 	const method: string = (clientAuth as Partial<ClientAuthMethod>).method ?? (clientAuth as string);
 	// Never shown: only what it is ("undefined", "a number").
-	if (!/^(none|private_key_jwt|.*tls_client_auth)$/.test(method) && (typeof clientSecret !== 'string' || !clientSecret)) {
+	if (/^(body|basic|client_secret_jwt)$/.test(method) && (typeof clientSecret !== 'string' || !clientSecret)) {
 		throw invalidOption('clientSecret', `a non-empty string with clientAuth "${method}"`, clientSecret);
 	}
 	const provider: Provider = Object.freeze({

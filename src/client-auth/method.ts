@@ -26,9 +26,4 @@ export interface ClientAuthMethod {
 	 * server's token, revocation, device authorization and PAR endpoints. Other requests pass as they are.
 	 */
 	authenticate(fetch: typeof globalThis.fetch, session: ClientAuthSession): typeof globalThis.fetch;
-	/**
-	 * The fetch for API calls with the session's tokens, when the server binds them to the client's credential (RFC
-	 * 8705 3: certificate-bound tokens): `createClient` and `authFetch` send through it unless given a `fetch`.
-	 */
-	readonly fetch?: typeof globalThis.fetch | undefined;
 }

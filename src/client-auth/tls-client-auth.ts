@@ -27,7 +27,10 @@ export interface TlsClientAuthOptions {
 /** A {@link ClientAuthMethod} that presents a client certificate, with the `fetch` that presents it to APIs too. */
 export interface TlsClientAuthMethod extends ClientAuthMethod {
 	readonly method: 'tls_client_auth' | 'self_signed_tls_client_auth';
-	/** Node's fetch (undici's) over TLS with the client certificate: for APIs that take certificate-bound tokens. */
+	/**
+	 * undici's fetch over TLS with the client certificate, trusting `ca`: give it as `fetch` to `createClient` or
+	 * `authFetch`, whose API calls must present the certificate the tokens are bound to (RFC 8705 3).
+	 */
 	readonly fetch: typeof globalThis.fetch;
 }
 
@@ -81,8 +84,8 @@ function routesOf(endpoints: ProviderEndpoints): Map<string, string> {
  * Authenticate the client with its X.509 certificate (mutual TLS, RFC 8705 2): each POST to the server's token,
  * revocation, device authorization or PAR endpoint goes over TLS presenting `cert`, to the endpoint's alias in the
  * server's `mtls_endpoint_aliases` when it has one; the body keeps `client_id` and carries no secret. Tokens the server
- * binds to the certificate (RFC 8705 3: `cnf.x5t#S256`) must be presented with it too: `createClient` and `authFetch`
- * send their API calls through the method's `fetch` when the session's provider uses it and they are given no `fetch`.
+ * binds to the certificate (RFC 8705 3: `cnf.x5t#S256`) must be presented with it too: give the method's `fetch` to
+ * `createClient` or `authFetch` (their token requests then use it too, as discovery does, trusting `ca`).
  *
  * Node only: it sends with the optional package `undici` (`npm install undici`), its `Agent` holding the certificate,
  * loaded at the first request. The browser build has a twin that throws: a browser chooses client certificates itself.
@@ -90,7 +93,7 @@ function routesOf(endpoints: ProviderEndpoints): Map<string, string> {
  * @see https://www.rfc-editor.org/rfc/rfc8705#section-3
  * @example
  * const mtls = tlsClientAuth({ cert: await readFile('client.pem'), key: await readFile('client.key') });
- * const api = createClient({ prefixUrl, auth: oauth2({ issuer, clientId, clientAuth: mtls }) });
+ * const api = createClient({ prefixUrl, auth: oauth2({ issuer, clientId, clientAuth: mtls }), fetch: mtls.fetch });
  */
 export function tlsClientAuth(options: TlsClientAuthOptions): TlsClientAuthMethod {
 	const given = options ?? ({} as TlsClientAuthOptions);

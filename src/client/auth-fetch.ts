@@ -1,4 +1,4 @@
-import { apiFetchOf } from './api-fetch.js';
+import { globalFetch } from '../global-fetch.js';
 import { allowedOriginPrefixes, toTokenManager, type Auth } from './client-options.js';
 import { outgoingFromRequest, outgoingFromUrl } from './outgoing-request.js';
 import { createSendWithToken } from './send-with-token.js';
@@ -33,10 +33,9 @@ export interface AuthFetchOptions {
 export function authFetch(options: AuthFetchOptions): typeof fetch {
 	const { auth, allowedOrigins, fetch: fetchFunction, tokenFetch, resource, scope } = options;
 	if (!Array.isArray(allowedOrigins)) throw invalidOption('allowedOrigins', 'an array of origins', allowedOrigins);
-	const manager = toTokenManager(auth, tokenFetch ?? fetchFunction);
-	const send = apiFetchOf(manager, fetchFunction);
+	const send = fetchFunction ?? globalFetch;
 	const sendWithToken = createSendWithToken({
-		manager,
+		manager: toTokenManager(auth, tokenFetch ?? fetchFunction),
 		allowed: allowedOriginPrefixes(allowedOrigins, 'allowedOrigins'),
 		target: { resource, scope },
 	});

@@ -1,6 +1,6 @@
 import ky, { type KyInstance, type Options } from 'ky';
 import { isTokenkeeperError } from '../errors.js';
-import { apiFetchOf } from './api-fetch.js';
+import { globalFetch } from '../global-fetch.js';
 import { allowedOriginPrefixes, toTokenManager, type Auth } from './client-options.js';
 import { outgoingFromRequest } from './outgoing-request.js';
 import { createSendWithToken } from './send-with-token.js';
@@ -53,7 +53,7 @@ export function createClient(options: ClientOptions): KyInstance {
 	const { auth, allowedOrigins = [], prefixUrl, tokenFetch, resource, scope, ...kyOptions } = options;
 	const manager = toTokenManager(auth, tokenFetch ?? kyOptions.fetch);
 	const streamed = new WeakSet<Request>();
-	const send = apiFetchOf(manager, kyOptions.fetch);
+	const send = kyOptions.fetch ?? globalFetch;
 	const sendWithToken = createSendWithToken({
 		manager,
 		allowed: allowedOriginPrefixes([prefixUrl, ...allowedOrigins], 'prefixUrl and allowedOrigins'),

@@ -1,72 +1,23 @@
-import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import type { TLSSocket } from 'node:tls';
 import { inspect } from 'node:util';
 import { Agent, fetch as undiciFetch } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tlsClientAuth as browserTlsClientAuth } from '../../src/client-auth/tls-client-auth.browser.js';
-import { createClient, createTokenManager, InvalidOptionError, oauth2, OAuthError, tlsClientAuth } from '../../src/index.js';
+import { authFetch, createClient, createTokenManager, InvalidOptionError, oauth2, OAuthError, tlsClientAuth } from '../../src/index.js';
+import { makeCertificates } from '../_helpers/tls-certificates.js';
 
 /**
- * mTLS client authentication and certificate-bound tokens (RFC 8705) against a real TLS server on 127.0.0.1. The
- * certificates are made here with the `openssl` command (Node cannot make X.509 certificates): a CA, the server's
- * certificate for 127.0.0.1, two client certificates it signed (`backend-1`, known to the server by its subject DN,
- * and `intruder`), and a self-signed one known by its thumbprint.
+ * mTLS client authentication and certificate-bound tokens (RFC 8705) against a real TLS server on 127.0.0.1, with
+ * certificates made for the test (test/_helpers/tls-certificates.ts): `backend-1` is known to the server by its subject
+ * DN (tls_client_auth), its self-signed twin by its thumbprint (self_signed_tls_client_auth); `intruder` by neither.
  */
 const CLIENT_ID = 'backend-1';
 
-interface Pair {
-	readonly cert: string;
-	readonly key: string;
-}
-
-const dir = mkdtempSync(path.join(tmpdir(), 'tokenkeeper-mtls-'));
-
-function openssl(...args: string[]): void {
-	execFileSync('openssl', args, { cwd: dir, stdio: 'ignore', timeout: 20_000 });
-}
-
-const EC = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes'];
-
-function selfSigned(name: string, subject: string): Pair {
-	openssl('req', '-x509', ...EC, '-keyout', `${name}.key`, '-out', `${name}.pem`, '-subj', subject, '-days', '1');
-	return { cert: readFileSync(path.join(dir, `${name}.pem`), 'utf8'), key: readFileSync(path.join(dir, `${name}.key`), 'utf8') };
-}
-
-function signedByCa(name: string, subject: string, extensions: string): Pair {
-	writeFileSync(path.join(dir, `${name}.ext`), extensions);
-	openssl('req', '-new', ...EC, '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', subject);
-	openssl(
-		'x509',
-		'-req',
-		'-in',
-		`${name}.csr`,
-		'-CA',
-		'ca.pem',
-		'-CAkey',
-		'ca.key',
-		'-set_serial',
-		String(Math.floor(Math.random() * 1e9)),
-		'-days',
-		'1',
-		'-extfile',
-		`${name}.ext`,
-		'-out',
-		`${name}.pem`,
-	);
-	return { cert: readFileSync(path.join(dir, `${name}.pem`), 'utf8'), key: readFileSync(path.join(dir, `${name}.key`), 'utf8') };
-}
-
-const ca = selfSigned('ca', '/CN=Test CA');
-const serverPair = signedByCa('server', '/CN=127.0.0.1', 'subjectAltName=IP:127.0.0.1\n');
-const client = signedByCa('client', `/O=Tokenkeeper Tests/CN=${CLIENT_ID}`, 'extendedKeyUsage=clientAuth\n');
-const intruder = signedByCa('intruder', '/O=Tokenkeeper Tests/CN=intruder', 'extendedKeyUsage=clientAuth\n');
-const ownCert = selfSigned('self', `/CN=${CLIENT_ID}`);
+const { ca, serverPair, client, intruder, ownCert, dir } = makeCertificates(CLIENT_ID);
 
 /** RFC 8705 3.1: `x5t#S256`, the base64url SHA-256 of the certificate's DER. */
 function thumbprintOf(der: Buffer): string {
@@ -220,14 +171,24 @@ describe('tlsClientAuth (RFC 8705): mTLS client authentication against a real TL
 });
 
 describe('certificate-bound tokens (RFC 8705 3)', () => {
-	it('createClient sends API calls with the certificate of the provider’s tlsClientAuth: the bound token is accepted', async () => {
+	it('createClient with the method’s fetch presents the certificate to the API: the bound token is accepted', async () => {
 		reset(false);
 		const mtls = tlsClientAuth({ ...client, ca: ca.cert });
-		const api = createClient({ prefixUrl: `${origin}/api/`, auth: fixedProvider(mtls), tokenFetch: mtls.fetch, retry: 0 });
+		const api = createClient({ prefixUrl: `${origin}/api/`, auth: fixedProvider(mtls), fetch: mtls.fetch, retry: 0 });
 		expect(await api.get('me').json()).toEqual({ client: CLIENT_ID });
 		// One token, one API call: no rejection, no retry.
 		expect(tokenRequests()).toHaveLength(1);
 		expect(hits.filter((hit) => hit.path === '/api/me')).toHaveLength(1);
+	});
+
+	it('authFetch with the method’s fetch presents the certificate to the API too', async () => {
+		reset(false);
+		const mtls = tlsClientAuth({ ...client, ca: ca.cert });
+		const send = authFetch({ auth: fixedProvider(mtls), allowedOrigins: [origin], fetch: mtls.fetch });
+		const response = await send(`${origin}/api/me`);
+		expect(response.status).toBe(200);
+		expect(await response.json()).toEqual({ client: CLIENT_ID });
+		expect(tokenRequests()).toHaveLength(1);
 	});
 
 	it('the bound token is refused without the certificate, and with another certificate', async () => {
