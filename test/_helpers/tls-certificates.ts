@@ -45,7 +45,8 @@ export function makeCertificates(clientId: string): TestCertificates {
 	const signedByCa = (name: string, subject: string, extensions: string) => {
 		writeFileSync(path.join(dir, `${name}.ext`), extensions);
 		openssl('req', '-new', ...EC, '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', subject);
-		const ca = ['-CA', 'ca.pem', '-CAkey', 'ca.key', '-set_serial', String((serial += 1)), '-days', '1'];
+		serial += 1;
+		const ca = ['-CA', 'ca.pem', '-CAkey', 'ca.key', '-set_serial', String(serial), '-days', '1'];
 		openssl('x509', '-req', '-in', `${name}.csr`, ...ca, '-extfile', `${name}.ext`, '-out', `${name}.pem`);
 		return read(name);
 	};
