@@ -7,7 +7,16 @@ import { inspect } from 'node:util';
 import { Agent, fetch as undiciFetch } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tlsClientAuth as browserTlsClientAuth } from '../../src/client-auth/tls-client-auth.browser.js';
-import { authFetch, createClient, createTokenManager, InvalidOptionError, oauth2, OAuthError, tlsClientAuth } from '../../src/index.js';
+import {
+	authFetch,
+	createClient,
+	createTokenManager,
+	InvalidOptionError,
+	NetworkError,
+	oauth2,
+	OAuthError,
+	tlsClientAuth,
+} from '../../src/index.js';
 import { makeCertificates } from '../_helpers/tls-certificates.js';
 
 /**
@@ -243,7 +252,9 @@ describe('tlsClientAuth: configuration, secrets and browsers', () => {
 			const failure = await createTokenManager(provider, { fetch: mtls.fetch, retry: 0 })
 				.getToken()
 				.catch((error: unknown) => error);
-			expect(failure).toBeInstanceOf(Error);
+			// The server refuses the certificate in the handshake: a network failure, not a token answer.
+			expect(failure).toBeInstanceOf(NetworkError);
+			expect(failure).toMatchObject({ code: 'ERR_NETWORK' });
 			const refused = await createTokenManager(fixedProvider(mtls), { fetch: mtls.fetch })
 				.getToken()
 				.catch((error: unknown) => error);
