@@ -239,7 +239,7 @@ const browserSources: Plugin = {
 const esmOnly = ['ky', 'p-retry', 'is-network-error'];
 
 /** Optional peer dependencies: loaded from the user's node_modules, never bundled. */
-const peers = ['msw', 'redis', '@opentelemetry/api'];
+const peers = ['msw', 'redis', '@opentelemetry/api', 'undici'];
 
 /**
  * The declarations, built once: the `.d.ts` files by tsup (rollup-plugin-dts over a TypeScript program, about 14 s

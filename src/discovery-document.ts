@@ -18,6 +18,16 @@ const DiscoveryDocumentSchema = z.object({
 	end_session_endpoint: z.optional(AbsoluteUrl),
 	pushed_authorization_request_endpoint: z.optional(AbsoluteUrl),
 	require_pushed_authorization_requests: z.optional(z.boolean()),
+	// RFC 8705 5: the same endpoints, where a client presents its certificate.
+	mtls_endpoint_aliases: z.optional(
+		z.object({
+			token_endpoint: z.optional(AbsoluteUrl),
+			revocation_endpoint: z.optional(AbsoluteUrl),
+			device_authorization_endpoint: z.optional(AbsoluteUrl),
+			pushed_authorization_request_endpoint: z.optional(AbsoluteUrl),
+			userinfo_endpoint: z.optional(AbsoluteUrl),
+		}),
+	),
 });
 
 /** Where a discovery document came from: what it must name, and what messages say. */
@@ -50,6 +60,7 @@ export function readDiscoveryDocument(document: unknown, source: DiscoverySource
 	if (parsed.data.issuer.replace(/\/+$/, '') !== issuer) {
 		throw new TokenResponseError(`${what} at ${url} names another issuer ("${parsed.data.issuer}"). ${advice}`, { status });
 	}
+	const aliases = parsed.data.mtls_endpoint_aliases;
 	return {
 		token: parsed.data.token_endpoint,
 		authorization: parsed.data.authorization_endpoint,
@@ -60,6 +71,13 @@ export function readDiscoveryDocument(document: unknown, source: DiscoverySource
 		endSession: parsed.data.end_session_endpoint,
 		pushedAuthorization: parsed.data.pushed_authorization_request_endpoint,
 		requirePushedAuthorization: parsed.data.require_pushed_authorization_requests,
+		mtlsAliases: aliases && {
+			token: aliases.token_endpoint,
+			revocation: aliases.revocation_endpoint,
+			deviceAuthorization: aliases.device_authorization_endpoint,
+			pushedAuthorization: aliases.pushed_authorization_request_endpoint,
+			userInfo: aliases.userinfo_endpoint,
+		},
 		// As the document spells it: what an ID token's `iss` must equal exactly (OpenID Connect Core 3.1.3.7).
 		issuer: parsed.data.issuer,
 	};

@@ -10,6 +10,7 @@ export { defineProvider } from './provider.js';
 export { privateKeyJwt } from './client-auth/private-key-jwt.js';
 export { clientSecretJwt } from './client-auth/client-secret-jwt.js';
 export { createTokenExchange } from './token-exchange/token-exchange.js';
+export { tlsClientAuth } from './client-auth/tls-client-auth.js';
 export { createTokenSet } from './token-set.js';
 export { createMemoryStore } from './stores/memory.js';
 export { createWebStorageStore } from './stores/browser/web-storage.js';
@@ -52,6 +53,7 @@ export type { AssertionAudience, AssertionOptions } from './client-auth/client-a
 export type { AssertionSigner, PrivateKeyJwtOptions } from './client-auth/private-key-jwt.js';
 export type { ClientSecretJwtOptions } from './client-auth/client-secret-jwt.js';
 export type { TokenExchange, TokenExchangeOptions, TokenExchangeRequest } from './token-exchange/token-exchange.js';
+export type { Pem, TlsClientAuthMethod, TlsClientAuthOptions } from './client-auth/tls-client-auth.js';
 export type {
 	BodyEncoding,
 	ClientAuthentication,
@@ -62,6 +64,7 @@ export type {
 	ProviderEndpoints,
 	ResourceParameter,
 } from './provider.js';
+export type { MtlsEndpointAliases } from './provider-endpoints.js';
 export type { TokenSet, TokenSetInit } from './token-set.js';
 export type { TokenStore, TokenStoreLockOptions, TokenStoreSetOptions } from './stores/store.js';
 export type { MemoryStoreOptions } from './stores/memory.js';

@@ -4,7 +4,7 @@ import { MissingPackageError } from './errors.js';
  * The optional peer dependencies: installed only by the apps that use them, so a missing one is a configuration
  * error, reported where it is needed with the command that installs it.
  */
-export type OptionalPackageName = 'redis' | '@opentelemetry/api' | 'msw';
+export type OptionalPackageName = 'redis' | '@opentelemetry/api' | 'msw' | 'undici';
 
 /** `msw` is for tests: a dev dependency. */
 function installCommand(name: OptionalPackageName): string {

@@ -17,11 +17,25 @@ export interface ProviderEndpoints {
 	/** The server takes authorization requests only pushed (RFC 9126 5: `require_pushed_authorization_requests`). */
 	readonly requirePushedAuthorization?: boolean | undefined;
 	/**
+	 * The server's mTLS endpoint aliases (RFC 8705 5: `mtls_endpoint_aliases`): where a client that authenticates with
+	 * its certificate sends what it would send to the endpoint of the same name. Only `tlsClientAuth()` reads them.
+	 */
+	readonly mtlsAliases?: MtlsEndpointAliases | undefined;
+	/**
 	 * The issuer identifier the endpoints were discovered for, when they were: what the `iss` of an authorization
 	 * response must name (RFC 9207) for a provider that has no `issuer` of its own, as one found from its API's
 	 * protected-resource metadata (RFC 9728) has not.
 	 */
 	readonly issuer?: string | undefined;
+}
+
+/** The endpoints a server has mTLS aliases for (RFC 8705 5), named as in {@link ProviderEndpoints}. */
+export interface MtlsEndpointAliases {
+	readonly token?: string | undefined;
+	readonly revocation?: string | undefined;
+	readonly deviceAuthorization?: string | undefined;
+	readonly pushedAuthorization?: string | undefined;
+	readonly userInfo?: string | undefined;
 }
 
 /**

@@ -31,14 +31,16 @@ export interface ClientAuthSession {
 
 /**
  * A client authentication method that proves the client on each request to the authorization server as it leaves: a
- * signed assertion (RFC 7523: `privateKeyJwt()`, `clientSecretJwt()`). Give it as a provider's `clientAuth`. It works
- * beneath DPoP, so a request DPoP sends again (a server's nonce) carries a new assertion too.
+ * signed assertion (RFC 7523: `privateKeyJwt()`, `clientSecretJwt()`), or a client certificate (RFC 8705:
+ * `tlsClientAuth()`, on Node). Give it as a provider's `clientAuth`. It works beneath DPoP, so a request DPoP sends
+ * again (a server's nonce) carries a new assertion too.
  * @see https://www.rfc-editor.org/rfc/rfc7523#section-2.2
+ * @see https://www.rfc-editor.org/rfc/rfc8705#section-2
  * @see https://openid.net/specs/openid-connect-core-1_0.html#ClientAuthentication
  */
 export interface ClientAuthMethod {
 	/** Its name in a server's metadata (`token_endpoint_auth_methods_supported`, RFC 8414 2). */
-	readonly method: 'private_key_jwt' | 'client_secret_jwt';
+	readonly method: 'private_key_jwt' | 'client_secret_jwt' | 'tls_client_auth' | 'self_signed_tls_client_auth';
 	/**
 	 * The session's `fetch` for the authorization server, made to authenticate the client on each request to the
 	 * server's token, revocation, device authorization and PAR endpoints. Other requests pass as they are.
@@ -154,10 +156,11 @@ export interface PresetDefinition extends ProviderDefinition {
 export function createProvider(definition: PresetDefinition): Provider {
 	const { clientSecret, discovery, resourceChallenge, ...data } = definition;
 	const clientAuth = data.clientAuth ?? (clientSecret === undefined ? 'none' : 'body');
-	// A string, or a method's name: `none` and `private_key_jwt` need no secret.
+	// A string, or a method's name: those that send the secret or sign with it need one; `none`, `private_key_jwt` and
+	// the mTLS methods (RFC 8705 2) do not.
 	const method: string = (clientAuth as Partial<ClientAuthMethod>).method ?? (clientAuth as string);
 	// Never shown: only what it is ("undefined", "a number").
-	if (method !== 'none' && method !== 'private_key_jwt' && (typeof clientSecret !== 'string' || !clientSecret)) {
+	if (/^(body|basic|client_secret_jwt)$/.test(method) && (typeof clientSecret !== 'string' || !clientSecret)) {
 		throw invalidOption('clientSecret', `a non-empty string with clientAuth "${method}"`, clientSecret);
 	}
 	const provider: Provider = Object.freeze({

@@ -4,15 +4,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeCertificates } from '../_helpers/tls-certificates.js';
 
 /**
- * The packed package installed without its optional peers (`redis`, `@opentelemetry/api`, `msw`), as an app that
+ * The packed package installed without its optional peers (`redis`, `@opentelemetry/api`, `msw`, `undici`), as an app that
  * never installed them has it: Node's own module resolution fails, nothing is mocked. Each subpath that needs a
  * missing peer must say so where it is needed, with the command that installs it (ERR_MISSING_PACKAGE), in ESM and
  * in CJS; none may carry on without it.
  */
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const PEERS = ['redis', '@opentelemetry/api', 'msw'];
+const PEERS = ['redis', '@opentelemetry/api', 'msw', 'undici'];
 /** A Redis password, which must show nowhere. */
 const PASSWORD = 'tk-RedisPass-5vJ8qW2n';
 let project = '';
@@ -49,7 +50,11 @@ beforeAll(() => {
 
 afterAll(() => {
 	if (project) rmSync(project, { recursive: true, force: true });
+	rmSync(certificates.dir, { recursive: true, force: true });
 });
+
+/** A client certificate for tlsClientAuth(), which reads it when made. */
+const certificates = makeCertificates('backend-1');
 
 describe('the packed package without its optional peers', () => {
 	it('the peers are really absent: Node cannot resolve them from the project', () => {
@@ -89,6 +94,21 @@ describe('the packed package without its optional peers', () => {
 				);
 				expect(call.renderings).not.toContain(PASSWORD);
 			}
+		}
+	});
+
+	it('tlsClientAuth() without undici: it is made, and the first token request fails with ERR_MISSING_PACKAGE saying `npm install undici`', () => {
+		const { cert, key } = certificates.client;
+		const runs = inBoth(`${REPORT}
+	const { createTokenManager, oauth2, tlsClientAuth, isTokenkeeperError } = await load('tokenkeeper');
+	const mtls = tlsClientAuth(${JSON.stringify({ cert, key })});
+	const provider = oauth2({ clientId: 'backend-1', tokenEndpoint: 'https://127.0.0.1:1/token', clientAuth: mtls });
+	return createTokenManager(provider, { fetch: mtls.fetch, retry: 0 }).getToken().then(() => 'a token', (error) => report(error, isTokenkeeperError));`);
+		for (const { result } of runs) {
+			expect(result).toMatchObject({ guard: true, name: 'MissingPackageError', code: 'ERR_MISSING_PACKAGE', packageName: 'undici' });
+			const { message, renderings } = result as { message: string; renderings: string };
+			expect(message).toBe('tlsClientAuth() needs the optional package `undici`, which is not installed: npm install undici');
+			expect(renderings).not.toContain(key.split('\n')[1]);
 		}
 	});
 
