@@ -1,6 +1,6 @@
 import { rethrowAsOwn } from '../chunk-errors.js';
 import type { TokenkeeperError } from '../errors.js';
-import { attemptStorages, type KeyValueStorage } from '../key-value-storage.js';
+import { type AttemptStorage, attemptStorages } from '../key-value-storage.js';
 import { defaultKey, type TokenManager } from '../token-manager.js';
 import type { Provider } from '../provider.js';
 import { openSession, type SessionOptions } from '../session.js';
@@ -26,9 +26,10 @@ const loadPopupLogin = /* @__PURE__ */ once(() => import('./popup-login.js'));
 export interface AuthorizationCodeFlowOptions extends SessionOptions {
 	/**
 	 * Where login attempts (state, PKCE verifier) live until the callback. Default `sessionStorage`; when it is full,
-	 * `localStorage` (the attempt is removed at the callback); then this page's memory.
+	 * `localStorage` (the attempt is removed at the callback); then this page's memory. On a server: a storage of the
+	 * user's own session (Redis, files), whose methods may return promises, so that the attempt never leaves the server.
 	 */
-	readonly attemptStorage?: KeyValueStorage | undefined;
+	readonly attemptStorage?: AttemptStorage | undefined;
 	/** How long a login attempt may take, from the redirect to the callback, in ms. Default 10 minutes. */
 	readonly attemptTtl?: number | undefined;
 }

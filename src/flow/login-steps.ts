@@ -42,7 +42,7 @@ export async function createAuthorizationUrl(
 	// that names no keys (`jwks_uri`) is no OpenID Provider to tokenkeeper: its logins are what they always were.
 	const nonce = endpoints.jwks && scopes?.split(' ').includes('openid') ? generateState() : undefined;
 	// RFC 8707 2.2: the code exchange names one resource, the first; the others come by refresh.
-	attempts.save({
+	await attempts.save({
 		state,
 		codeVerifier,
 		redirectUri: target,
@@ -78,7 +78,7 @@ export async function handleCallback(
 	if (!state) {
 		throw new kit.AuthorizationResponseError('The authorization response has no state: log in again.', { error: 'missing_state' });
 	}
-	const attempt = attempts.take(state, seam.now());
+	const attempt = await attempts.take(state, seam.now());
 	if (!attempt) {
 		throw new kit.AuthorizationResponseError(
 			"The authorization response's state matches no login in progress (forged, replayed or too old): log in again.",
@@ -88,7 +88,7 @@ export async function handleCallback(
 	if (attempt.owner !== owner) {
 		// Another provider's or client's attempt (or an earlier version's, which names none) is refused before anything
 		// is sent, and put back: the callback most likely reached the wrong flow, and its own flow can still finish it.
-		attempts.save(attempt);
+		await attempts.save(attempt);
 		throw new kit.AuthorizationResponseError(
 			'The authorization response is for another provider or client: handle it with its flow, or log in again.',
 			{ error: 'provider_mismatch' },
