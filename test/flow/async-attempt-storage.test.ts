@@ -13,9 +13,18 @@ function createAsyncStorage({ atomic }: { atomic: boolean }) {
 	const later = () => new Promise<void>((resolve) => setImmediate(resolve));
 	const storage: AttemptStorage & { readonly items: Map<string, string> } = {
 		items,
-		getItem: async (key) => (await later(), items.get(key) ?? null),
-		setItem: async (key, value) => void (await later(), items.set(key, value)),
-		removeItem: async (key) => void (await later(), items.delete(key)),
+		async getItem(key) {
+			await later();
+			return items.get(key) ?? null;
+		},
+		async setItem(key, value) {
+			await later();
+			items.set(key, value);
+		},
+		async removeItem(key) {
+			await later();
+			items.delete(key);
+		},
 	};
 	if (!atomic) return storage;
 	return {
