@@ -1,4 +1,4 @@
-import { type AttemptStorage, createMemoryStorage } from '../key-value-storage.js';
+import type { AttemptStorage } from '../key-value-storage.js';
 import { tryParseJson } from '../try-parse-json.js';
 
 /** One login attempt: what `handleCallback` needs to finish it. Single use. */
@@ -22,14 +22,14 @@ export interface LoginAttempt {
 
 /**
  * Login attempts keyed by state. Each is taken (read and deleted) once: a replayed callback finds nothing.
- * `storages` are tried in order: a full one (QuotaExceededError) must not break the login, and the redirect to the
- * provider ends this page, so the next storage that outlives it is used; this page's memory comes last, which still
- * serves a callback handled without a reload (popup, CLI, tests). A server's storage may answer with promises.
+ * `places` are tried in order: a full one (QuotaExceededError) must not break the login, and the redirect to the
+ * provider ends this page, so the next storage that outlives it is used; the flow's memory comes last, which still
+ * serves a callback handled without a reload (popup, CLI, tests). A server's storage may answer with promises. Made by
+ * the login's steps (a chunk loaded on demand), so a page that only calls APIs does not carry it.
  * @see https://www.rfc-editor.org/rfc/rfc9700#section-4.7.1
  */
-export function createAttemptStore(storages: readonly AttemptStorage[], prefix: string) {
+export function createAttemptStore(places: readonly AttemptStorage[], prefix: string) {
 	const keyOf = (state: string) => `${prefix}attempt:${state}`;
-	const places: readonly AttemptStorage[] = [...storages, createMemoryStorage()];
 	return {
 		async save(attempt: LoginAttempt): Promise<void> {
 			const key = keyOf(attempt.state);
@@ -46,11 +46,10 @@ export function createAttemptStore(storages: readonly AttemptStorage[], prefix: 
 			const key = keyOf(state);
 			let text: string | null = null;
 			for (const storage of places) {
-				if (storage.takeItem) text ??= await storage.takeItem(key);
-				else {
-					text ??= await storage.getItem(key);
-					await storage.removeItem(key);
-				}
+				// `takeItem` reads and removes at once; the removal after it finds nothing left. `typeof`: a Storage shows
+				// its items as properties, and an item may be named `takeItem`.
+				text ??= await (typeof storage.takeItem === 'function' ? storage.takeItem(key) : storage.getItem(key));
+				await storage.removeItem(key);
 			}
 			const attempt = tryParseJson(text) as LoginAttempt | null | undefined;
 			return attempt && attempt.expiresAt > now ? attempt : undefined;

@@ -9,7 +9,8 @@ import type { Provider } from '../provider.js';
 import { normalizeScope } from '../scope.js';
 import type { SessionSeam } from '../token-manager.js';
 import type { TokenSet } from '../token-set.js';
-import type { createAttemptStore } from './attempts.js';
+import { createAttemptStore } from './attempts.js';
+import type { AttemptStorage } from '../key-value-storage.js';
 import { type AuthorizationUrlOptions, buildAuthorizationUrl } from './authorization-url.js';
 import { readCallbackParameters, validateAuthorizationResponse } from './callback.js';
 import type { LoginKit } from './login-kit.js';
@@ -18,7 +19,8 @@ import type { LoginKit } from './login-kit.js';
 export interface LoginContext {
 	readonly provider: Provider;
 	readonly seam: SessionSeam;
-	readonly attempts: ReturnType<typeof createAttemptStore>;
+	/** Where its login attempts go, in order (see `createAttemptStore`): the flow's memory last. */
+	readonly attemptPlaces: readonly AttemptStorage[];
 	readonly attemptTtl: number;
 	/** Which provider and client the flow's attempts are for (see `LoginAttempt.owner`). */
 	readonly owner: string;
@@ -27,9 +29,10 @@ export interface LoginContext {
 
 /** A new attempt (state, PKCE verifier, nonce with `openid`; single use) and the URL to send the browser to. */
 export async function createAuthorizationUrl(
-	{ provider, seam, attempts, attemptTtl, owner, kit }: LoginContext,
+	{ provider, seam, attemptPlaces, attemptTtl, owner, kit }: LoginContext,
 	{ scope, redirectUri, resource = provider.resource, ...extra }: AuthorizationUrlOptions = {},
 ): Promise<string> {
+	const attempts = createAttemptStore(attemptPlaces, 'tokenkeeper:');
 	const endpoints = await seam.endpoints();
 	if (!endpoints.authorization) throw kit.invalidOption('authorizationEndpoint', 'set for a login', endpoints.authorization);
 	const target = redirectUri ?? provider.redirectUri;
@@ -69,10 +72,11 @@ export async function createAuthorizationUrl(
 
 /** Check the redirect back (state, `error`, `iss`), exchange the code at once, keep the tokens. */
 export async function handleCallback(
-	{ provider, seam, attempts, owner, kit }: LoginContext,
+	{ provider, seam, attemptPlaces, owner, kit }: LoginContext,
 	callbackUrl: string | URL,
 	signal: AbortSignal | undefined,
 ): Promise<TokenSet> {
+	const attempts = createAttemptStore(attemptPlaces, 'tokenkeeper:');
 	const params = readCallbackParameters(callbackUrl);
 	const state = params.get('state');
 	if (!state) {
