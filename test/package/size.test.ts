@@ -163,6 +163,10 @@ const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
  * attempt, the issuer passed to each): SPA 23 064 (+251 from 22 813), authFetch 18 656 (+210); as a `fetch` the method
  * wraps, found with `?.`: SPA 22 911 (+98), authFetch 18 529 (+83). The OpenID chunk 6 530 (+3: the JWS algorithms
  * moved to a module both use). Node bundled 32 092 (+232).
+ * Web apps on Node: `attemptStorage` may answer with promises (Redis, files), with an atomic `takeItem`. The attempt store
+ * (now async) is made by the login's steps, so it left the SPA for the login chunk: SPA 22 797 (-114), authFetch
+ * 18 416 (-113), the login chunk 2 287 (+142 from 2 145): +28 B for a page that logs in, -114 B for one that does not.
+ * The SPA ceilings stay where the rest of issue 26 left them.
  */
 const budgets = {
 	pkce: { target: 1024, ceiling: 1024 },
@@ -172,7 +176,7 @@ const budgets = {
 	indexedDbChunk: { ceiling: 925 },
 	leaseLockChunk: { ceiling: 842 },
 	sessionChannelChunk: { ceiling: 559 },
-	loginChunk: { ceiling: 2_145 },
+	loginChunk: { ceiling: 2_287 },
 	popupLoginChunk: { ceiling: 1_397 },
 	oidcChunk: { ceiling: 6_530 },
 	node: { target: 20 * 1024, ceiling: 20 * 1024 },
