@@ -3,7 +3,7 @@
  * session, one key each) and their login attempt (state, PKCE verifier, nonce) between the redirect and the callback.
  * Files in a directory by default (one machine); Redis when REDIS_URL is set (many processes or machines).
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createClient } from 'redis';
@@ -26,8 +26,8 @@ export interface SessionStorage {
 export async function fileSessionStorage(dir: string): Promise<SessionStorage> {
 	const attemptsDir = path.join(dir, 'attempts');
 	await mkdir(attemptsDir, { recursive: true, mode: 0o700 });
-	// Keys hold the session id and the state: hex, so that no key can name a path outside the directory.
-	const fileOf = (key: string) => path.join(attemptsDir, Buffer.from(key).toString('hex'));
+	// Keys hold the session id and the state: hashed, so that no key can name a path outside the directory or be too long.
+	const fileOf = (key: string) => path.join(attemptsDir, createHash('sha256').update(key).digest('hex'));
 	const read = (file: string) => readFile(file, 'utf8').catch(() => null);
 	return {
 		tokens: new FileTokenStore({ dir: path.join(dir, 'tokens') }),
