@@ -182,6 +182,8 @@ function escapeHtml(text: string): string {
 export interface WebAppExample {
 	readonly url: string;
 	readonly emulator: Emulator;
+	/** Where the sessions' tokens and login attempts are. */
+	readonly sessions: SessionStorage;
 	close(): Promise<void>;
 }
 
@@ -201,6 +203,7 @@ export async function startWebApp(options: { port?: number; redisUrl?: string } 
 	return {
 		url,
 		emulator,
+		sessions,
 		async close() {
 			server.closeAllConnections();
 			await new Promise((resolve) => server.close(resolve));

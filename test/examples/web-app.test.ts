@@ -101,8 +101,12 @@ describe.each(backends.filter((backend) => backend.available))('the web app exam
 		const authorizationUrl = new URL(login.headers.get('location')!);
 		const state = authorizationUrl.searchParams.get('state')!;
 		const nonce = authorizationUrl.searchParams.get('nonce')!;
+		// The attempt is on the server, under this browser's session id.
+		const attempt = await example.sessions.attemptsOf(before!).getItem(`tokenkeeper:attempt:${state}`);
+		expect(JSON.parse(attempt!)).toMatchObject({ state, nonce, codeVerifier: expect.any(String) });
 		const callback = await visit(authorizationUrl.href);
 		await browser.request(callback);
+		expect(await example.sessions.attemptsOf(before!).getItem(`tokenkeeper:attempt:${state}`)).toBeNull();
 		const after = browser.cookies.get('session');
 
 		expect(before).toMatch(/^[A-Za-z0-9_-]{43}$/);
@@ -189,6 +193,18 @@ describe.each(backends.filter((backend) => backend.available))('the web app exam
 		expect(api.status).toBe(401);
 		expect(await api.json()).toEqual({ error: 'login_required' });
 		expect((await bob.request('/api')).status).toBe(200);
+	});
+
+	it('expired tokens, concurrent calls of two sessions: one refresh per session, no refresh token used twice', async () => {
+		const [alice, bob] = [new Browser(example.url), new Browser(example.url)];
+		await Promise.all([alice.logIn(), bob.logIn()]);
+		example.emulator.resetCounters();
+		example.emulator.expireAllTokens();
+		const responses = await Promise.all([alice, bob, alice, bob, alice, bob].map((browser) => browser.request('/api')));
+		expect(responses.map((response) => response.status)).toEqual([200, 200, 200, 200, 200, 200]);
+		await Promise.all(responses.map((response) => response.body?.cancel()));
+		expect(counters().tokenRequests.refresh_token).toBe(2);
+		expect(counters().refreshTokenReuse).toBe(0);
 	});
 
 	it('/api without a session: 401 login_required, no token request', async () => {
