@@ -42,8 +42,8 @@ const cjsTwins: Plugin = twins('cjs');
 /**
  * Modules loaded with `import()` only by the sessions that need them: DPoP (a session that sets `dpop`), the
  * IndexedDB store (a flow with `storage: 'local'`), the storage lease (a cross-tab lock without Web Locks), the tabs'
- * session channel (`storage: 'local'`), the popup login, and OpenID Connect (ID token checks, userinfo, end-session:
- * a login with `openid`). In the browser build each is a file of its own, self-contained
+ * session channel (`storage: 'local'`), the popup login, a login's pushed authorization request (PAR), and OpenID Connect (ID token checks,
+ * userinfo, end-session: a login with `openid`). In the browser build each is a file of its own, self-contained
  * (its few shared helpers copied in), and `index.browser.js` keeps the `import()` of it: an app's bundler then puts
  * it in a chunk loaded on demand, and an app that never needs it never loads it, with no chunk shared between them
  * to load eagerly either. Their errors are another copy of tokenkeeper's classes: the bundle that loads the login,
@@ -84,6 +84,12 @@ const lazyModules = [
 		file: 'login.browser',
 		source: 'src/flow/login-steps.ts',
 		node: 'login',
+	},
+	{
+		importer: `${path.sep}flow${path.sep}login-steps.ts`,
+		specifier: '../endpoint/pushed-authorization.js',
+		file: 'par.browser',
+		source: 'src/endpoint/pushed-authorization.ts',
 	},
 	{
 		importer: `${path.sep}flow${path.sep}authorization-code-flow.ts`,

@@ -71,7 +71,7 @@ export type { MemoryStoreOptions } from './stores/memory.js';
 export type { WebStorageStoreOptions } from './stores/browser/web-storage.js';
 export type { IndexedDbStoreOptions } from './stores/browser/indexed-db.js';
 export type { LockManagerLike } from './stores/browser/tab-lock.js';
-export type { KeyValueStorage } from './key-value-storage.js';
+export type { AttemptStorage, KeyValueStorage } from './key-value-storage.js';
 export type {
 	AuthorizationCodeFlow,
 	AuthorizationCodeFlowOptions,

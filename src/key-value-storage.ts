@@ -8,6 +8,20 @@ export interface KeyValueStorage {
 	removeItem(key: string): void;
 }
 
+/**
+ * Where a server keeps login attempts between the redirect and the callback: a {@link KeyValueStorage}, or one whose
+ * methods return promises (Redis, a database, files), so that the attempt stays on the server and the browser holds
+ * only the id of its session. `takeItem`, when present, reads and removes in one step (Redis `GETDEL`): a callback
+ * replayed concurrently then finds its attempt once, and its code is exchanged once.
+ * @see https://www.rfc-editor.org/rfc/rfc9700#section-4.7.1
+ */
+export interface AttemptStorage {
+	getItem(key: string): string | null | PromiseLike<string | null>;
+	setItem(key: string, value: string): void | PromiseLike<void>;
+	removeItem(key: string): void | PromiseLike<void>;
+	takeItem?(key: string): string | null | PromiseLike<string | null>;
+}
+
 /** A Map behind the Storage interface, for servers, CLIs and tests. */
 export function createMemoryStorage(): KeyValueStorage {
 	const items = new Map<string, string>();

@@ -1,4 +1,4 @@
-import { createMemoryStorage, type KeyValueStorage } from '../key-value-storage.js';
+import type { AttemptStorage } from '../key-value-storage.js';
 import { tryParseJson } from '../try-parse-json.js';
 
 /** One login attempt: what `handleCallback` needs to finish it. Single use. */
@@ -22,32 +22,34 @@ export interface LoginAttempt {
 
 /**
  * Login attempts keyed by state. Each is taken (read and deleted) once: a replayed callback finds nothing.
- * `storages` are tried in order: a full one (QuotaExceededError) must not break the login, and the redirect to the
- * provider ends this page, so the next storage that outlives it is used; this page's memory comes last, which still
- * serves a callback handled without a reload (popup, CLI, tests).
+ * `places` are tried in order: a full one (QuotaExceededError) must not break the login, and the redirect to the
+ * provider ends this page, so the next storage that outlives it is used; the flow's memory comes last, which still
+ * serves a callback handled without a reload (popup, CLI, tests). A server's storage may answer with promises. Made by
+ * the login's steps (a chunk loaded on demand), so a page that only calls APIs does not carry it.
  * @see https://www.rfc-editor.org/rfc/rfc9700#section-4.7.1
  */
-export function createAttemptStore(storages: readonly KeyValueStorage[], prefix: string) {
+export function createAttemptStore(places: readonly AttemptStorage[], prefix: string) {
 	const keyOf = (state: string) => `${prefix}attempt:${state}`;
-	const places = [...storages, createMemoryStorage()];
 	return {
-		save(attempt: LoginAttempt): void {
+		async save(attempt: LoginAttempt): Promise<void> {
 			const key = keyOf(attempt.state);
 			const text = JSON.stringify(attempt);
 			for (const storage of places) {
 				try {
-					storage.setItem(key, text);
+					await storage.setItem(key, text);
 					break;
 				} catch {}
 			}
 		},
 		/** The attempt for `state`, removed so it can be used only once; `undefined` if unknown or expired. */
-		take(state: string, now: number): LoginAttempt | undefined {
+		async take(state: string, now: number): Promise<LoginAttempt | undefined> {
 			const key = keyOf(state);
 			let text: string | null = null;
 			for (const storage of places) {
-				text ??= storage.getItem(key);
-				storage.removeItem(key);
+				// `takeItem` reads and removes at once; the removal after it finds nothing left. `typeof`: a Storage shows
+				// its items as properties, and an item may be named `takeItem`.
+				text ??= await (typeof storage.takeItem === 'function' ? storage.takeItem(key) : storage.getItem(key));
+				await storage.removeItem(key);
 			}
 			const attempt = tryParseJson(text) as LoginAttempt | null | undefined;
 			return attempt && attempt.expiresAt > now ? attempt : undefined;

@@ -1,11 +1,10 @@
 import { rethrowAsOwn } from '../chunk-errors.js';
 import type { TokenkeeperError } from '../errors.js';
-import { attemptStorages, type KeyValueStorage } from '../key-value-storage.js';
+import { type AttemptStorage, attemptStorages, createMemoryStorage } from '../key-value-storage.js';
 import { defaultKey, type TokenManager } from '../token-manager.js';
 import type { Provider } from '../provider.js';
 import { openSession, type SessionOptions } from '../session.js';
 import type { TokenSet } from '../token-set.js';
-import { createAttemptStore } from './attempts.js';
 import { createIdTokenCheck } from '../oidc/id-token-check.js';
 import { loadOpenId } from '../oidc/load.js';
 import { claimsOf } from '../token-set.js';
@@ -26,9 +25,10 @@ const loadPopupLogin = /* @__PURE__ */ once(() => import('./popup-login.js'));
 export interface AuthorizationCodeFlowOptions extends SessionOptions {
 	/**
 	 * Where login attempts (state, PKCE verifier) live until the callback. Default `sessionStorage`; when it is full,
-	 * `localStorage` (the attempt is removed at the callback); then this page's memory.
+	 * `localStorage` (the attempt is removed at the callback); then this page's memory. On a server: a storage of the
+	 * user's own session (Redis, files), whose methods may return promises, so that the attempt never leaves the server.
 	 */
-	readonly attemptStorage?: KeyValueStorage | undefined;
+	readonly attemptStorage?: AttemptStorage | undefined;
 	/** How long a login attempt may take, from the redirect to the callback, in ms. Default 10 minutes. */
 	readonly attemptTtl?: number | undefined;
 }
@@ -122,10 +122,11 @@ export interface AuthorizationCodeFlow {
  */
 export function createAuthorizationCodeFlow(provider: Provider, options: AuthorizationCodeFlowOptions = {}): AuthorizationCodeFlow {
 	const { manager, seam } = openSession(provider, options, (session) => createIdTokenCheck(provider, session));
-	const attempts = createAttemptStore(options.attemptStorage ? [options.attemptStorage] : attemptStorages(), 'tokenkeeper:');
+	// This flow's memory comes last: one Map for the flow's life, so a callback without a reload finds its attempt.
+	const attemptPlaces = [...(options.attemptStorage ? [options.attemptStorage] : attemptStorages()), createMemoryStorage()];
 	const attemptTtl = options.attemptTtl ?? 10 * 60_000;
 	// RFC 9207 2.4, RFC 9700 4.4.2: each attempt records the server (issuer, else token endpoint) and client it is for.
-	const login: LoginContext = { provider, seam, attempts, attemptTtl, owner: defaultKey(provider), kit: loginKit };
+	const login: LoginContext = { provider, seam, attemptPlaces, attemptTtl, owner: defaultKey(provider), kit: loginKit };
 
 	const flow: AuthorizationCodeFlow = {
 		tokens: manager,

@@ -3,14 +3,14 @@
  * is): the authorization request (state, PKCE, nonce, the URL) and the authorization response (its checks, then the
  * code exchange through the session). A page that only calls APIs with the session does not load them.
  */
-import { pushAuthorizationRequest } from '../endpoint/pushed-authorization.js';
 import { authorizationCodeGrant } from '../grants.js';
 import { computeCodeChallenge, generateCodeVerifier, generateState } from '../pkce.js';
 import type { Provider } from '../provider.js';
 import { normalizeScope } from '../scope.js';
 import type { SessionSeam } from '../token-manager.js';
 import type { TokenSet } from '../token-set.js';
-import type { createAttemptStore } from './attempts.js';
+import { createAttemptStore } from './attempts.js';
+import type { AttemptStorage } from '../key-value-storage.js';
 import { type AuthorizationUrlOptions, buildAuthorizationUrl, buildPushedAuthorizationUrl } from './authorization-url.js';
 import { readCallbackParameters, validateAuthorizationResponse } from './callback.js';
 import type { LoginKit } from './login-kit.js';
@@ -19,7 +19,8 @@ import type { LoginKit } from './login-kit.js';
 export interface LoginContext {
 	readonly provider: Provider;
 	readonly seam: SessionSeam;
-	readonly attempts: ReturnType<typeof createAttemptStore>;
+	/** Where its login attempts go, in order (see `createAttemptStore`): the flow's memory last. */
+	readonly attemptPlaces: readonly AttemptStorage[];
 	readonly attemptTtl: number;
 	/** Which provider and client the flow's attempts are for (see `LoginAttempt.owner`). */
 	readonly owner: string;
@@ -32,9 +33,10 @@ export interface LoginContext {
  * @see https://www.rfc-editor.org/rfc/rfc9126#section-4
  */
 export async function createAuthorizationUrl(
-	{ provider, seam, attempts, attemptTtl, owner, kit }: LoginContext,
+	{ provider, seam, attemptPlaces, attemptTtl, owner, kit }: LoginContext,
 	{ scope, redirectUri, resource = provider.resource, par = false, ...extra }: AuthorizationUrlOptions = {},
 ): Promise<string> {
+	const attempts = createAttemptStore(attemptPlaces, 'tokenkeeper:');
 	const endpoints = await seam.endpoints();
 	if (!endpoints.authorization) throw kit.invalidOption('authorizationEndpoint', 'set for a login', endpoints.authorization);
 	const target = redirectUri ?? provider.redirectUri;
@@ -79,11 +81,13 @@ export async function createAuthorizationUrl(
 	});
 	if (pushed !== undefined) {
 		// Pushed before the attempt is kept: a refused push leaves no attempt behind.
+		// A chunk of its own in browsers: most logins never push.
+		const { pushAuthorizationRequest } = await import('../endpoint/pushed-authorization.js');
 		const { requestUri } = await seam.call(pushAuthorizationRequest(pushed, new URL(url).searchParams, kit));
 		url = buildPushedAuthorizationUrl(endpoints.authorization, provider.clientId, requestUri);
 	}
 	// RFC 8707 2.2: the code exchange names one resource, the first; the others come by refresh.
-	attempts.save({
+	await attempts.save({
 		state,
 		codeVerifier,
 		redirectUri: target,
@@ -97,16 +101,17 @@ export async function createAuthorizationUrl(
 
 /** Check the redirect back (state, `error`, `iss`), exchange the code at once, keep the tokens. */
 export async function handleCallback(
-	{ provider, seam, attempts, owner, kit }: LoginContext,
+	{ provider, seam, attemptPlaces, owner, kit }: LoginContext,
 	callbackUrl: string | URL,
 	signal: AbortSignal | undefined,
 ): Promise<TokenSet> {
+	const attempts = createAttemptStore(attemptPlaces, 'tokenkeeper:');
 	const params = readCallbackParameters(callbackUrl);
 	const state = params.get('state');
 	if (!state) {
 		throw new kit.AuthorizationResponseError('The authorization response has no state: log in again.', { error: 'missing_state' });
 	}
-	const attempt = attempts.take(state, seam.now());
+	const attempt = await attempts.take(state, seam.now());
 	if (!attempt) {
 		throw new kit.AuthorizationResponseError(
 			"The authorization response's state matches no login in progress (forged, replayed or too old): log in again.",
@@ -116,7 +121,7 @@ export async function handleCallback(
 	if (attempt.owner !== owner) {
 		// Another provider's or client's attempt (or an earlier version's, which names none) is refused before anything
 		// is sent, and put back: the callback most likely reached the wrong flow, and its own flow can still finish it.
-		attempts.save(attempt);
+		await attempts.save(attempt);
 		throw new kit.AuthorizationResponseError(
 			'The authorization response is for another provider or client: handle it with its flow, or log in again.',
 			{ error: 'provider_mismatch' },

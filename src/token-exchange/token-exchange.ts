@@ -1,4 +1,4 @@
-import { LRUCache } from 'lru-cache';
+import { createBoundedCache } from './bounded-cache.js';
 import { abortable } from '../abortable.js';
 import type { DpopOption } from '../dpop/types.js';
 import type { TransportOptions } from '../endpoint/index.js';
@@ -99,7 +99,7 @@ export function createTokenExchange(provider: Provider, options: TokenExchangeOp
 	const requestedTokenType =
 		options.requestedTokenType === undefined ? undefined : requireString(options.requestedTokenType, 'requestedTokenType');
 	const leeway = requireNonNegative(options.leeway ?? 30_000, 'leeway');
-	const cache = new LRUCache<string, CachedExchange>({ max: requirePositiveInteger(options.max ?? 1000, 'max') });
+	const cache = createBoundedCache<CachedExchange>(requirePositiveInteger(options.max ?? 1000, 'max'));
 	const endpoint = createExchangeEndpoint(provider, options, options.dpop);
 	// Rule 2, per subject token and target: the one request its callers share.
 	const inflight = new Map<string, Promise<TokenSet>>();
