@@ -4,14 +4,14 @@ import { createRemoteJWKSet, type JWK, jwtVerify } from 'jose';
 import Provider, { type errors, type KoaContextWithOIDC } from 'oidc-provider';
 import { afterAll, afterEach, beforeAll } from 'vitest';
 import { checkProof } from './dpop-proofs.js';
+import { followToRedirectUri } from './headless-browser.js';
+import { USER } from './oidc-provider-config.js';
+import { FAPI_REDIRECT_URI, fapiConfiguration } from './oidc-provider-fapi-config.js';
 import { createProviderStore } from './oidc-provider-store.js';
-
-/** The FAPI client's id: client credentials, `private_key_jwt` (ES256), DPoP-bound access tokens. */
-export const FAPI_CLIENT_ID = 'fapi-service';
 
 /** Options of {@link startFapiProvider}. */
 export interface FapiProviderOptions {
-	/** The FAPI client's registered public keys (`jwks` client metadata): what its assertions are checked with. */
+	/** The clients' registered public keys (`jwks` client metadata): what their assertions are checked with. */
 	readonly clientJwks: { readonly keys: readonly JWK[] };
 }
 
@@ -41,6 +41,10 @@ export interface FapiProvider {
 	/** The API's resource indicator (RFC 8707), and the default audience of the client's tokens. */
 	readonly api: string;
 	readonly tokenEndpoint: string;
+	/** The person every login signs in as. */
+	readonly user: string;
+	/** A browser at `authorizationUrl`: signs in, consents to what was asked, returns the callback URL (unvisited). */
+	login(authorizationUrl: string): Promise<URL>;
 	counters(): FapiProviderCounters;
 	resetCounters(): void;
 	close(): Promise<void>;
@@ -72,10 +76,10 @@ async function checkDpopRequest(
 }
 
 /**
- * Starts panva's oidc-provider (OpenID Certified, FAPI 2.0 certified) in its FAPI 2.0 Security Profile: client
- * authentication by `private_key_jwt` only (the assertion's `aud` must be the issuer identifier, each `jti` once),
- * DPoP (RFC 9449) with server nonces required, client credentials issuing JWT access tokens for one API, and that
- * API beside it on the same origin, checking tokens and proofs with jose.
+ * Starts panva's oidc-provider (OpenID Certified) on a free port of 127.0.0.1 in its FAPI 2.0 Security Profile (see
+ * {@link fapiConfiguration}): a client-credentials client and two web clients (one requiring PAR), all
+ * `private_key_jwt` with DPoP-bound tokens; a programmatic login in place of its development-only pages; and the API
+ * beside it on the same origin, checking tokens and proofs with jose.
  */
 export async function startFapiProvider({ clientJwks }: FapiProviderOptions): Promise<FapiProvider> {
 	let handle: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
@@ -90,48 +94,20 @@ export async function startFapiProvider({ clientJwks }: FapiProviderOptions): Pr
 	const { kty, crv, x, y, d } = (await crypto.subtle.exportKey('jwk', privateKey)) as JWK;
 	const signingKey = { kty, crv, x, y, d, kid: 'fapi-signing-key', alg: 'ES256', use: 'sig' };
 
-	const provider = new Provider(issuer, {
-		adapter: createProviderStore().adapter,
-		jwks: { keys: [signingKey] },
-		cookies: { keys: ['oidc-provider-fapi-test-cookies'] },
-		clientAuthMethods: ['private_key_jwt'],
-		enabledJWA: { clientAuthSigningAlgValues: ['ES256', 'PS256', 'EdDSA'], dPoPSigningAlgValues: ['ES256'] },
-		clients: [
-			{
-				client_id: FAPI_CLIENT_ID,
-				token_endpoint_auth_method: 'private_key_jwt',
-				token_endpoint_auth_signing_alg: 'ES256',
-				// FAPI 2.0 allows PS256, ES256 or EdDSA only, and the provider's one key is ES256.
-				id_token_signed_response_alg: 'ES256',
-				dpop_bound_access_tokens: true,
-				jwks: { keys: clientJwks.keys.map((key) => ({ ...key })) },
-				grant_types: ['client_credentials'],
-				response_types: [],
-				redirect_uris: [],
-			},
-		],
-		features: {
-			fapi: { enabled: true, profile: '2.0' },
-			dPoP: { enabled: true, nonceSecret: Buffer.from(crypto.getRandomValues(new Uint8Array(32))), requireNonce: () => true },
-			devInteractions: { enabled: false },
-			clientCredentials: { enabled: true },
-			resourceIndicators: {
-				enabled: true,
-				defaultResource: () => api,
-				useGrantedResource: () => true,
-				getResourceServerInfo: () => ({ scope: 'accounts:read', accessTokenFormat: 'jwt', jwt: { sign: { alg: 'ES256' } } }),
-			},
-		},
-		ttl: { AccessToken: 3600, ClientCredentials: 3600, Grant: 3600, Session: 3600, Interaction: 600, IdToken: 3600 },
-	});
+	const provider = new Provider(
+		issuer,
+		fapiConfiguration({
+			adapter: createProviderStore().adapter,
+			signingKey,
+			clientJwks,
+			api,
+			nonceSecret: Buffer.from(crypto.getRandomValues(new Uint8Array(32))),
+		}),
+	);
 
-	provider.on('grant.error', (ctx: KoaContextWithOIDC, error: errors.OIDCProviderError) => {
-		counters.refusals.push({
-			error: error.error ?? error.message,
-			description: error.error_description,
-			detail: error.error_detail,
-		});
-		void ctx;
+	// Token endpoint refusals only (authorization endpoint errors reach the client at its redirect URI).
+	provider.on('grant.error', (_ctx: KoaContextWithOIDC, error: errors.OIDCProviderError) => {
+		counters.refusals.push({ error: error.error ?? error.message, description: error.error_description, detail: error.error_detail });
 	});
 	provider.on('server_error', (_ctx: KoaContextWithOIDC, error: Error) => counters.serverErrors.push(error.message));
 	provider.use(async (ctx, next) => {
@@ -156,12 +132,28 @@ export async function startFapiProvider({ clientJwks }: FapiProviderOptions): Pr
 		res.end(JSON.stringify({ aud, client_id, scope, cnf }));
 	}
 
+	/** The person at the interaction page: signs in as {@link USER}, then grants what was asked. */
+	async function interact(req: IncomingMessage, res: ServerResponse): Promise<void> {
+		const details = await provider.interactionDetails(req, res);
+		if (details.prompt.name === 'login') {
+			return provider.interactionFinished(req, res, { login: { accountId: USER } }, { mergeWithLastSubmission: false });
+		}
+		const grant = new provider.Grant({ accountId: details.session?.accountId, clientId: String(details.params.client_id) });
+		const missing = details.prompt.details as { missingOIDCScope?: string[]; missingResourceScopes?: Record<string, string[]> };
+		if (missing.missingOIDCScope) grant.addOIDCScope(missing.missingOIDCScope.join(' '));
+		for (const [resource, granted] of Object.entries(missing.missingResourceScopes ?? {}))
+			grant.addResourceScope(resource, granted.join(' '));
+		const grantId = await grant.save();
+		return provider.interactionFinished(req, res, { consent: { grantId } }, { mergeWithLastSubmission: true });
+	}
+
 	const callback = provider.callback();
 	handle = (req, res) => {
-		if (!req.url?.startsWith('/accounts/')) return void callback(req, res);
-		answer(req, res).catch((error: unknown) => {
+		const route = req.url?.startsWith('/accounts/') ? answer : req.url?.startsWith('/interaction/') ? interact : undefined;
+		if (!route) return void callback(req, res);
+		route(req, res).catch((error: unknown) => {
 			res.writeHead(500, { 'content-type': 'text/plain' });
-			res.end(`API stub failed: ${String(error)}`);
+			res.end(`failed: ${String(error)}`);
 		});
 	};
 
@@ -169,6 +161,8 @@ export async function startFapiProvider({ clientJwks }: FapiProviderOptions): Pr
 		issuer,
 		api,
 		tokenEndpoint: `${issuer}/token`,
+		user: USER,
+		login: (authorizationUrl) => followToRedirectUri(authorizationUrl, FAPI_REDIRECT_URI),
 		counters: () => structuredClone(counters),
 		resetCounters() {
 			counters = freshCounters();

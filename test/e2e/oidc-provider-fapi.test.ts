@@ -1,7 +1,23 @@
 import { calculateJwkThumbprint, decodeJwt, exportJWK, generateKeyPair, jwtVerify } from 'jose';
 import { describe, expect, it } from 'vitest';
-import { createClient, createTokenManager, isOAuthError, type OAuthError, oauth2, privateKeyJwt } from '../../src/index.js';
-import { FAPI_CLIENT_ID, useFapiProvider } from '../_helpers/oidc-provider-fapi.js';
+import {
+	createAuthorizationCodeFlow,
+	createClient,
+	createTokenManager,
+	isOAuthError,
+	type OAuthError,
+	oauth2,
+	privateKeyJwt,
+} from '../../src/index.js';
+import { createMemoryStorage } from '../../src/key-value-storage.js';
+import {
+	FAPI_REDIRECT_URI,
+	FAPI_SCOPE,
+	FAPI_SERVICE_ID as FAPI_CLIENT_ID,
+	FAPI_WEB_ID,
+	FAPI_WEB_PAR_ID,
+} from '../_helpers/oidc-provider-fapi-config.js';
+import { useFapiProvider } from '../_helpers/oidc-provider-fapi.js';
 
 // Against panva's oidc-provider in its FAPI 2.0 Security Profile (features.fapi, profile '2.0'): the client proves
 // itself with private_key_jwt only, its tokens are bound to a DPoP key, and the provider requires DPoP nonces. Each
@@ -177,6 +193,75 @@ describe('FAPI 2.0: assertions oidc-provider refuses, each an OAuthError invalid
 		expect(refusalReasons()).toEqual(['invalid_client: signature verification failed']);
 		console.log(
 			`figure: FAPI 2.0, unregistered key -> ${op().counters().tokenRequests} token request, refused: ${refusalReasons().join('; ')}`,
+		);
+	});
+});
+
+/** A confidential web app's login flow (authorization code + PKCE), private_key_jwt and DPoP, its token requests recorded. */
+async function webFlow(clientId: string, sent: SentTokenRequest[] = []) {
+	const { privateKey } = await clientKeys;
+	const clientAuth = privateKeyJwt({ privateKey, kid: CLIENT_KID });
+	const recording: typeof fetch = (input, init) => {
+		const request = new Request(input, init);
+		if (request.url === op().tokenEndpoint) sent.push({ body: new URLSearchParams(String(init?.body)), dpop: request.headers.get('dpop') });
+		return fetch(request);
+	};
+	const provider = oauth2({ issuer: op().issuer, clientId, redirectUri: FAPI_REDIRECT_URI, grant: 'authorization_code', clientAuth });
+	return createAuthorizationCodeFlow(provider, {
+		attemptStorage: createMemoryStorage(),
+		storage: 'memory',
+		retry: 0,
+		dpop: true,
+		fetch: recording,
+	});
+}
+
+describe('FAPI 2.0 login against oidc-provider, without PAR yet (createAuthorizationUrl does not push on this branch)', () => {
+	it('code + PKCE S256 + dpop_jkt + private_key_jwt: the code exchange takes 2 token requests (a nonce retry), a refresh 1, every token DPoP-bound to the session key', async () => {
+		const sent: SentTokenRequest[] = [];
+		const flow = await webFlow(FAPI_WEB_ID, sent);
+		const url = new URL(await flow.createAuthorizationUrl({ scope: ['openid', FAPI_SCOPE] }));
+		expect(url.searchParams.get('code_challenge_method')).toBe('S256');
+		const dpopJkt = url.searchParams.get('dpop_jkt');
+		expect(dpopJkt).toMatch(/^[\w-]{43}$/);
+
+		const tokenSet = await flow.handleCallback(await op().login(url.href));
+		expect(tokenSet.tokenType).toBe('DPoP');
+		expect(decodeJwt(tokenSet.accessToken)).toMatchObject({ aud: op().api, sub: op().user, cnf: { jkt: dpopJkt } });
+		expect(await flow.getUser()).toMatchObject({ sub: op().user, iss: op().issuer, aud: FAPI_WEB_ID });
+		const api = createClient({ prefixUrl: op().api, auth: flow.tokens, retry: 0 });
+		expect(await api.get('balance').json()).toMatchObject({ client_id: FAPI_WEB_ID, cnf: { jkt: dpopJkt } });
+		const afterLogin = op().counters().tokenRequests;
+
+		const refreshed = await flow.tokens.getToken({ forceRefresh: true });
+		expect(refreshed.accessToken).not.toBe(tokenSet.accessToken);
+		expect(decodeJwt(refreshed.accessToken)).toMatchObject({ cnf: { jkt: dpopJkt } });
+		// The refresh reuses the nonce the code exchange's answer gave (DPoP-Nonce): no second nonce retry.
+		expect(afterLogin).toBe(2);
+		expect(op().counters()).toMatchObject({ tokenRequests: 3, api: { ok: 1, rejected: [] }, serverErrors: [] });
+		expect(refusalReasons()).toEqual(['use_dpop_nonce: undefined']);
+		// Each of the 3 requests carried its own assertion, aud = the issuer.
+		expect(sent.map(({ body }) => body.get('grant_type'))).toEqual(['authorization_code', 'authorization_code', 'refresh_token']);
+		const assertions = sent.map(({ body }) => decodeJwt(body.get('client_assertion') ?? ''));
+		expect(new Set(assertions.map(({ jti }) => jti)).size).toBe(3);
+		expect(assertions.every(({ aud }) => aud === op().issuer)).toBe(true);
+		console.log(
+			`figure: FAPI 2.0 login without PAR (code + PKCE + private_key_jwt + DPoP, nonce required) -> ${afterLogin} token requests, then a refresh -> ${op().counters().tokenRequests - afterLogin}`,
+		);
+	});
+
+	it('a client registered with require_pushed_authorization_requests: a login without PAR is refused, invalid_request, "Pushed Authorization Request must be used"', async () => {
+		const flow = await webFlow(FAPI_WEB_PAR_ID);
+		const callback = await op().login(await flow.createAuthorizationUrl({ scope: ['openid', FAPI_SCOPE] }));
+		const error = await flow.handleCallback(callback).then(
+			() => expect.fail('the login went through without PAR'),
+			(reason: unknown) => reason,
+		);
+		expect(error).toMatchObject({ name: 'AuthorizationResponseError', code: 'ERR_AUTHORIZATION_RESPONSE', error: 'invalid_request' });
+		expect((error as Error).message).toContain('("Pushed Authorization Request must be used")');
+		expect(op().counters().tokenRequests).toBe(0);
+		console.log(
+			`figure: FAPI 2.0, PAR required, login without PAR -> 0 token requests, ${(error as Error).name}: ${(error as Error).message}`,
 		);
 	});
 });
