@@ -63,6 +63,8 @@ export function fapiConfiguration({ adapter, signingKey, clientJwks, api, nonceS
 			pushedAuthorizationRequests: { enabled: true },
 			devInteractions: { enabled: false },
 			clientCredentials: { enabled: true },
+			// A client revokes only its own tokens.
+			revocation: { enabled: true, allowedPolicy: (_ctx, client, token) => token.clientId === client.clientId },
 			resourceIndicators: {
 				enabled: true,
 				defaultResource: () => api,

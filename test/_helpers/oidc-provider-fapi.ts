@@ -27,7 +27,9 @@ export interface TokenRefusal {
 export interface FapiProviderCounters {
 	/** HTTP requests to the token endpoint, answered or refused. */
 	tokenRequests: number;
-	/** The refused ones, in order. */
+	/** Requests to the revocation endpoint (RFC 7009), by the status they were answered with. */
+	revocations: number[];
+	/** The token endpoint's refusals, in order. */
 	refusals: TokenRefusal[];
 	/** Calls to the API: accepted, and refused with why. */
 	api: { ok: number; rejected: string[] };
@@ -41,6 +43,7 @@ export interface FapiProvider {
 	/** The API's resource indicator (RFC 8707), and the default audience of the client's tokens. */
 	readonly api: string;
 	readonly tokenEndpoint: string;
+	readonly revocationEndpoint: string;
 	/** The person every login signs in as. */
 	readonly user: string;
 	/** A browser at `authorizationUrl`: signs in, consents to what was asked, returns the callback URL (unvisited). */
@@ -50,7 +53,13 @@ export interface FapiProvider {
 	close(): Promise<void>;
 }
 
-const freshCounters = (): FapiProviderCounters => ({ tokenRequests: 0, refusals: [], api: { ok: 0, rejected: [] }, serverErrors: [] });
+const freshCounters = (): FapiProviderCounters => ({
+	tokenRequests: 0,
+	revocations: [],
+	refusals: [],
+	api: { ok: 0, rejected: [] },
+	serverErrors: [],
+});
 
 /**
  * The API's check of one request, as a FAPI 2.0 resource server does (RFC 9449 7.1): `Authorization: DPoP`, a JWT
@@ -112,7 +121,9 @@ export async function startFapiProvider({ clientJwks }: FapiProviderOptions): Pr
 	provider.on('server_error', (_ctx: KoaContextWithOIDC, error: Error) => counters.serverErrors.push(error.message));
 	provider.use(async (ctx, next) => {
 		await next();
-		if ((ctx as KoaContextWithOIDC).oidc?.route === 'token') counters.tokenRequests += 1;
+		const route = (ctx as KoaContextWithOIDC).oidc?.route;
+		if (route === 'token') counters.tokenRequests += 1;
+		if (route === 'revocation') counters.revocations.push(ctx.status);
 	});
 
 	const keys = createRemoteJWKSet(new URL(`${issuer}/jwks`));
@@ -161,6 +172,7 @@ export async function startFapiProvider({ clientJwks }: FapiProviderOptions): Pr
 		issuer,
 		api,
 		tokenEndpoint: `${issuer}/token`,
+		revocationEndpoint: `${issuer}/token/revocation`,
 		user: USER,
 		login: (authorizationUrl) => followToRedirectUri(authorizationUrl, FAPI_REDIRECT_URI),
 		counters: () => structuredClone(counters),

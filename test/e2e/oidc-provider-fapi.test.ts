@@ -37,8 +37,9 @@ const op = useFapiProvider(async () => {
 	return { clientJwks: { keys: [{ ...(await exportJWK(publicKey)), kid: CLIENT_KID, alg: 'ES256', use: 'sig' }] } };
 });
 
-/** A request to the token endpoint as it left tokenkeeper: its form body and DPoP proof. */
-interface SentTokenRequest {
+/** A request to the token or revocation endpoint as it left tokenkeeper: its URL, form body and DPoP proof. */
+interface SentRequest {
+	readonly url: string;
 	readonly body: URLSearchParams;
 	readonly dpop: string | null;
 }
@@ -49,21 +50,27 @@ interface FapiTokensOptions {
 	readonly now?: () => number;
 	readonly privateKey?: CryptoKey;
 	/** Every token request is recorded here as it leaves. */
-	readonly sent?: SentTokenRequest[];
+	readonly sent?: SentRequest[];
+}
+
+/** A fetch that records each request to the token and revocation endpoints before sending it. */
+function recordingFetch(sent: SentRequest[]): typeof fetch {
+	return (input, init) => {
+		const request = new Request(input, init);
+		if (request.url === op().tokenEndpoint || request.url === op().revocationEndpoint) {
+			sent.push({ url: request.url, body: new URLSearchParams(String(init?.body)), dpop: request.headers.get('dpop') });
+		}
+		return fetch(request);
+	};
 }
 
 function fapiTokens(privateKey: CryptoKey, { audience, now, sent = [] }: FapiTokensOptions = {}) {
 	const clientAuth = privateKeyJwt({ privateKey, kid: CLIENT_KID, audience });
-	const recording: typeof fetch = (input, init) => {
-		const request = new Request(input, init);
-		if (request.url === op().tokenEndpoint) sent.push({ body: new URLSearchParams(String(init?.body)), dpop: request.headers.get('dpop') });
-		return fetch(request);
-	};
 	return createTokenManager(oauth2({ issuer: op().issuer, clientId: FAPI_CLIENT_ID, clientAuth }), {
 		retry: 0,
 		dpop: true,
 		now,
-		fetch: recording,
+		fetch: recordingFetch(sent),
 	});
 }
 
@@ -97,7 +104,7 @@ function refusalReasons(): string[] {
 describe('FAPI 2.0 client credentials against oidc-provider: private_key_jwt + DPoP', () => {
 	it('10 concurrent cold API calls -> 1 token (DPoP, cnf.jkt = the proof key), 2 token requests (1 nonce retry), each with a new assertion whose aud is the issuer', async () => {
 		const { privateKey, publicKey } = await clientKeys;
-		const sent: SentTokenRequest[] = [];
+		const sent: SentRequest[] = [];
 		const tokens = fapiTokens(privateKey, { sent });
 		const api = createClient({ prefixUrl: op().api, auth: tokens, retry: 0 });
 		const answers = await Promise.all(Array.from({ length: 10 }, () => api.get('balance').json<Record<string, unknown>>()));
@@ -110,6 +117,7 @@ describe('FAPI 2.0 client credentials against oidc-provider: private_key_jwt + D
 		expect(answers).toEqual(Array(10).fill({ aud: op().api, client_id: FAPI_CLIENT_ID, cnf: claims.cnf }));
 		expect(op().counters()).toEqual({
 			tokenRequests: 2,
+			revocations: [],
 			refusals: [{ error: 'use_dpop_nonce', description: 'nonce is required in the DPoP proof', detail: undefined }],
 			api: { ok: 10, rejected: [] },
 			serverErrors: [],
@@ -144,7 +152,7 @@ describe('FAPI 2.0 client credentials against oidc-provider: private_key_jwt + D
 describe('FAPI 2.0: assertions oidc-provider refuses, each an OAuthError invalid_client with no JWT in it', () => {
 	it("aud = the token endpoint URL (not the issuer identifier): refused, 'audience (aud) must equal the issuer identifier url'", async () => {
 		const { privateKey } = await clientKeys;
-		const sent: SentTokenRequest[] = [];
+		const sent: SentRequest[] = [];
 		await invalidClient(fapiTokens(privateKey, { audience: 'token-endpoint', sent }).getToken());
 		expect(decodeJwt(sent[0]?.body.get('client_assertion') ?? '').aud).toBe(op().tokenEndpoint);
 		expect(refusalReasons()).toEqual(['invalid_client: audience (aud) must equal the issuer identifier url']);
@@ -155,7 +163,7 @@ describe('FAPI 2.0: assertions oidc-provider refuses, each an OAuthError invalid
 
 	it('an expired assertion (the session clock 10 minutes behind, beyond the 15 s tolerance): refused as expired (jwt expired)', async () => {
 		const { privateKey } = await clientKeys;
-		const sent: SentTokenRequest[] = [];
+		const sent: SentRequest[] = [];
 		await invalidClient(fapiTokens(privateKey, { now: () => Date.now() - 10 * 60_000, sent }).getToken());
 		const { exp = 0 } = decodeJwt(sent[0]?.body.get('client_assertion') ?? '');
 		expect(exp * 1000).toBeLessThan(Date.now() - 9 * 60_000);
@@ -167,7 +175,7 @@ describe('FAPI 2.0: assertions oidc-provider refuses, each an OAuthError invalid
 
 	it('a replayed assertion (the accepted request sent again by hand, its proof too): refused, used once only', async () => {
 		const { privateKey } = await clientKeys;
-		const sent: SentTokenRequest[] = [];
+		const sent: SentRequest[] = [];
 		await fapiTokens(privateKey, { sent }).getToken();
 		const accepted = sent.at(-1);
 		if (!accepted?.dpop) throw new Error('no accepted token request was recorded');
@@ -198,27 +206,22 @@ describe('FAPI 2.0: assertions oidc-provider refuses, each an OAuthError invalid
 });
 
 /** A confidential web app's login flow (authorization code + PKCE), private_key_jwt and DPoP, its token requests recorded. */
-async function webFlow(clientId: string, sent: SentTokenRequest[] = []) {
+async function webFlow(clientId: string, sent: SentRequest[] = []) {
 	const { privateKey } = await clientKeys;
 	const clientAuth = privateKeyJwt({ privateKey, kid: CLIENT_KID });
-	const recording: typeof fetch = (input, init) => {
-		const request = new Request(input, init);
-		if (request.url === op().tokenEndpoint) sent.push({ body: new URLSearchParams(String(init?.body)), dpop: request.headers.get('dpop') });
-		return fetch(request);
-	};
 	const provider = oauth2({ issuer: op().issuer, clientId, redirectUri: FAPI_REDIRECT_URI, grant: 'authorization_code', clientAuth });
 	return createAuthorizationCodeFlow(provider, {
 		attemptStorage: createMemoryStorage(),
 		storage: 'memory',
 		retry: 0,
 		dpop: true,
-		fetch: recording,
+		fetch: recordingFetch(sent),
 	});
 }
 
 describe('FAPI 2.0 login against oidc-provider, without PAR yet (createAuthorizationUrl does not push on this branch)', () => {
 	it('code + PKCE S256 + dpop_jkt + private_key_jwt: the code exchange takes 2 token requests (a nonce retry), a refresh 1, every token DPoP-bound to the session key', async () => {
-		const sent: SentTokenRequest[] = [];
+		const sent: SentRequest[] = [];
 		const flow = await webFlow(FAPI_WEB_ID, sent);
 		const url = new URL(await flow.createAuthorizationUrl({ scope: ['openid', FAPI_SCOPE] }));
 		expect(url.searchParams.get('code_challenge_method')).toBe('S256');
@@ -248,6 +251,29 @@ describe('FAPI 2.0 login against oidc-provider, without PAR yet (createAuthoriza
 		console.log(
 			`figure: FAPI 2.0 login without PAR (code + PKCE + private_key_jwt + DPoP, nonce required) -> ${afterLogin} token requests, then a refresh -> ${op().counters().tokenRequests - afterLogin}`,
 		);
+	});
+
+	it('logout: the refresh token is revoked with its own assertion (200); the JWT access token cannot be (400 unsupported_token_type), so revoked is false', async () => {
+		const sent: SentRequest[] = [];
+		const flow = await webFlow(FAPI_WEB_ID, sent);
+		await flow.handleCallback(await op().login(await flow.createAuthorizationUrl({ scope: ['openid', FAPI_SCOPE] })));
+		const { revoked, errors, endSessionUrl } = await flow.logout();
+		// oidc-provider revokes only opaque tokens there: its JWT access tokens live until their exp.
+		expect(revoked).toBe(false);
+		expect(errors).toHaveLength(1);
+		expect(errors[0]).toMatchObject({
+			error: 'unsupported_token_type',
+			errorDescription: 'Structured JWT Tokens cannot be revoked via the revocation_endpoint',
+			status: 400,
+		});
+		expect(endSessionUrl).toBeTypeOf('string');
+		// Each revocation request authenticated (an unauthenticated one is a 401 invalid_client) with a new assertion.
+		expect(op().counters().revocations).toEqual([200, 400]);
+		const revocationAssertions = sent.filter(({ url }) => url === op().revocationEndpoint).map(({ body }) => body.get('client_assertion'));
+		expect(revocationAssertions).toHaveLength(2);
+		expect(new Set(revocationAssertions).size).toBe(2);
+		expect(revocationAssertions.every((assertion) => decodeJwt(assertion ?? '').aud === op().issuer)).toBe(true);
+		await expect(flow.tokens.getToken()).rejects.toMatchObject({ code: 'ERR_LOGIN_REQUIRED' });
 	});
 
 	it('a client registered with require_pushed_authorization_requests: a login without PAR is refused, invalid_request, "Pushed Authorization Request must be used"', async () => {
