@@ -37,7 +37,10 @@ const op = useFapiProvider(async () => {
 	return { clientJwks: { keys: [{ ...(await exportJWK(publicKey)), kid: CLIENT_KID, alg: 'ES256', use: 'sig' }] } };
 });
 
-/** A request to the token or revocation endpoint as it left tokenkeeper: its URL, form body and DPoP proof. */
+/** oidc-provider's pushed authorization request endpoint (RFC 9126), as its discovery names it. */
+const parEndpoint = () => `${op().issuer}/request`;
+
+/** A request to the token, revocation or PAR endpoint as it left tokenkeeper: its URL, form body and DPoP proof. */
 interface SentRequest {
 	readonly url: string;
 	readonly body: URLSearchParams;
@@ -57,7 +60,7 @@ interface FapiTokensOptions {
 function recordingFetch(sent: SentRequest[]): typeof fetch {
 	return (input, init) => {
 		const request = new Request(input, init);
-		if (request.url === op().tokenEndpoint || request.url === op().revocationEndpoint) {
+		if ([op().tokenEndpoint, op().revocationEndpoint, parEndpoint()].includes(request.url)) {
 			sent.push({ url: request.url, body: new URLSearchParams(String(init?.body)), dpop: request.headers.get('dpop') });
 		}
 		return fetch(request);
@@ -219,7 +222,7 @@ async function webFlow(clientId: string, sent: SentRequest[] = []) {
 	});
 }
 
-describe('FAPI 2.0 login against oidc-provider, without PAR yet (createAuthorizationUrl does not push on this branch)', () => {
+describe('FAPI 2.0 login against oidc-provider: code + PKCE + private_key_jwt + DPoP, with and without PAR', () => {
 	it('code + PKCE S256 + dpop_jkt + private_key_jwt: the code exchange takes 2 token requests (a nonce retry), a refresh 1, every token DPoP-bound to the session key', async () => {
 		const sent: SentRequest[] = [];
 		const flow = await webFlow(FAPI_WEB_ID, sent);
@@ -274,6 +277,34 @@ describe('FAPI 2.0 login against oidc-provider, without PAR yet (createAuthoriza
 		expect(new Set(revocationAssertions).size).toBe(2);
 		expect(revocationAssertions.every((assertion) => decodeJwt(assertion ?? '').aud === op().issuer)).toBe(true);
 		await expect(flow.tokens.getToken()).rejects.toMatchObject({ code: 'ERR_LOGIN_REQUIRED' });
+	});
+
+	it('the FAPI 2.0 login (par: true): the URL names only client_id and request_uri; the push carried PKCE, dpop_jkt, an assertion and a DPoP proof; the tokens are DPoP-bound', async () => {
+		const sent: SentRequest[] = [];
+		const flow = await webFlow(FAPI_WEB_PAR_ID, sent);
+		const url = new URL(await flow.createAuthorizationUrl({ scope: ['openid', FAPI_SCOPE], par: true }));
+		expect([...url.searchParams.keys()].sort()).toEqual(['client_id', 'request_uri']);
+		expect(url.searchParams.get('request_uri')).toMatch(/^urn:ietf:params:oauth:request_uri:/);
+		const pushes = sent.filter(({ url: sentTo }) => sentTo === parEndpoint());
+		// oidc-provider asks for a DPoP nonce at its PAR endpoint too: the push is sent again, with a new assertion.
+		expect(pushes.length).toBeGreaterThanOrEqual(1);
+		const pushed = pushes.at(-1)!;
+		expect(pushed.body.get('code_challenge_method')).toBe('S256');
+		expect(pushed.body.get('code_challenge')).toMatch(/^[\w-]{43}$/);
+		expect(pushed.body.get('dpop_jkt')).toMatch(/^[\w-]{43}$/);
+		expect(pushed.body.get('nonce')).toEqual(expect.any(String));
+		expect(pushed.dpop).toEqual(expect.any(String));
+		expect(decodeJwt(pushed.body.get('client_assertion') ?? '')).toMatchObject({ aud: op().issuer, iss: FAPI_WEB_PAR_ID });
+		expect(new Set(pushes.map(({ body }) => body.get('client_assertion'))).size).toBe(pushes.length);
+
+		const tokenSet = await flow.handleCallback(await op().login(url.href));
+		expect(tokenSet.tokenType).toBe('DPoP');
+		expect(decodeJwt(tokenSet.accessToken)).toMatchObject({ sub: op().user, cnf: { jkt: pushed.body.get('dpop_jkt') } });
+		expect(await flow.getUser()).toMatchObject({ sub: op().user, aud: FAPI_WEB_PAR_ID });
+		const tokenRequests = op().counters().tokenRequests;
+		console.log(
+			`figure: FAPI 2.0 login with PAR (par: true; PAR + PKCE + private_key_jwt + DPoP, nonce required) -> ${pushes.length} pushed request(s), ${tokenRequests} token request(s)`,
+		);
 	});
 
 	it('a client registered with require_pushed_authorization_requests: a login without PAR is refused, invalid_request, "Pushed Authorization Request must be used"', async () => {
