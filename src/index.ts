@@ -51,6 +51,7 @@ export type { SqoweyOptions } from './providers/sqowey.js';
 export type { ClientAuthMethod, ClientAuthSession } from './provider.js';
 export type { AssertionAudience, AssertionOptions } from './client-auth/client-assertion.js';
 export type { AssertionSigner, PrivateKeyJwtOptions } from './client-auth/private-key-jwt.js';
+export type { JwsAlgorithm } from './jws-algorithms.js';
 export type { ClientSecretJwtOptions } from './client-auth/client-secret-jwt.js';
 export type { TokenExchange, TokenExchangeOptions, TokenExchangeRequest } from './token-exchange/token-exchange.js';
 export type { Pem, TlsClientAuthMethod, TlsClientAuthOptions } from './client-auth/tls-client-auth.js';

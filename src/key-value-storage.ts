@@ -16,9 +16,16 @@ export interface KeyValueStorage {
  * @see https://www.rfc-editor.org/rfc/rfc9700#section-4.7.1
  */
 export interface AttemptStorage {
+	/** The attempt kept under `key`, or `null`. */
 	getItem(key: string): string | null | PromiseLike<string | null>;
+	/** Keep an attempt (it holds a PKCE verifier: keep it server-side or in the tab, never in a cookie). */
 	setItem(key: string, value: string): void | PromiseLike<void>;
+	/** Drop the attempt under `key`. */
 	removeItem(key: string): void | PromiseLike<void>;
+	/**
+	 * Read and delete in one step (Redis `GETDEL`), so that a callback arriving twice at once gets the attempt once and
+	 * the code is exchanged once. Without it, a get then a remove.
+	 */
 	takeItem?(key: string): string | null | PromiseLike<string | null>;
 }
 
