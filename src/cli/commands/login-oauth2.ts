@@ -22,6 +22,7 @@ const OPTIONS = {
 	header: { type: 'boolean' },
 	timeout: { type: 'string' },
 	dpop: { type: 'boolean' },
+	par: { type: 'boolean' },
 } as const satisfies OptionSpecs;
 
 /** `tokenkeeper login oauth2`: a person logs in to any OAuth2 server, in a browser or on another device. */
@@ -53,6 +54,8 @@ ${OAUTH2_SESSION_OPTIONS_HELP}
   --wait <seconds>          how long to wait for the login (default ${DEFAULT_WAIT_SECONDS})
   --dpop                    DPoP-bound tokens (RFC 9449): a key made for the session and kept with it,
                             in the same 0600 session file; the server must support DPoP
+  --par                     push the authorization request first (RFC 9126); the URL to open then holds only
+                            client_id and request_uri. A server that requires it gets it pushed without the flag
 ${OUTPUT_OPTIONS_HELP}
   --timeout <ms>            timeout of each token request (default 10000)
   --verbose                 print stack traces with errors (never a secret)
@@ -80,6 +83,7 @@ ${EXIT_CODES_HELP} (1 also: the login was refused, or not completed in time)`,
 			port: integerOption(values.port, 'port', NAME, 65_535) ?? 0,
 			open: !values['no-open'],
 			dpop: values.dpop === true,
+			par: values.par === true,
 			resources,
 		};
 		const tokenSet = device

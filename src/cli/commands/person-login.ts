@@ -1,5 +1,7 @@
 import { createAuthorizationCodeFlow, createDeviceAuthorizationFlow, type Provider, type TokenSet } from '../../index.js';
 import { redact } from '../../endpoint/index.js';
+import { createMemoryStorage, type KeyValueStorage } from '../../key-value-storage.js';
+import { tryParseJson } from '../../try-parse-json.js';
 import { CliError } from '../cli-error.js';
 import { exportSessionKey, newSessionKeyPair } from '../dpop-keys.js';
 import type { CliContext } from '../context.js';
@@ -25,6 +27,8 @@ export interface PersonLoginOptions {
 	 * absent: none.
 	 */
 	readonly resources?: readonly string[] | undefined;
+	/** Push the authorization request first (`--par`, RFC 9126); a server that requires it gets it pushed anyway. */
+	readonly par?: boolean | undefined;
 }
 
 /**
@@ -46,6 +50,26 @@ async function loginSession(context: CliContext, provider: Provider, options: Pe
 }
 
 /**
+ * The attempt storage of one loopback login, in memory: it tells the state of the attempt the flow kept, which the
+ * authorization URL of a pushed request does not show.
+ */
+function recordingAttempts(): { readonly storage: KeyValueStorage; state(): string | undefined } {
+	const storage = createMemoryStorage();
+	let state: string | undefined;
+	return {
+		storage: {
+			getItem: (key) => storage.getItem(key),
+			setItem(key, value) {
+				state = (tryParseJson(value) as { state?: unknown } | undefined)?.state as string | undefined;
+				storage.setItem(key, value);
+			},
+			removeItem: (key) => storage.removeItem(key),
+		},
+		state: () => (typeof state === 'string' ? state : undefined),
+	};
+}
+
+/**
  * Log a person in through the browser, as a native app does (RFC 8252): a loopback redirect on 127.0.0.1, PKCE, and
  * the session stored on disk through the manager (refresh token included), described for `sessions`.
  * `providerFor` builds the provider once the redirect URI is known.
@@ -59,18 +83,20 @@ export async function loginInBrowser(
 	try {
 		const provider = providerFor(server.redirectUri);
 		const session = await loginSession(context, provider, options);
-		const flow = createAuthorizationCodeFlow(provider, session.flowOptions);
+		const attempts = recordingAttempts();
+		const flow = createAuthorizationCodeFlow(provider, { ...session.flowOptions, attemptStorage: attempts.storage });
 		const resource = options.resources?.length ? options.resources : undefined;
-		const authorizationUrl = await flow.createAuthorizationUrl({ scope: options.scope, resource });
+		const authorizationUrl = await flow.createAuthorizationUrl({ scope: options.scope, resource, par: options.par === true });
 		context.stderr.write(
 			`tokenkeeper: open this URL in a browser to log in (waiting up to ${options.waitSeconds} s):\n${authorizationUrl}\n`,
 		);
 		if (options.open && !(await openBrowser(authorizationUrl, context.env))) {
 			context.stderr.write('tokenkeeper: no browser could be opened: open the URL above yourself\n');
 		}
-		// The state the flow put in its URL: the loopback server hands over only a redirect that carries it.
-		const state = new URL(authorizationUrl).searchParams.get('state');
-		if (!state) throw new TypeError('The authorization URL carries no state');
+		// The state of the flow's attempt: the loopback server hands over only a redirect that carries it. A pushed
+		// request's URL (RFC 9126) names none, so it is read from the attempt the flow kept.
+		const state = new URL(authorizationUrl).searchParams.get('state') ?? attempts.state();
+		if (!state) throw new TypeError('The login attempt has no state');
 		const callback = await server.callback({ state, waitMs: options.waitSeconds * 1000 });
 		try {
 			const tokenSet = await flow.handleCallback(callback.url);
