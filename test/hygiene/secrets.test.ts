@@ -1,16 +1,23 @@
-import { existsSync } from 'node:fs';
+import { generateKeyPairSync } from 'node:crypto';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { inspect } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
 	authFetch,
+	clientSecretJwt,
 	createAuthorizationCodeFlow,
 	createClient,
+	createTokenExchange,
 	createTokenManager,
 	dotkernel,
 	NetworkError,
 	oauth2,
+	privateKeyJwt,
 	sqowey,
 	squidex,
+	tlsClientAuth,
 	type AuthorizationCodeFlow,
 	type TokenManager,
 } from '../../src/index.js';
@@ -19,7 +26,8 @@ import { CLI, runCli } from '../_helpers/cli.js';
 import { settle } from '../_helpers/outcome.js';
 import { recordChannels } from '../_helpers/diagnostics.js';
 import { startTelemetry } from '../_helpers/otel.js';
-import { findSecrets, renderings } from '../_helpers/secrets.js';
+import { findSecrets, providerRenderings, renderings } from '../_helpers/secrets.js';
+import { makeCertificates } from '../_helpers/tls-certificates.js';
 import { createRecordingStorage, REDIRECT_URI, visit } from '../_helpers/sqowey-flow.js';
 import { expectNoLeftoverResourcesAfterEachTest } from '../_helpers/resources.js';
 
@@ -157,6 +165,154 @@ async function dpopPaths(): Promise<void> {
 		createTokenManager(oauth2(emulator.credentials.oauth2), { dpop: true, fetch: recording, ...FAST }),
 	);
 	await downgraded.getToken();
+}
+
+/** A private key's PEM body, line by line (a line of base64 is what a log would show of it). */
+function learnPem(kind: string, pem: string): void {
+	for (const line of pem.split('\n').filter((each) => /^[A-Za-z0-9+/=]{24,}$/.test(each))) learn(`${kind} PEM body`, line);
+}
+
+/** An extractable P-256 pair: its private JWK's `d` is a secret to look for; the public JWK as a server registers it. */
+async function extractableKey(kind: string): Promise<{ privateJwk: JsonWebKey; publicJwk: JsonWebKey }> {
+	const pair = (await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, ['sign', 'verify'])) as CryptoKeyPair;
+	const privateJwk = await crypto.subtle.exportKey('jwk', pair.privateKey);
+	learn(`${kind} private key d`, privateJwk.d);
+	const { kty, crv, x, y } = await crypto.subtle.exportKey('jwk', pair.publicKey);
+	return { privateJwk, publicJwk: { kty, crv, x, y } };
+}
+
+/** A fetch that learns every client assertion it sends (a bearer credential until its `exp`), whole and its signature. */
+let assertionsSent = 0;
+const recordAssertions: typeof fetch = async (input, init) => {
+	const body = init?.body ?? (input instanceof Request ? await input.clone().text() : undefined);
+	if (typeof body === 'string' || body instanceof URLSearchParams) {
+		const assertion = new URLSearchParams(body).get('client_assertion') ?? undefined;
+		if (assertion) assertionsSent += 1;
+		learn('client assertion', assertion);
+		learn('client assertion signature', assertion?.split('.')[2]);
+	}
+	return fetch(input, init);
+};
+
+/**
+ * Confidential clients (#26): the private key (an extractable JWK whose `d` is learnt), every assertion sent, a wrong
+ * `client_secret_jwt` secret and the subject tokens of token exchanges are secrets. Paths: a token; a key the server
+ * does not know; an `aud` it refuses; a JWK Web Crypto cannot import; a token exchange refused and one granted; PAR
+ * pushes refused; and a provider with the key, logged every way.
+ */
+async function confidentialClientPaths(): Promise<void> {
+	const { issuer, clientId, resources } = emulator.credentials.oauth2;
+	const known = await extractableKey('client');
+	await emulator.registerClientKey(known.publicJwk);
+	const transport = { fetch: recordAssertions, ...FAST };
+	const keyed = (privateKey: JsonWebKey, options: { audience?: 'token-endpoint' } = {}) =>
+		oauth2({ issuer, clientId, clientAuth: privateKeyJwt({ privateKey, ...options }) });
+
+	const provider = keyed(known.privateJwk);
+	for (const text of providerRenderings(provider)) evidence.push(['privateKeyJwt provider', text]);
+	const tokens = watch('privateKeyJwt', createTokenManager(provider, transport));
+	const { accessToken } = await tokens.getToken();
+	evidence.push(['privateKeyJwt token manager', inspect(tokens, { showHidden: true, depth: 10 })]);
+
+	const stranger = await extractableKey('unknown client');
+	const unknownKey = await failing(
+		'privateKeyJwt: a key the server does not know (invalid_client)',
+		watch('privateKeyJwt (unknown key)', createTokenManager(keyed(stranger.privateJwk), transport)).getToken(),
+	);
+	expect(unknownKey).toMatchObject({ code: 'ERR_OAUTH', error: 'invalid_client' });
+	const endpointAud = await failing(
+		'privateKeyJwt: aud the token endpoint, refused',
+		watch(
+			'privateKeyJwt (token-endpoint aud)',
+			createTokenManager(keyed(known.privateJwk, { audience: 'token-endpoint' }), transport),
+		).getToken(),
+	);
+	expect(endpointAud).toMatchObject({ code: 'ERR_OAUTH', error: 'invalid_client', message: expect.stringContaining('aud') });
+	const brokenD = `tkBROKENd${Buffer.from(crypto.getRandomValues(new Uint8Array(18))).toString('base64url')}`;
+	learn('broken private key d', brokenD);
+	const unimportable = await failing(
+		'privateKeyJwt: a JWK Web Crypto cannot import',
+		watch('privateKeyJwt (broken d)', createTokenManager(keyed({ ...known.privateJwk, d: brokenD }), transport)).getToken(),
+	);
+	expect(unimportable).toMatchObject({ code: 'ERR_INVALID_OPTION', option: 'privateKey' });
+	const wrongSecret = await failing(
+		'clientSecretJwt: wrong secret',
+		watch(
+			'clientSecretJwt (wrong secret)',
+			createTokenManager(oauth2({ issuer, clientId, clientSecret: WRONG_SECRET, clientAuth: clientSecretJwt() }), transport),
+		).getToken(),
+	);
+
+	const exchange = createTokenExchange(provider, { resource: resources[0], ...transport });
+	const notIssued = 'tk-SUBJECT-TOKEN-not-issued-4d7c2e91b0';
+	learn('subject token', notIssued);
+	expect(wrongSecret).toMatchObject({ code: 'ERR_OAUTH', error: 'invalid_client' });
+	const refusedExchange = await failing(
+		'token exchange: a subject token the server did not issue (invalid_grant)',
+		exchange.getToken({ subjectToken: notIssued }),
+	);
+	expect(refusedExchange).toMatchObject({ code: 'ERR_OAUTH', error: 'invalid_grant' });
+	const exchanged = await exchange.getToken({ subjectToken: accessToken });
+	learn('exchanged access token', exchanged.accessToken);
+	evidence.push(['token exchange', inspect(exchange, { showHidden: true, depth: 10 })], ['token exchange', JSON.stringify(exchange)]);
+
+	const pushes: Array<readonly [where: string, clientId: string, redirectUri: string, error: string]> = [
+		['a redirect URI the server refuses', clientId, 'https://attacker.example/callback', 'invalid_request'],
+		['an unknown client', 'tk-unknown-client', 'http://127.0.0.1:3000/callback', 'invalid_client'],
+	];
+	const pushesBefore = emulator.counters().pushedAuthorizationRequests;
+	for (const [where, client, redirectUri, error] of pushes) {
+		const flow = createAuthorizationCodeFlow(
+			oauth2({
+				issuer,
+				clientId: client,
+				redirectUri,
+				grant: 'authorization_code',
+				clientAuth: privateKeyJwt({ privateKey: known.privateJwk }),
+			}),
+			{ storage: 'memory', ...transport },
+		);
+		watch(`PAR (${where})`, flow.tokens);
+		const refused = await failing(`PAR: push refused, ${where}`, flow.createAuthorizationUrl({ scope: ['openid'], par: true }));
+		expect(refused).toMatchObject({ code: 'ERR_OAUTH', error });
+	}
+	expect(emulator.counters().pushedAuthorizationRequests - pushesBefore).toBe(pushes.length);
+}
+
+/**
+ * tlsClientAuth: the key PEM (its body learnt) with a certificate Node cannot read, and a key Node cannot read; a
+ * provider with the method, logged every way. Certificates from `openssl` (test/_helpers/tls-certificates.ts).
+ */
+function tlsPaths(): void {
+	const { issuer, clientId } = emulator.credentials.oauth2;
+	const certificates = makeCertificates(clientId);
+	try {
+		const { client } = certificates;
+		learnPem('client certificate key', client.key);
+		const mtls = tlsClientAuth({ ...client });
+		for (const text of providerRenderings(oauth2({ issuer, clientId, clientAuth: mtls }))) evidence.push(['tlsClientAuth provider', text]);
+		evidence.push(['tlsClientAuth method', inspect(mtls, { showHidden: true, depth: 10 })], ['tlsClientAuth method', JSON.stringify(mtls)]);
+		const brokenCert = client.cert.replace(/\n[A-Za-z0-9+/]{8}/, '\n!!!!!!!!');
+		const brokenKey = client.key.replace(/\n[A-Za-z0-9+/]{8}/, '\n!!!!!!!!');
+		learnPem('broken client certificate key', brokenKey);
+		for (const [where, options] of [
+			['a broken certificate', { cert: brokenCert, key: client.key }],
+			['not a certificate', { cert: 'tk-not-a-certificate', key: client.key }],
+			['a broken key', { cert: client.cert, key: brokenKey }],
+		] as const) {
+			const thrown = (() => {
+				try {
+					tlsClientAuth(options);
+				} catch (error) {
+					return error;
+				}
+			})();
+			expect(thrown, `tlsClientAuth with ${where}`).toMatchObject({ code: 'ERR_INVALID_OPTION' });
+			recordError(`tlsClientAuth: ${where}`, thrown);
+		}
+	} finally {
+		rmSync(certificates.dir, { recursive: true, force: true });
+	}
 }
 
 /** A 400 whose body repeats what it was sent, as some servers and proxies do. */
@@ -396,6 +552,72 @@ async function cliPaths(): Promise<void> {
 	emulator.clearFaults();
 }
 
+/**
+ * `token oauth2 --client-key FILE`: a JWK and a PEM key the server does not know, a file that is no key but holds a
+ * secret, a JWK Web Crypto cannot import; then a key it knows, whose session files are searched too.
+ */
+async function cliKeyPaths(): Promise<void> {
+	const dir = mkdtempSync(path.join(tmpdir(), 'tokenkeeper-hygiene-keys-'));
+	const home = mkdtempSync(path.join(tmpdir(), 'tokenkeeper-hygiene-home-'));
+	try {
+		const { clientId } = emulator.credentials.oauth2;
+		const keyFile = (name: string, content: string) => {
+			const file = path.join(dir, name);
+			writeFileSync(file, content, { mode: 0o600 });
+			return file;
+		};
+		const args = (file: string) => [
+			'token',
+			'oauth2',
+			'--issuer',
+			emulator.url,
+			'--client-id',
+			clientId,
+			'--client-key',
+			file,
+			'--retries',
+			'0',
+		];
+		const run = async (where: string, file: string, expectedCode: number, keepStdout = true) => {
+			for (const verbose of [false, true]) {
+				const result = await runCli(verbose ? [...args(file), '--verbose'] : args(file), {
+					env: { TOKENKEEPER_HOME: home },
+					timeout: 10_000,
+				});
+				expect(result.code, `${where}: ${result.stderr}`).toBe(expectedCode);
+				evidence.push([`CLI --client-key ${where}${verbose ? ' --verbose' : ''} stderr`, result.stderr]);
+				if (keepStdout) evidence.push([`CLI --client-key ${where}${verbose ? ' --verbose' : ''} stdout`, result.stdout]);
+			}
+		};
+		const stranger = await extractableKey('CLI unknown client');
+		await run('a JWK the server does not know', keyFile('stranger.jwk.json', JSON.stringify(stranger.privateJwk)), 1);
+		const pem = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
+		learnPem('CLI unknown client key', pem);
+		await run('a PEM key the server does not know', keyFile('stranger.pem', pem), 1);
+		const notAKey = 'tk-NOT-A-KEY-but-a-secret-8e2d5c7a19';
+		learn('CLI key file that is no key', notAKey);
+		await run('a file that is not a key', keyFile('not-a-key.txt', notAKey), 2);
+		const brokenD = `tkCLIBROKENd${Buffer.from(crypto.getRandomValues(new Uint8Array(18))).toString('base64url')}`;
+		learn('CLI broken private key d', brokenD);
+		// Imported at the first request, not when the file is read: ERR_INVALID_OPTION then, which exits 1.
+		await run('a JWK Web Crypto cannot import', keyFile('broken.jwk.json', JSON.stringify({ ...stranger.privateJwk, d: brokenD })), 1);
+
+		const known = await extractableKey('CLI client');
+		const { kid } = await emulator.registerClientKey(known.publicJwk);
+		// stdout is the token (the success); what is searched is stderr and every file the CLI wrote.
+		await run('a key the server knows', keyFile('known.jwk.json', JSON.stringify({ ...known.privateJwk, kid })), 0, false);
+		const written = readdirSync(home, { recursive: true, withFileTypes: true }).filter((entry) => entry.isFile());
+		expect(written.length, 'the CLI stored the token').toBeGreaterThan(0);
+		for (const entry of written) {
+			const file = path.join(entry.parentPath, entry.name);
+			evidence.push([`CLI session file ${path.relative(home, file)}`, readFileSync(file, 'utf8')]);
+		}
+	} finally {
+		rmSync(dir, { recursive: true, force: true });
+		rmSync(home, { recursive: true, force: true });
+	}
+}
+
 expectNoLeftoverResourcesAfterEachTest();
 
 describe('secret hygiene', () => {
@@ -429,8 +651,11 @@ describe('secret hygiene', () => {
 			await dotkernelPaths();
 			await sqoweyPaths();
 			await dpopPaths();
+			await confidentialClientPaths();
+			tlsPaths();
 			if (!existsSync(CLI)) throw new Error(`${CLI} is missing: build the package (npm run build) so the CLI's output can be checked`);
 			await cliPaths();
+			await cliKeyPaths();
 		} finally {
 			process.off('warning', onWarning);
 			channels.stop();
@@ -471,6 +696,8 @@ describe('secret hygiene', () => {
 		expect(
 			[...secrets.keys()].filter((name) => /^(access token|refresh token|authorization code|code verifier)/.test(name)).length,
 		).toBeGreaterThan(20);
+		expect(assertionsSent, 'client assertions sent and learnt').toBeGreaterThanOrEqual(8);
+		expect([...secrets.keys()].filter((name) => name.startsWith('client assertion #')).length).toBe(assertionsSent);
 		expect(findSecrets(evidence, secrets)).toEqual([]);
 	});
 });
