@@ -95,8 +95,7 @@ describe('login oauth2 --par (RFC 9126)', () => {
 		expect([...new URL(printed).searchParams.keys()].sort()).toEqual(['client_id', 'request_uri']);
 		const consent = await fetch(printed, { redirect: 'manual' });
 		expect(consent.status).toBe(302);
-		const location = consent.headers.get('location')!;
-		await (await fetch(location).catch((error: unknown) => { throw new Error(`${location} ${login.stderr()}`, { cause: error }); })).text();
+		await (await fetch(consent.headers.get('location')!)).text();
 		const result = await login.exited;
 		expect(result.code).toBe(0);
 		expect(emulator.counters()).toMatchObject({ pushedAuthorizationRequests: 1, tokenRequests: { authorization_code: 1 } });
