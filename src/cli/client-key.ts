@@ -1,5 +1,5 @@
 import { createPrivateKey } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import type { ClientAuthMethod } from '../provider.js';
 import { privateKeyJwt } from '../client-auth/private-key-jwt.js';
 import { UsageError } from './cli-error.js';
@@ -13,13 +13,13 @@ export interface ClientKey {
 
 /**
  * `--client-key FILE`: a private JWK (JSON; its `kid` and `alg` used) or a PEM private key (PKCS#8, or PKCS#1/SEC1),
- * for `privateKeyJwt`. Only the file's name is on the command line; errors name the file and what it is not, never
+ * for `privateKeyJwt`. Read at once (a small file), so that a provider can be made from the flags in one step. Only the file's name is on the command line; errors name the file and what it is not, never
  * what it holds.
  */
-export async function readClientKey(file: string, command: string): Promise<ClientKey> {
+export function readClientKey(file: string, command: string): ClientKey {
 	let text: string;
 	try {
-		text = await readFile(file, 'utf8');
+		text = readFileSync(file, 'utf8');
 	} catch (error) {
 		throw new UsageError(`--client-key: cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? 'error'})`, command);
 	}

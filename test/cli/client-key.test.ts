@@ -28,14 +28,14 @@ describe('--client-key FILE: a private JWK or a PEM private key, for private_key
 					alg: 'ES256',
 				}),
 		],
-	])('%s: read into privateKeyJwt', async (_name, make) => {
+	])('%s: read into privateKeyJwt', (_name, make) => {
 		const text = String(make());
-		const key = await readClientKey(write(`key-${Math.random()}`, text), 'token oauth2');
+		const key = readClientKey(write(`key-${Math.random()}`, text), 'token oauth2');
 		expect(key.clientAuth.method).toBe('private_key_jwt');
 		expect(key.secret).toBe(text);
 	});
 
-	it('a file that is no private key, a public JWK, a missing file: usage errors naming the file, never its content', async () => {
+	it('a file that is no private key, a public JWK, a missing file: usage errors naming the file, never its content', () => {
 		const publicJwk = JSON.stringify(generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ format: 'jwk' }));
 		const cases = [
 			[write('notes.txt', 'not-a-key-7f3a'), /neither a private JWK/],
@@ -43,7 +43,12 @@ describe('--client-key FILE: a private JWK or a PEM private key, for private_key
 			[join(dir, 'missing.pem'), /cannot read .*missing\.pem \(ENOENT\)/],
 		] as const;
 		for (const [file, message] of cases) {
-			const error = await readClientKey(file, 'token oauth2').catch((caught: unknown) => caught);
+			let error: unknown;
+			try {
+				readClientKey(file, 'token oauth2');
+			} catch (caught) {
+				error = caught;
+			}
 			expect(error).toMatchObject({ name: 'UsageError', command: 'token oauth2' });
 			expect(String((error as Error).message)).toMatch(message);
 			expect(String((error as Error).message)).not.toContain('not-a-key-7f3a');

@@ -101,3 +101,36 @@ describe('login oauth2 --par (RFC 9126)', () => {
 		expect(emulator.counters()).toMatchObject({ pushedAuthorizationRequests: 1, tokenRequests: { authorization_code: 1 } });
 	});
 });
+
+describe('login oauth2 --client-key: a confidential client that proves itself with a key, in every command of its session', () => {
+	it('login, then token --session refreshes with a new assertion; without the key the refresh is refused; logout revokes with it', async () => {
+		const home = newHome();
+		const { file } = await registeredKeyFile(home);
+		const { clientId } = emulator.credentials.oauth2;
+		const flags = ['--issuer', emulator.url, '--client-id', clientId, '--client-key', file, '--scope', 'openid offline_access'];
+		const login = startCli(['login', 'oauth2', ...flags, '--no-open'], { env: { TOKENKEEPER_HOME: home } });
+		running.push(login);
+		const [printed] = await login.waitFor('stderr', /^http\S+$/m);
+		const consent = await fetch(printed, { redirect: 'manual' });
+		expect(consent.status).toBe(302);
+		await (await fetch(consent.headers.get('location')!)).text();
+		const loggedIn = await login.exited;
+		expect(loggedIn.code, loggedIn.stderr).toBe(0);
+		expect(emulator.counters()).toMatchObject({ tokenRequests: { authorization_code: 1 }, clientAssertions: { accepted: 1 } });
+
+		// A token for an API the login's token is not for comes by refresh (RFC 8707), with a new assertion.
+		const [orders = '', billing = ''] = emulator.credentials.oauth2.resources;
+		const refreshed = await cli(home, ['token', 'oauth2', '--session', ...flags, '--resource', orders]);
+		expect(refreshed).toMatchObject({ code: 0, stderr: '' });
+		expect(emulator.counters()).toMatchObject({ tokenRequests: { refresh_token: 1 }, clientAssertions: { accepted: 2 } });
+
+		const withoutKey = flags.filter((flag, i) => flag !== '--client-key' && flags[i - 1] !== '--client-key');
+		const refused = await cli(home, ['token', 'oauth2', '--session', ...withoutKey, '--resource', billing]);
+		expect(refused.code).toBe(1);
+		expect(refused.stderr).toMatch(/invalid_client/);
+
+		const logout = await cli(home, ['logout', 'oauth2', ...flags]);
+		expect(logout.code).toBe(0);
+		expect(emulator.counters().clientAssertions.accepted).toBeGreaterThanOrEqual(3);
+	});
+});

@@ -1,5 +1,6 @@
 import type { SessionMeta } from '../../file.js';
-import { oauth2, type Provider } from '../../index.js';
+import { type ClientAuthMethod, oauth2, type Provider } from '../../index.js';
+import { readClientKey } from '../client-key.js';
 import { requireOption, withFlagNames, type OptionSpecs } from '../args.js';
 import { UsageError } from '../cli-error.js';
 import type { LoginQuery } from '../session-lookup.js';
@@ -13,6 +14,7 @@ export const OAUTH2_SESSION_OPTIONS = {
 	'revocation-endpoint': { type: 'string' },
 	'device-authorization-endpoint': { type: 'string' },
 	'client-id': { type: 'string' },
+	'client-key': { type: 'string' },
 	scope: { type: 'string', multiple: true },
 } as const satisfies OptionSpecs;
 
@@ -24,6 +26,9 @@ export const OAUTH2_SESSION_OPTIONS_HELP = `\
   --device-authorization-endpoint <url>   for --device
   --revocation-endpoint <url>             for logout to revoke
   --client-id <id>          the client's id (required); a public client (PKCE), no secret
+  --client-key <file>       or a confidential one that proves itself with this private key (private_key_jwt,
+                            RFC 7523; a JWK or PEM file): give it to every command of the session (login,
+                            token --session, logout), since its refreshes and revocations need it too
   --scope <scope>           scope to ask for; repeat for more (part of what names the session)`;
 
 type SessionValues = { readonly [K in keyof typeof OAUTH2_SESSION_OPTIONS]?: K extends 'scope' ? string[] : string };
@@ -47,12 +52,19 @@ export function oauth2SessionProvider(
 				revocationEndpoint: values['revocation-endpoint'],
 				deviceAuthorizationEndpoint: values['device-authorization-endpoint'],
 				clientId,
+				clientAuth: clientKeyOf(values, command),
 				scope: scopeOption(values.scope),
 				grant: options.device ? 'device_code' : 'authorization_code',
 				redirectUri: options.redirectUri,
 			}),
 		command,
 	);
+}
+
+/** The `privateKeyJwt` of `--client-key`, when given. */
+function clientKeyOf(values: SessionValues, command: string): ClientAuthMethod | undefined {
+	const file = values['client-key'];
+	return file === undefined ? undefined : readClientKey(file, command).clientAuth;
 }
 
 /**
@@ -72,13 +84,13 @@ export function oauth2LoginQuery(values: SessionValues, command: string): LoginQ
 		scope: scopeOption(values.scope),
 		named: namesServer ? oauth2SessionProvider(values, command) : undefined,
 		loginCommand: oauth2LoginCommand(values),
-		fromMeta: (meta) => providerOf(meta, clientId),
+		fromMeta: (meta) => providerOf(meta, clientId, clientKeyOf(values, command)),
 		flagsOf: (meta) => [...serverFlags(meta), ...(meta.scope ? [`--scope "${meta.scope}"`] : [])].join(' '),
 	};
 }
 
 /** The provider of a stored login, from what its meta says of the server; `undefined` when it says nothing usable. */
-function providerOf(meta: SessionMeta, clientId: string): Provider | undefined {
+function providerOf(meta: SessionMeta, clientId: string, clientAuth: ClientAuthMethod | undefined): Provider | undefined {
 	try {
 		return oauth2({
 			issuer: meta.issuer,
@@ -87,6 +99,7 @@ function providerOf(meta: SessionMeta, clientId: string): Provider | undefined {
 			revocationEndpoint: meta.revocationEndpoint,
 			deviceAuthorizationEndpoint: meta.deviceAuthorizationEndpoint,
 			clientId,
+			clientAuth,
 			scope: meta.scope,
 			grant: 'authorization_code',
 		});

@@ -19,7 +19,6 @@ const OPTIONS = {
 	...OAUTH2_SESSION_OPTIONS,
 	...RESOURCE_OPTION,
 	'client-auth': { type: 'string' },
-	'client-key': { type: 'string' },
 	session: { type: 'boolean' },
 	dpop: { type: 'boolean' },
 } as const;
@@ -57,7 +56,8 @@ Options:
   --client-auth <how>       basic (Authorization header, the default) or body (client_secret in the form)
   --client-key <file>       authenticate with a JWT signed by this private key (private_key_jwt, RFC 7523): a
                             private JWK (JSON) or a PEM file; no secret is read. Needs --issuer: the
-                            assertion's audience is the issuer identifier
+                            assertion's audience is the issuer identifier. With --session: the key the
+                            session's login was made with (\`login oauth2 --client-key\`), for its refreshes
   --session                 print a token from the session \`login oauth2\` stored (see above); a session
                             logged in with --dpop refreshes with the key it keeps, without this flag
   --dpop                    a DPoP-bound token (RFC 9449), cached with its key (apart from Bearer ones); only
@@ -88,7 +88,7 @@ ${EXIT_CODES_HELP}`,
 		const keyFile = values['client-key'];
 		if (keyFile !== undefined) {
 			if (values['client-auth'] !== undefined) throw new UsageError('Pass one of --client-key and --client-auth', NAME);
-			const { clientAuth, secret } = await readClientKey(keyFile, NAME);
+			const { clientAuth, secret } = readClientKey(keyFile, NAME);
 			const provider = withFlagNames(() => oauth2({ tokenEndpoint, issuer, clientId, clientAuth, scope: scopeOption(values.scope) }), NAME);
 			return printToken(context, provider, request, [secret]);
 		}

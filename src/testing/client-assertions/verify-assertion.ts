@@ -67,7 +67,7 @@ const refuse = (reason: AssertionRefusal, description: string): AssertionCheck =
 
 /**
  * Checks a client assertion as a strict server does: a compact JWS signed with ES256, PS256, RS256 or EdDSA by a key
- * registered for the client (chosen by `kid`, or its only key) or with HS256 over its secret; `iss` = `sub` = the
+ * registered for the client (chosen by `kid`, else each that fits) or with HS256 over its secret; `iss` = `sub` = the
  * client id; `aud` = the issuer identifier exactly (not the token endpoint: the 2025 fix of RFC 7523's audience
  * injection, and FAPI 2.0); `exp` present, not past, at most {@link MAX_ASSERTION_LIFETIME} after `iat`; a `jti`.
  * The descriptions name the check that failed, never a value of the assertion.
@@ -84,18 +84,18 @@ export async function verifyClientAssertion(assertion: string, expected: Asserti
 	if (header.crit !== undefined) return refuse('malformed', 'the client assertion header has crit extensions this server does not know.');
 
 	const alg = header.alg;
-	let verifier: ClientPublicJwk | string;
+	let verifiers: ReadonlyArray<ClientPublicJwk | string>;
 	if (alg === 'HS256') {
 		if (expected.secret === undefined) return refuse('key', 'client_secret_jwt needs a client secret, and the client has none.');
-		verifier = expected.secret;
+		verifiers = [expected.secret];
 	} else {
-		const key = selectKey(expected.keys, header.kid, alg);
-		if (typeof key === 'string') return refuse('key', key);
-		verifier = key;
+		const keys = candidateKeys(expected.keys, header.kid, alg);
+		if (typeof keys === 'string') return refuse('key', keys);
+		verifiers = keys;
 	}
-	if (!(await verifyAssertionSignature(alg, verifier, signingInput, signature))) {
-		return refuse('signature', 'the client assertion signature is invalid.');
-	}
+	let verified = false;
+	for (const verifier of verifiers) if (!verified) verified = await verifyAssertionSignature(alg, verifier, signingInput, signature);
+	if (!verified) return refuse('signature', 'the client assertion signature is invalid.');
 
 	if (payload.iss !== expected.clientId) return refuse('iss', 'the client assertion iss must be the client id.');
 	if (payload.sub !== expected.clientId) return refuse('sub', 'the client assertion sub must be the client id.');
@@ -117,19 +117,20 @@ export async function verifyClientAssertion(assertion: string, expected: Asserti
 	return { ok: true, jti, exp, method: alg === 'HS256' ? 'client_secret_jwt' : 'private_key_jwt' };
 }
 
-/** The registered key that checks a signature by `alg`: the one named by `kid`, else the only one; or why there is none. */
-function selectKey(keys: readonly ClientPublicJwk[], kid: unknown, alg: PublicKeyAlg): ClientPublicJwk | string {
+/**
+ * The registered keys that may check a signature by `alg`: the one named by `kid`; without a `kid`, every key that
+ * fits `alg` (tried in turn, as servers do for a client that names none, e.g. one whose key came from a PEM file);
+ * or why there is none.
+ */
+function candidateKeys(keys: readonly ClientPublicJwk[], kid: unknown, alg: PublicKeyAlg): readonly ClientPublicJwk[] | string {
 	if (keys.length === 0) return 'no public key is registered for the client.';
 	if (kid !== undefined) {
 		const named = keys.find((key) => key.kid === kid);
 		if (named === undefined) return 'no key registered for the client has the assertion kid.';
-		return keyFits(named, alg) ? named : `the key named by kid cannot verify ${alg}.`;
+		return keyFits(named, alg) ? [named] : `the key named by kid cannot verify ${alg}.`;
 	}
 	const fitting = keys.filter((key) => keyFits(key, alg));
-	if (fitting.length === 1) return fitting[0]!;
-	return fitting.length === 0
-		? `no key registered for the client can verify ${alg}.`
-		: 'several keys are registered for the client: the assertion header must name one with kid.';
+	return fitting.length === 0 ? `no key registered for the client can verify ${alg}.` : fitting;
 }
 
 function checkAudience(aud: unknown, expected: AssertionExpectation): string | undefined {
