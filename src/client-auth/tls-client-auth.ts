@@ -1,4 +1,3 @@
-import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { InvalidOptionError } from '../errors.js';
 import { invalidOption } from '../options.js';
 import type { MtlsEndpointAliases, ProviderEndpoints } from '../provider-endpoints.js';
@@ -43,6 +42,17 @@ function textOf(pem: Pem): string {
 }
 
 /**
+ * Node's `crypto`, looked up when a method is made (`process.getBuiltinModule`, Node 20.16+), never imported: the main
+ * entry loads in Deno, Bun and workerd too, which must not meet a Node built-in at its top.
+ */
+function nodeCrypto(): typeof import('node:crypto') {
+	const getBuiltinModule = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process?.getBuiltinModule;
+	const crypto = getBuiltinModule?.('node:crypto') as typeof import('node:crypto') | undefined;
+	if (!crypto?.X509Certificate) throw new InvalidOptionError('clientAuth', 'tlsClientAuth() works on Node only (20.18.1 or later)');
+	return crypto;
+}
+
+/**
  * `cert` and `key`, checked once when the method is made, so that a wrong file fails there and not at the first token
  * request. Node's own messages are left out: what is wrong, never what was given.
  */
@@ -52,6 +62,7 @@ function materialOf({ cert, key, ca }: TlsClientAuthOptions): TlsMaterial {
 	const cas: readonly unknown[] | undefined = ca === undefined ? undefined : Array.isArray(ca) ? ca : [ca];
 	if (cas?.some((one) => !isPem(one))) throw invalidOption('ca', 'PEM certificates (strings or Buffers)', ca);
 	const material = { cert: textOf(cert), key: textOf(key), ca: cas?.map((one) => textOf(one as Pem)) };
+	const { X509Certificate, createPrivateKey } = nodeCrypto();
 	try {
 		new X509Certificate(material.cert);
 	} catch {

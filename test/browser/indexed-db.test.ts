@@ -2,6 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { browserTwins } from '../../tsup.config.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENGINES, useBrowser } from '../_helpers/browsers/index.js';
 import type { PageTestResult } from '../_helpers/page-runner.js';
@@ -23,6 +24,9 @@ beforeAll(async () => {
 		platform: 'browser',
 		write: false,
 		logLevel: 'silent',
+		// The browser build's twins, as a user's bundler gets them: no Node-only code (mTLS's undici) reaches the page.
+		plugins: [browserTwins],
+		tsconfigRaw: '{}',
 	});
 	const script = bundled.outputFiles[0]!.text;
 	server = http.createServer((request, response) => {

@@ -73,6 +73,7 @@ for (const runtime of RUNTIMES) {
 				'dist/lease-lock.browser.js',
 				'dist/session-channel.browser.js',
 				'dist/login.browser.js',
+				'dist/par.browser.js',
 				'dist/popup-login.browser.js',
 				'dist/oidc.browser.js',
 			];
