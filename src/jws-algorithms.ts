@@ -53,7 +53,7 @@ export function isJwsAlgorithm(alg: unknown): alg is JwsAlgorithm {
 }
 
 /** Whether a JWK's key type (and curve) is the one `alg` signs with. */
-export function jwkFits(jwk: { readonly kty: string; readonly crv?: string | undefined }, alg: JwsAlgorithm): boolean {
+export function jwkFits(jwk: { readonly kty?: string | undefined; readonly crv?: string | undefined }, alg: JwsAlgorithm): boolean {
 	const profile = ALGORITHMS[alg];
 	return jwk.kty === profile.kty && (profile.crv === undefined || jwk.crv === profile.crv);
 }

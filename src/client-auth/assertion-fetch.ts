@@ -1,4 +1,5 @@
-import { clientSecretOf, type ProviderEndpoints } from '../provider.js';
+import { clientSecretOf } from '../provider.js';
+import { authenticatedEndpoints } from './authenticated-endpoints.js';
 import { type AssertionAudience, type AssertionSigning, audienceOf, signAssertion } from './client-assertion.js';
 import type { ClientAuthSession } from '../provider.js';
 
@@ -7,12 +8,6 @@ const JWT_BEARER = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
 
 /** How a method signs, given the session's client secret (`clientSecretJwt` signs with it). */
 export type SigningFor = (secret: string | undefined) => AssertionSigning;
-
-/** The endpoints whose requests authenticate the client (RFC 6749 2.3; RFC 7009 2.1; RFC 8628 3.1; RFC 9126 2). */
-function authenticatedUrls(endpoints: ProviderEndpoints): Set<string> {
-	const { token, refresh, revocation, deviceAuthorization, pushedAuthorization } = endpoints;
-	return new Set([token, refresh, revocation, deviceAuthorization, pushedAuthorization].filter((url) => url !== undefined));
-}
 
 /** `body` (a form or a JSON text, as the provider encodes) with the assertion's two parameters added. */
 function withAssertion(body: string, json: boolean, assertion: string): string {
@@ -49,7 +44,7 @@ export function assertionFetch(signingFor: SigningFor, options: { audience: Asse
 			if (init.method !== 'POST' || typeof init.body !== 'string') return send(input, init);
 			// Resolved already: the request's URL came from them.
 			const endpoints = await session.endpoints();
-			if (!authenticatedUrls(endpoints).has(url)) return send(input, init);
+			if (!authenticatedEndpoints(endpoints).has(url)) return send(input, init);
 			signing ??= signingFor(clientSecretOf(provider));
 			const assertion = await signAssertion(signing, {
 				clientId: provider.clientId,

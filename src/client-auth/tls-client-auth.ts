@@ -1,6 +1,6 @@
 import { InvalidOptionError } from '../errors.js';
 import { invalidOption } from '../options.js';
-import type { MtlsEndpointAliases, ProviderEndpoints } from '../provider-endpoints.js';
+import { authenticatedEndpoints } from './authenticated-endpoints.js';
 import { certificateFetch, type TlsMaterial } from './certificate-fetch.js';
 import type { ClientAuthMethod, ClientAuthSession } from '../provider.js';
 
@@ -76,21 +76,6 @@ function materialOf({ cert, key, ca }: TlsClientAuthOptions): TlsMaterial {
 	return material;
 }
 
-/** Where each client-authenticated endpoint's requests go: its mTLS alias when the server has one (RFC 8705 5). */
-function routesOf(endpoints: ProviderEndpoints): Map<string, string> {
-	const aliases: MtlsEndpointAliases = endpoints.mtlsAliases ?? {};
-	const routes = new Map<string, string>();
-	const route = (url: string | undefined, alias: string | undefined) => {
-		if (url !== undefined && !routes.has(url)) routes.set(url, alias ?? url);
-	};
-	route(endpoints.token, aliases.token);
-	route(endpoints.refresh, endpoints.refresh === endpoints.token ? aliases.token : undefined);
-	route(endpoints.revocation, aliases.revocation);
-	route(endpoints.deviceAuthorization, aliases.deviceAuthorization);
-	route(endpoints.pushedAuthorization, aliases.pushedAuthorization);
-	return routes;
-}
-
 /**
  * Authenticate the client with its X.509 certificate (mutual TLS, RFC 8705 2): each POST to the server's token,
  * revocation, device authorization or PAR endpoint goes over TLS presenting `cert`, to the endpoint's alias in the
@@ -110,11 +95,11 @@ export function tlsClientAuth(options: TlsClientAuthOptions): TlsClientAuthMetho
 	const given = options ?? ({} as TlsClientAuthOptions);
 	const send = certificateFetch(materialOf(given), 'tlsClientAuth()');
 	const authenticate = (base: typeof fetch, session: ClientAuthSession): typeof fetch => {
-		let routes: Map<string, string> | undefined;
+		let routes: ReadonlyMap<string, string> | undefined;
 		return async (input, init = {}) => {
 			// Token requests are POSTs with a string body; discovery and the rest go as they came.
 			if (init.method !== 'POST' || typeof init.body !== 'string') return base(input, init);
-			routes ??= routesOf(await session.endpoints());
+			routes ??= authenticatedEndpoints(await session.endpoints());
 			const target = routes.get(input instanceof Request ? input.url : String(input));
 			return target === undefined ? base(input, init) : send(target, init);
 		};
