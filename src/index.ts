@@ -76,11 +76,11 @@ export type { AttemptStorage, KeyValueStorage } from './key-value-storage.js';
 export type {
 	AuthorizationCodeFlow,
 	AuthorizationCodeFlowOptions,
-	AuthorizationUrlOptions,
 	IdTokenUser,
 	LogoutOptions,
 	LogoutResult,
 } from './flow/authorization-code-flow.js';
+export type { AuthorizationUrlOptions } from './flow/authorization-url.js';
 export type { PopupOptions } from './flow/popup.js';
 export type { TokenStorageKind } from './stores/browser/storage-kind.js';
 export type { DeviceAuthorizationFlow, DeviceAuthorizationFlowOptions, DeviceLogin } from './flow/device-authorization-flow.js';

@@ -33,8 +33,6 @@ export interface AuthorizationCodeFlowOptions extends SessionOptions {
 	readonly attemptTtl?: number | undefined;
 }
 
-export type { AuthorizationUrlOptions };
-
 /** Options of {@link AuthorizationCodeFlow.logout}. */
 export interface LogoutOptions {
 	/** Where the provider sends the browser back after its logout; must be registered with it. */
