@@ -99,6 +99,13 @@ const lazyModules = [
 		node: 'popup-login',
 	},
 	{
+		importer: `${path.sep}flow${path.sep}session-state-on-demand.ts`,
+		specifier: './session-state.js',
+		file: 'session-state.browser',
+		source: 'src/flow/session-state.ts',
+		node: 'session-state',
+	},
+	{
 		importer: `${path.sep}oidc${path.sep}load.ts`,
 		specifier: './openid.js',
 		file: 'oidc.browser',

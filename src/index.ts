@@ -82,6 +82,7 @@ export type {
 } from './flow/authorization-code-flow.js';
 export type { AuthorizationUrlOptions } from './flow/authorization-url.js';
 export type { PopupOptions } from './flow/popup.js';
+export type { SessionSnapshot, SessionStatus } from './flow/session-state.js';
 export type { TokenStorageKind } from './stores/browser/storage-kind.js';
 export type { DeviceAuthorizationFlow, DeviceAuthorizationFlowOptions, DeviceLogin } from './flow/device-authorization-flow.js';
 export type { SessionChangeEvent, TokenManagerEventName, TokenManagerEvents, TokenManagerListener } from './events.js';

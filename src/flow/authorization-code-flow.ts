@@ -15,6 +15,8 @@ import type { PopupOptions } from './popup.js';
 import { openPopupWindow } from './popup-window.js';
 import { loginKit } from './login-kit.js';
 import type { LoginContext } from './login-steps.js';
+import type { SessionSnapshot } from './session-state.js';
+import { sessionStateOnDemand } from './session-state-on-demand.js';
 
 // Loaded with `import()` when first used (each a chunk of its own in browsers): the login's two steps, and the popup
 // login's code past opening the window.
@@ -106,6 +108,18 @@ export interface AuthorizationCodeFlow {
 	 * (a second argument: the authorization request's extra parameters are strings, these are not).
 	 */
 	loginWithPopup(options?: AuthorizationUrlOptions, popup?: PopupOptions): Promise<TokenSet>;
+	/**
+	 * Follow the session, for a UI: `listener` is called after each change of {@link getSnapshot}'s answer (a login, a
+	 * refresh that changed the user's claims, a logout, a refresh refused, a failed login, another tab's login or logout
+	 * with `storage: 'local'`). The session is read at the first subscription. Returns the function that unsubscribes.
+	 * Made for React's `useSyncExternalStore`, Vue's `shallowRef`, Svelte's stores and signals.
+	 */
+	subscribe(listener: () => void): () => void;
+	/**
+	 * The session now: `{ status, user?, error? }`, status `loading` | `signed-out` | `signed-in` | `error`. The same
+	 * frozen object until something changes; `loading` until a subscriber made the session be read.
+	 */
+	getSnapshot(): SessionSnapshot;
 }
 
 /**
@@ -123,6 +137,7 @@ export function createAuthorizationCodeFlow(provider: Provider, options: Authori
 	// This flow's memory comes last: one Map for the flow's life, so a callback without a reload finds its attempt.
 	const attemptPlaces = [...(options.attemptStorage ? [options.attemptStorage] : attemptStorages()), createMemoryStorage()];
 	const attemptTtl = options.attemptTtl ?? 10 * 60_000;
+	const state = sessionStateOnDemand(manager, seam.entry);
 	// RFC 9207 2.4, RFC 9700 4.4.2: each attempt records the server (issuer, else token endpoint) and client it is for.
 	const login: LoginContext = { provider, seam, attemptPlaces, attemptTtl, owner: defaultKey(provider), kit: loginKit };
 
@@ -135,9 +150,12 @@ export function createAuthorizationCodeFlow(provider: Provider, options: Authori
 				.catch(rethrowAsOwn),
 
 		handleCallback: (callbackUrl, { signal } = {}) =>
-			loadLoginSteps()
-				.then((steps) => steps.handleCallback(login, callbackUrl, signal))
-				.catch(rethrowAsOwn),
+			state.track(
+				loadLoginSteps()
+					.then((steps) => steps.handleCallback(login, callbackUrl, signal))
+					.catch(rethrowAsOwn),
+				true,
+			),
 
 		async logout({ postLogoutRedirectUri, endSession = true, state } = {}) {
 			const { revoked, errors, ended } = await seam.logout();
@@ -151,15 +169,21 @@ export function createAuthorizationCodeFlow(provider: Provider, options: Authori
 		loginWithPopup(urlOptions = {}, popupOptions = {}) {
 			// Synchronously, inside the click: a browser blocks a popup opened after an await.
 			const opened = openPopupWindow(popupOptions.features);
-			return loadPopupLogin()
-				.then((module) => module.completePopupLogin(opened, flow, provider.redirectUri, urlOptions, popupOptions))
-				.catch(rethrowAsOwn);
+			return state.track(
+				loadPopupLogin()
+					.then((module) => module.completePopupLogin(opened, flow, provider.redirectUri, urlOptions, popupOptions))
+					.catch(rethrowAsOwn),
+				false,
+			);
 		},
 
 		async getUser() {
 			const claims = claimsOf(await seam.entry());
 			return claims && (Object.freeze({ ...claims }) as IdTokenUser);
 		},
+
+		subscribe: state.subscribe,
+		getSnapshot: state.getSnapshot,
 
 		async fetchUserInfo({ signal } = {}) {
 			const [entry, endpoints, openId] = await Promise.all([seam.entry(), seam.endpoints(signal), loadOpenId()]);
