@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Plugin } from 'esbuild';
 import { build, defineConfig, type Options } from 'tsup';
@@ -13,6 +13,7 @@ const entry = {
 	redis: 'src/redis.ts',
 	file: 'src/file.ts',
 	otel: 'src/otel.ts',
+	react: 'src/react/index.ts',
 };
 
 /** Twins for a build: a module `x.ts` with an `x.<build>.ts` beside it is replaced by that twin in that build. */
@@ -251,8 +252,12 @@ const browserSources: Plugin = {
 /** ESM-only dependencies: the CommonJS build bundles their code and reads their types as ESM (build/cjs-declarations.ts). */
 const esmOnly = ['ky', 'p-retry', 'is-network-error'];
 
-/** Optional peer dependencies: loaded from the user's node_modules, never bundled. */
-const peers = ['msw', 'redis', '@opentelemetry/api', 'undici'];
+/**
+ * Optional peer dependencies: loaded from the user's node_modules, never bundled. `tokenkeeper` itself: the React
+ * bindings import the package by its name, so that an app's bundler gives them the app's one copy of it (its browser
+ * build in a browser), not a second one.
+ */
+const peers = ['msw', 'redis', '@opentelemetry/api', 'undici', 'react', 'tokenkeeper'];
 
 /**
  * The declarations, built once: the `.d.ts` files by tsup (rollup-plugin-dts over a TypeScript program, about 14 s
@@ -262,6 +267,15 @@ const peers = ['msw', 'redis', '@opentelemetry/api', 'undici'];
 async function buildDeclarations(silent: boolean | undefined): Promise<void> {
 	await build({ config: false, entry, format: 'esm', dts: { only: true }, external: peers, silent });
 	await writeCjsDeclarations('dist', esmOnly);
+}
+
+/**
+ * React Server Components (Next.js) need `'use client'` atop a module of hooks and context; bundling drops a module's
+ * directives, so the React bindings' built file gets it back.
+ */
+async function markClientModule(file: string): Promise<void> {
+	const code = await readFile(file, 'utf8');
+	if (!code.startsWith("'use client';")) await writeFile(file, `'use client';\n${code}`);
 }
 
 /**
@@ -288,7 +302,10 @@ export default defineConfig((overrides): Options[] => [
 		format: 'esm',
 		clean: true,
 		esbuildPlugins: [separateLazyModules('js')],
-		onSuccess: () => buildDeclarations(overrides.silent),
+		onSuccess: async () => {
+			await markClientModule('dist/react.js');
+			await buildDeclarations(overrides.silent);
+		},
 	},
 	// CJS: ky and p-retry are ESM-only; bundle them so require('tokenkeeper') works on Node 20.
 	{
@@ -297,6 +314,7 @@ export default defineConfig((overrides): Options[] => [
 		format: 'cjs',
 		noExternal: esmOnly,
 		esbuildPlugins: [cjsTwins, separateLazyModules('cjs')],
+		onSuccess: () => markClientModule('dist/react.cjs'),
 	},
 	// Browser: the "browser" export condition. Modules with a browser twin are swapped for it (the memory store's
 	// twin is Map-based, so lru-cache is not even imported by browser bundles), and the diagnostics probes are erased.

@@ -1,0 +1,29 @@
+import type { AuthorizationCodeFlow } from 'tokenkeeper';
+import { takeReturnTo } from './return-to.js';
+
+// The callback URL each flow has handled: React's StrictMode runs an effect twice (mount, unmount, mount), and a code is
+// single use; the second run finds its URL here and leaves the first run's exchange to finish.
+const handled = /* @__PURE__ */ new WeakMap<AuthorizationCodeFlow, string>();
+
+/** An authorization response in the address bar: `state` with a `code` or an `error`, in the query or the fragment. */
+function isCallback(): boolean {
+	const params = new URLSearchParams(location.search.length > 1 ? location.search : location.hash.slice(1));
+	return params.has('state') && (params.has('code') || params.has('error'));
+}
+
+/**
+ * On the redirect URI, complete the login once: exchange the code (the flow's state shows `loading`, then `signed-in`
+ * or `error`), then take `code` and `state` out of the address bar, success or not, so that a reload cannot replay them,
+ * and go back to the page the login started from. Routers hear it as a `popstate`.
+ */
+export function completeLoginOnce(flow: AuthorizationCodeFlow): void {
+	const href = location.href;
+	if (!isCallback() || handled.get(flow) === href) return;
+	handled.set(flow, href);
+	const back = () => {
+		history.replaceState(history.state, '', takeReturnTo() ?? location.pathname);
+		dispatchEvent(new PopStateEvent('popstate', { state: history.state }));
+	};
+	// The failure is the state's (`status: 'error'`); nothing is left to reject unheard.
+	flow.handleCallback(href).then(back, back);
+}
