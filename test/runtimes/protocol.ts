@@ -48,7 +48,7 @@ export type StepReport =
 			/** The URLs `tokenkeeper` and `tokenkeeper/pkce` resolved to, where the runtime resolves them (none in a bundle). */
 			readonly resolved: readonly string[];
 			readonly features: Features;
-			/** `createAuthorizationCodeFlow(…, { storage: 'local' })` here: `created`, or the error it throws. */
+			/** `createAuthorizationCodeFlow(…, { storage: 'local' })` here: `created` (its first use finds nobody signed in), or the error its first use rejects with. */
 			readonly localFlow: string;
 	  }
 	| BatchReport<'squidex-cold'>

@@ -1,4 +1,14 @@
-import { authFetch, createAuthorizationCodeFlow, createClient, dotkernel, isOAuthError, type Provider, squidex, sqowey } from 'tokenkeeper';
+import {
+	authFetch,
+	createAuthorizationCodeFlow,
+	createClient,
+	dotkernel,
+	isLoginRequiredError,
+	isOAuthError,
+	type Provider,
+	squidex,
+	sqowey,
+} from 'tokenkeeper';
 import { computeCodeChallenge, generateCodeVerifier } from 'tokenkeeper/pkce';
 import type { EmulatorCounters } from '../../src/testing/index.js';
 import {
@@ -32,7 +42,7 @@ export async function runScenario(
 	try {
 		const config = await control<ScenarioConfig>('config');
 		at = 'environment';
-		report({ step: 'environment', runtime, resolved, features: features(), localFlow: localFlow() });
+		report({ step: 'environment', runtime, resolved, features: features(), localFlow: await localFlow() });
 
 		at = 'squidex-cold';
 		const squidexApi = kyCaller(squidex(config.squidex), `${config.squidex.url}/api/`);
@@ -147,14 +157,22 @@ function features(): Features {
 	};
 }
 
-/** The documented fallback where a runtime lacks IndexedDB and localStorage: `storage: 'local'` refuses, saying why. */
-function localFlow(): string {
+/**
+ * The documented fallback where a runtime lacks IndexedDB and localStorage: a flow with `storage: 'local'` is made (a
+ * server rendering the browser app makes one and never uses it), and refuses at its first use, saying why. Where the
+ * storage exists, that first use finds nobody signed in.
+ */
+async function localFlow(): Promise<string> {
 	try {
-		createAuthorizationCodeFlow(sqowey({ url: 'http://127.0.0.1:1', clientId: 'probe', redirectUri: 'http://127.0.0.1:1/cb' }), {
-			storage: 'local',
-		});
-		return 'created';
+		const flow = createAuthorizationCodeFlow(
+			sqowey({ url: 'http://127.0.0.1:1', clientId: 'probe', redirectUri: 'http://127.0.0.1:1/cb' }),
+			{
+				storage: 'local',
+			},
+		);
+		await flow.tokens.getToken();
+		return 'signed in?';
 	} catch (error) {
-		return describe(error);
+		return isLoginRequiredError(error) ? 'created' : describe(error);
 	}
 }

@@ -23,7 +23,13 @@ export function storeForKind(kind: TokenStorageKind, onFallback?: (event: { read
 		// In browsers loaded at the session's first read (indexed-db-on-demand.browser.ts).
 		if (typeof indexedDB !== 'undefined') return indexedDbOnDemand(indexedDbKit, { onFallback });
 		const local = browserStorage('localStorage');
-		if (!local) throw invalidOption('storage', '"session" or "memory" here (no IndexedDB or localStorage)', kind, true);
+		// Refused where it is used, not where the flow is made: a server rendering the browser app (Next.js, Remix) makes
+		// its flow and never asks it for a token.
+		if (!local) {
+			const refuse = () =>
+				Promise.reject(invalidOption('storage', '"session" or "memory" here (no IndexedDB or localStorage)', kind, true));
+			return { get: refuse, set: refuse, delete: refuse };
+		}
 		return createWebStorageStore({ storage: local });
 	}
 	const session = browserStorage('sessionStorage');
