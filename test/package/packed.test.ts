@@ -7,12 +7,20 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 /**
  * The package the way a user gets it: `npm pack`, installed into a scratch project (with the optional peers that
- * `tokenkeeper/testing` and `tokenkeeper/redis` need), then every entry imported in ESM, in CJS, and type-checked
+ * `tokenkeeper/testing`, `tokenkeeper/redis`, `tokenkeeper/otel` and `tokenkeeper/react` need), then every entry imported in ESM, in CJS, and type-checked
  * as TypeScript with `moduleResolution: node16` and `bundler`, and from a CommonJS and an ES module file under node16
  * and nodenext. The tarball itself: its size and what it leaves out.
  */
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const entries = ['tokenkeeper', 'tokenkeeper/pkce', 'tokenkeeper/testing', 'tokenkeeper/redis', 'tokenkeeper/file', 'tokenkeeper/otel'];
+const entries = [
+	'tokenkeeper',
+	'tokenkeeper/pkce',
+	'tokenkeeper/testing',
+	'tokenkeeper/redis',
+	'tokenkeeper/file',
+	'tokenkeeper/otel',
+	'tokenkeeper/react',
+];
 /** The issue's ceiling for the tarball (npm's `size`: the .tgz, in bytes). It was 1 012 174 with source maps. */
 const PACKED_CEILING = 500_000;
 let project = '';
@@ -42,6 +50,8 @@ beforeAll(() => {
 		`msw@${version('msw')}`,
 		`redis@${version('redis')}`,
 		`@opentelemetry/api@${version('@opentelemetry/api')}`,
+		`react@${version('react')}`,
+		`@types/react@${version('@types/react')}`,
 	]);
 }, 240_000);
 
@@ -96,6 +106,14 @@ describe('the packed package, installed in a scratch project', () => {
 					"import type { RedisTokenStore } from 'tokenkeeper/redis';",
 					"import { FileTokenStore, defaultSessionDir, type FileSession } from 'tokenkeeper/file';",
 					"import { instrument, DiagnosticsChannel, type TokenRequestMessage } from 'tokenkeeper/otel';",
+					"import { TokenkeeperProvider, useSession, useClient, type Session } from 'tokenkeeper/react';",
+					"import { createElement, type ReactElement } from 'react';",
+					'export function App(): ReactElement {',
+					'  const session: Session = useSession();',
+					"  const api = useClient({ prefixUrl: 'https://example.com/api/' });",
+					"  void api.get('me'); return createElement('p', null, session.status, session.user?.sub);",
+					'}',
+					"export const tree = (flow: Parameters<typeof TokenkeeperProvider>[0]['flow']) => createElement(TokenkeeperProvider, { flow }, createElement(App));",
 					'const stop: () => void = instrument({}); stop();',
 					"const seen: TokenRequestMessage['reason'] | string = DiagnosticsChannel.TokenRequest; void seen;",
 					"const tokens = createTokenManager(squidex({ clientId: 'a:b', clientSecret: 's' }));",
