@@ -75,10 +75,11 @@ for (const runtime of RUNTIMES) {
 				'dist/login.browser.js',
 				'dist/par.browser.js',
 				'dist/popup-login.browser.js',
+				'dist/session-state.browser.js',
 				'dist/oidc.browser.js',
 			];
 			// Deno's is one bundle too, of Node's build: with its files loaded on demand (the login, OpenID Connect…).
-			const nodeOnDemand = ['dist/login.js', 'dist/oidc.js', 'dist/popup-login.js', 'dist/session-channel.js'];
+			const nodeOnDemand = ['dist/login.js', 'dist/oidc.js', 'dist/popup-login.js', 'dist/session-channel.js', 'dist/session-state.js'];
 			const expected = {
 				workerd: [entry, ...onDemand, 'dist/pkce.js'],
 				deno: [entry, ...nodeOnDemand, 'dist/pkce.js'],
