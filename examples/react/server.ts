@@ -5,6 +5,7 @@
  * it is missing.
  */
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, realpathSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -45,8 +46,9 @@ export async function startReactExample(options: { port?: number } = {}): Promis
 	const vite = await createServer({
 		configFile: path.join(here, 'vite.config.ts'),
 		root: here,
-		// Vite's pre-bundled dependencies (react, react-dom) away from node_modules, which may be shared.
-		cacheDir: path.join(tmpdir(), 'tokenkeeper-example-react-vite'),
+		// Vite's pre-bundled dependencies (react, react-dom) away from node_modules, which may be shared; one directory
+		// per checkout, so that two checkouts' servers do not rewrite each other's.
+		cacheDir: path.join(tmpdir(), `tokenkeeper-example-react-vite-${createHash('sha256').update(root).digest('hex').slice(0, 12)}`),
 		logLevel: 'warn',
 		clearScreen: false,
 		plugins: [injectConfig],
