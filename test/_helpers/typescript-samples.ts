@@ -29,7 +29,9 @@ export function checkSamples(root: string, blocks: readonly CodeBlock[], prelude
 	const preludePath = join(root, SAMPLES_DIR, 'prelude.d.ts');
 	files.set(preludePath, prelude);
 	const paths = blocks.map((block, index) => {
-		const path = join(root, SAMPLES_DIR, `${index}-${block.file.replace(/[^\w.-]/g, '_')}-L${block.line}.ts`);
+		// A ```tsx sample is a .tsx module: JSX, compiled as the project's tsconfig says (`jsx: react-jsx`).
+		const extension = block.language === 'tsx' ? 'tsx' : 'ts';
+		const path = join(root, SAMPLES_DIR, `${index}-${block.file.replace(/[^\w.-]/g, '_')}-L${block.line}.${extension}`);
 		files.set(path, block.code);
 		return path;
 	});

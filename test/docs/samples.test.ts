@@ -6,7 +6,7 @@ import { type CodeBlock, codeBlocks, docFiles, headingAnchors, links, readDoc } 
 import { checkSamples, type SampleDiagnostic } from '../_helpers/typescript-samples.js';
 
 /**
- * The docs cannot drift from the types: every TypeScript sample in README.md and docs/*.md compiles, as its own
+ * The docs cannot drift from the types: every TypeScript sample (```ts, and ```tsx with JSX) in README.md and docs/*.md compiles, as its own
  * module, in one program with the project's tsconfig (strict; `tokenkeeper`, `tokenkeeper/redis`… are src/). A
  * failure names the markdown file and line, and the compiler's message. The links between the docs resolve too.
  */
@@ -27,9 +27,11 @@ const PRELUDE = '';
 const UNCHECKED: Readonly<Record<string, string>> = {
 	'otel-node-sdk':
 		'docs/observability.md: the OpenTelemetry Node SDK and its OTLP exporters, which the project does not install (checked by hand against sdk-node 0.223, as the guide says)',
+	'vue-composable': "docs/react.md: a Vue composable over flow.subscribe/getSnapshot; the project does not install 'vue'",
 };
 
-const TYPESCRIPT = new Set(['ts', 'typescript']);
+// `tsx`: samples with JSX (the React guide), compiled as .tsx modules.
+const TYPESCRIPT = new Set(['ts', 'typescript', 'tsx']);
 
 const files = docFiles(root);
 const texts = new Map(files.map((file) => [file, readDoc(root, file)]));
@@ -52,11 +54,20 @@ const BROKEN: CodeBlock = {
 	code: "import { createTokenSet } from 'tokenkeeper';\n\nconst expiresAt: number = createTokenSet({ accessToken: 'a' }).expiresAt;",
 };
 
+/** A broken ```tsx sample: JSX is compiled and its props checked (TokenkeeperProvider needs `flow`). */
+const BROKEN_TSX: CodeBlock = {
+	file: 'broken-sample.md',
+	line: 20,
+	language: 'tsx',
+	meta: '',
+	code: "import { TokenkeeperProvider } from 'tokenkeeper/react';\n\nexport const page = <TokenkeeperProvider />;",
+};
+
 describe('TypeScript samples in the docs', () => {
 	let compiled: SampleDiagnostic[][] = [];
 	// One program for every sample, the broken one last: about 6 s of CPU (it reads src/ and the types it imports).
 	beforeAll(() => {
-		compiled = checkSamples(root, [...checked, BROKEN], PRELUDE);
+		compiled = checkSamples(root, [...checked, BROKEN, BROKEN_TSX], PRELUDE);
 	}, 120_000);
 
 	it('the README and every guide are read, and they hold samples', () => {
@@ -71,8 +82,13 @@ describe('TypeScript samples in the docs', () => {
 	});
 
 	it('a broken sample fails, named by its file and line', () => {
-		const found = compiled.at(-1) ?? [];
+		const found = compiled.at(-2) ?? [];
 		expect(found).toEqual([{ where: 'broken-sample.md:12', message: expect.stringMatching(/^TS2322: Type 'number \| undefined'/) }]);
+	});
+
+	it('a broken tsx sample fails: JSX is type-checked, not skipped', () => {
+		const found = compiled.at(-1) ?? [];
+		expect(found).toEqual([{ where: 'broken-sample.md:22', message: expect.stringMatching(/^TS2741: Property 'flow' is missing/) }]);
 	});
 
 	it.each(unchecked.map((block) => [`${block.file}:${block.line}`, uncheckedId(block) ?? ''] as const))(
