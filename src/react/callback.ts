@@ -1,5 +1,5 @@
 import type { AuthorizationCodeFlow } from 'tokenkeeper';
-import { takeReturnTo } from './return-to.js';
+import { readReturnTo, takeReturnTo } from './return-to.js';
 
 // The callback URL each flow has handled: React's StrictMode runs an effect twice (mount, unmount, mount), and a code is
 // single use; the second run finds its URL here and leaves the first run's exchange to finish.
@@ -20,10 +20,16 @@ export function completeLoginOnce(flow: AuthorizationCodeFlow): void {
 	const href = location.href;
 	if (!isCallback() || handled.get(flow) === href) return;
 	handled.set(flow, href);
-	const back = () => {
-		history.replaceState(history.state, '', takeReturnTo() ?? location.pathname);
+	// A failure keeps the page to go back to: it may be this page being left, a reload while the exchange is under way
+	// (Firefox and WebKit abort the exchange as the reload starts, and its failure runs here), and the next page load,
+	// which handles the same callback URL (the attempt spent: `state_mismatch`), still has to go back there.
+	const back = (done: boolean) => {
+		history.replaceState(history.state, '', (done ? takeReturnTo() : readReturnTo()) ?? location.pathname);
 		dispatchEvent(new PopStateEvent('popstate', { state: history.state }));
 	};
 	// The failure is the state's (`status: 'error'`); nothing is left to reject unheard.
-	flow.handleCallback(href).then(back, back);
+	flow.handleCallback(href).then(
+		() => back(true),
+		() => back(false),
+	);
 }

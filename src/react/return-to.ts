@@ -10,13 +10,26 @@ export function rememberReturnTo(): void {
 	}
 }
 
-/** The page to go back to, once: a same-origin path only (it came from storage another script could have written). */
-export function takeReturnTo(): string | undefined {
+/**
+ * The page to go back to, if any: a same-origin path only (it came from storage another script could have written).
+ * It stays for a later callback of the same login (see {@link takeReturnTo}); the next login replaces it.
+ */
+export function readReturnTo(): string | undefined {
 	try {
 		const path = sessionStorage.getItem(RETURN_TO);
-		sessionStorage.removeItem(RETURN_TO);
 		return path?.startsWith('/') && !path.startsWith('//') ? path : undefined;
 	} catch {
 		return undefined;
 	}
+}
+
+/** The page to go back to, once: {@link readReturnTo}, then forgotten (the login is done). */
+export function takeReturnTo(): string | undefined {
+	const path = readReturnTo();
+	try {
+		sessionStorage.removeItem(RETURN_TO);
+	} catch {
+		// No storage: nothing was kept.
+	}
+	return path;
 }
