@@ -157,13 +157,12 @@ export function createAuthorizationCodeFlow(provider: Provider, options: Authori
 				true,
 			),
 
-		async logout({ postLogoutRedirectUri, endSession = true, state } = {}) {
+		async logout({ endSession = true, ...request } = {}) {
 			const { revoked, errors, ended } = await seam.logout();
 			const endpoint = endSession ? (await seam.endpoints().catch(() => undefined))?.endSession : undefined;
-			if (!endpoint) return { revoked, errors };
-			const { endSessionUrl } = await loadOpenId();
-			const url = endSessionUrl(endpoint, { clientId: provider.clientId, idToken: ended?.idToken, postLogoutRedirectUri, state });
-			return { revoked, errors, endSessionUrl: url };
+			const result = { revoked, errors };
+			// The URL is made by the OpenID chunk, which only a provider with an end-session endpoint has us load.
+			return endpoint ? (await loadOpenId()).endSessionResult(result, endpoint, provider.clientId, ended?.idToken, request) : result;
 		},
 
 		loginWithPopup(urlOptions = {}, popupOptions = {}) {

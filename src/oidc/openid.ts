@@ -123,21 +123,26 @@ export interface UserInfoRequest {
 	readonly signal?: AbortSignal | undefined;
 }
 
-/** What {@link endSessionUrl} puts in the URL. */
-export interface EndSessionParameters {
-	readonly clientId: string;
-	readonly idToken?: string | undefined;
+/** What {@link endSessionResult} puts in the URL besides the client and the ID token: the app's logout options. */
+export interface EndSessionRequest {
 	readonly postLogoutRedirectUri?: string | undefined;
 	readonly state?: string | undefined;
 }
 
 /**
- * Where the browser goes to end the person's session at the provider (OpenID RP-Initiated Logout 1.0, section 2).
+ * A logout's result with where the browser goes to end the person's session at the provider (OpenID RP-Initiated
+ * Logout 1.0, section 2): made here, so that an SPA whose provider has no end-session endpoint does not carry it.
  * @see https://openid.net/specs/openid-connect-rpinitiated-1_0.html#RPLogout
  */
-export function endSessionUrl(endpoint: string, { clientId, idToken, postLogoutRedirectUri, state }: EndSessionParameters): string {
+export function endSessionResult<T extends object>(
+	result: T,
+	endpoint: string,
+	clientId: string,
+	idToken: string | undefined,
+	{ postLogoutRedirectUri, state }: EndSessionRequest,
+): T & { endSessionUrl: string } {
 	const url = new URL(endpoint);
 	const parameters = { id_token_hint: idToken, client_id: clientId, post_logout_redirect_uri: postLogoutRedirectUri, state };
 	for (const [name, value] of Object.entries(parameters)) if (value !== undefined) url.searchParams.set(name, value);
-	return url.toString();
+	return { ...result, endSessionUrl: url.toString() };
 }
