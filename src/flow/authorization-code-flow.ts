@@ -1,6 +1,6 @@
 import { rethrowAsOwn } from '../chunk-errors.js';
 import type { TokenkeeperError } from '../errors.js';
-import { type AttemptStorage, attemptStorages, createMemoryStorage } from '../key-value-storage.js';
+import { type AttemptStorage, createMemoryStorage } from '../key-value-storage.js';
 import { defaultKey, type TokenManager } from '../token-manager.js';
 import type { Provider } from '../provider.js';
 import { openSession, type SessionOptions } from '../session.js';
@@ -134,12 +134,17 @@ export interface AuthorizationCodeFlow {
  */
 export function createAuthorizationCodeFlow(provider: Provider, options: AuthorizationCodeFlowOptions = {}): AuthorizationCodeFlow {
 	const { manager, seam } = openSession(provider, options, (session) => createIdTokenCheck(provider, session));
-	// This flow's memory comes last: one Map for the flow's life, so a callback without a reload finds its attempt.
-	const attemptPlaces = [...(options.attemptStorage ? [options.attemptStorage] : attemptStorages()), createMemoryStorage()];
-	const attemptTtl = options.attemptTtl ?? 10 * 60_000;
 	const state = sessionStateOnDemand(manager, seam.entry);
 	// RFC 9207 2.4, RFC 9700 4.4.2: each attempt records the server (issuer, else token endpoint) and client it is for.
-	const login: LoginContext = { provider, seam, attemptPlaces, attemptTtl, owner: defaultKey(provider), kit: loginKit };
+	const login: LoginContext = {
+		provider,
+		seam,
+		attemptStorage: options.attemptStorage,
+		memory: createMemoryStorage(),
+		attemptTtl: options.attemptTtl,
+		owner: defaultKey(provider),
+		kit: loginKit,
+	};
 
 	const flow: AuthorizationCodeFlow = {
 		tokens: manager,
