@@ -8,7 +8,6 @@ import type { TokenSet } from '../token-set.js';
 import { createIdTokenCheck } from '../oidc/id-token-check.js';
 import { loadOpenId } from '../oidc/load.js';
 import { claimsOf } from '../token-set.js';
-import { globalFetch } from '../global-fetch.js';
 import { once } from '../once.js';
 import type { AuthorizationUrlOptions } from './authorization-url.js';
 import type { PopupOptions } from './popup.js';
@@ -191,8 +190,7 @@ export function createAuthorizationCodeFlow(provider: Provider, options: Authori
 
 		async fetchUserInfo({ signal } = {}) {
 			const [entry, endpoints, openId] = await Promise.all([seam.entry(), seam.endpoints(signal), loadOpenId()]);
-			const fetchFunction = options.fetch ?? globalFetch;
-			return openId.fetchUserInfo(manager, { endpoints, claims: claimsOf(entry), fetchFunction, signal }).catch(rethrowAsOwn);
+			return openId.fetchUserInfo(manager, { endpoints, entry, fetchFunction: options.fetch, signal }).catch(rethrowAsOwn);
 		},
 	};
 	return flow;

@@ -3,6 +3,7 @@
  * @see https://openid.net/specs/openid-connect-core-1_0.html
  */
 import { fetchJwks } from '../endpoint/jwks.js';
+import { globalFetch } from '../global-fetch.js';
 import { IdTokenError, LoginRequiredError, TokenResponseError } from '../errors.js';
 import { invalidOption } from '../options.js';
 import type { Provider, ProviderEndpoints } from '../provider.js';
@@ -82,8 +83,9 @@ function noOpenIdProvider(what: string) {
  */
 export async function fetchUserInfo(
 	manager: TokenManager,
-	{ endpoints, claims, fetchFunction, signal }: UserInfoRequest,
+	{ endpoints, entry, fetchFunction = globalFetch, signal }: UserInfoRequest,
 ): Promise<Readonly<Record<string, unknown>>> {
+	const claims = claimsOf(entry);
 	if (!claims) throw new LoginRequiredError('Nobody is signed in with OpenID Connect (a login with the `openid` scope): log in first.');
 	const url = endpoints.userInfo;
 	if (!url) throw noOpenIdProvider('userinfo_endpoint');
@@ -115,11 +117,12 @@ export async function fetchUserInfo(
 	return Object.freeze(body);
 }
 
-/** What {@link fetchUserInfo} works with: the session's endpoints and claims, and how to send. */
+/** What {@link fetchUserInfo} works with: the session's endpoints and entry (its ID token's claims), and how to send. */
 export interface UserInfoRequest {
 	readonly endpoints: ProviderEndpoints;
-	readonly claims: Readonly<Record<string, unknown>> | undefined;
-	readonly fetchFunction: typeof fetch;
+	readonly entry: TokenSet | undefined;
+	/** The flow's `fetch` option, else the global `fetch`. */
+	readonly fetchFunction?: typeof fetch | undefined;
 	readonly signal?: AbortSignal | undefined;
 }
 
