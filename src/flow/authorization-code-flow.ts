@@ -132,7 +132,7 @@ export interface AuthorizationCodeFlow {
  * const api = createClient({ prefixUrl: 'https://api.sqowey.de/', auth: flow.tokens });
  */
 export function createAuthorizationCodeFlow(provider: Provider, options: AuthorizationCodeFlowOptions = {}): AuthorizationCodeFlow {
-	const { manager, seam } = openSession(provider, options, (session) => createIdTokenCheck(provider, session));
+	const { manager, seam } = openSession(provider, options, createIdTokenCheck);
 	const state = sessionStateOnDemand(manager, seam.entry);
 	// RFC 9207 2.4, RFC 9700 4.4.2: each attempt records the server (issuer, else token endpoint) and client it is for.
 	const login: LoginContext = {
