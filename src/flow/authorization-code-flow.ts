@@ -138,9 +138,8 @@ export function createAuthorizationCodeFlow(provider: Provider, options: Authori
 	const login: LoginContext = {
 		provider,
 		seam,
-		attemptStorage: options.attemptStorage,
+		options,
 		memory: createMemoryStorage(),
-		attemptTtl: options.attemptTtl,
 		owner: defaultKey(provider),
 		kit: loginKit,
 	};

@@ -13,25 +13,24 @@ import { createAttemptStore } from './attempts.js';
 import { type AttemptStorage, attemptStorages } from '../key-value-storage.js';
 import { type AuthorizationUrlOptions, buildAuthorizationUrl, buildPushedAuthorizationUrl } from './authorization-url.js';
 import { readCallbackParameters, validateAuthorizationResponse } from './callback.js';
+import type { AuthorizationCodeFlowOptions } from './authorization-code-flow.js';
 import type { LoginKit } from './login-kit.js';
 
 /** One flow's login: its provider, session, attempts, and the classes it throws with. */
 export interface LoginContext {
 	readonly provider: Provider;
 	readonly seam: SessionSeam;
-	/** The flow's `attemptStorage` option, else none: `sessionStorage` and `localStorage` (see {@link attemptsOf}). */
-	readonly attemptStorage: AttemptStorage | undefined;
+	/** The flow's options: its `attemptStorage` (else `sessionStorage` and `localStorage`, see {@link attemptsOf}), `attemptTtl`. */
+	readonly options: Pick<AuthorizationCodeFlowOptions, 'attemptStorage' | 'attemptTtl'>;
 	/** This flow's memory, where attempts go last: one for the flow's life, so a callback without a reload finds its attempt. */
 	readonly memory: AttemptStorage;
-	/** The flow's `attemptTtl` option (default 10 minutes). */
-	readonly attemptTtl: number | undefined;
 	/** Which provider and client the flow's attempts are for (see `LoginAttempt.owner`). */
 	readonly owner: string;
 	readonly kit: LoginKit;
 }
 
 /** Where a login's attempts go, in order (see `createAttemptStore`): chosen here, so an SPA that logs nobody in carries none of it. */
-function attemptsOf({ attemptStorage, memory }: LoginContext) {
+function attemptsOf({ options: { attemptStorage }, memory }: LoginContext) {
 	return createAttemptStore([...(attemptStorage ? [attemptStorage] : attemptStorages()), memory], 'tokenkeeper:');
 }
 
@@ -44,7 +43,7 @@ export async function createAuthorizationUrl(
 	login: LoginContext,
 	{ scope, redirectUri, resource = login.provider.resource, par = false, ...extra }: AuthorizationUrlOptions = {},
 ): Promise<string> {
-	const { provider, seam, attemptTtl = 10 * 60_000, owner, kit } = login;
+	const { provider, seam, options, owner, kit } = login;
 	const attempts = attemptsOf(login);
 	const endpoints = await seam.endpoints();
 	if (!endpoints.authorization) throw kit.invalidOption('authorizationEndpoint', 'set for a login', endpoints.authorization);
@@ -100,7 +99,7 @@ export async function createAuthorizationUrl(
 		state,
 		codeVerifier,
 		redirectUri: target,
-		expiresAt: seam.now() + attemptTtl,
+		expiresAt: seam.now() + (options.attemptTtl ?? 10 * 60_000),
 		owner,
 		resource: resources[0],
 		nonce,
