@@ -48,7 +48,7 @@ const cjsTwins: Plugin = twins('cjs');
  * it in a chunk loaded on demand, and an app that never needs it never loads it, with no chunk shared between them
  * to load eagerly either. Their errors are another copy of tokenkeeper's classes: the bundle that loads the login,
  * the popup and OpenID Connect rethrows them as its own (src/chunk-errors.ts), so an app's `instanceof` holds; DPoP's
- * are recognised by the guards (`isTokenkeeperError`, `code`), as an ESM and a CJS copy are. Revocation, as the login, is handed what it
+ * are recognised by the guards (`isTokenkeeperError`, `code`), as an ESM and a CJS copy are. Revocation (browsers only: Node's revoke.ts imports it), as the login, is handed what it
  * sends and fails with (`revocationKit`), so the errors a logout returns are the app's own classes. The IndexedDB store takes what it needs
  * besides IndexedDB from the bundle that loads it (`indexedDbKit`), so its file holds no copies.
  */
@@ -107,11 +107,10 @@ const lazyModules = [
 		node: 'session-state',
 	},
 	{
-		importer: `${path.sep}endpoint${path.sep}index.ts`,
+		importer: `${path.sep}endpoint${path.sep}revoke.browser.ts`,
 		specifier: './revocation.js',
 		file: 'revocation.browser',
 		source: 'src/endpoint/revocation.ts',
-		node: 'revocation',
 	},
 	{
 		importer: `${path.sep}oidc${path.sep}load.ts`,

@@ -4,8 +4,7 @@ import type { Provider, ProviderEndpoints } from '../provider.js';
 import type { TokenSet } from '../token-set.js';
 import { resolveEndpoints } from './discovery.js';
 import { requestToken } from './request-token.js';
-import { once } from '../once.js';
-import { revocationKit } from './revocation-kit.js';
+import { revoke } from './revoke.js';
 import { normalizeTransport, type Transport, type TransportOptions } from './transport.js';
 
 export { redact } from './redaction.js';
@@ -42,9 +41,6 @@ export interface TokenEndpoint {
 /** An endpoint step of the session's provider, run with its transport by {@link TokenEndpoint.call}. */
 export type EndpointStep<T> = (provider: Provider, transport: Transport, signal: AbortSignal | undefined) => Promise<T>;
 
-// Loaded with `import()` at the first logout (a chunk of its own in browsers).
-const loadRevocation = /* @__PURE__ */ once(() => import('./revocation.js'));
-
 /**
  * Bind a provider and its transport options (validated now) into a {@link TokenEndpoint}. `dpop`: the options'
  * `fetch` adds DPoP proofs to token requests.
@@ -56,12 +52,7 @@ export function createTokenEndpoint(provider: Provider, options: TransportOption
 		endpoints: (signal) => resolveEndpoints(provider, transport, signal),
 		requestToken: (grant, { signal, retries } = {}) =>
 			requestToken(provider, grant, retries === undefined ? transport : { ...transport, retry: { ...transport.retry, retries } }, signal),
-		// A revocation that cannot load fails as one that cannot reach the provider: with its error, never thrown.
-		revoke: (tokenSet) =>
-			loadRevocation().then(
-				(module) => module.revokeTokenSet(provider, tokenSet, transport, revocationKit),
-				(error: unknown) => [error as TokenkeeperError],
-			),
+		revoke: (tokenSet) => revoke(provider, tokenSet, transport),
 		call: (step, signal) => step(provider, transport, signal),
 	};
 }

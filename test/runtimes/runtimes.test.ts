@@ -80,14 +80,7 @@ for (const runtime of RUNTIMES) {
 				'dist/revocation.browser.js',
 			];
 			// Deno's is one bundle too, of Node's build: with its files loaded on demand (the login, OpenID Connect…).
-			const nodeOnDemand = [
-				'dist/login.js',
-				'dist/oidc.js',
-				'dist/popup-login.js',
-				'dist/session-channel.js',
-				'dist/session-state.js',
-				'dist/revocation.js',
-			];
+			const nodeOnDemand = ['dist/login.js', 'dist/oidc.js', 'dist/popup-login.js', 'dist/session-channel.js', 'dist/session-state.js'];
 			const expected = {
 				workerd: [entry, ...onDemand, 'dist/pkce.js'],
 				deno: [entry, ...nodeOnDemand, 'dist/pkce.js'],
