@@ -43,13 +43,14 @@ const cjsTwins: Plugin = twins('cjs');
 /**
  * Modules loaded with `import()` only by the sessions that need them: DPoP (a session that sets `dpop`), the
  * IndexedDB store (a flow with `storage: 'local'`), the storage lease (a cross-tab lock without Web Locks), the tabs'
- * session channel (`storage: 'local'`), the popup login, a login's pushed authorization request (PAR), and OpenID Connect (ID token checks,
+ * session channel (`storage: 'local'`), the popup login, a login's pushed authorization request (PAR), revocation (a logout), the session state (a subscriber), and OpenID Connect (ID token checks,
  * userinfo, end-session: a login with `openid`). In the browser build each is a file of its own, self-contained
  * (its few shared helpers copied in), and `index.browser.js` keeps the `import()` of it: an app's bundler then puts
  * it in a chunk loaded on demand, and an app that never needs it never loads it, with no chunk shared between them
  * to load eagerly either. Their errors are another copy of tokenkeeper's classes: the bundle that loads the login,
  * the popup and OpenID Connect rethrows them as its own (src/chunk-errors.ts), so an app's `instanceof` holds; DPoP's
- * are recognised by the guards (`isTokenkeeperError`, `code`), as an ESM and a CJS copy are. The IndexedDB store takes what it needs
+ * are recognised by the guards (`isTokenkeeperError`, `code`), as an ESM and a CJS copy are. Revocation (browsers only: Node's revoke.ts imports it), as the login, is handed what it
+ * sends and fails with (`revocationKit`), so the errors a logout returns are the app's own classes. The IndexedDB store takes what it needs
  * besides IndexedDB from the bundle that loads it (`indexedDbKit`), so its file holds no copies.
  */
 const inBrowserStores = (file: string) => `${path.sep}stores${path.sep}browser${path.sep}${file}`;
@@ -105,6 +106,12 @@ const lazyModules = [
 		file: 'session-state.browser',
 		source: 'src/flow/session-state.ts',
 		node: 'session-state',
+	},
+	{
+		importer: `${path.sep}endpoint${path.sep}revoke.browser.ts`,
+		specifier: './revocation.js',
+		file: 'revocation.browser',
+		source: 'src/endpoint/revocation.ts',
 	},
 	{
 		importer: `${path.sep}oidc${path.sep}load.ts`,

@@ -20,7 +20,7 @@ export interface SessionOptions extends TokenManagerOptions {
 export function openSession(
 	provider: Provider,
 	options: SessionOptions = {},
-	check?: (seam: SessionSeam) => TokenCheck,
+	check?: (provider: Provider, seam: SessionSeam) => TokenCheck,
 ): { manager: TokenManager; seam: SessionSeam } {
 	// A store that falls back to this tab's memory says so through the manager's `error` event.
 	let seam: SessionSeam | undefined;
@@ -33,7 +33,7 @@ export function openSession(
 		{
 			dpopKeyPlace: place,
 			// The seam exists once the session does; the check runs only on token responses, after that.
-			check: check && ((obtained, context) => check(seam as SessionSeam)(obtained, context)),
+			check: check && ((obtained, context) => check(provider, seam as SessionSeam)(obtained, context)),
 			// Tabs are documents: a runtime without one (Node, Deno, Bun, a worker) has no tab to tell, and an open
 			// BroadcastChannel would keep its process alive (Deno's does).
 			tabs: place === 'local' && typeof document === 'object' ? sessionChannelOnDemand() : undefined,

@@ -34,7 +34,8 @@ export interface AssertionClaims {
 	readonly lifetime: number;
 }
 
-const encoder = new TextEncoder();
+// Pure: an app that signs no assertion (a browser SPA) must not keep this line, as a bundler keeps any `new` of a global.
+const encoder = /* @__PURE__ */ new TextEncoder();
 
 function encodePart(value: object): string {
 	return base64url(encoder.encode(JSON.stringify(value)));

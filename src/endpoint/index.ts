@@ -4,7 +4,7 @@ import type { Provider, ProviderEndpoints } from '../provider.js';
 import type { TokenSet } from '../token-set.js';
 import { resolveEndpoints } from './discovery.js';
 import { requestToken } from './request-token.js';
-import { revokeTokenSet } from './revocation.js';
+import { revoke } from './revoke.js';
 import { normalizeTransport, type Transport, type TransportOptions } from './transport.js';
 
 export { redact } from './redaction.js';
@@ -52,7 +52,7 @@ export function createTokenEndpoint(provider: Provider, options: TransportOption
 		endpoints: (signal) => resolveEndpoints(provider, transport, signal),
 		requestToken: (grant, { signal, retries } = {}) =>
 			requestToken(provider, grant, retries === undefined ? transport : { ...transport, retry: { ...transport.retry, retries } }, signal),
-		revoke: (tokenSet) => revokeTokenSet(provider, tokenSet, transport),
+		revoke: (tokenSet) => revoke(provider, tokenSet, transport),
 		call: (step, signal) => step(provider, transport, signal),
 	};
 }

@@ -1,11 +1,11 @@
-import { TokenkeeperError } from '../errors.js';
+/**
+ * Revocation (RFC 7009), loaded with `import()` at a logout (a chunk of its own in browsers: a page that calls APIs
+ * with the session never revokes), with what it needs from the bundle that loads it (`RevocationKit`).
+ */
+import type { TokenkeeperError } from '../errors.js';
 import type { Provider } from '../provider.js';
 import type { TokenSet } from '../token-set.js';
-import { answerOf, boundedRequest } from './bounded-request.js';
-import { resolveEndpoints } from './discovery.js';
-import { toRawResponse } from './raw-response.js';
-import { buildTokenRequest } from './token-request.js';
-import { processErrorResponse } from './token-response.js';
+import type { RevocationKit } from './revocation-kit.js';
 import type { Transport } from './transport.js';
 
 /**
@@ -19,6 +19,7 @@ async function revokeToken(
 	token: string,
 	hint: 'access_token' | 'refresh_token',
 	transport: Transport,
+	{ answerOf, boundedRequest, toRawResponse, buildTokenRequest, processErrorResponse }: RevocationKit,
 ): Promise<void> {
 	const request = buildTokenRequest(provider, endpoint, { token, token_type_hint: hint });
 	const outcome = await boundedRequest(request.url, { method: 'POST', headers: request.headers, body: request.body }, transport, undefined);
@@ -35,16 +36,21 @@ async function revokeToken(
  * what went wrong (nothing: both revoked); it never throws, since logging out must clear local state regardless.
  * @see https://www.rfc-editor.org/rfc/rfc7009#section-2
  */
-export async function revokeTokenSet(provider: Provider, tokenSet: TokenSet, transport: Transport): Promise<TokenkeeperError[]> {
+export async function revokeTokenSet(
+	provider: Provider,
+	tokenSet: TokenSet,
+	transport: Transport,
+	kit: RevocationKit,
+): Promise<TokenkeeperError[]> {
 	let endpoint: string | undefined;
 	try {
-		endpoint = (await resolveEndpoints(provider, transport)).revocation;
+		endpoint = (await kit.resolveEndpoints(provider, transport)).revocation;
 	} catch (error) {
 		return [error as TokenkeeperError];
 	}
 	if (!endpoint) {
 		return [
-			new TokenkeeperError(
+			new kit.TokenkeeperError(
 				'ERR_REVOCATION_UNSUPPORTED',
 				`Provider ${provider.name} has no revocation endpoint: the tokens stay valid until they expire.`,
 			),
@@ -58,7 +64,7 @@ export async function revokeTokenSet(provider: Provider, tokenSet: TokenSet, tra
 	] as const) {
 		if (!token) continue;
 		try {
-			await revokeToken(provider, endpoint, token, hint, transport);
+			await revokeToken(provider, endpoint, token, hint, transport, kit);
 		} catch (error) {
 			errors.push(error as TokenkeeperError);
 		}

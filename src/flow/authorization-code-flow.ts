@@ -1,6 +1,6 @@
 import { rethrowAsOwn } from '../chunk-errors.js';
 import type { TokenkeeperError } from '../errors.js';
-import { type AttemptStorage, attemptStorages, createMemoryStorage } from '../key-value-storage.js';
+import { type AttemptStorage, createMemoryStorage } from '../key-value-storage.js';
 import { defaultKey, type TokenManager } from '../token-manager.js';
 import type { Provider } from '../provider.js';
 import { openSession, type SessionOptions } from '../session.js';
@@ -8,7 +8,6 @@ import type { TokenSet } from '../token-set.js';
 import { createIdTokenCheck } from '../oidc/id-token-check.js';
 import { loadOpenId } from '../oidc/load.js';
 import { claimsOf } from '../token-set.js';
-import { globalFetch } from '../global-fetch.js';
 import { once } from '../once.js';
 import type { AuthorizationUrlOptions } from './authorization-url.js';
 import type { PopupOptions } from './popup.js';
@@ -133,13 +132,17 @@ export interface AuthorizationCodeFlow {
  * const api = createClient({ prefixUrl: 'https://api.sqowey.de/', auth: flow.tokens });
  */
 export function createAuthorizationCodeFlow(provider: Provider, options: AuthorizationCodeFlowOptions = {}): AuthorizationCodeFlow {
-	const { manager, seam } = openSession(provider, options, (session) => createIdTokenCheck(provider, session));
-	// This flow's memory comes last: one Map for the flow's life, so a callback without a reload finds its attempt.
-	const attemptPlaces = [...(options.attemptStorage ? [options.attemptStorage] : attemptStorages()), createMemoryStorage()];
-	const attemptTtl = options.attemptTtl ?? 10 * 60_000;
+	const { manager, seam } = openSession(provider, options, createIdTokenCheck);
 	const state = sessionStateOnDemand(manager, seam.entry);
 	// RFC 9207 2.4, RFC 9700 4.4.2: each attempt records the server (issuer, else token endpoint) and client it is for.
-	const login: LoginContext = { provider, seam, attemptPlaces, attemptTtl, owner: defaultKey(provider), kit: loginKit };
+	const login: LoginContext = {
+		provider,
+		seam,
+		options,
+		memory: createMemoryStorage(),
+		owner: defaultKey(provider),
+		kit: loginKit,
+	};
 
 	const flow: AuthorizationCodeFlow = {
 		tokens: manager,
@@ -157,13 +160,12 @@ export function createAuthorizationCodeFlow(provider: Provider, options: Authori
 				true,
 			),
 
-		async logout({ postLogoutRedirectUri, endSession = true, state } = {}) {
+		async logout({ endSession = true, ...request } = {}) {
 			const { revoked, errors, ended } = await seam.logout();
 			const endpoint = endSession ? (await seam.endpoints().catch(() => undefined))?.endSession : undefined;
-			if (!endpoint) return { revoked, errors };
-			const { endSessionUrl } = await loadOpenId();
-			const url = endSessionUrl(endpoint, { clientId: provider.clientId, idToken: ended?.idToken, postLogoutRedirectUri, state });
-			return { revoked, errors, endSessionUrl: url };
+			const result = { revoked, errors };
+			// The URL is made by the OpenID chunk, which only a provider with an end-session endpoint has us load.
+			return endpoint ? (await loadOpenId()).endSessionResult(result, endpoint, provider.clientId, ended?.idToken, request) : result;
 		},
 
 		loginWithPopup(urlOptions = {}, popupOptions = {}) {
@@ -187,8 +189,7 @@ export function createAuthorizationCodeFlow(provider: Provider, options: Authori
 
 		async fetchUserInfo({ signal } = {}) {
 			const [entry, endpoints, openId] = await Promise.all([seam.entry(), seam.endpoints(signal), loadOpenId()]);
-			const fetchFunction = options.fetch ?? globalFetch;
-			return openId.fetchUserInfo(manager, { endpoints, claims: claimsOf(entry), fetchFunction, signal }).catch(rethrowAsOwn);
+			return openId.fetchUserInfo(manager, { endpoints, entry, fetchFunction: options.fetch, signal }).catch(rethrowAsOwn);
 		},
 	};
 	return flow;

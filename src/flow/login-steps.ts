@@ -10,21 +10,28 @@ import { normalizeScope } from '../scope.js';
 import type { SessionSeam } from '../token-manager.js';
 import type { TokenSet } from '../token-set.js';
 import { createAttemptStore } from './attempts.js';
-import type { AttemptStorage } from '../key-value-storage.js';
+import { type AttemptStorage, attemptStorages } from '../key-value-storage.js';
 import { type AuthorizationUrlOptions, buildAuthorizationUrl, buildPushedAuthorizationUrl } from './authorization-url.js';
 import { readCallbackParameters, validateAuthorizationResponse } from './callback.js';
+import type { AuthorizationCodeFlowOptions } from './authorization-code-flow.js';
 import type { LoginKit } from './login-kit.js';
 
 /** One flow's login: its provider, session, attempts, and the classes it throws with. */
 export interface LoginContext {
 	readonly provider: Provider;
 	readonly seam: SessionSeam;
-	/** Where its login attempts go, in order (see `createAttemptStore`): the flow's memory last. */
-	readonly attemptPlaces: readonly AttemptStorage[];
-	readonly attemptTtl: number;
+	/** The flow's options: its `attemptStorage` (else `sessionStorage` and `localStorage`, see {@link attemptsOf}), `attemptTtl`. */
+	readonly options: Pick<AuthorizationCodeFlowOptions, 'attemptStorage' | 'attemptTtl'>;
+	/** This flow's memory, where attempts go last: one for the flow's life, so a callback without a reload finds its attempt. */
+	readonly memory: AttemptStorage;
 	/** Which provider and client the flow's attempts are for (see `LoginAttempt.owner`). */
 	readonly owner: string;
 	readonly kit: LoginKit;
+}
+
+/** Where a login's attempts go, in order (see `createAttemptStore`): chosen here, so an SPA that logs nobody in carries none of it. */
+function attemptsOf({ options: { attemptStorage }, memory }: LoginContext) {
+	return createAttemptStore([...(attemptStorage ? [attemptStorage] : attemptStorages()), memory], 'tokenkeeper:');
 }
 
 /**
@@ -33,10 +40,11 @@ export interface LoginContext {
  * @see https://www.rfc-editor.org/rfc/rfc9126#section-4
  */
 export async function createAuthorizationUrl(
-	{ provider, seam, attemptPlaces, attemptTtl, owner, kit }: LoginContext,
-	{ scope, redirectUri, resource = provider.resource, par = false, ...extra }: AuthorizationUrlOptions = {},
+	login: LoginContext,
+	{ scope, redirectUri, resource = login.provider.resource, par = false, ...extra }: AuthorizationUrlOptions = {},
 ): Promise<string> {
-	const attempts = createAttemptStore(attemptPlaces, 'tokenkeeper:');
+	const { provider, seam, options, owner, kit } = login;
+	const attempts = attemptsOf(login);
 	const endpoints = await seam.endpoints();
 	if (!endpoints.authorization) throw kit.invalidOption('authorizationEndpoint', 'set for a login', endpoints.authorization);
 	const target = redirectUri ?? provider.redirectUri;
@@ -91,7 +99,7 @@ export async function createAuthorizationUrl(
 		state,
 		codeVerifier,
 		redirectUri: target,
-		expiresAt: seam.now() + attemptTtl,
+		expiresAt: seam.now() + (options.attemptTtl ?? 10 * 60_000),
 		owner,
 		resource: resources[0],
 		nonce,
@@ -100,12 +108,9 @@ export async function createAuthorizationUrl(
 }
 
 /** Check the redirect back (state, `error`, `iss`), exchange the code at once, keep the tokens. */
-export async function handleCallback(
-	{ provider, seam, attemptPlaces, owner, kit }: LoginContext,
-	callbackUrl: string | URL,
-	signal: AbortSignal | undefined,
-): Promise<TokenSet> {
-	const attempts = createAttemptStore(attemptPlaces, 'tokenkeeper:');
+export async function handleCallback(login: LoginContext, callbackUrl: string | URL, signal: AbortSignal | undefined): Promise<TokenSet> {
+	const { provider, seam, owner, kit } = login;
+	const attempts = attemptsOf(login);
 	const params = readCallbackParameters(callbackUrl);
 	const state = params.get('state');
 	if (!state) {

@@ -8,27 +8,35 @@ const LOADING: SessionSnapshot = /* @__PURE__ */ Object.freeze({ status: 'loadin
 
 /**
  * A flow's session state, loaded with `import()` at the first subscription or login, as the login's steps are: an SPA
- * that follows no session carries only this shell, which answers `loading` until then. A login is tracked once the
- * state has loaded (its promise is the same either way); if the state cannot load, the login goes on untracked.
+ * that follows no session carries only this shell, which answers `loading` until then. The state, once loaded, writes
+ * each new snapshot here (`show`), so the shell keeps no object of its own. A login is tracked once the state has loaded
+ * (its promise is the same either way); if the state cannot load, the login goes on untracked.
  */
 export function sessionStateOnDemand(manager: TokenManager, entry: () => Promise<TokenSet | undefined>): SessionState {
-	let state: SessionState | undefined;
-	const load = once(() => import('./session-state.js').then((module) => (state = module.createSessionState(manager, entry, LOADING))));
+	let snapshot = LOADING;
+	const load = once(() =>
+		import('./session-state.js').then((module) =>
+			module.createSessionState(manager, entry, LOADING, (next) => {
+				snapshot = next;
+			}),
+		),
+	);
 	return {
+		// Shaped as the tabs' channel's `on` (session-channel-on-demand.ts): the same bytes compress to little.
 		subscribe(listener) {
-			let unsubscribe: (() => void) | undefined;
+			let off: (() => void) | undefined;
 			let gone = false;
 			void load().then((loaded) => {
 				if (gone) return;
-				unsubscribe = loaded.subscribe(listener);
+				off = loaded.subscribe(listener);
 				listener();
 			});
 			return () => {
 				gone = true;
-				unsubscribe?.();
+				off?.();
 			};
 		},
-		getSnapshot: () => state?.getSnapshot() ?? LOADING,
+		getSnapshot: () => snapshot,
 		track: (login, callback) =>
 			load().then(
 				(loaded) => loaded.track(login, callback),

@@ -17,7 +17,7 @@ export interface SessionSnapshot {
 	readonly error?: unknown;
 }
 
-/** A flow's session state (see {@link createSessionState}). Internal. */
+/** A flow's session state (see {@link createSessionState}; its snapshot is the shell's). Internal. */
 export interface SessionState {
 	subscribe(listener: () => void): () => void;
 	getSnapshot(): SessionSnapshot;
@@ -35,7 +35,9 @@ export function createSessionState(
 	manager: TokenManager,
 	entry: () => Promise<TokenSet | undefined>,
 	loading: SessionSnapshot,
-): SessionState {
+	// The shell's own `getSnapshot` answers from what this writes back (no second object to ask).
+	publish: (snapshot: SessionSnapshot) => void,
+): Omit<SessionState, 'getSnapshot'> {
 	let snapshot = loading;
 	const listeners = new Set<() => void>();
 	let unlisten: (() => void)[] = [];
@@ -46,6 +48,7 @@ export function createSessionState(
 	function show(status: SessionStatus, user?: IdTokenUser, error?: unknown): void {
 		if (status === snapshot.status && user === snapshot.user && error === snapshot.error) return;
 		snapshot = Object.freeze({ status, user, error });
+		publish(snapshot);
 		for (const listener of [...listeners]) listener();
 	}
 
@@ -76,7 +79,6 @@ export function createSessionState(
 				if (listeners.delete(listener) && listeners.size === 0) for (const stop of unlisten) stop();
 			};
 		},
-		getSnapshot: () => snapshot,
 		track(login, callback) {
 			if (callback) {
 				callbacks += 1;

@@ -3,6 +3,7 @@
  * @see https://openid.net/specs/openid-connect-core-1_0.html
  */
 import { fetchJwks } from '../endpoint/jwks.js';
+import { globalFetch } from '../global-fetch.js';
 import { IdTokenError, LoginRequiredError, TokenResponseError } from '../errors.js';
 import { invalidOption } from '../options.js';
 import type { Provider, ProviderEndpoints } from '../provider.js';
@@ -82,8 +83,9 @@ function noOpenIdProvider(what: string) {
  */
 export async function fetchUserInfo(
 	manager: TokenManager,
-	{ endpoints, claims, fetchFunction, signal }: UserInfoRequest,
+	{ endpoints, entry, fetchFunction = globalFetch, signal }: UserInfoRequest,
 ): Promise<Readonly<Record<string, unknown>>> {
+	const claims = claimsOf(entry);
 	if (!claims) throw new LoginRequiredError('Nobody is signed in with OpenID Connect (a login with the `openid` scope): log in first.');
 	const url = endpoints.userInfo;
 	if (!url) throw noOpenIdProvider('userinfo_endpoint');
@@ -115,29 +117,35 @@ export async function fetchUserInfo(
 	return Object.freeze(body);
 }
 
-/** What {@link fetchUserInfo} works with: the session's endpoints and claims, and how to send. */
+/** What {@link fetchUserInfo} works with: the session's endpoints and entry (its ID token's claims), and how to send. */
 export interface UserInfoRequest {
 	readonly endpoints: ProviderEndpoints;
-	readonly claims: Readonly<Record<string, unknown>> | undefined;
-	readonly fetchFunction: typeof fetch;
+	readonly entry: TokenSet | undefined;
+	/** The flow's `fetch` option, else the global `fetch`. */
+	readonly fetchFunction?: typeof fetch | undefined;
 	readonly signal?: AbortSignal | undefined;
 }
 
-/** What {@link endSessionUrl} puts in the URL. */
-export interface EndSessionParameters {
-	readonly clientId: string;
-	readonly idToken?: string | undefined;
+/** What {@link endSessionResult} puts in the URL besides the client and the ID token: the app's logout options. */
+export interface EndSessionRequest {
 	readonly postLogoutRedirectUri?: string | undefined;
 	readonly state?: string | undefined;
 }
 
 /**
- * Where the browser goes to end the person's session at the provider (OpenID RP-Initiated Logout 1.0, section 2).
+ * A logout's result with where the browser goes to end the person's session at the provider (OpenID RP-Initiated
+ * Logout 1.0, section 2): made here, so that an SPA whose provider has no end-session endpoint does not carry it.
  * @see https://openid.net/specs/openid-connect-rpinitiated-1_0.html#RPLogout
  */
-export function endSessionUrl(endpoint: string, { clientId, idToken, postLogoutRedirectUri, state }: EndSessionParameters): string {
+export function endSessionResult<T extends object>(
+	result: T,
+	endpoint: string,
+	clientId: string,
+	idToken: string | undefined,
+	{ postLogoutRedirectUri, state }: EndSessionRequest,
+): T & { endSessionUrl: string } {
 	const url = new URL(endpoint);
 	const parameters = { id_token_hint: idToken, client_id: clientId, post_logout_redirect_uri: postLogoutRedirectUri, state };
 	for (const [name, value] of Object.entries(parameters)) if (value !== undefined) url.searchParams.set(name, value);
-	return url.toString();
+	return { ...result, endSessionUrl: url.toString() };
 }

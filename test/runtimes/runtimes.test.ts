@@ -77,6 +77,8 @@ for (const runtime of RUNTIMES) {
 				'dist/popup-login.browser.js',
 				'dist/session-state.browser.js',
 				'dist/oidc.browser.js',
+				'dist/session-state.browser.js',
+				'dist/revocation.browser.js',
 			];
 			// Deno's is one bundle too, of Node's build: with its files loaded on demand (the login, OpenID Connect…).
 			const nodeOnDemand = ['dist/login.js', 'dist/oidc.js', 'dist/popup-login.js', 'dist/session-channel.js', 'dist/session-state.js'];
