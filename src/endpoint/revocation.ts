@@ -1,10 +1,19 @@
 /**
- * Revocation (RFC 7009), loaded with `import()` at a logout (a chunk of its own in browsers: a page that calls APIs
- * with the session never revokes), with what it needs from the bundle that loads it (`RevocationKit`).
+ * Revocation (RFC 7009). In browsers a chunk of its own, loaded with `import()` at a logout (a page that calls APIs with
+ * the session never revokes): there its dependencies are those of the bundle that loads it (revocation-deps.browser.ts).
  */
-import type { TokenkeeperError } from '../errors.js';
 import type { Provider } from '../provider.js';
 import type { TokenSet } from '../token-set.js';
+import {
+	answerOf,
+	boundedRequest,
+	buildTokenRequest,
+	processErrorResponse,
+	resolveEndpoints,
+	TokenkeeperError,
+	toRawResponse,
+	useRevocationKit,
+} from './revocation-deps.js';
 import type { RevocationKit } from './revocation-kit.js';
 import type { Transport } from './transport.js';
 
@@ -19,7 +28,6 @@ async function revokeToken(
 	token: string,
 	hint: 'access_token' | 'refresh_token',
 	transport: Transport,
-	{ answerOf, boundedRequest, toRawResponse, buildTokenRequest, processErrorResponse }: RevocationKit,
 ): Promise<void> {
 	const request = buildTokenRequest(provider, endpoint, { token, token_type_hint: hint });
 	const outcome = await boundedRequest(request.url, { method: 'POST', headers: request.headers, body: request.body }, transport, undefined);
@@ -40,17 +48,19 @@ export async function revokeTokenSet(
 	provider: Provider,
 	tokenSet: TokenSet,
 	transport: Transport,
-	kit: RevocationKit,
+	// The browser chunk's dependencies, from the bundle that loads it (revoke.browser.ts); elsewhere the modules themselves.
+	kit?: RevocationKit,
 ): Promise<TokenkeeperError[]> {
+	useRevocationKit(kit);
 	let endpoint: string | undefined;
 	try {
-		endpoint = (await kit.resolveEndpoints(provider, transport)).revocation;
+		endpoint = (await resolveEndpoints(provider, transport)).revocation;
 	} catch (error) {
 		return [error as TokenkeeperError];
 	}
 	if (!endpoint) {
 		return [
-			new kit.TokenkeeperError(
+			new TokenkeeperError(
 				'ERR_REVOCATION_UNSUPPORTED',
 				`Provider ${provider.name} has no revocation endpoint: the tokens stay valid until they expire.`,
 			),
@@ -64,7 +74,7 @@ export async function revokeTokenSet(
 	] as const) {
 		if (!token) continue;
 		try {
-			await revokeToken(provider, endpoint, token, hint, transport, kit);
+			await revokeToken(provider, endpoint, token, hint, transport);
 		} catch (error) {
 			errors.push(error as TokenkeeperError);
 		}

@@ -26,10 +26,12 @@ export function sessionStateOnDemand(manager: TokenManager, entry: () => Promise
 		subscribe(listener) {
 			let off: (() => void) | undefined;
 			let gone = false;
+			// A change while the state loaded was told to nobody: this listener hears of it here, and only of it.
+			const seen = snapshot;
 			void load().then((loaded) => {
 				if (gone) return;
 				off = loaded.subscribe(listener);
-				listener();
+				if (snapshot !== seen) listener();
 			});
 			return () => {
 				gone = true;
@@ -37,10 +39,14 @@ export function sessionStateOnDemand(manager: TokenManager, entry: () => Promise
 			};
 		},
 		getSnapshot: () => snapshot,
-		track: (login, callback) =>
-			load().then(
+		track(login, callback) {
+			// Handled now, not when the state has loaded: a login that fails first must not be an unhandled rejection. The
+			// caller still gets the failure, through the promise returned.
+			login.catch(() => undefined);
+			return load().then(
 				(loaded) => loaded.track(login, callback),
 				() => login,
-			),
+			);
+		},
 	};
 }

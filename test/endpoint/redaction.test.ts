@@ -6,7 +6,6 @@ import { requestDeviceAuthorization } from '../../src/endpoint/device-authorizat
 import { redact } from '../../src/endpoint/redaction.js';
 import { requestToken } from '../../src/endpoint/request-token.js';
 import { revokeTokenSet } from '../../src/endpoint/revocation.js';
-import { revocationKit } from '../../src/endpoint/revocation-kit.js';
 import { buildTokenRequest } from '../../src/endpoint/token-request.js';
 import { processErrorResponse } from '../../src/endpoint/token-response.js';
 import { NetworkError, isOAuthError, isTokenkeeperError, type OAuthError } from '../../src/errors.js';
@@ -375,7 +374,7 @@ describe('every secret a request carries, echoed escaped', () => {
 			async () => {
 				const revoking = provider('basic', { revocationEndpoint: REVOKE_URL });
 				const tokenSet = createTokenSet({ accessToken: ACCESS_TOKEN, tokenType: 'Bearer', refreshToken: REFRESH_TOKEN, receivedAt: 0 }, 0);
-				const errors = await revokeTokenSet(revoking, tokenSet, transport(), revocationKit);
+				const errors = await revokeTokenSet(revoking, tokenSet, transport());
 				expect(errors).toHaveLength(2);
 				return errors;
 			},

@@ -3,7 +3,6 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_RESPONSE_BYTES } from '../../src/endpoint/bounded-request.js';
 import { requestToken } from '../../src/endpoint/request-token.js';
 import { revokeTokenSet } from '../../src/endpoint/revocation.js';
-import { revocationKit } from '../../src/endpoint/revocation-kit.js';
 import { normalizeTransport } from '../../src/endpoint/transport.js';
 import { ErrorCode, NetworkError, TokenResponseError } from '../../src/errors.js';
 import { createTokenSet } from '../../src/token-set.js';
@@ -182,7 +181,7 @@ describe('revocation endpoint answers over the size limit', () => {
 		const revoking = provider('body', { tokenEndpoint: `${server.url}/oauth/token`, revocationEndpoint: `${server.url}/oauth/revoke` });
 		const tokenSet = createTokenSet({ accessToken: 'AT-1', tokenType: 'Bearer', refreshToken: 'RT-1', receivedAt: 0 }, 0);
 		const start = performance.now();
-		const errors = await revokeTokenSet(revoking, tokenSet, transport(), revocationKit);
+		const errors = await revokeTokenSet(revoking, tokenSet, transport());
 		expect(performance.now() - start).toBeLessThan(2_000);
 		expect(errors).toHaveLength(2);
 		for (const error of errors) expectTooLarge(error, 'revocation endpoint');
