@@ -73,13 +73,9 @@ export type { WebStorageStoreOptions } from './stores/browser/web-storage.js';
 export type { IndexedDbStoreOptions } from './stores/browser/indexed-db.js';
 export type { LockManagerLike } from './stores/browser/tab-lock.js';
 export type { AttemptStorage, KeyValueStorage } from './key-value-storage.js';
-export type {
-	AuthorizationCodeFlow,
-	AuthorizationCodeFlowOptions,
-	IdTokenUser,
-	LogoutOptions,
-	LogoutResult,
-} from './flow/authorization-code-flow.js';
+export type { AuthorizationCodeFlow, LogoutOptions, LogoutResult } from './flow/authorization-code-flow.js';
+export type { AuthorizationCodeFlowOptions } from './flow/flow-options.js';
+export type { IdTokenUser } from './flow/id-token-user.js';
 export type { AuthorizationUrlOptions } from './flow/authorization-url.js';
 export type { PopupOptions } from './flow/popup.js';
 export type { SessionSnapshot, SessionStatus } from './flow/session-state.js';

@@ -1,15 +1,17 @@
 import { rethrowAsOwn } from '../chunk-errors.js';
 import type { TokenkeeperError } from '../errors.js';
-import { type AttemptStorage, createMemoryStorage } from '../key-value-storage.js';
+import { createMemoryStorage } from '../key-value-storage.js';
 import { defaultKey, type TokenManager } from '../token-manager.js';
 import type { Provider } from '../provider.js';
-import { openSession, type SessionOptions } from '../session.js';
+import { openSession } from '../session.js';
 import type { TokenSet } from '../token-set.js';
 import { createIdTokenCheck } from '../oidc/id-token-check.js';
 import { loadOpenId } from '../oidc/load.js';
 import { claimsOf } from '../token-set.js';
 import { once } from '../once.js';
 import type { AuthorizationUrlOptions } from './authorization-url.js';
+import type { AuthorizationCodeFlowOptions } from './flow-options.js';
+import type { IdTokenUser } from './id-token-user.js';
 import type { PopupOptions } from './popup.js';
 import { openPopupWindow } from './popup-window.js';
 import { loginKit } from './login-kit.js';
@@ -21,18 +23,6 @@ import { sessionStateOnDemand } from './session-state-on-demand.js';
 // login's code past opening the window.
 const loadLoginSteps = /* @__PURE__ */ once(() => import('./login-steps.js'));
 const loadPopupLogin = /* @__PURE__ */ once(() => import('./popup-login.js'));
-
-/** Options of {@link createAuthorizationCodeFlow}. */
-export interface AuthorizationCodeFlowOptions extends SessionOptions {
-	/**
-	 * Where login attempts (state, PKCE verifier) live until the callback. Default `sessionStorage`; when it is full,
-	 * `localStorage` (the attempt is removed at the callback); then this page's memory. On a server: a storage of the
-	 * user's own session (Redis, files), whose methods may return promises, so that the attempt never leaves the server.
-	 */
-	readonly attemptStorage?: AttemptStorage | undefined;
-	/** How long a login attempt may take, from the redirect to the callback, in ms. Default 10 minutes. */
-	readonly attemptTtl?: number | undefined;
-}
 
 /** Options of {@link AuthorizationCodeFlow.logout}. */
 export interface LogoutOptions {
@@ -57,22 +47,6 @@ export interface LogoutResult {
 	 * @see https://openid.net/specs/openid-connect-rpinitiated-1_0.html
 	 */
 	readonly endSessionUrl?: string | undefined;
-}
-
-/**
- * The signed-in person: the claims of the session's ID token, as checked (OpenID Connect Core 2, 5.1).
- * @see https://openid.net/specs/openid-connect-core-1_0.html#StandardClaims
- */
-export interface IdTokenUser {
-	readonly sub: string;
-	readonly iss: string;
-	readonly aud: string | readonly string[];
-	readonly exp: number;
-	readonly iat: number;
-	readonly name?: string;
-	readonly email?: string;
-	readonly preferred_username?: string;
-	readonly [claim: string]: unknown;
 }
 
 /** The authorization code + PKCE login, for browsers and servers. */

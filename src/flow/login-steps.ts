@@ -13,7 +13,7 @@ import { createAttemptStore } from './attempts.js';
 import { type AttemptStorage, attemptStorages } from '../key-value-storage.js';
 import { type AuthorizationUrlOptions, buildAuthorizationUrl, buildPushedAuthorizationUrl } from './authorization-url.js';
 import { readCallbackParameters, validateAuthorizationResponse } from './callback.js';
-import type { AuthorizationCodeFlowOptions } from './authorization-code-flow.js';
+import type { AuthorizationCodeFlowOptions } from './flow-options.js';
 import type { LoginKit } from './login-kit.js';
 
 /** One flow's login: its provider, session, attempts, and the classes it throws with. */

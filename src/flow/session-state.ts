@@ -1,6 +1,6 @@
 import type { TokenManager } from '../token-manager.js';
 import { claimsOf, type TokenSet } from '../token-set.js';
-import type { IdTokenUser } from './authorization-code-flow.js';
+import type { IdTokenUser } from './id-token-user.js';
 
 /** Where a session stands, for a UI: `loading` until the session has been read (or while a login's callback runs). */
 export type SessionStatus = 'loading' | 'signed-out' | 'signed-in' | 'error';

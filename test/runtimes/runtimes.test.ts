@@ -75,7 +75,6 @@ for (const runtime of RUNTIMES) {
 				'dist/login.browser.js',
 				'dist/par.browser.js',
 				'dist/popup-login.browser.js',
-				'dist/session-state.browser.js',
 				'dist/oidc.browser.js',
 				'dist/session-state.browser.js',
 				'dist/revocation.browser.js',
