@@ -5,9 +5,9 @@ import { readReturnTo, takeReturnTo } from './return-to.js';
 // single use; the second run finds its URL here and leaves the first run's exchange to finish.
 const handled = /* @__PURE__ */ new WeakMap<AuthorizationCodeFlow, string>();
 
-/** An authorization response in the address bar: `state` with a `code` or an `error`, in the query or the fragment. */
-function isCallback(): boolean {
-	const params = new URLSearchParams(location.search.length > 1 ? location.search : location.hash.slice(1));
+/** An authorization response: `state` with a `code` or an `error`, in the query or the fragment. */
+function isAuthorizationResponse(url: URL): boolean {
+	const params = new URLSearchParams(url.search.length > 1 ? url.search : url.hash.slice(1));
 	return params.has('state') && (params.has('code') || params.has('error'));
 }
 
@@ -16,9 +16,9 @@ function isCallback(): boolean {
  * or `error`), then take `code` and `state` out of the address bar, success or not, so that a reload cannot replay them,
  * and go back to the page the login started from. Routers hear it as a `popstate`.
  */
-export function completeLoginOnce(flow: AuthorizationCodeFlow): void {
+export function completeLoginOnce(flow: AuthorizationCodeFlow, isCallback = isAuthorizationResponse): void {
 	const href = location.href;
-	if (!isCallback() || handled.get(flow) === href) return;
+	if (!isCallback(new URL(href)) || handled.get(flow) === href) return;
 	handled.set(flow, href);
 	// A failure keeps the page to go back to: it may be this page being left, a reload while the exchange is under way
 	// (Firefox and WebKit abort the exchange as the reload starts, and its failure runs here), and the next page load,

@@ -7,6 +7,13 @@ import { FlowContext } from './context.js';
 export interface TokenkeeperProviderProps {
 	/** The session's flow, made once, outside any component (`createAuthorizationCodeFlow`). */
 	readonly flow: AuthorizationCodeFlow;
+	/**
+	 * Which addresses are this login's callback. Default: any with `state` and a `code` or an `error`, on any route. Narrow
+	 * it when the app gets other OAuth callbacks on its pages (an integration's), which the Provider would otherwise take
+	 * for its own (and answer with `state_mismatch`): `(url) => url.pathname === '/callback'`. Define it outside the
+	 * component, so that it is the same function at each render.
+	 */
+	readonly isCallback?: ((url: URL) => boolean) | undefined;
 	readonly children?: ReactNode;
 }
 
@@ -18,7 +25,7 @@ export interface TokenkeeperProviderProps {
  * const flow = createAuthorizationCodeFlow(oauth2({ issuer, clientId, redirectUri: location.origin }), { storage: 'local' });
  * createRoot(root).render(<TokenkeeperProvider flow={flow}><App /></TokenkeeperProvider>);
  */
-export function TokenkeeperProvider({ flow, children }: TokenkeeperProviderProps): ReactElement {
-	useEffect(() => completeLoginOnce(flow), [flow]);
+export function TokenkeeperProvider({ flow, isCallback, children }: TokenkeeperProviderProps): ReactElement {
+	useEffect(() => completeLoginOnce(flow, isCallback), [flow, isCallback]);
 	return createElement(FlowContext.Provider, { value: flow }, children);
 }

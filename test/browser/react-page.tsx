@@ -101,9 +101,12 @@ function App() {
 	);
 }
 
+// The redirect URI's route only: another OAuth callback on another page (an integration's) is not this login's.
+const isCallback = (url: URL) => url.pathname === '/callback';
+
 createRoot(document.querySelector('#root')!).render(
 	<StrictMode>
-		<TokenkeeperProvider flow={flow}>
+		<TokenkeeperProvider flow={flow} isCallback={isCallback}>
 			<App />
 		</TokenkeeperProvider>
 	</StrictMode>,

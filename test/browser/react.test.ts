@@ -260,4 +260,12 @@ describe.each(ENGINES)('tokenkeeper/react in $name, React 19 in StrictMode', (en
 		expect(after.url).toBe(`${spa.url}/orders?tab=6`);
 		expect(spa.emulator.counters().tokenRequests.total).toBe(0);
 	});
+
+	it('another OAuth callback on another route (isCallback narrowed to /callback): left alone, no exchange, the address kept', async () => {
+		await signedOutTab('/');
+		const elsewhere = `${spa.url}/integrations/github?code=not-ours&state=theirs`;
+		const tab = await otherTab('/integrations/github?code=not-ours&state=theirs');
+		expect(await shown(tab)).toMatchObject({ status: 'signed-out', errorCode: '', url: elsewhere, effects: { provider: 0, app: 2 } });
+		expect(spa.emulator.counters().tokenRequests.total).toBe(0);
+	});
 });
