@@ -49,15 +49,6 @@ describe.each(ENGINES)('session channel between tabs in $name', (engine) => {
 					window.postSession({ type: 'signed-in', key: 'sqowey:alice' });
 					window.postSession({ type: 'signed-out', key: 'sqowey:alice' });
 				});
-				await poster.evaluate(() => localStorage.setItem('probe', String(Date.now())));
-				await new Promise((resolve) => setTimeout(resolve, 1500));
-				console.log(engine.name, 'probe', await other.evaluate(() => localStorage.getItem('probe')));
-				console.log(
-					engine.name,
-					transport,
-					JSON.stringify(await other.evaluate(() => (window as unknown as { raw: unknown[] }).raw)),
-					JSON.stringify(await other.evaluate(() => window.heard)),
-				);
 				await other.waitFor(() => window.heard.length >= 2);
 				expect(await other.evaluate(() => window.heard)).toEqual([
 					{ type: 'signed-in', key: 'sqowey:alice' },
