@@ -1,10 +1,9 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
-import { browserTwins } from '../../tsup.config.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENGINES, useBrowser } from '../_helpers/browsers/index.js';
+import { bundlePage } from '../_helpers/browsers/page-script.js';
 import type { PageTestResult } from '../_helpers/page-runner.js';
 import { runner } from './indexed-db-page.js';
 
@@ -17,18 +16,7 @@ let server: http.Server | undefined;
 let pageUrl = '';
 
 beforeAll(async () => {
-	const bundled = await build({
-		entryPoints: [PAGE_SCRIPT],
-		bundle: true,
-		format: 'esm',
-		platform: 'browser',
-		write: false,
-		logLevel: 'silent',
-		// The browser build's twins, as a user's bundler gets them: no Node-only code (mTLS's undici) reaches the page.
-		plugins: [browserTwins],
-		tsconfigRaw: '{}',
-	});
-	const script = bundled.outputFiles[0]!.text;
+	const script = (await bundlePage(PAGE_SCRIPT)).script;
 	server = http.createServer((request, response) => {
 		if (request.url === '/page.js') response.writeHead(200, { 'content-type': 'text/javascript' }).end(script);
 		else response.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><script type="module" src="/page.js"></script>');

@@ -1,10 +1,9 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { browserTwins } from '../../tsup.config.js';
 import { type BrowserTab, ENGINES, useBrowser } from '../_helpers/browsers/index.js';
+import { bundlePage } from '../_helpers/browsers/page-script.js';
 import { type OpenIdProvider, startOpenIdProvider } from '../_helpers/oidc-provider.js';
 
 const PAGE_SCRIPT = fileURLToPath(new URL('./oidc-provider-page.ts', import.meta.url));
@@ -21,18 +20,7 @@ let op: OpenIdProvider | undefined;
  * the token endpoint; discovery and the JWKS are open to any origin.
  */
 beforeAll(async () => {
-	const bundled = await build({
-		entryPoints: [PAGE_SCRIPT],
-		bundle: true,
-		format: 'esm',
-		platform: 'browser',
-		target: 'es2022',
-		write: false,
-		logLevel: 'silent',
-		plugins: [browserTwins],
-		tsconfigRaw: '{}',
-	});
-	script = bundled.outputFiles[0]!.text;
+	script = (await bundlePage(PAGE_SCRIPT)).script;
 	let html = '';
 	page = http.createServer((request, response) => {
 		const path = new URL(request.url ?? '/', 'http://x').pathname;

@@ -1,12 +1,11 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEmulator, type Emulator } from '../../src/testing/index.js';
-import { browserTwins } from '../../tsup.config.js';
 import { PAGE_TIMEOUT } from '../_helpers/browsers/browser.js';
 import { ENGINES, useBrowser } from '../_helpers/browsers/index.js';
+import { bundlePage } from '../_helpers/browsers/page-script.js';
 import { openSpaPage } from '../_helpers/browsers/spa-page.js';
 
 const PAGE_SCRIPT = fileURLToPath(new URL('./openid-popup-page.ts', import.meta.url));
@@ -17,18 +16,7 @@ let script = '';
 
 // The page is the SPA a user's bundler would make: tokenkeeper's sources with the browser build's twins.
 beforeAll(async () => {
-	const bundled = await build({
-		entryPoints: [PAGE_SCRIPT],
-		bundle: true,
-		format: 'esm',
-		platform: 'browser',
-		target: 'es2022',
-		write: false,
-		logLevel: 'silent',
-		plugins: [browserTwins],
-		tsconfigRaw: '{}',
-	});
-	script = bundled.outputFiles[0]!.text;
+	script = (await bundlePage(PAGE_SCRIPT)).script;
 }, 60_000);
 
 /**

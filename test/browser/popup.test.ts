@@ -1,9 +1,9 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type BrowserTab, ENGINES, useBrowser } from '../_helpers/browsers/index.js';
+import { bundlePage } from '../_helpers/browsers/page-script.js';
 import type { PopupOutcome } from './popup-page.js';
 
 const PAGE_SCRIPT = fileURLToPath(new URL('./popup-page.ts', import.meta.url));
@@ -24,15 +24,7 @@ function listen(server: http.Server, host: string): Promise<string> {
 }
 
 beforeAll(async () => {
-	const bundled = await build({
-		entryPoints: [PAGE_SCRIPT],
-		bundle: true,
-		format: 'esm',
-		platform: 'browser',
-		write: false,
-		logLevel: 'silent',
-	});
-	const script = bundled.outputFiles[0]!.text;
+	const script = (await bundlePage(PAGE_SCRIPT)).script;
 	app = http.createServer((request, response) => {
 		if (request.url === '/page.js') response.writeHead(200, { 'content-type': 'text/javascript' }).end(script);
 		else

@@ -1,10 +1,10 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createEmulator, type Emulator } from '../../src/testing/index.js';
 import { type BrowserSession, type BrowserTab, ENGINES, useBrowser } from '../_helpers/browsers/index.js';
+import { bundlePage } from '../_helpers/browsers/page-script.js';
 import { PAGE_TIMEOUT } from '../_helpers/browsers/browser.js';
 import type { ReactPageProbe } from './react-page.js';
 
@@ -18,25 +18,13 @@ let script = '';
 // builds), found by its name through package.json's exports with the "browser" condition, and React's development
 // build, the one whose StrictMode runs every effect twice.
 beforeAll(async () => {
-	const bundled = await build({
-		entryPoints: [PAGE_SCRIPT],
-		bundle: true,
-		format: 'esm',
-		platform: 'browser',
-		target: 'es2022',
-		jsx: 'automatic',
-		define: { 'process.env.NODE_ENV': '"development"' },
-		write: false,
-		metafile: true,
-		logLevel: 'silent',
-		// Not the project's tsconfig: its `paths` would send `tokenkeeper` to src/.
-		tsconfigRaw: '{}',
-	});
-	const inputs = Object.keys(bundled.metafile.inputs);
+	// The built package, not the sources: no twins to apply (the "browser" condition picks the browser build).
+	const bundled = await bundlePage(PAGE_SCRIPT, { plugins: [], jsx: 'automatic', define: { 'process.env.NODE_ENV': '"development"' } });
+	const { inputs } = bundled;
 	// A user's bundle: the package's browser build, one copy of it, and nothing of src/.
 	if (!inputs.includes('dist/index.browser.js') || !inputs.includes('dist/react.js') || inputs.some((input) => input.startsWith('src/')))
 		throw new Error(`The page did not bundle the built package: ${inputs.filter((input) => !input.includes('node_modules')).join(', ')}`);
-	script = bundled.outputFiles[0]!.text;
+	script = bundled.script;
 }, 60_000);
 
 /** One SPA origin on loopback, serving the page at every path, and its emulator (the OAuth2 server) on another. */

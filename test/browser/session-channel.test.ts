@@ -1,9 +1,9 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENGINES, useBrowser } from '../_helpers/browsers/index.js';
+import { bundlePage } from '../_helpers/browsers/page-script.js';
 
 const PAGE_SCRIPT = fileURLToPath(new URL('./session-channel-page.ts', import.meta.url));
 
@@ -11,15 +11,7 @@ let server: http.Server | undefined;
 let pageUrl = '';
 
 beforeAll(async () => {
-	const bundled = await build({
-		entryPoints: [PAGE_SCRIPT],
-		bundle: true,
-		format: 'esm',
-		platform: 'browser',
-		write: false,
-		logLevel: 'silent',
-	});
-	const script = bundled.outputFiles[0]!.text;
+	const script = (await bundlePage(PAGE_SCRIPT)).script;
 	server = http.createServer((request, response) => {
 		if (request.url === '/page.js') response.writeHead(200, { 'content-type': 'text/javascript' }).end(script);
 		else response.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><script type="module" src="/page.js"></script>');
