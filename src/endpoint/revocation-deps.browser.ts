@@ -1,6 +1,6 @@
 /**
  * The browser twin of revocation-deps.ts: the revocation chunk's dependencies, forwarded to those of the bundle that loads
- * it (`useRevocationKit`, before the first revocation), so that the chunk copies none of the token requests' code (nor
+ * it (`useRevocationKit`, by `revokeTokenSet` as it starts), so that the chunk copies none of the token requests' code (nor
  * zod), and the errors a logout returns are the app's own classes (`instanceof OAuthError` holds).
  */
 import type { TokenkeeperError as TokenkeeperErrorClass } from '../errors.js';

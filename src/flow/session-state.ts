@@ -41,11 +41,13 @@ export function createSessionState(
 	let snapshot = loading;
 	const listeners = new Set<() => void>();
 	let unlisten: (() => void)[] = [];
-	// Each read is numbered: only the latest may show what it read. Callbacks in progress hold the state at `loading`.
+	// Each read and each change shown takes a number: a read shows what it found only if nothing came after it. Callbacks
+	// in progress hold the state at `loading`.
 	let reads = 0;
 	let callbacks = 0;
 
 	function show(status: SessionStatus, user?: IdTokenUser, error?: unknown): void {
+		reads += 1;
 		if (status === snapshot.status && user === snapshot.user && error === snapshot.error) return;
 		snapshot = Object.freeze({ status, user, error });
 		publish(snapshot);
@@ -53,27 +55,31 @@ export function createSessionState(
 	}
 
 	async function read(): Promise<void> {
+		// A callback's own events (its token, its sign-in) read nothing: the callback reads once, when it has settled.
+		if (callbacks) return;
 		const number = ++reads;
 		const current = await entry();
-		if (number !== reads || callbacks) return;
+		// Anything shown meanwhile (a callback's `loading`, a sign-out) is newer than what this read found.
+		if (number !== reads) return;
 		if (!current?.accessToken && !current?.refreshToken) return show('signed-out');
 		const claims = claimsOf(current);
 		const same = claims && JSON.stringify(claims) === JSON.stringify(snapshot.user);
 		show('signed-in', same ? snapshot.user : claims && (Object.freeze({ ...claims }) as IdTokenUser));
 	}
-	const signedOut = () => {
-		reads += 1;
-		show('signed-out');
-	};
 
 	return {
 		subscribe(listener) {
 			listeners.add(listener);
 			if (listeners.size === 1) {
 				const on = manager.on;
-				unlisten = [on('signed-in', read), on('token', read), on('signed-out', signedOut), on('login-required', signedOut)];
+				unlisten = [
+					on('signed-in', read),
+					on('token', read),
+					on('signed-out', () => show('signed-out')),
+					on('login-required', () => show('signed-out')),
+				];
 				// Changes went unheard while nobody listened; an error stays until the next login.
-				if (!callbacks && snapshot.status !== 'error') void read();
+				if (snapshot.status !== 'error') void read();
 			}
 			return () => {
 				if (listeners.delete(listener) && listeners.size === 0) for (const stop of unlisten) stop();
@@ -95,7 +101,6 @@ export function createSessionState(
 				},
 				(error: unknown) => {
 					settled();
-					reads += 1;
 					show('error', undefined, error);
 					throw error;
 				},
